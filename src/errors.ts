@@ -1,0 +1,64 @@
+/**
+ * Errors are values with a stable `code`. Every code maps to one HTTP status and
+ * title here, and `problemResponse` turns any of them into an RFC 9457 body, so a
+ * handler never builds an error response by hand.
+ */
+export const errorCodes = {
+  not_found: { status: 404, title: "Not found" },
+  source_not_found: { status: 404, title: "Unknown or disabled source" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  signature_missing: { status: 401, title: "Signature missing" },
+  signature_invalid: { status: 401, title: "Signature invalid" },
+  timestamp_out_of_tolerance: { status: 401, title: "Timestamp outside tolerance" },
+  rate_limited: { status: 429, title: "Source over its rate" },
+  body_unparseable: { status: 400, title: "Body not parseable" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  storage_unavailable: { status: 503, title: "Storage unavailable" },
+  internal_error: { status: 500, title: "Internal error" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class GatewayError extends Error {
+  override readonly name = "GatewayError";
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    /** Seconds, sent as `Retry-After` (429 and 503). */
+    readonly retryAfter?: number,
+  ) {
+    super(detail);
+  }
+
+  get status(): number {
+    return errorCodes[this.code].status;
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+}
+
+/** The problem document for an error; `type` is a stable, documented URI per code. */
+export function toProblem(error: GatewayError, requestId?: string): Problem {
+  const { status, title } = errorCodes[error.code];
+  return {
+    type: `https://switchboard.dev/problems/${error.code.replaceAll("_", "-")}`,
+    title,
+    status,
+    detail: error.detail,
+    code: error.code,
+    ...(requestId ? { instance: requestId } : {}),
+  };
+}
+
+export function problemResponse(error: GatewayError, requestId?: string): Response {
+  const headers = new Headers({ "content-type": "application/problem+json" });
+  if (error.retryAfter !== undefined) headers.set("retry-after", String(Math.max(1, Math.ceil(error.retryAfter))));
+  return new Response(JSON.stringify(toProblem(error, requestId)), { status: error.status, headers });
+}

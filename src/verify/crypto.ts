@@ -1,0 +1,76 @@
+/**
+ * Small byte helpers over WebCrypto shared by the verifiers. Everything that
+ * compares a signature or a token goes through `timingSafeEqual`.
+ */
+const encoder = new TextEncoder();
+
+export type HmacAlgorithm = "SHA-1" | "SHA-256" | "SHA-512";
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+export async function hmac(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: algorithm }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data));
+}
+
+export async function sha256(data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+}
+
+/** Constant-time equality (workerd's `crypto.subtle.timingSafeEqual`); false on length mismatch. */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** Hex to bytes; undefined for anything that is not even-length hex. */
+export function fromHex(hex: string): Uint8Array | undefined {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Base64 (standard or URL alphabet, padding optional) to bytes; undefined when malformed. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  const normalized = text.replaceAll("-", "+").replaceAll("_", "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normalized)) return undefined;
+  try {
+    const binary = atob(normalized.padEnd(Math.ceil(normalized.length / 4) * 4, "="));
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compare a computed digest with a candidate given as text in `encoding`. */
+export function digestMatches(expected: Uint8Array, candidate: string, encoding: "hex" | "base64"): boolean {
+  const decoded = encoding === "hex" ? fromHex(candidate.trim()) : fromBase64(candidate.trim());
+  return decoded !== undefined && timingSafeEqual(expected, decoded);
+}
