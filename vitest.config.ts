@@ -16,6 +16,9 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token",
             ALLOW_HTTP_DESTINATIONS: "true",
+            // Tests run the inbox flush themselves (runDurableObjectAlarm), so the
+            // alarm must not fire on its own in the middle of a test.
+            INBOX_FLUSH_DELAY_MS: "3600000",
           },
         },
       }),
@@ -24,6 +27,8 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       exclude: ["test/e2e/**"],
       setupFiles: ["./test/setup.ts"],
+      // The gateway logs a JSON line per request; show it only for failing tests.
+      silent: "passed-only",
     },
   };
 });

@@ -74,3 +74,33 @@ export function digestMatches(expected: Uint8Array, candidate: string, encoding:
   const decoded = encoding === "hex" ? fromHex(candidate.trim()) : fromBase64(candidate.trim());
   return decoded !== undefined && timingSafeEqual(expected, decoded);
 }
+
+/**
+ * Index of the first secret (newest first) for which `matches` holds, or undefined.
+ * Every secret is tried, so the time taken does not reveal which one matched.
+ */
+export async function matchingSecretIndex(
+  secrets: readonly string[],
+  matches: (secret: string) => Promise<boolean>,
+): Promise<number | undefined> {
+  let found: number | undefined;
+  for (const [index, secret] of secrets.entries()) {
+    if ((await matches(secret)) && found === undefined) found = index;
+  }
+  return found;
+}
+
+/**
+ * A non-empty top-level string field of a JSON object body; undefined when the body is
+ * not UTF-8 JSON or the field is absent. Only for metadata read after verification.
+ */
+export function jsonStringField(body: Uint8Array, field: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body));
+    if (typeof parsed !== "object" || parsed === null || !Object.hasOwn(parsed, field)) return undefined;
+    const value: unknown = (parsed as Record<string, unknown>)[field];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

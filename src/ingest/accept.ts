@@ -1,0 +1,21 @@
+import { GatewayError } from "../errors";
+import type { AcceptRequest, AcceptResult } from "../inbox/source-inbox";
+import { errorMessage, log } from "../lib/log";
+
+/**
+ * Hands a verified request to its source's inbox. Anything that goes wrong in that
+ * call means the event may not be stored, so the sender is told to retry (503)
+ * rather than given a 2xx we cannot back.
+ */
+export async function acceptInInbox(env: Env, request: AcceptRequest): Promise<AcceptResult> {
+  try {
+    return await env.SOURCE_INBOX.getByName(request.sourceId).accept(request);
+  } catch (error) {
+    log("error", "inbox accept failed", {
+      requestId: request.requestId,
+      sourceId: request.sourceId,
+      error: errorMessage(error),
+    });
+    throw new GatewayError("storage_unavailable", "The event could not be stored; retry later.", 5);
+  }
+}

@@ -1,0 +1,39 @@
+import { GatewayError } from "../errors";
+
+/**
+ * Reads the body as raw bytes, refusing it as soon as it passes `maxBytes`: first
+ * by Content-Length when the sender declares one, then while streaming, so an
+ * oversized body is never buffered whole.
+ */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) {
+    throw tooLarge(maxBytes);
+  }
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1 && chunks[0]) return chunks[0];
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError("payload_too_large", `The body is larger than this source's limit of ${maxBytes} bytes.`);
+}

@@ -1,0 +1,83 @@
+import type { Context } from "hono";
+import { loadConfig, refreshConfig } from "../config/store";
+import type { SourceConfig } from "../config/schema";
+import type { AppEnv } from "../context";
+import { GatewayError } from "../errors";
+import { verifiers } from "../verify/registry";
+import { acceptInInbox } from "./accept";
+import { dedupKeyFor } from "./dedup-key";
+import { answerHandshake } from "./handshake";
+import { parseBody } from "./parse-body";
+import { readBody } from "./read-body";
+import { storedHeaders } from "./stored-headers";
+
+async function findSource(c: Context<AppEnv>, sourceId: string): Promise<SourceConfig> {
+  const ttlMs = Number(c.env.CONFIG_CACHE_SECONDS || "5") * 1000;
+  let config = await loadConfig(c.env.CONFIG, ttlMs, (p) => c.executionCtx.waitUntil(p));
+  if (!config.sources.has(sourceId)) config = await refreshConfig(c.env.CONFIG);
+  const source = config.sources.get(sourceId);
+  if (!source || !source.enabled) {
+    throw new GatewayError("source_not_found", `No enabled source has the id '${sourceId}'.`);
+  }
+  return source;
+}
+
+/**
+ * POST /in/:sourceId — the order is the contract's: source lookup (404), size limit
+ * (413) before the body is read whole, signature on the raw bytes (401), body parse
+ * (400), then throttle + dedup + durable accept in one inbox call (429 / 200 / 202).
+ */
+export async function ingest(c: Context<AppEnv>): Promise<Response> {
+  const receivedAt = Date.now();
+  const sourceId = c.req.param("sourceId") ?? "";
+  const source = await findSource(c, sourceId);
+  const raw = await readBody(c.req.raw, source.maxBodyBytes);
+
+  const verifier = verifiers[source.provider];
+  const verification = await verifier.verify({
+    rawBody: raw,
+    headers: c.req.raw.headers,
+    url: source.publicUrl ?? c.req.url,
+    method: c.req.method,
+    source,
+    nowSeconds: Math.floor(receivedAt / 1000),
+  });
+  if (!verification.ok) throw new GatewayError(verification.code, verification.detail);
+
+  const contentType = c.req.header("content-type") ?? null;
+  const body = parseBody(raw, contentType, verifier.bodyFormat);
+  const handshake = await answerHandshake(source, body, verification.secretIndex);
+  if (handshake) {
+    c.set("outcome", "handshake");
+    return handshake;
+  }
+
+  const result = await acceptInInbox(c.env, {
+    sourceId,
+    requestId: c.get("requestId"),
+    receivedAt,
+    dedupKey: await dedupKeyFor(source, verification.deliveryId, body, raw),
+    dedupWindowSeconds: source.dedupWindowSeconds,
+    rate: source.rate,
+    contentType,
+    headers: storedHeaders(c.req.raw.headers, source),
+    body: raw.buffer.byteLength === raw.byteLength ? (raw.buffer as ArrayBuffer) : raw.slice().buffer,
+    verification: JSON.stringify({
+      provider: source.provider,
+      secretIndex: verification.secretIndex ?? null,
+      signedAt: verification.signedAt ?? null,
+      deliveryId: verification.deliveryId ?? null,
+    }),
+  });
+
+  if (result.status === "rate_limited") {
+    throw new GatewayError(
+      "rate_limited",
+      `Source '${sourceId}' allows ${source.rate.perSecond} requests a second (burst ${source.rate.burst}).`,
+      result.retryAfterSeconds,
+    );
+  }
+  c.set("eventId", result.id);
+  c.set("outcome", result.status);
+  return c.json({ id: result.id, status: result.status }, result.status === "accepted" ? 202 : 200);
+}

@@ -1,0 +1,35 @@
+/**
+ * Time-ordered ids (ULID layout: 48-bit millisecond time + 80 random bits, Crockford
+ * base32), prefixed by kind. Sorting ids sorts by creation time, which makes them
+ * good cursors for pagination and keeps D1 inserts append-mostly.
+ */
+const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+function encodeTime(ms: number): string {
+  let out = "";
+  let rest = ms;
+  for (let i = 0; i < 10; i++) {
+    out = alphabet[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function encodeRandom(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let out = "";
+  for (const byte of bytes) out += alphabet[byte % 32];
+  return out;
+}
+
+export function newId(prefix: "evt" | "req" | "att" | "job", nowMs = Date.now()): string {
+  return `${prefix}_${encodeTime(nowMs)}${encodeRandom()}`;
+}
+
+/** The creation time encoded in an id made by `newId`. */
+export function idTime(id: string): number {
+  const body = id.slice(id.indexOf("_") + 1, id.indexOf("_") + 11);
+  let ms = 0;
+  for (const char of body) ms = ms * 32 + alphabet.indexOf(char);
+  return ms;
+}

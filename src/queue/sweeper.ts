@@ -1,0 +1,40 @@
+import { loadConfig } from "../config/store";
+import { createDb } from "../db/client";
+import { findStuckEvents, touchEvents } from "../db/events";
+import { errorMessage, log } from "../lib/log";
+import { sendRoutingMessages } from "./messages";
+
+/** An event `queued` for this long without being picked up is sent again. */
+export const stuckAfterMs = 5 * 60_000;
+const maxResendPerRun = 1_000;
+
+/**
+ * The scheduled safety net. It nudges every source's inbox (rows whose alarm was
+ * lost get flushed) and re-sends routing messages for events that stayed `queued`
+ * too long. Resending is safe because the consumer is idempotent.
+ */
+export async function sweep(env: Env, ctx: ExecutionContext, nowMs = Date.now()): Promise<{ nudged: number; resent: number }> {
+  const config = await loadConfig(env.CONFIG, 0, (p) => ctx.waitUntil(p));
+  const nudges = await Promise.allSettled(
+    [...config.sources.keys()].map((id) => env.SOURCE_INBOX.getByName(id).nudge()),
+  );
+  for (const result of nudges) {
+    if (result.status === "rejected") log("warn", "sweeper could not nudge an inbox", { error: errorMessage(result.reason) });
+  }
+
+  const db = createDb(env.DB);
+  const stuck = await findStuckEvents(db, nowMs - stuckAfterMs, maxResendPerRun);
+  if (stuck.length > 0) {
+    await sendRoutingMessages(
+      env.ROUTING_QUEUE,
+      stuck.map((e) => ({ eventId: e.id, sourceId: e.sourceId })),
+    );
+    await touchEvents(
+      db,
+      stuck.map((e) => e.id),
+      nowMs,
+    );
+    log("warn", "sweeper re-sent stuck events", { count: stuck.length });
+  }
+  return { nudged: nudges.length, resent: stuck.length };
+}
