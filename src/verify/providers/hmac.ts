@@ -1,0 +1,133 @@
+import { hmacOptionsSchema } from "../../config/schema";
+import { concatBytes, digestMatches, fromBase64, fromHex, hmac, type HmacAlgorithm, utf8 } from "../crypto";
+import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
+
+const ALGORITHMS: Record<"sha1" | "sha256" | "sha512", HmacAlgorithm> = {
+  sha1: "SHA-1",
+  sha256: "SHA-256",
+  sha512: "SHA-512",
+};
+const UNIX_SECONDS = /^[0-9]{1,12}$/;
+const PLACEHOLDER = /\{(body|timestamp|url|method)\}/g;
+
+/**
+ * The template rendered to bytes in one pass, so a header value that happens to
+ * contain `{body}` is signed literally, and the body stays byte-exact even when it
+ * is not UTF-8.
+ */
+function renderTemplate(template: string, values: Record<"body" | "timestamp" | "url" | "method", Uint8Array>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    parts.push(utf8(template.slice(last, match.index)));
+    const name = match[1];
+    if (name === "body" || name === "timestamp" || name === "url" || name === "method") parts.push(values[name]);
+    last = match.index + match[0].length;
+  }
+  parts.push(utf8(template.slice(last)));
+  return concatBytes(...parts);
+}
+
+async function verifyGenericHmac({ rawBody, headers, source, url, method, nowSeconds }: VerifyInput): Promise<VerifyOutcome> {
+  const options = source.hmac ?? hmacOptionsSchema.parse({});
+  if (source.secrets.length === 0) {
+    return { ok: false, code: "signature_invalid", detail: "The source has no HMAC secret configured." };
+  }
+  const usesTimestamp = options.template.includes("{timestamp}");
+  if (usesTimestamp && options.timestampHeader === undefined) {
+    return {
+      ok: false,
+      code: "signature_invalid",
+      detail: "The signing template uses {timestamp} but the source sets no timestampHeader.",
+    };
+  }
+  const header = headers.get(options.header);
+  if (header === null) {
+    return { ok: false, code: "signature_missing", detail: `The ${options.header} header is missing.` };
+  }
+  if (!header.startsWith(options.prefix)) {
+    return {
+      ok: false,
+      code: "signature_invalid",
+      detail: `The ${options.header} header does not start with the configured prefix.`,
+    };
+  }
+  const candidate = header.slice(options.prefix.length).trim();
+  const decoded = options.encoding === "hex" ? fromHex(candidate) : fromBase64(candidate);
+  if (decoded === undefined || decoded.byteLength === 0) {
+    return {
+      ok: false,
+      code: "signature_invalid",
+      detail: `The ${options.header} header is not a ${options.encoding} digest.`,
+    };
+  }
+  let timestamp: string | undefined;
+  if (options.timestampHeader !== undefined) {
+    const value = headers.get(options.timestampHeader);
+    if (value === null) {
+      return { ok: false, code: "signature_missing", detail: `The ${options.timestampHeader} header is missing.` };
+    }
+    if (!UNIX_SECONDS.test(value)) {
+      return {
+        ok: false,
+        code: "signature_invalid",
+        detail: `The ${options.timestampHeader} header is not a Unix timestamp in seconds.`,
+      };
+    }
+    timestamp = value;
+  }
+  const signedPayload = renderTemplate(options.template, {
+    body: rawBody,
+    timestamp: utf8(timestamp ?? ""),
+    url: utf8(url),
+    method: utf8(method),
+  });
+  const algorithm = ALGORITHMS[options.algorithm];
+  let secretIndex: number | undefined;
+  for (const [index, secret] of source.secrets.entries()) {
+    const expected = await hmac(algorithm, utf8(secret), signedPayload);
+    if (digestMatches(expected, candidate, options.encoding) && secretIndex === undefined) secretIndex = index;
+  }
+  if (secretIndex === undefined) {
+    return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };
+  }
+  let signedAt: number | undefined;
+  if (timestamp !== undefined) {
+    signedAt = Number(timestamp);
+    const skew = Math.abs(nowSeconds - signedAt);
+    if (skew > source.toleranceSeconds) {
+      return {
+        ok: false,
+        code: "timestamp_out_of_tolerance",
+        detail: `The ${options.timestampHeader} timestamp is ${skew} s from now, beyond the ${source.toleranceSeconds} s tolerance.`,
+      };
+    }
+  }
+  const deliveryId = options.idHeader === undefined ? null : headers.get(options.idHeader);
+  return {
+    ok: true,
+    secretIndex,
+    ...(signedAt === undefined ? {} : { signedAt }),
+    ...(deliveryId ? { deliveryId } : {}),
+  };
+}
+
+/**
+ * Generic HMAC for senders without a dedicated verifier (the common shape of GitHub-
+ * and Stripe-style schemes): the `hmac` source options name the header, the
+ * algorithm (sha1/sha256/sha512), the digest encoding (hex/base64), a prefix such as
+ * `sha256=`, and the signed template over `{body}`, `{timestamp}`, `{url}` and
+ * `{method}`. Each secret's UTF-8 bytes are the key. A `timestampHeader` (Unix
+ * seconds) is checked against `toleranceSeconds`; `idHeader` gives the delivery id.
+ */
+export const hmacVerifier: Verifier = {
+  provider: "hmac",
+  bodyFormat: "any",
+  async verify(input) {
+    try {
+      return await verifyGenericHmac(input);
+    } catch {
+      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
+    }
+  },
+};

@@ -1,0 +1,13 @@
+import type { Verifier } from "../types";
+
+/**
+ * No authentication: for a source the operator has explicitly declared unauthenticated
+ * (`provider: "none"`), e.g. a sender that cannot sign. Every request is accepted.
+ */
+export const noneVerifier: Verifier = {
+  provider: "none",
+  bodyFormat: "any",
+  verify() {
+    return Promise.resolve({ ok: true });
+  },
+};
