@@ -1,0 +1,137 @@
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { PipedriveDestination } from "../../src/connectors/pipedrive";
+import { upsertLead } from "../../src/connectors/pipedrive";
+import type { FakeHandle } from "../fakes/client";
+import type { PipedriveLead, PipedrivePerson } from "../fakes/pipedrive";
+import { delivery, jsonOf, options, privateFake } from "./fixtures";
+
+const CUSTOM_FIELD = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+
+let fake: FakeHandle;
+let destination: PipedriveDestination;
+type Records = { persons: PipedrivePerson[]; leads: PipedriveLead[] };
+
+beforeAll(async () => {
+  fake = await privateFake("pipedrive", { users: [1, 101, 102] });
+});
+beforeEach(async () => {
+  await fake.reset();
+  destination = { id: "pipedrive", type: "pipedrive", apiToken: fake.credentials.apiToken ?? "", baseUrl: fake.url, timeoutMs: 2000, maxAttempts: 8 };
+});
+
+const calls = async () => (await fake.requests()).map((r) => `${r.method} ${r.path}`);
+
+describe("Pipedrive person + lead", () => {
+  it("creates a person with a numeric owner and a work email, then a lead, with x-api-token", async () => {
+    const outcome = await upsertLead(destination, delivery({ email: "jane@acme.example", phone: "+14155550100" }, { ownerId: "101" }), options);
+    expect(outcome).toMatchObject({ ok: true, status: 201, externalId: "1" });
+
+    expect(await calls()).toEqual(["GET /api/v2/persons/search", "POST /api/v2/persons", "GET /api/v1/leads", "POST /api/v1/leads"]);
+    const requests = await fake.requests();
+    for (const request of requests) {
+      expect(request.headers["x-api-token"]).toBe(destination.apiToken);
+      expect(request.query.api_token).toBeUndefined();
+    }
+    expect(requests[0]?.query).toEqual({ term: "jane@acme.example", fields: "email", exact_match: "true" });
+    expect(jsonOf(requests[1]!)).toEqual({
+      name: "Jane Doe",
+      emails: [{ value: "jane@acme.example", primary: true, label: "work" }],
+      phones: [{ value: "+14155550100", primary: true, label: "work" }],
+      owner_id: 101,
+    });
+    expect(requests[2]?.query).toEqual({ person_id: "1", archived_status: "not_archived", limit: "1" });
+    expect(jsonOf(requests[3]!)).toEqual({ title: "Acme lead", person_id: 1, owner_id: 101 });
+
+    const { persons, leads } = await fake.records<Records>();
+    expect(persons).toHaveLength(1);
+    expect(leads).toMatchObject([{ person_id: 1, owner_id: 101, title: "Acme lead" }]);
+  });
+
+  it("updates the person found by email (case-insensitively) and adds no second lead", async () => {
+    await upsertLead(destination, delivery({ email: "sam@acme.example", firstName: "Sam" }, { ownerId: "101" }), options);
+    const before = (await fake.requests()).length;
+
+    const outcome = await upsertLead(
+      destination,
+      delivery({ email: "SAM@acme.example", firstName: "Samuel" }, { ownerId: "102", properties: { [CUSTOM_FIELD]: "hot" } }),
+      options,
+    );
+    expect(outcome).toMatchObject({ ok: true, status: 200, externalId: "1" });
+    expect((await calls()).slice(before)).toEqual(["GET /api/v2/persons/search", "PATCH /api/v2/persons/1", "GET /api/v1/leads"]);
+    expect(jsonOf((await fake.requests())[before + 1]!)).toEqual({ name: "Samuel Doe", owner_id: 102, custom_fields: { [CUSTOM_FIELD]: "hot" } });
+
+    const { persons, leads } = await fake.records<Records>();
+    expect(persons).toHaveLength(1);
+    expect(persons[0]).toMatchObject({ name: "Samuel Doe", owner_id: 102, emails: [{ value: "sam@acme.example" }], custom_fields: { [CUSTOM_FIELD]: "hot" } });
+    expect(leads).toHaveLength(1);
+  });
+
+  it("converges after a failed lead call: the retry finds the person and creates the one missing lead", async () => {
+    await fake.fault({ status: 503, method: "POST", path: "/api/v1/leads" });
+    const lead = delivery({ email: "retry@acme.example" }, { ownerId: "101" });
+    expect(await upsertLead(destination, lead, options)).toMatchObject({ ok: false, retryable: true, status: 503 });
+    expect(await upsertLead(destination, lead, options)).toMatchObject({ ok: true, status: 201 });
+    expect(await upsertLead(destination, lead, options)).toMatchObject({ ok: true, status: 200 });
+    const { persons, leads } = await fake.records<Records>();
+    expect(persons).toHaveLength(1);
+    expect(leads).toHaveLength(1);
+  });
+
+  it("needs an email and a numeric owner id: permanent failure without a request", async () => {
+    expect(await upsertLead(destination, delivery({ email: undefined }), options)).toMatchObject({ ok: false, retryable: false });
+    expect(await upsertLead(destination, delivery({}, { ownerId: "005000000000001AAA" }), options)).toMatchObject({ ok: false, retryable: false });
+    expect(await fake.requests()).toHaveLength(0);
+  });
+});
+
+describe("Pipedrive failures", () => {
+  it("treats a wrong token as permanent (401), one request", async () => {
+    const outcome = await upsertLead({ ...destination, apiToken: "wrong-token" }, delivery(), options);
+    expect(outcome).toMatchObject({ ok: false, retryable: false, status: 401 });
+    expect(outcome.ok === false && JSON.parse(outcome.excerpt ?? "{}")).toMatchObject({ success: false, error: "unauthorized access", errorCode: 401 });
+    expect(JSON.stringify(outcome)).not.toContain("wrong-token");
+    expect(await fake.requests()).toHaveLength(1);
+  });
+
+  it("treats a 400 from v2 validation as permanent (unknown custom field key)", async () => {
+    const outcome = await upsertLead(destination, delivery({}, { properties: { colour: "teal" } }), options);
+    expect(outcome).toMatchObject({ ok: false, retryable: false, status: 400, error: "HTTP 400 ERR_SCHEMA_VALIDATION_FAILED" });
+    expect((await fake.records<Records>()).persons).toHaveLength(0);
+  });
+
+  it("retries 429 with Retry-After and 5xx", async () => {
+    await fake.fault([{ status: 429, retryAfter: 2 }, { status: 502, path: "/api/v2/persons", method: "POST" }]);
+    expect(await upsertLead(destination, delivery(), options)).toMatchObject({ ok: false, retryable: true, retryAfterSeconds: 2, status: 429 });
+    expect(await upsertLead(destination, delivery(), options)).toMatchObject({ ok: false, retryable: true, status: 502 });
+  });
+
+  it("retries a response slower than timeoutMs, and a malformed search response", async () => {
+    await fake.fault({ delayMs: 1000 });
+    expect(await upsertLead({ ...destination, timeoutMs: 150 }, delivery(), options)).toMatchObject({ ok: false, retryable: true, error: "timeout after 150 ms" });
+    await fake.fault({ malformed: true });
+    const malformed = await upsertLead(destination, delivery(), options);
+    expect(malformed).toMatchObject({ ok: false, retryable: true, status: 200 });
+    expect(malformed.ok === false && malformed.error).toMatch(/^malformed response/);
+  });
+
+  it("refuses http:// unless allowed", async () => {
+    expect(await upsertLead(destination, delivery(), { allowHttp: false })).toMatchObject({ ok: false, retryable: false });
+    expect(await fake.requests()).toHaveLength(0);
+  });
+});
+
+describe("Pipedrive fake contract", () => {
+  it("does not keep emails unique, and v2 rejects a string owner_id", async () => {
+    const post = (body: unknown) =>
+      fetch(`${fake.url}/api/v2/persons`, {
+        method: "POST",
+        headers: { "x-api-token": destination.apiToken, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const person = { name: "Twin", emails: [{ value: "twin@acme.example", primary: true, label: "work" }] };
+    expect((await post(person)).status).toBe(200);
+    expect((await post(person)).status).toBe(200);
+    expect((await fake.records<Records>()).persons).toHaveLength(2);
+    expect((await post({ ...person, owner_id: "101" })).status).toBe(400);
+  });
+});

@@ -1,0 +1,267 @@
+import { z } from "zod";
+import { type Context } from "hono";
+import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, readJson, uuid } from "./common";
+
+/**
+ * Contract fake of the Pipedrive calls the connector makes, with the API token in
+ * `x-api-token` (or the `api_token` query parameter), per developers.pipedrive.com
+ * (Persons v2, Leads v1) and pipedrive.readme.io (authentication, status codes):
+ * - `GET /api/v2/persons/search` (term, fields, exact_match: not case sensitive)
+ * - `POST /api/v2/persons`, `PATCH /api/v2/persons/{id}`: v2 validates strictly, so an
+ *   unknown key, a non-integer `owner_id` or a malformed email is a 400
+ * - `GET /api/v1/leads` (person_id, archived_status), `POST /api/v1/leads` (title and
+ *   person_id or organization_id; JSON content type required, as the Leads API says)
+ * - 401 `{ success: false, error: "unauthorized access", errorCode: 401, error_info }`
+ * Like the real API, persons are not unique by email: POSTing the same email twice
+ * makes two persons. The connector's search is what turns this into an upsert.
+ */
+export const pipedriveFakeOptionsSchema = z.object({
+  apiToken: z.string().default("fake-pipedrive-api-token-0123456789abcdef"),
+  /** User ids that may own records; the first one owns what has no owner_id. */
+  users: z.array(z.number().int().positive()).default([1, 101, 102]),
+  /** Person custom field keys that exist (Pipedrive's are 40-character hashes). */
+  customFieldKeys: z.array(z.string()).default([]),
+});
+export type PipedriveFakeOptions = z.input<typeof pipedriveFakeOptionsSchema>;
+
+export interface PipedriveContactPoint {
+  value: string;
+  primary: boolean;
+  label: string;
+}
+export interface PipedrivePerson {
+  id: number;
+  name: string;
+  owner_id: number;
+  emails: PipedriveContactPoint[];
+  phones: PipedriveContactPoint[];
+  custom_fields: Record<string, unknown>;
+  add_time: string;
+  update_time: string;
+}
+export interface PipedriveLead {
+  id: string;
+  title: string;
+  person_id: number | null;
+  organization_id: number | null;
+  owner_id: number;
+  is_archived: boolean;
+  source_name: string;
+  add_time: string;
+  update_time: string;
+}
+
+const PERSON_KEYS = ["name", "owner_id", "org_id", "emails", "phones", "visible_to", "label_ids", "marketing_status", "custom_fields", "add_time", "update_time"];
+const SEARCH_FIELDS = ["name", "email", "phone", "notes", "custom_fields"];
+
+export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
+  const options = pipedriveFakeOptionsSchema.parse(input);
+  let nextPersonId = 1;
+  const state = createState(
+    "pipedrive",
+    () => ({ persons: new Map<number, PipedrivePerson>(), leads: new Map<string, PipedriveLead>() }),
+    () => {
+      nextPersonId = 1;
+    },
+  );
+  const app = createFakeApp(
+    state,
+    { error: (status) => ({ body: JSON.stringify(errorBody(status)), contentType: "application/json" }) },
+    (records) => ({ persons: [...records.persons.values()], leads: [...records.leads.values()] }),
+  );
+
+  app.use("/api/*", async (c, next) => {
+    const token = c.req.header("x-api-token") ?? c.req.query("api_token");
+    if (token !== options.apiToken) return jsonResponse(errorBody(401), 401);
+    if ((c.req.method === "POST" || c.req.method === "PATCH") && !(c.req.header("content-type") ?? "").startsWith("application/json")) {
+      return invalid("Content-Type must be application/json");
+    }
+    await next();
+  });
+
+  app.get("/api/v2/persons/search", (c) => {
+    const term = c.req.query("term") ?? "";
+    const exact = c.req.query("exact_match") === "true" || c.req.query("exact_match") === "1";
+    const fields = (c.req.query("fields") ?? SEARCH_FIELDS.join(",")).split(",");
+    if (fields.some((field) => !SEARCH_FIELDS.includes(field))) return invalid(`fields must be a subset of ${SEARCH_FIELDS.join(", ")}`);
+    if (term.length < (exact ? 1 : 2)) return invalid("term must be at least 2 characters (1 with exact_match)");
+
+    const needle = term.toLowerCase();
+    const matches = (text: string) => (exact ? text.toLowerCase() === needle : text.toLowerCase().includes(needle));
+    const items = [...state.records.persons.values()]
+      .filter((person) =>
+        (fields.includes("email") && person.emails.some((email) => matches(email.value))) ||
+        (fields.includes("name") && matches(person.name)) ||
+        (fields.includes("phone") && person.phones.some((phone) => matches(phone.value))),
+      )
+      .map((person) => ({
+        result_score: exact ? 1 : 0.5,
+        item: {
+          id: person.id,
+          type: "person",
+          name: person.name,
+          phones: person.phones.map((phone) => phone.value),
+          emails: person.emails.map((email) => email.value),
+          visible_to: 3,
+          owner: { id: person.owner_id },
+          organization: null,
+          custom_fields: [],
+          notes: [],
+        },
+      }));
+    return jsonResponse({ success: true, data: { items }, additional_data: { next_cursor: null } }, 200);
+  });
+
+  app.post("/api/v2/persons", async (c) => {
+    const body = await personBody(c, options, true);
+    if (body instanceof Response) return body;
+    const now = new Date().toISOString();
+    const person: PipedrivePerson = {
+      id: nextPersonId++,
+      name: body.name ?? "",
+      owner_id: body.owner_id ?? options.users[0] ?? 1,
+      emails: body.emails ?? [],
+      phones: body.phones ?? [],
+      custom_fields: body.custom_fields ?? {},
+      add_time: now,
+      update_time: now,
+    };
+    state.records.persons.set(person.id, person);
+    return jsonResponse({ success: true, data: person }, 200);
+  });
+
+  app.patch("/api/v2/persons/:id", async (c) => {
+    const person = state.records.persons.get(Number(c.req.param("id")));
+    if (!person) return jsonResponse({ success: false, error: "Person not found", code: "ERR_NOT_FOUND" }, 404);
+    const body = await personBody(c, options, false);
+    if (body instanceof Response) return body;
+    Object.assign(person, {
+      ...(body.name === undefined ? {} : { name: body.name }),
+      ...(body.owner_id === undefined ? {} : { owner_id: body.owner_id }),
+      ...(body.emails === undefined ? {} : { emails: body.emails }),
+      ...(body.phones === undefined ? {} : { phones: body.phones }),
+      custom_fields: { ...person.custom_fields, ...body.custom_fields },
+      update_time: new Date().toISOString(),
+    });
+    return jsonResponse({ success: true, data: person }, 200);
+  });
+
+  app.get("/api/v1/leads", (c) => {
+    const personId = c.req.query("person_id");
+    const archived = c.req.query("archived_status") ?? "all";
+    const limit = Number(c.req.query("limit") ?? 100);
+    const start = Number(c.req.query("start") ?? 0);
+    const all = [...state.records.leads.values()].filter(
+      (lead) =>
+        (personId === undefined || lead.person_id === Number(personId)) &&
+        (archived === "all" || (archived === "archived") === lead.is_archived),
+    );
+    const page = all.slice(start, start + limit);
+    return jsonResponse(
+      { success: true, data: page, additional_data: { pagination: { start, limit, more_items_in_collection: start + limit < all.length } } },
+      200,
+    );
+  });
+
+  app.post("/api/v1/leads", async (c) => {
+    const body = await readJson(c);
+    if (!isRecord(body)) return invalid("Request body must be a JSON object", "v1");
+    if (typeof body.title !== "string" || body.title.trim() === "") return invalid("title is a required field", "v1");
+    const personId = body.person_id;
+    const organizationId = body.organization_id;
+    if (personId === undefined && organizationId === undefined) return invalid("A lead must be linked to a person or an organization", "v1");
+    if (personId !== undefined && !(typeof personId === "number" && state.records.persons.has(personId))) {
+      return invalid("person_id does not refer to an existing person", "v1");
+    }
+    const ownerId = body.owner_id ?? options.users[0] ?? 1;
+    if (!(typeof ownerId === "number" && options.users.includes(ownerId))) return invalid("owner_id must be the id of an active user", "v1");
+    const now = new Date().toISOString();
+    const lead: PipedriveLead = {
+      id: uuid(),
+      title: body.title,
+      person_id: typeof personId === "number" ? personId : null,
+      organization_id: typeof organizationId === "number" ? organizationId : null,
+      owner_id: ownerId,
+      is_archived: false,
+      source_name: "API",
+      add_time: now,
+      update_time: now,
+    };
+    state.records.leads.set(lead.id, lead);
+    return jsonResponse({ success: true, data: lead }, 201);
+  });
+
+  app.all("*", (c) => jsonResponse({ success: false, error: `Unknown method ${c.req.method} ${c.req.path}`, errorCode: 404, error_info: "Please check developers.pipedrive.com" }, 404));
+  return { app, state, options };
+}
+
+interface PersonBody {
+  name?: string;
+  owner_id?: number;
+  emails?: PipedriveContactPoint[];
+  phones?: PipedriveContactPoint[];
+  custom_fields?: Record<string, unknown>;
+}
+
+/** Validates a v2 person body the way v2's stricter input validation does. */
+async function personBody(c: Context, options: z.infer<typeof pipedriveFakeOptionsSchema>, creating: boolean): Promise<PersonBody | Response> {
+  const body = await readJson(c);
+  if (!isRecord(body)) return invalid("Request body must be a JSON object");
+  const unknown = Object.keys(body).filter((key) => !PERSON_KEYS.includes(key));
+  if (unknown.length > 0) return invalid(`Unknown field(s): ${unknown.join(", ")}`);
+  const out: PersonBody = {};
+  if (body.name !== undefined || creating) {
+    if (typeof body.name !== "string" || body.name.trim() === "") return invalid("name must be a non-empty string");
+    out.name = body.name;
+  }
+  if (body.owner_id !== undefined) {
+    if (typeof body.owner_id !== "number" || !Number.isInteger(body.owner_id)) return invalid("owner_id must be an integer");
+    if (!options.users.includes(body.owner_id)) return invalid(`owner_id ${body.owner_id} is not an active user`);
+    out.owner_id = body.owner_id;
+  }
+  for (const key of ["emails", "phones"] as const) {
+    const list = body[key];
+    if (list === undefined) continue;
+    const points = parseContactPoints(list, key === "emails");
+    if (typeof points === "string") return invalid(`${key}: ${points}`);
+    out[key] = points;
+  }
+  if (body.custom_fields !== undefined) {
+    if (!isRecord(body.custom_fields)) return invalid("custom_fields must be an object");
+    const bad = Object.keys(body.custom_fields).filter((key) => !options.customFieldKeys.includes(key) && !/^[0-9a-f]{40}$/.test(key));
+    if (bad.length > 0) return invalid(`custom_fields: unknown field key(s) ${bad.join(", ")}`);
+    out.custom_fields = body.custom_fields;
+  }
+  return out;
+}
+
+function parseContactPoints(list: unknown, emails: boolean): PipedriveContactPoint[] | string {
+  if (!Array.isArray(list)) return "must be an array";
+  const out: PipedriveContactPoint[] = [];
+  for (const item of list) {
+    if (!isRecord(item) || typeof item.value !== "string") return "each item needs a string value";
+    if (emails && !EMAIL_PATTERN.test(item.value)) return `${item.value} is not a valid email`;
+    if (item.primary !== undefined && typeof item.primary !== "boolean") return "primary must be a boolean";
+    if (item.label !== undefined && typeof item.label !== "string") return "label must be a string";
+    out.push({ value: item.value, primary: item.primary ?? false, label: item.label ?? "work" });
+  }
+  return out;
+}
+
+function invalid(message: string, version: "v1" | "v2" = "v2"): Response {
+  const body =
+    version === "v2"
+      ? { success: false, error: message, code: "ERR_SCHEMA_VALIDATION_FAILED", error_info: "Please check developers.pipedrive.com" }
+      : { success: false, error: message, error_info: "Please check developers.pipedrive.com", data: null, additional_data: null };
+  return jsonResponse(body, 400);
+}
+
+function errorBody(status: number): Record<string, unknown> {
+  const messages: Record<number, string> = {
+    401: "unauthorized access",
+    403: "You do not have permission to access this resource",
+    404: "Not found",
+    429: "Rate limit exceeded",
+  };
+  return { success: false, error: messages[status] ?? "Internal server error", errorCode: status, error_info: "Please check developers.pipedrive.com" };
+}
