@@ -15,6 +15,9 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token",
+            ADMIN_READ_TOKEN: "test-read-token",
+            // Secrets in the configuration are encrypted with a key derived from this.
+            CONFIG_KEY: "test-config-key-0123456789abcdef",
             ALLOW_HTTP_DESTINATIONS: "true",
             // Tests run the inbox flush themselves (runDurableObjectAlarm), so the
             // alarm must not fire on its own in the middle of a test.
@@ -27,6 +30,8 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       exclude: ["test/e2e/**"],
       setupFiles: ["./test/setup.ts"],
+      // Node side: serves the CRM contract fakes on 127.0.0.1 (test/fakes), inject("fakes").
+      globalSetup: ["./test/global-setup.ts"],
       // The gateway logs a JSON line per request; show it only for failing tests.
       silent: "passed-only",
     },

@@ -29,8 +29,10 @@ export function wrangler(args, { quiet = false } = {}) {
  * Starts `wrangler dev` in its own process group, so that stopping it also stops the
  * two workerd processes it starts (killing only wrangler leaves them running).
  */
-export function startWranglerDev({ port, vars = {}, persistTo, stdio = "inherit" } = {}) {
+export function startWranglerDev({ port, vars = {}, persistTo, config, stdio = "inherit" } = {}) {
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+  // Another Worker than the gateway (the bench's bare baseline has its own config).
+  if (config) args.push("--config", config);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   if (persistTo) args.push("--persist-to", persistTo);
   const child = spawn(bin, args, { cwd: root, env: wranglerEnv, stdio, detached: true });

@@ -15,6 +15,18 @@ export const errorCodes = {
   method_not_allowed: { status: 405, title: "Method not allowed" },
   storage_unavailable: { status: 503, title: "Storage unavailable" },
   internal_error: { status: 500, title: "Internal error" },
+  // Admin API
+  unauthorized: { status: 401, title: "Unauthorized" },
+  forbidden: { status: 403, title: "Forbidden" },
+  validation_failed: { status: 422, title: "Validation failed" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  entry_not_found: { status: 404, title: "Configuration entry not found" },
+  event_not_found: { status: 404, title: "Event not found" },
+  config_version_not_found: { status: 404, title: "Configuration version not found" },
+  config_version_conflict: { status: 412, title: "Configuration changed meanwhile" },
+  config_key_missing: { status: 503, title: "Configuration key missing" },
+  replay_unavailable: { status: 409, title: "Event cannot be replayed" },
+  replay_rate_limited: { status: 429, title: "Too many replays in flight" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -26,6 +38,8 @@ export class GatewayError extends Error {
     readonly detail: string,
     /** Seconds, sent as `Retry-After` (429 and 503). */
     readonly retryAfter?: number,
+    /** RFC 9457 extension members, e.g. `problems` of a `validation_failed`. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -42,12 +56,15 @@ export interface Problem {
   detail: string;
   code: ErrorCode;
   instance?: string;
+  /** Extension members (RFC 9457 §3.2); they never override the standard ones. */
+  [extension: string]: unknown;
 }
 
 /** The problem document for an error; `type` is a stable, documented URI per code. */
 export function toProblem(error: GatewayError, requestId?: string): Problem {
   const { status, title } = errorCodes[error.code];
   return {
+    ...error.extensions,
     type: `https://switchboard.dev/problems/${error.code.replaceAll("_", "-")}`,
     title,
     status,

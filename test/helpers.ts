@@ -9,7 +9,7 @@ import { eq } from "drizzle-orm";
 
 /** Stores a configuration and makes the isolate read it on the next request. */
 export async function configure(config: GatewayConfigInput): Promise<void> {
-  await writeConfig(env.CONFIG, config, "test");
+  await writeConfig(env, config, "test");
   clearConfigCache();
 }
 
@@ -69,8 +69,9 @@ export async function problemOf(response: Response): Promise<Record<string, unkn
  * Records the event ids sent through `queue.sendBatch`, still sending them for real.
  * `failFirst` makes that many calls throw first, as a queue outage would.
  */
-export function recordSends(queue: Queue, { failFirst = 0 } = {}) {
+export function recordSends<Body extends { eventId: string } = { eventId: string }>(queue: Queue, { failFirst = 0 } = {}) {
   const sent: string[] = [];
+  const bodies: Body[] = [];
   const calls: number[] = [];
   const original = queue.sendBatch.bind(queue);
   let failures = failFirst;
@@ -81,8 +82,11 @@ export function recordSends(queue: Queue, { failFirst = 0 } = {}) {
     }
     const list = [...messages];
     calls.push(list.length);
-    for (const m of list) sent.push((m.body as { eventId: string }).eventId);
+    for (const m of list) {
+      bodies.push(m.body as Body);
+      sent.push((m.body as Body).eventId);
+    }
     return original(list, options);
   });
-  return { sent, calls, restore: () => spy.mockRestore() };
+  return { sent, bodies, calls, restore: () => spy.mockRestore() };
 }

@@ -95,17 +95,182 @@ export const sourceSchema = z.object({
   mapping: z.record(z.string(), z.string()).optional(),
   hmac: hmacOptionsSchema.optional(),
   apiKey: apiKeyOptionsSchema.optional(),
+  /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
+  defaultRegion: z.string().length(2).toUpperCase().optional(),
   enabled: z.boolean().default(true),
 });
 export type SourceConfig = z.infer<typeof sourceSchema>;
 export type SourceInput = z.input<typeof sourceSchema>;
 
-/** The whole configuration document. Kinds added by later features extend this. */
+// ─── Owner pools ──────────────────────────────────────────────────────────────
+
+export const poolMemberSchema = z.object({
+  /** The owner's id in the CRM (HubSpot owner id, Salesforce user id, Pipedrive user id). */
+  ownerId: z.string().min(1),
+  name: z.string().optional(),
+  /** Share of leads relative to the other members (default 1). */
+  weight: z.number().int().positive().max(1000).default(1),
+  /** Most leads this member gets per UTC day; unset means no cap. */
+  dailyCap: z.number().int().positive().optional(),
+  /** A paused member gets no new leads (holidays, full calendar). */
+  paused: z.boolean().default(false),
+});
+export type PoolMember = z.infer<typeof poolMemberSchema>;
+
+export const poolSchema = z.object({
+  id,
+  /**
+   * `round_robin`: members in turn, each `weight` times per cycle (smooth weighted
+   * round robin, so a weight-2 member never gets long runs). `load_balanced`: the
+   * member furthest below its weighted share of today's leads.
+   */
+  strategy: z.enum(["round_robin", "load_balanced"]).default("round_robin"),
+  // State (rotation, daily counts) is kept per owner id, so an owner may appear once.
+  members: z
+    .array(poolMemberSchema)
+    .min(1)
+    .refine((members) => new Set(members.map((m) => m.ownerId)).size === members.length, "each ownerId may appear once"),
+  /** Who gets the lead when every member is paused or capped. */
+  fallbackOwnerId: z.string().min(1).optional(),
+});
+export type PoolConfig = z.infer<typeof poolSchema>;
+
+// ─── Destinations ─────────────────────────────────────────────────────────────
+
+const destinationCommon = {
+  id,
+  /** Requests per second to this destination (a token bucket shared by all Workers). */
+  rate: rateSchema.optional(),
+  timeoutMs: z.number().int().positive().max(60_000).default(10_000),
+  /** Attempts before the delivery is dead-lettered. */
+  maxAttempts: z.number().int().positive().max(50).default(8),
+};
+
+export const hubspotDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("hubspot"),
+  /** Private app access token (Bearer). Write-only. */
+  token: z.string().min(1),
+  baseUrl: z.url().default("https://api.hubapi.com"),
+});
+
+export const salesforceDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("salesforce"),
+  /** e.g. https://yourorg.my.salesforce.com */
+  instanceUrl: z.url(),
+  /** OAuth access token (Bearer). Write-only. */
+  accessToken: z.string().min(1),
+  apiVersion: z.string().regex(/^v\d+\.\d$/).default("v60.0"),
+  /** sObject to upsert into. */
+  object: z.string().min(1).default("Lead"),
+  /**
+   * The field the upsert is keyed on; its value is the lead's email. It must be a
+   * field marked External ID on the object (e.g. a custom `Email__c`): Salesforce
+   * does not allow upserts on the standard Email field.
+   */
+  externalIdField: z.string().min(1),
+});
+
+export const pipedriveDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("pipedrive"),
+  /** API token (x-api-token header). Write-only. */
+  apiToken: z.string().min(1),
+  baseUrl: z.url().default("https://api.pipedrive.com"),
+});
+
+export const slackDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("slack"),
+  /** Incoming webhook URL. Write-only: it is a credential. */
+  url: z.url(),
+});
+
+export const httpDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("http"),
+  url: z.url(),
+  /** Standard Webhooks signing secret (`whsec_…`) the receiver verifies with. Write-only. */
+  secret: z.string().min(1),
+});
+
+export const destinationSchema = z.discriminatedUnion("type", [
+  hubspotDestinationSchema,
+  salesforceDestinationSchema,
+  pipedriveDestinationSchema,
+  slackDestinationSchema,
+  httpDestinationSchema,
+]);
+export type DestinationConfig = z.infer<typeof destinationSchema>;
+export type CrmDestination = Extract<DestinationConfig, { type: "hubspot" | "salesforce" | "pipedrive" }>;
+
+// ─── Routes ───────────────────────────────────────────────────────────────────
+
+export const operators = ["eq", "neq", "gt", "gte", "lt", "lte", "in", "contains", "matches", "exists"] as const;
+export type Operator = (typeof operators)[number];
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { always: true }
+  | { field: string; op: Operator; value?: unknown };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(conditionSchema) }),
+    z.strictObject({ any: z.array(conditionSchema) }),
+    z.strictObject({ not: conditionSchema }),
+    z.strictObject({ always: z.literal(true) }),
+    z.strictObject({
+      /** A lead field (`score`, `country`, `custom.plan`, …). */
+      field: z.string().min(1),
+      op: z.enum(operators),
+      value: z.unknown().optional(),
+    }),
+  ]),
+);
+
+const propertiesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+export const actionSchema = z.union([
+  z.strictObject({ assign: z.strictObject({ pool: z.string().min(1) }) }),
+  z.strictObject({
+    upsert: z.strictObject({ destination: z.string().min(1), properties: propertiesSchema.optional() }),
+  }),
+  z.strictObject({ notify: z.strictObject({ destination: z.string().min(1) }) }),
+  z.strictObject({ forward: z.strictObject({ destination: z.string().min(1) }) }),
+]);
+export type Action = z.infer<typeof actionSchema>;
+
+export const routeSchema = z.object({
+  id,
+  /** Only leads from these sources; unset means every source. */
+  sources: z.array(z.string()).optional(),
+  when: conditionSchema,
+  actions: z.array(actionSchema),
+  /** Keep evaluating later routes after this one matched. */
+  continue: z.boolean().default(false),
+});
+export type RouteConfig = z.infer<typeof routeSchema>;
+
+// ─── Settings ─────────────────────────────────────────────────────────────────
+
+export const settingsSchema = z.object({
+  /** A Slack or HTTP destination told about dead letters. */
+  alertDestination: z.string().optional(),
+  /** Days an event's body is kept; the retention job then drops it and keeps the audit row (default 30). */
+  retentionDays: z.number().int().positive().max(3650).optional(),
+});
+
+/** The whole configuration document. */
 export const configSchema = z.object({
   sources: z.array(sourceSchema).default([]),
-  pools: z.array(z.record(z.string(), z.unknown())).default([]),
-  destinations: z.array(z.record(z.string(), z.unknown())).default([]),
-  routes: z.array(z.record(z.string(), z.unknown())).default([]),
+  pools: z.array(poolSchema).default([]),
+  destinations: z.array(destinationSchema).default([]),
+  routes: z.array(routeSchema).default([]),
+  settings: settingsSchema.default({}),
 });
 export type GatewayConfig = z.infer<typeof configSchema>;
 export type GatewayConfigInput = z.input<typeof configSchema>;

@@ -1,20 +1,63 @@
 import { z } from "zod";
+import { GatewayError } from "../errors";
 import { log } from "../lib/log";
+import { type ChangeSummary, summarizeChanges } from "./diff";
 import { configSchema, type GatewayConfig, type GatewayConfigInput, type SourceConfig } from "./schema";
+import { hasSecrets, transformSecrets } from "./secret-fields";
+import { configCryptoKey, decryptSecret, encryptSecret, isEncrypted } from "./secrets";
 
 /**
- * The configuration lives in KV under one key, as a validated, versioned document.
- * Only this module reads or writes those keys.
+ * The configuration lives in KV as a versioned document, and only this module reads
+ * or writes those keys:
+ *
+ * - `config/current`: the active version, `{ version, updatedAt, updatedBy, summary,
+ *   document }`, secrets inside `document` encrypted (see secrets.ts);
+ * - `config/versions/<9999999999 - version>`: every version ever accepted, the same
+ *   value, with `{ version, updatedAt, updatedBy, summary }` as KV metadata so the
+ *   history lists without reading values. The inverted number makes KV's ascending
+ *   listing newest first. History is append-only: a rollback is a new version.
+ *
+ * KV has no compare-and-swap: two writes at the same moment can both become version
+ * n+1 (the later wins, its history entry replaces the other's). `expectedVersion`
+ * (the admin API's `If-Match`) narrows that window; it cannot close it.
  */
 const currentKey = "config/current";
+const versionsPrefix = "config/versions/";
+const maxVersion = 9_999_999_999;
 
+/** KV metadata is at most 1024 bytes; id lists beyond this are cut (`truncated`). */
+const maxMetadataBytes = 900;
+
+const summarySchema = z.custom<ChangeSummary>((value) => typeof value === "object" && value !== null);
+
+/** A version as stored: the document still has its secrets encrypted, so it is not parsed yet. */
 const storedSchema = z.object({
   version: z.number().int().nonnegative(),
   updatedAt: z.string(),
   updatedBy: z.string(),
-  document: configSchema,
+  summary: summarySchema.optional(),
+  /** Set on a version made by rollback: the version whose document it restored. */
+  rollbackOf: z.number().int().positive().optional(),
+  document: z.unknown(),
 });
-export type StoredConfig = z.infer<typeof storedSchema>;
+type StoredEnvelope = z.infer<typeof storedSchema>;
+
+/** What the history shows of one version (no document). */
+export interface VersionInfo {
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+  summary?: ChangeSummary & { truncated?: boolean };
+  rollbackOf?: number;
+}
+
+/** A version with its document, secrets decrypted. */
+export interface StoredConfig extends VersionInfo {
+  document: GatewayConfig;
+}
+
+/** The bindings the configuration store reads. `CONFIG_KEY` is a Worker secret (see secrets.ts). */
+export type ConfigEnv = Pick<Env, "CONFIG" | "CONFIG_CACHE_SECONDS"> & { CONFIG_KEY?: string };
 
 /** A configuration with lookups built once per load, not per request. */
 export interface ActiveConfig {
@@ -25,7 +68,7 @@ export interface ActiveConfig {
 
 const emptyConfig: ActiveConfig = { version: 0, document: configSchema.parse({}), sources: new Map() };
 
-function activate(stored: StoredConfig | null): ActiveConfig {
+function activate(stored: StoredConfig | undefined): ActiveConfig {
   if (!stored) return emptyConfig;
   return {
     version: stored.version,
@@ -34,31 +77,126 @@ function activate(stored: StoredConfig | null): ActiveConfig {
   };
 }
 
-async function readStored(kv: KVNamespace): Promise<StoredConfig | null> {
-  const raw = await kv.get(currentKey, "json");
-  if (raw === null) return null;
-  // Only `writeConfig` writes this key, after validating; a failure here means the
+function versionKey(version: number): string {
+  return `${versionsPrefix}${String(maxVersion - version).padStart(10, "0")}`;
+}
+
+function keyFor(env: ConfigEnv): Promise<CryptoKey> {
+  if (!env.CONFIG_KEY) {
+    throw new GatewayError(
+      "config_key_missing",
+      "The Worker secret CONFIG_KEY is not set: configuration secrets cannot be encrypted or read.",
+      60,
+    );
+  }
+  return configCryptoKey(env.CONFIG_KEY);
+}
+
+async function readEnvelope(kv: KVNamespace, key: string): Promise<StoredEnvelope | undefined> {
+  const raw = await kv.get(key, "json");
+  if (raw === null) return undefined;
+  // Only this module writes these keys, after validating; a failure here means a
   // key was edited by hand, and keeping the last good config is the safe answer.
   return storedSchema.parse(raw);
 }
 
-/** Validates and stores a whole document as the next version. */
-export async function writeConfig(
-  kv: KVNamespace,
-  input: GatewayConfigInput,
-  updatedBy = "system",
-): Promise<StoredConfig> {
-  const document = configSchema.parse(input);
-  const previous = await readStored(kv);
-  const stored: StoredConfig = {
-    version: (previous?.version ?? 0) + 1,
+/**
+ * Decrypts and validates a stored document. Values that are not encrypted are taken
+ * as they are, so a document seeded by hand (`wrangler kv key put`, the bench) still loads.
+ */
+async function open(env: ConfigEnv, envelope: StoredEnvelope): Promise<StoredConfig> {
+  let key: Promise<CryptoKey> | undefined;
+  const document = await transformSecrets(envelope.document, async (value) => {
+    if (!isEncrypted(value)) return value;
+    key ??= keyFor(env);
+    return decryptSecret(await key, value);
+  });
+  const { document: _sealed, ...info } = envelope;
+  return { ...info, document: configSchema.parse(document) };
+}
+
+async function seal(env: ConfigEnv, document: GatewayConfig): Promise<unknown> {
+  if (!hasSecrets(document)) return document;
+  const key = await keyFor(env);
+  return transformSecrets(document, (value) => encryptSecret(key, value));
+}
+
+/** The active version read from KV now (not the isolate's cached copy), secrets decrypted. */
+export async function readCurrentConfig(env: ConfigEnv): Promise<StoredConfig | undefined> {
+  const envelope = await readEnvelope(env.CONFIG, currentKey);
+  return envelope ? open(env, envelope) : undefined;
+}
+
+/** One version of the history, secrets decrypted; undefined if there is none. */
+export async function readConfigVersion(env: ConfigEnv, version: number): Promise<StoredConfig | undefined> {
+  const envelope = await readEnvelope(env.CONFIG, versionKey(version));
+  return envelope ? open(env, envelope) : undefined;
+}
+
+/** The history, newest first, from KV metadata alone; `cursor` continues a listing. */
+export async function listConfigVersions(
+  env: ConfigEnv,
+  { limit = 50, cursor }: { limit?: number; cursor?: string } = {},
+): Promise<{ versions: VersionInfo[]; cursor?: string }> {
+  const listed = await env.CONFIG.list<VersionInfo>({ prefix: versionsPrefix, limit, ...(cursor ? { cursor } : {}) });
+  const versions = listed.keys.flatMap((k) => (k.metadata ? [k.metadata] : []));
+  return { versions, ...(listed.list_complete ? {} : { cursor: listed.cursor }) };
+}
+
+export interface CommitOptions {
+  updatedBy?: string;
+  /** Refuse (412) unless the active version is this one. */
+  expectedVersion?: number;
+  rollbackOf?: number;
+}
+
+/**
+ * Stores an already validated document as the next version: the history entry
+ * first, then `config/current`, so a failure in between leaves the active version
+ * as it was (the orphan entry is overwritten by the next write).
+ */
+export async function commitConfig(env: ConfigEnv, document: GatewayConfig, options: CommitOptions = {}): Promise<StoredConfig> {
+  const previous = await readCurrentConfig(env);
+  const current = previous?.version ?? 0;
+  if (options.expectedVersion !== undefined && options.expectedVersion !== current) {
+    throw new GatewayError(
+      "config_version_conflict",
+      `The active configuration is version ${current}, not ${options.expectedVersion}; read it again and retry.`,
+    );
+  }
+  const info: VersionInfo = {
+    version: current + 1,
     updatedAt: new Date().toISOString(),
-    updatedBy,
-    document,
+    updatedBy: options.updatedBy ?? "system",
+    summary: summarizeChanges(previous?.document, document),
+    ...(options.rollbackOf !== undefined ? { rollbackOf: options.rollbackOf } : {}),
   };
-  await kv.put(currentKey, JSON.stringify(stored));
+  const value = JSON.stringify({ ...info, document: await seal(env, document) });
+  await env.CONFIG.put(versionKey(info.version), value, { metadata: fitMetadata(info) });
+  await env.CONFIG.put(currentKey, value);
   isolateCache = undefined;
-  return stored;
+  return { ...info, document };
+}
+
+/** Keeps KV metadata under its size limit by cutting the id lists of the summary. */
+function fitMetadata(info: VersionInfo): VersionInfo {
+  if (JSON.stringify(info).length <= maxMetadataBytes || !info.summary) return info;
+  const cut = (ids: string[]) => ids.slice(0, 3);
+  const summary = { ...info.summary, truncated: true };
+  for (const kind of ["sources", "pools", "destinations", "routes"] as const) {
+    const k = info.summary[kind];
+    summary[kind] = { added: cut(k.added), removed: cut(k.removed), changed: cut(k.changed) };
+  }
+  return { ...info, summary };
+}
+
+/**
+ * Validates a whole document against the schema and stores it as the next version.
+ * References between entries are not checked here (the admin API does that, with
+ * `checkWrite`), so tests can store deliberately incomplete configurations.
+ */
+export async function writeConfig(env: ConfigEnv, input: GatewayConfigInput, updatedBy = "system"): Promise<StoredConfig> {
+  return commitConfig(env, configSchema.parse(input), { updatedBy });
 }
 
 interface CacheEntry {
@@ -76,22 +214,35 @@ interface CacheEntry {
  */
 let isolateCache: CacheEntry | undefined;
 
+/** Which stored version an active config came from: version and time, since a KV race can repeat a number. */
+const stamps = new WeakMap<ActiveConfig, string>();
+
+/** Reads and opens `config/current`, reusing the cached one (no decrypt, no parse) when it did not change. */
+async function fetchActive(env: ConfigEnv, cached: ActiveConfig | undefined): Promise<ActiveConfig> {
+  const envelope = await readEnvelope(env.CONFIG, currentKey);
+  if (!envelope) return emptyConfig;
+  const stamp = `${envelope.version}@${envelope.updatedAt}`;
+  if (cached && stamps.get(cached) === stamp) return cached;
+  const config = activate(await open(env, envelope));
+  stamps.set(config, stamp);
+  return config;
+}
+
 export async function loadConfig(
-  kv: KVNamespace,
-  ttlMs: number,
+  env: ConfigEnv,
   waitUntil: (promise: Promise<unknown>) => void,
-  nowMs = Date.now(),
+  { nowMs = Date.now(), ttlMs = Number(env.CONFIG_CACHE_SECONDS || "5") * 1000 } = {},
 ): Promise<ActiveConfig> {
   const entry = isolateCache;
   if (!entry) {
-    const config = activate(await readStored(kv));
+    const config = await fetchActive(env, undefined);
     isolateCache = { config, fetchedAt: nowMs };
     return config;
   }
   if (nowMs - entry.fetchedAt > ttlMs && !entry.refreshing) {
-    entry.refreshing = readStored(kv)
-      .then((stored) => {
-        isolateCache = { config: activate(stored), fetchedAt: Date.now() };
+    entry.refreshing = fetchActive(env, entry.config)
+      .then((config) => {
+        isolateCache = { config, fetchedAt: Date.now() };
       })
       .catch((error: unknown) => {
         entry.refreshing = undefined;
@@ -110,9 +261,9 @@ export async function loadConfig(
  * calls it for a source it does not know, so a newly added source works at once
  * while a flood of requests for unknown ids costs at most one KV read a second.
  */
-export async function refreshConfig(kv: KVNamespace, minAgeMs = 1000, nowMs = Date.now()): Promise<ActiveConfig> {
+export async function refreshConfig(env: ConfigEnv, minAgeMs = 1000, nowMs = Date.now()): Promise<ActiveConfig> {
   if (isolateCache && nowMs - isolateCache.fetchedAt < minAgeMs) return isolateCache.config;
-  const config = activate(await readStored(kv));
+  const config = await fetchActive(env, isolateCache?.config);
   isolateCache = { config, fetchedAt: nowMs };
   return config;
 }

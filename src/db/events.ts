@@ -1,12 +1,10 @@
-import { and, eq, getTableColumns, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client";
-import { type EventStatus, events, type NewEventRow } from "./schema";
+import { events, type NewEventRow } from "./schema";
 
 /** D1 binds at most 100 parameters per statement. */
 const maxBoundParameters = 100;
-/** Rows per INSERT, so one statement stays under the bound-parameter limit. */
-export const eventsPerInsert = Math.floor(maxBoundParameters / Object.keys(getTableColumns(events)).length);
 
 /**
  * Writes events idempotently: a row whose id exists is left as it is, so a flush
@@ -14,7 +12,10 @@ export const eventsPerInsert = Math.floor(maxBoundParameters / Object.keys(getTa
  * one `batch` (one round trip, one transaction).
  */
 export async function insertEvents(db: Database, rows: NewEventRow[]): Promise<void> {
-  if (rows.length === 0) return;
+  const [first] = rows;
+  if (!first) return;
+  // drizzle binds one parameter per column given (absent ones become literal nulls).
+  const eventsPerInsert = Math.floor(maxBoundParameters / Object.keys(first).length);
   const statements: BatchItem<"sqlite">[] = [];
   for (let i = 0; i < rows.length; i += eventsPerInsert) {
     statements.push(
@@ -27,20 +28,12 @@ export async function insertEvents(db: Database, rows: NewEventRow[]): Promise<v
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
 }
 
-/** Moves events from one status to another; events already past `from` are untouched. */
-export async function transitionEvents(
-  db: Database,
-  ids: string[],
-  from: EventStatus,
-  to: EventStatus,
-  nowMs = Date.now(),
-): Promise<void> {
-  for (let i = 0; i < ids.length; i += maxBoundParameters - 3) {
-    await db
-      .update(events)
-      .set({ status: to, updatedAt: nowMs })
-      .where(and(inArray(events.id, ids.slice(i, i + maxBoundParameters - 3)), eq(events.status, from)));
-  }
+/** Marks an event dead (routing itself was dead-lettered) unless it was decided meanwhile. */
+export async function markEventDead(db: Database, id: string, reason: string, nowMs = Date.now()): Promise<void> {
+  await db
+    .update(events)
+    .set({ status: "dead", statusReason: reason, updatedAt: nowMs })
+    .where(and(eq(events.id, id), eq(events.status, "queued")));
 }
 
 /** Events still `queued` since before `olderThanMs`: their routing message may be lost. */
@@ -69,4 +62,9 @@ export async function touchEvents(db: Database, ids: string[], nowMs = Date.now(
 
 export async function getEvent(db: Database, id: string) {
   return db.query.events.findFirst({ where: eq(events.id, id) });
+}
+
+export async function getEvents(db: Database, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.select().from(events).where(inArray(events.id, ids));
 }

@@ -1,4 +1,4 @@
-import { customType, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { customType, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * Raw bytes. D1 takes an ArrayBuffer view on the way in; on the way out a BLOB may
@@ -20,12 +20,17 @@ const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | number[] 
 export const eventStatuses = [
   /** Stored in D1 and handed to the routing queue. */
   "queued",
-  /** Picked up by the routing consumer. */
-  "received",
+  /** Routed; its deliveries (CRM upserts, notifications, forwards) are under way. */
+  "delivering",
+  /** Routed, and every delivery succeeded (or there were none). */
   "routed",
+  /** Some deliveries succeeded, some failed for good. */
   "partially_failed",
+  /** No route matched. */
   "unmatched",
+  /** The payload could not be mapped to a valid lead; `status_reason` says why. */
   "invalid",
+  /** Every delivery failed for good, or routing itself was dead-lettered. */
   "dead",
 ] as const;
 export type EventStatus = (typeof eventStatuses)[number];
@@ -50,6 +55,19 @@ export const events = sqliteTable(
     receivedAt: integer("received_at").notNull(),
     storedAt: integer("stored_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** Why the event is invalid or dead, in words. */
+    statusReason: text("status_reason"),
+    /** JSON: the lead the mapping produced, normalized. */
+    lead: text("lead"),
+    /** JSON: the decision trace (routes tried, conditions with the values seen, owner and why). */
+    trace: text("trace"),
+    /** The first route that matched. */
+    routeId: text("route_id"),
+    ownerId: text("owner_id"),
+    leadId: text("lead_id"),
+    decidedAt: integer("decided_at"),
+    /** For a replay: the event it replays (same body and headers, routed afresh). */
+    replayOf: text("replay_of"),
   },
   (t) => [
     index("events_source_received").on(t.sourceId, t.receivedAt),
@@ -59,3 +77,89 @@ export const events = sqliteTable(
 
 export type EventRow = typeof events.$inferSelect;
 export type NewEventRow = typeof events.$inferInsert;
+
+/**
+ * Leads seen so far, for matching: a new event whose email, phone or company domain
+ * matches a lead here keeps that lead's owner.
+ */
+export const leads = sqliteTable(
+  "leads",
+  {
+    id: text("id").primaryKey(),
+    email: text("email"),
+    phone: text("phone"),
+    /** Company domain; null for free-mail addresses, which say nothing about the company. */
+    domain: text("domain"),
+    ownerId: text("owner_id"),
+    firstEventId: text("first_event_id").notNull(),
+    lastEventId: text("last_event_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("leads_email").on(t.email),
+    index("leads_phone").on(t.phone),
+    index("leads_domain").on(t.domain),
+  ],
+);
+export type LeadRow = typeof leads.$inferSelect;
+
+export const deliveryStatuses = [
+  /** Waiting for its (next) attempt. */
+  "pending",
+  "succeeded",
+  /** Refused for good by the destination (a 4xx other than 408/429). */
+  "failed",
+  /** Out of attempts, or dead-lettered by the queue. */
+  "dead",
+] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/** One action of a routed event towards one destination (Svix's "message attempt" parent). */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    /** `<eventId>:<action index>`: stable, so re-deciding an event cannot add a second one. */
+    id: text("id").primaryKey(),
+    eventId: text("event_id").notNull(),
+    destinationId: text("destination_id").notNull(),
+    action: text("action", { enum: ["upsert", "notify", "forward"] }).notNull(),
+    status: text("status", { enum: deliveryStatuses }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    /** JSON LeadDelivery: what to send, fixed when the event was routed. */
+    payload: text("payload").notNull(),
+    externalId: text("external_id"),
+    lastError: text("last_error"),
+    /** A consumer holding this delivery until then; others leave it alone. */
+    leaseUntil: integer("lease_until"),
+    /** When the next attempt is due: creation, or the last attempt plus its backoff. */
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("deliveries_event").on(t.eventId), index("deliveries_status_next").on(t.status, t.nextAttemptAt)],
+);
+export type DeliveryRow = typeof deliveries.$inferSelect;
+
+/** Every call to a destination, successful or not. */
+export const attempts = sqliteTable(
+  "attempts",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id").notNull(),
+    eventId: text("event_id").notNull(),
+    destinationId: text("destination_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    outcome: text("outcome", { enum: ["succeeded", "retryable", "failed"] }).notNull(),
+    httpStatus: integer("http_status"),
+    latencyMs: integer("latency_ms").notNull(),
+    /** The start of the response body. */
+    excerpt: text("excerpt"),
+    error: text("error"),
+    /** When the next attempt is due, for retryable outcomes. */
+    retryAt: integer("retry_at"),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("attempts_delivery").on(t.deliveryId), index("attempts_event").on(t.eventId), index("attempts_destination_at").on(t.destinationId, t.at)],
+);
+export type AttemptRow = typeof attempts.$inferSelect;

@@ -12,9 +12,8 @@ import { readBody } from "./read-body";
 import { storedHeaders } from "./stored-headers";
 
 async function findSource(c: Context<AppEnv>, sourceId: string): Promise<SourceConfig> {
-  const ttlMs = Number(c.env.CONFIG_CACHE_SECONDS || "5") * 1000;
-  let config = await loadConfig(c.env.CONFIG, ttlMs, (p) => c.executionCtx.waitUntil(p));
-  if (!config.sources.has(sourceId)) config = await refreshConfig(c.env.CONFIG);
+  let config = await loadConfig(c.env, (p) => c.executionCtx.waitUntil(p));
+  if (!config.sources.has(sourceId)) config = await refreshConfig(c.env);
   const source = config.sources.get(sourceId);
   if (!source || !source.enabled) {
     throw new GatewayError("source_not_found", `No enabled source has the id '${sourceId}'.`);

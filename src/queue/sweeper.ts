@@ -1,8 +1,9 @@
-import { loadConfig } from "../config/store";
+import { refreshConfig } from "../config/store";
 import { createDb } from "../db/client";
+import { findStalledDeliveries, touchDeliveries } from "../db/deliveries";
 import { findStuckEvents, touchEvents } from "../db/events";
 import { errorMessage, log } from "../lib/log";
-import { sendRoutingMessages } from "./messages";
+import { sendMessages, sendRoutingMessages } from "./messages";
 
 /** An event `queued` for this long without being picked up is sent again. */
 export const stuckAfterMs = 5 * 60_000;
@@ -10,11 +11,16 @@ const maxResendPerRun = 1_000;
 
 /**
  * The scheduled safety net. It nudges every source's inbox (rows whose alarm was
- * lost get flushed) and re-sends routing messages for events that stayed `queued`
- * too long. Resending is safe because the consumer is idempotent.
+ * lost get flushed), re-sends routing messages for events that stayed `queued` too
+ * long, and delivery messages for pending deliveries nobody has touched for as
+ * long. Resending is safe: both consumers are idempotent.
  */
-export async function sweep(env: Env, ctx: ExecutionContext, nowMs = Date.now()): Promise<{ nudged: number; resent: number }> {
-  const config = await loadConfig(env.CONFIG, 0, (p) => ctx.waitUntil(p));
+export async function sweep(
+  env: Env,
+  _ctx: ExecutionContext,
+  nowMs = Date.now(),
+): Promise<{ nudged: number; resent: number; redelivered: number }> {
+  const config = await refreshConfig(env, 0);
   const nudges = await Promise.allSettled(
     [...config.sources.keys()].map((id) => env.SOURCE_INBOX.getByName(id).nudge()),
   );
@@ -36,5 +42,19 @@ export async function sweep(env: Env, ctx: ExecutionContext, nowMs = Date.now())
     );
     log("warn", "sweeper re-sent stuck events", { count: stuck.length });
   }
-  return { nudged: nudges.length, resent: stuck.length };
+
+  const stalled = await findStalledDeliveries(db, nowMs - stuckAfterMs, maxResendPerRun);
+  if (stalled.length > 0) {
+    await sendMessages(
+      env.DELIVERY_QUEUE,
+      stalled.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })),
+    );
+    await touchDeliveries(
+      db,
+      stalled.map((d) => d.id),
+      nowMs,
+    );
+    log("warn", "sweeper re-sent stalled deliveries", { count: stalled.length });
+  }
+  return { nudged: nudges.length, resent: stuck.length, redelivered: stalled.length };
 }

@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { insertEvents } from "../../src/db/events";
+import { deliveries } from "../../src/db/schema";
 import worker from "../../src/index";
 import { stuckAfterMs } from "../../src/queue/sweeper";
 import { configureSources, eventsOf, postSigned, recordSends, standardSecret } from "../helpers";
@@ -59,4 +60,30 @@ it("re-sends events stuck in queued and flushes inboxes whose alarm was lost", a
   await runDurableObjectAlarm(inbox);
   await vi.waitFor(async () => expect(await inbox.pending()).toBe(0));
   expect((await eventsOf("forms")).map((e) => e.id)).toContain(lostId);
+});
+
+it("re-sends deliveries whose message was lost, but not those waiting out a backoff", async () => {
+  const now = Date.now();
+  const db = createDb(env.DB);
+  const base = {
+    eventId: "evt_00000000000000000000000001",
+    destinationId: "hubspot",
+    action: "upsert" as const,
+    status: "pending" as const,
+    attempts: 1,
+    payload: "{}",
+    createdAt: now - stuckAfterMs * 3,
+    updatedAt: now - stuckAfterMs * 3,
+  };
+  await db.batch([
+    db.insert(deliveries).values({ ...base, id: "evt_00000000000000000000000001:0", nextAttemptAt: now - stuckAfterMs * 2 }),
+    // Its next attempt is an hour away: the queue holds its message, not lost.
+    db.insert(deliveries).values({ ...base, id: "evt_00000000000000000000000001:1", nextAttemptAt: now + 3_600_000 }),
+  ]);
+  const { bodies, restore } = recordSends<{ eventId: string; deliveryId: string }>(env.DELIVERY_QUEUE);
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  restore();
+  expect(bodies.map((b) => b.deliveryId)).toEqual(["evt_00000000000000000000000001:0"]);
 });

@@ -1,0 +1,40 @@
+import { type ChangeSummary, describeSummary, type FieldChange, fieldChanges, isEmptySummary, summarizeChanges } from "./diff";
+import type { GatewayConfig } from "./schema";
+import { destinationSecretField, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
+import { checkOffline } from "./validate";
+import type { ConfigWrite } from "./write-schema";
+
+/**
+ * What the config CLI (scripts/config-cli.mjs) runs on the operator's machine: it is
+ * bundled from these sources by esbuild, so a file is checked by the same schemas
+ * and checks the gateway applies, and diffs are computed the same way.
+ */
+export { checkOffline, describeSummary, isEmptySummary };
+export type { ChangeSummary, FieldChange, PointerProblem };
+
+/**
+ * The local document as the gateway would show it, so it compares with a pulled
+ * one: secrets masked, an omitted secret taken as the remote one (it is kept on
+ * push). Secrets compare by their masked form only: the CLI never sees stored secrets.
+ */
+export function comparable(local: ConfigWrite, remote: GatewayConfig): GatewayConfig {
+  const remoteSources = new Map(remote.sources.map((s) => [s.id, s]));
+  const remoteDestinations = new Map(remote.destinations.map((d) => [d.id, d as Record<string, unknown>]));
+  const sources = local.sources.map((source) => ({
+    ...source,
+    secrets: source.secrets === undefined ? (remoteSources.get(source.id)?.secrets ?? []) : source.secrets.map((s) => (isMasked(s) ? s : maskSecret(s))),
+  }));
+  const destinations = local.destinations.map((destination) => {
+    const field = destinationSecretField[destination.type];
+    const value = (destination as Record<string, unknown>)[field];
+    const shown = typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remoteDestinations.get(destination.id)?.[field];
+    return { ...destination, [field]: shown };
+  });
+  return { ...local, sources, destinations } as GatewayConfig;
+}
+
+/** The summary and field-level changes from `remote` to `local`. */
+export function diffDocuments(local: ConfigWrite, remote: GatewayConfig): { summary: ChangeSummary; changes: FieldChange[] } {
+  const shown = comparable(local, remote);
+  return { summary: summarizeChanges(remote, shown), changes: fieldChanges(remote, shown) };
+}

@@ -1,0 +1,147 @@
+import type { DestinationConfig, GatewayConfig, GatewayConfigInput } from "./schema";
+import { type ConfigWrite, maskPrefix } from "./write-schema";
+
+/**
+ * Where secrets sit in the configuration document: each source's `secrets`, and one
+ * field per destination type (a Slack incoming-webhook URL is itself a credential).
+ * Everything that masks, keeps or encrypts secrets goes through this list.
+ */
+export const destinationSecretField = {
+  hubspot: "token",
+  salesforce: "accessToken",
+  pipedrive: "apiToken",
+  slack: "url",
+  http: "secret",
+} as const satisfies Record<DestinationConfig["type"], string>;
+
+/** A problem with a JSON pointer into the document, as the admin API reports it. */
+export interface PointerProblem {
+  pointer: string;
+  message: string;
+}
+
+/**
+ * `••••` and the last four characters. Secrets shorter than 12 characters show
+ * nothing: four characters of an eight-character secret give too much away.
+ */
+export function maskSecret(value: string): string {
+  return value.length >= 12 ? `${maskPrefix}${value.slice(-4)}` : maskPrefix;
+}
+
+export function isMasked(value: string): boolean {
+  return value.startsWith(maskPrefix);
+}
+
+/** A copy of the document with every secret masked: what the API returns. */
+export function maskDocument(document: GatewayConfig): GatewayConfig {
+  return {
+    ...document,
+    sources: document.sources.map((source) => ({ ...source, secrets: source.secrets.map(maskSecret) })),
+    destinations: document.destinations.map((destination) => maskDestination(destination)),
+  };
+}
+
+export function maskDestination(destination: DestinationConfig): DestinationConfig {
+  const field = destinationSecretField[destination.type];
+  const value = (destination as Record<string, unknown>)[field];
+  return typeof value === "string" ? ({ ...destination, [field]: maskSecret(value) } as DestinationConfig) : destination;
+}
+
+/**
+ * Fills in the secrets a write left out or sent masked from the stored document
+ * (sources and destinations matched by id). What cannot be filled is a problem:
+ * a new destination without its secret, or a masked value that masks nothing stored.
+ */
+export function resolveSecrets(
+  input: ConfigWrite,
+  stored: GatewayConfig | undefined,
+): { document: GatewayConfigInput; problems: PointerProblem[] } {
+  const problems: PointerProblem[] = [];
+  const storedSources = new Map(stored?.sources.map((s) => [s.id, s]));
+  const storedDestinations = new Map(stored?.destinations.map((d) => [d.id, d]));
+
+  const sources = input.sources.map((source, i) => {
+    const previous = storedSources.get(source.id)?.secrets ?? [];
+    if (source.secrets === undefined) return { ...source, secrets: previous };
+    const used = new Set<number>();
+    const secrets = source.secrets.map((value, j) => {
+      if (!isMasked(value)) return value;
+      const at = matchMasked(value, previous, j, used);
+      if (at === undefined) {
+        problems.push({ pointer: `/sources/${i}/secrets/${j}`, message: "masked value matches no stored secret of this source" });
+        return value;
+      }
+      used.add(at);
+      return previous[at] ?? value;
+    });
+    return { ...source, secrets };
+  });
+
+  const destinations = input.destinations.map((destination, i) => {
+    const field = destinationSecretField[destination.type];
+    const value = (destination as Record<string, unknown>)[field];
+    if (typeof value === "string" && !isMasked(value)) return destination;
+    const previous = storedDestinations.get(destination.id) as Record<string, unknown> | undefined;
+    const kept = previous?.[field];
+    if (typeof kept === "string" && (value === undefined || maskSecret(kept) === value)) {
+      return { ...destination, [field]: kept };
+    }
+    problems.push({
+      pointer: `/destinations/${i}/${field}`,
+      message: value === undefined ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
+    });
+    return destination;
+  });
+
+  return { document: { ...input, sources, destinations } as GatewayConfigInput, problems };
+}
+
+/** The stored secret a masked entry stands for: the same position if it fits, else the first unused that fits. */
+function matchMasked(masked: string, stored: string[], position: number, used: ReadonlySet<number>): number | undefined {
+  const fits = (k: number) => !used.has(k) && stored[k] !== undefined && maskSecret(stored[k]) === masked;
+  if (fits(position)) return position;
+  for (let k = 0; k < stored.length; k++) if (fits(k)) return k;
+  return undefined;
+}
+
+/**
+ * Applies `transform` to every secret of a document as stored (plain JSON, not yet
+ * validated: encrypted Slack URLs are no URLs). Returns a new object.
+ */
+export async function transformSecrets(
+  document: unknown,
+  transform: (value: string) => Promise<string>,
+): Promise<unknown> {
+  if (!isRecord(document)) return document;
+  const sources = Array.isArray(document.sources)
+    ? await Promise.all(
+        document.sources.map(async (source: unknown) =>
+          isRecord(source) && Array.isArray(source.secrets)
+            ? { ...source, secrets: await Promise.all(source.secrets.map((s: unknown) => (typeof s === "string" ? transform(s) : s))) }
+            : source,
+        ),
+      )
+    : document.sources;
+  const destinations = Array.isArray(document.destinations)
+    ? await Promise.all(
+        document.destinations.map(async (destination: unknown) => {
+          if (!isRecord(destination) || typeof destination.type !== "string") return destination;
+          const field = Object.hasOwn(destinationSecretField, destination.type)
+            ? destinationSecretField[destination.type as DestinationConfig["type"]]
+            : undefined;
+          const value = field ? destination[field] : undefined;
+          return field && typeof value === "string" ? { ...destination, [field]: await transform(value) } : destination;
+        }),
+      )
+    : document.destinations;
+  return { ...document, sources, destinations };
+}
+
+/** True when the document holds at least one secret (a write then needs `CONFIG_KEY`). */
+export function hasSecrets(document: GatewayConfig): boolean {
+  return document.sources.some((s) => s.secrets.length > 0) || document.destinations.length > 0;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

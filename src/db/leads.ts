@@ -1,0 +1,70 @@
+import { eq, sql } from "drizzle-orm";
+import type { MatchKeys } from "../routing/normalize";
+import type { Database } from "./client";
+import { type LeadRow, leads } from "./schema";
+
+
+export interface LeadMatch {
+  lead: LeadRow;
+  by: "email" | "phone" | "domain";
+}
+
+/**
+ * Finds an earlier lead by email, then phone, then company domain: the order of
+ * confidence. A domain match is the same account, so it keeps the owner too.
+ */
+export async function findMatchingLead(db: Database, keys: MatchKeys): Promise<LeadMatch | undefined> {
+  for (const by of ["email", "phone", "domain"] as const) {
+    const value = keys[by];
+    if (!value) continue;
+    const [lead] = await db
+      .select()
+      .from(leads)
+      .where(eq(leads[by], value))
+      .orderBy(leads.createdAt)
+      .limit(1);
+    if (lead) return { lead, by };
+  }
+  return undefined;
+}
+
+/**
+ * Records a lead for later matching, one row per email (or per phone, for leads
+ * without email). Returns the statement so the caller can put it in the same D1
+ * batch as the event's decision.
+ */
+export function upsertLeadStatement(
+  db: Database,
+  row: { id: string; keys: MatchKeys; ownerId?: string; eventId: string; nowMs: number },
+  existing: LeadMatch | undefined,
+) {
+  // An email or phone match is the same person: update that row.
+  if (existing && existing.by !== "domain") {
+    return db
+      .update(leads)
+      .set({
+        lastEventId: row.eventId,
+        updatedAt: row.nowMs,
+        phone: sql`coalesce(${leads.phone}, ${row.keys.phone ?? null})`,
+        domain: sql`coalesce(${leads.domain}, ${row.keys.domain ?? null})`,
+        ownerId: sql`coalesce(${leads.ownerId}, ${row.ownerId ?? null})`,
+      })
+      .where(eq(leads.id, existing.lead.id));
+  }
+  // A new person (possibly at a known account): a new row; if another consumer
+  // recorded the same email meanwhile, keep theirs.
+  return db
+    .insert(leads)
+    .values({
+      id: row.id,
+      email: row.keys.email ?? null,
+      phone: row.keys.phone ?? null,
+      domain: row.keys.domain ?? null,
+      ownerId: row.ownerId ?? null,
+      firstEventId: row.eventId,
+      lastEventId: row.eventId,
+      createdAt: row.nowMs,
+      updatedAt: row.nowMs,
+    })
+    .onConflictDoNothing();
+}

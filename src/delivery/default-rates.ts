@@ -1,0 +1,21 @@
+import type { DestinationConfig } from "../config/schema";
+
+/**
+ * Calls per second when a destination sets no `rate`, from each API's published
+ * limits, rounded down to leave room for other integrations on the same account:
+ * HubSpot private apps allow 190 requests per 10 s (Professional/Enterprise);
+ * Pipedrive's API-token budget is roughly 80 requests per 2 s on the lower plans;
+ * Salesforce has no per-second limit (daily allocation, 25 concurrent long
+ * requests); Slack incoming webhooks allow about one message per second.
+ */
+export const defaultRates: Record<DestinationConfig["type"], { perSecond: number; burst: number }> = {
+  hubspot: { perSecond: 19, burst: 19 },
+  salesforce: { perSecond: 20, burst: 25 },
+  pipedrive: { perSecond: 10, burst: 20 },
+  slack: { perSecond: 1, burst: 5 },
+  http: { perSecond: 50, burst: 100 },
+};
+
+export function rateOf(destination: DestinationConfig): { perSecond: number; burst: number } {
+  return destination.rate ?? defaultRates[destination.type];
+}

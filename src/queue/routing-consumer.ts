@@ -1,0 +1,116 @@
+import { loadConfig } from "../config/store";
+import { createDb } from "../db/client";
+import { saveDecision } from "../db/decisions";
+import { pendingDeliveriesOf } from "../db/deliveries";
+import { getEvents } from "../db/events";
+import { findMatchingLead } from "../db/leads";
+import type { EventRow } from "../db/schema";
+import { retryDelaySeconds } from "../delivery/retry";
+import { errorMessage, log } from "../lib/log";
+import { decide, invalidDecision } from "../routing/decide";
+import { payloadOf } from "../routing/payload";
+import type { ActiveConfig } from "../config/store";
+import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
+
+type Verdict = { ack: true; deliveries: DeliveryMessage[] } | { ack: false; error: string };
+
+/**
+ * Routes one event and says which delivery messages to send. Idempotent: an event
+ * already decided is not decided again; one still delivering has its pending
+ * deliveries re-sent (a previous run may have died before sending them).
+ */
+async function routeOne(env: Env, config: ActiveConfig, event: EventRow): Promise<DeliveryMessage[]> {
+  const db = createDb(env.DB);
+  if (event.status === "delivering") {
+    const pending = await pendingDeliveriesOf(db, event.id);
+    return pending.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId }));
+  }
+  if (event.status !== "queued") return [];
+
+  const nowMs = Date.now();
+  const source = config.sources.get(event.sourceId);
+  const payload = source ? payloadOf(event, source) : undefined;
+  const decision = !source
+    ? invalidDecision(`Source '${event.sourceId}' is no longer configured.`)
+    : !payload?.ok
+      ? invalidDecision(payload?.reason ?? "No payload.")
+      : await decide(config.document, source, event, payload.payload, {
+          findLead: (keys) => findMatchingLead(db, keys),
+          assignOwner: (pool, eventId) => env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool }),
+        });
+  await saveDecision(db, event.id, decision, nowMs);
+  log("info", "routed", {
+    eventId: event.id,
+    sourceId: event.sourceId,
+    status: decision.status,
+    routeId: decision.status === "routed" ? decision.routeId : undefined,
+    ownerId: decision.status === "routed" ? decision.ownerId : undefined,
+    deliveries: decision.status === "routed" ? decision.deliveries.length : 0,
+  });
+  if (decision.status !== "routed") return [];
+  return decision.deliveries.map((p) => ({
+    deliveryId: p.delivery.deliveryId,
+    eventId: event.id,
+    destinationId: p.destinationId,
+  }));
+}
+
+/**
+ * The routing queue's consumer. Events of a batch are routed concurrently; their
+ * delivery messages are sent before any message is acked, because an ack survives
+ * a later failure of the handler and a lost delivery message would strand a lead.
+ */
+export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  const valid: { message: Message<unknown>; body: RoutingMessage }[] = [];
+  for (const message of batch.messages) {
+    const parsed = routingMessageSchema.safeParse(message.body);
+    if (parsed.success) valid.push({ message, body: parsed.data });
+    else {
+      // A message we cannot read will never become readable: drop it loudly.
+      log("error", "malformed routing message dropped", { messageId: message.id });
+      message.ack();
+    }
+  }
+  if (valid.length === 0) return;
+
+  const config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  const rows = await getEvents(
+    createDb(env.DB),
+    valid.map((v) => v.body.eventId),
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+
+  const verdicts: Verdict[] = await Promise.all(
+    valid.map(async ({ body }): Promise<Verdict> => {
+      const event = byId.get(body.eventId);
+      if (!event) {
+        // Routing messages are sent only after the event is in D1.
+        log("error", "routing message for an unknown event dropped", { eventId: body.eventId });
+        return { ack: true, deliveries: [] };
+      }
+      try {
+        return { ack: true, deliveries: await routeOne(env, config, event) };
+      } catch (error) {
+        return { ack: false, error: errorMessage(error) };
+      }
+    }),
+  );
+
+  const outgoing = verdicts.flatMap((v) => (v.ack ? v.deliveries : []));
+  let sendFailed = false;
+  try {
+    await sendMessages(env.DELIVERY_QUEUE, outgoing);
+  } catch (error) {
+    sendFailed = true;
+    log("error", "delivery messages not sent; events will be retried", { count: outgoing.length, error: errorMessage(error) });
+  }
+  valid.forEach(({ message, body }, i) => {
+    const verdict = verdicts[i];
+    if (verdict?.ack && !(sendFailed && verdict.deliveries.length > 0)) {
+      message.ack();
+      return;
+    }
+    if (verdict && !verdict.ack) log("warn", "routing failed; retrying", { eventId: body.eventId, attempt: message.attempts, error: verdict.error });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  });
+}

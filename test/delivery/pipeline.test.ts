@@ -1,0 +1,185 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { attempts, deliveries, leads } from "../../src/db/schema";
+import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
+import { privateFake } from "../connectors/fixtures";
+import type { FakeHandle } from "../fakes/client";
+import { configure, eventsOf, postSigned, recordSends, standardSecret } from "../helpers";
+import { routeQueued, runQueue } from "./pipeline-helpers";
+
+let hubspot: FakeHandle;
+let slack: FakeHandle;
+let alerts: FakeHandle;
+
+const db = () => createDb(env.DB);
+const typeform = (email: string, score: number, extra: Record<string, string> = {}) => ({
+  event_id: crypto.randomUUID(),
+  form_response: { hidden: { email, first_name: "Ada", company: "Analytical Engines", ...extra }, calculated: { score } },
+});
+
+beforeAll(async () => {
+  hubspot = await privateFake("hubspot");
+  slack = await privateFake("slack");
+  alerts = await privateFake("slack");
+  await configure({
+    sources: [
+      {
+        id: "typeform-leads",
+        provider: "standard-webhooks",
+        secrets: [standardSecret],
+        mapping: {
+          email: "form_response.hidden.email",
+          firstName: "form_response.hidden.first_name",
+          company: "form_response.hidden.company",
+          score: "$number(form_response.calculated.score)",
+        },
+      },
+    ],
+    pools: [{ id: "enterprise-ae", strategy: "round_robin", members: [{ ownerId: "101", weight: 2 }, { ownerId: "102" }] }],
+    destinations: [
+      { id: "hubspot", type: "hubspot", token: hubspot.credentials.token ?? "", baseUrl: hubspot.url, maxAttempts: 3 },
+      { id: "sales-slack", type: "slack", url: slack.url },
+      { id: "ops-alerts", type: "slack", url: alerts.url },
+    ],
+    routes: [
+      {
+        id: "hot",
+        when: { all: [{ field: "score", op: "gt", value: 80 }] },
+        actions: [{ assign: { pool: "enterprise-ae" } }, { upsert: { destination: "hubspot" } }, { notify: { destination: "sales-slack" } }],
+      },
+      {
+        id: "warm",
+        when: { all: [{ field: "score", op: "gte", value: 50 }] },
+        actions: [{ upsert: { destination: "hubspot", properties: { lifecyclestage: "marketingqualifiedlead" } } }],
+      },
+      { id: "rest", when: { always: true }, actions: [] },
+    ],
+    settings: { alertDestination: "ops-alerts" },
+  });
+});
+
+async function deliverAll(messages: DeliveryMessage[], attempt = 1) {
+  return runQueue(queueNames.deliveries, messages, attempt);
+}
+
+describe("routing and delivery, end to end inside workerd", () => {
+  it("routes a hot lead: owner from the pool, one HubSpot upsert with the owner, one Slack message", async () => {
+    expect((await postSigned("typeform-leads", typeform("Ada@Example.com ", 91))).status).toBe(202);
+    const { result, messages } = await routeQueued("typeform-leads");
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(messages.map((m) => m.destinationId)).toEqual(["hubspot", "sales-slack"]);
+
+    const [event] = await eventsOf("typeform-leads");
+    expect(event).toMatchObject({ status: "delivering", routeId: "hot", ownerId: "101" });
+    const trace = JSON.parse(event?.trace ?? "{}");
+    expect(trace.owner).toMatchObject({ ownerId: "101", pool: "enterprise-ae", sticky: false });
+    expect(trace.explain.join("\n")).toContain("hot");
+
+    const delivered = await deliverAll(messages);
+    expect(delivered.explicitAcks).toHaveLength(2);
+    const contacts = await hubspot.records<{ properties: Record<string, string> }[]>();
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]?.properties).toMatchObject({ email: "ada@example.com", hubspot_owner_id: "101", firstname: "Ada" });
+    expect(await slack.records<unknown[]>()).toHaveLength(1);
+
+    const [done] = await eventsOf("typeform-leads");
+    expect(done?.status).toBe("routed");
+    const rows = await db().select().from(attempts).where(eq(attempts.eventId, done?.id ?? ""));
+    expect(rows.map((r) => [r.destinationId, r.outcome, r.attempt])).toEqual(
+      expect.arrayContaining([["hubspot", "succeeded", 1], ["sales-slack", "succeeded", 1]]),
+    );
+  });
+
+  it("routes a redelivered message once: no second decision, no second CRM call", async () => {
+    const [event] = await eventsOf("typeform-leads");
+    const before = (await hubspot.requests()).length;
+    const sends = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
+    await runQueue(queueNames.routing, [{ eventId: event?.id, sourceId: "typeform-leads" }], 2);
+    sends.restore();
+    expect(sends.bodies).toEqual([]);
+    const all = await db().select().from(deliveries).where(eq(deliveries.eventId, event?.id ?? ""));
+    await deliverAll(all.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })), 2);
+    expect((await hubspot.requests()).length).toBe(before);
+  });
+
+  it("keeps the owner of a known lead (sticky) without advancing the pool", async () => {
+    await postSigned("typeform-leads", typeform("ada@example.com", 95));
+    const { messages } = await routeQueued("typeform-leads");
+    const events = await eventsOf("typeform-leads");
+    const latest = events.at(-1);
+    expect(latest?.ownerId).toBe("101");
+    expect(JSON.parse(latest?.trace ?? "{}").owner).toMatchObject({ sticky: true, ownerId: "101" });
+    await deliverAll(messages);
+    // The pool still gives 101 (weight 2) then 102 next: the sticky lead did not count.
+    await postSigned("typeform-leads", typeform("grace@hopper.dev", 99));
+    await postSigned("typeform-leads", typeform("alan@turing.dev", 99));
+    const next = await routeQueued("typeform-leads");
+    await deliverAll(next.messages);
+    // Had the sticky lead advanced the rotation (101, 102 | 101, 101) both would be 101.
+    const owners = (await eventsOf("typeform-leads")).slice(-2).map((e) => e.ownerId);
+    expect(owners.sort()).toEqual(["101", "102"]);
+    expect(await db().select().from(leads).where(eq(leads.email, "ada@example.com"))).toHaveLength(1);
+  });
+
+  it("retries a 503 with backoff and honours a 429's Retry-After, then delivers", async () => {
+    await postSigned("typeform-leads", typeform("retry@acme.dev", 60));
+    const { messages } = await routeQueued("typeform-leads");
+    await hubspot.fault([{ status: 503, count: 1 }, { status: 429, count: 1, retryAfter: 120 }]);
+
+    const first = await deliverAll(messages);
+    expect(first.retryMessages).toEqual([{ msgId: first.ids[0] }]);
+    const second = await deliverAll(messages, 2);
+    expect(second.retryMessages).toEqual([{ msgId: second.ids[0] }]);
+    const third = await deliverAll(messages, 3);
+    expect(third.explicitAcks).toEqual(third.ids);
+
+    // The pool's MessageBatch does not report retry delays; the attempt log does.
+    const rows = await db().select().from(attempts).where(eq(attempts.deliveryId, messages[0]?.deliveryId ?? ""));
+    expect(rows.map((r) => [r.attempt, r.outcome, r.httpStatus])).toEqual([
+      [1, "retryable", 503],
+      [2, "retryable", 429],
+      [3, "succeeded", 200],
+    ]);
+    const delay = (row: (typeof rows)[number] | undefined) => ((row?.retryAt ?? 0) - (row?.at ?? 0)) / 1000;
+    expect(delay(rows[0])).toBeGreaterThanOrEqual(5);
+    expect(delay(rows[1])).toBeGreaterThanOrEqual(120);
+    const contact = (await hubspot.records<{ properties: Record<string, string> }[]>()).find((c) => c.properties.email === "retry@acme.dev");
+    expect(contact?.properties.lifecyclestage).toBe("marketingqualifiedlead");
+  });
+
+  it("dead-letters a delivery out of attempts, marks the event dead and alerts", async () => {
+    await postSigned("typeform-leads", typeform("doomed@acme.dev", 60));
+    const { messages } = await routeQueued("typeform-leads");
+    await hubspot.fault({ status: 500, count: 3 });
+    const dead = recordSends<DeliveryMessage & { reason: string }>(env.DEAD_LETTER_QUEUE);
+    for (let attempt = 1; attempt <= 3; attempt++) await deliverAll(messages, attempt);
+    dead.restore();
+    expect(dead.bodies).toEqual([expect.objectContaining({ deliveryId: messages[0]?.deliveryId, reason: expect.stringContaining("Out of attempts (3/3)") })]);
+
+    await runQueue(queueNames.deadLetters, dead.bodies);
+    const event = (await eventsOf("typeform-leads")).find((e) => e.id === messages[0]?.eventId);
+    expect(event?.status).toBe("dead");
+    const alertsSeen = await alerts.records<{ text: string }[]>();
+    expect(alertsSeen.at(-1)?.text).toContain(messages[0]?.eventId);
+  });
+
+  it("fails a delivery for good on a permanent 4xx, without retrying", async () => {
+    await postSigned("typeform-leads", typeform("bad@acme.dev", 60));
+    const { messages } = await routeQueued("typeform-leads");
+    await hubspot.fault({ status: 400, count: 1 });
+    const result = await deliverAll(messages);
+    expect(result.retryMessages).toEqual([]);
+    const event = (await eventsOf("typeform-leads")).find((e) => e.id === messages[0]?.eventId);
+    expect(event?.status).toBe("dead");
+  });
+
+  it("marks unmappable payloads invalid and unmatched leads unmatched", async () => {
+    await postSigned("typeform-leads", typeform("not-an-email", 90));
+    await routeQueued("typeform-leads");
+    const invalid = (await eventsOf("typeform-leads")).at(-1);
+    expect(invalid?.status).toBe("invalid");
+    expect(invalid?.statusReason).toMatch(/email/i);
+  });
+});
