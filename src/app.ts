@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { createAdminApp } from "./admin/app";
 import type { AppEnv } from "./context";
 import { GatewayError, problemResponse } from "./errors";
 import { ingest } from "./ingest/route";
@@ -14,6 +15,7 @@ export function createApp() {
   app.use(requestId({ generator: () => newId("req") }));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.route("/admin", createAdminApp());
 
   app.use("/in/:sourceId", ingestLog);
   app.post("/in/:sourceId", ingest);

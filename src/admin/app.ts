@@ -1,0 +1,62 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { GatewayError, problemResponse } from "../errors";
+import { errorMessage, log } from "../lib/log";
+import { adminAuth } from "./auth";
+import { docsPage } from "./docs";
+import type { AdminEnv } from "./env";
+import { validationHook } from "./problems";
+import { configRoutes } from "./routes/config";
+import { entryRoutes } from "./routes/entries";
+import { eventRoutes } from "./routes/events";
+import { simulateRoutes } from "./routes/simulate";
+import { statsRoutes } from "./routes/stats";
+
+/** The OpenAPI document's top: `servers` is relative, so the document works on any host. */
+export const openApiInfo: Parameters<OpenAPIHono["getOpenAPI31Document"]>[0] = {
+  openapi: "3.1.0",
+  info: {
+    title: "Switchboard admin API",
+    version: "1.0.0",
+    description:
+      "Configuration (versioned, validated, secrets write-only), events, replay, simulation and stats of a Switchboard gateway. Every request needs `Authorization: Bearer <ADMIN_TOKEN>`; `ADMIN_READ_TOKEN` may read and simulate only. Errors are RFC 9457 problem documents with a stable `code`.",
+    license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
+  },
+  servers: [{ url: "/admin", description: "This gateway" }],
+  security: [{ bearerAuth: [] }],
+};
+
+/** Turns anything thrown under /admin into a problem; bad input is never a 500. */
+function toResponse(error: Error, requestId: string): Response {
+  if (error instanceof GatewayError) return problemResponse(error, requestId);
+  if (error instanceof HTTPException) {
+    const code = error.status === 415 ? "unsupported_media_type" : "body_unparseable";
+    const detail = error.status === 415 ? "Send the body as application/json." : "The body is not valid JSON.";
+    return problemResponse(new GatewayError(code, detail), requestId);
+  }
+  log("error", "admin request failed", { requestId, error: errorMessage(error) });
+  return problemResponse(new GatewayError("internal_error", "Something went wrong; the request id identifies it in the logs."), requestId);
+}
+
+/**
+ * The admin API, mounted at /admin: `/admin/v1/*` (OpenAPI routes), the document at
+ * `/admin/v1/openapi.json` and the reference at `/admin/docs` — all behind the token.
+ */
+export function createAdminApp() {
+  const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "ADMIN_TOKEN, or ADMIN_READ_TOKEN for reads",
+  });
+  app.use("*", adminAuth);
+  app.route("/", configRoutes());
+  app.route("/", entryRoutes());
+  app.route("/", eventRoutes());
+  app.route("/", simulateRoutes());
+  app.route("/", statsRoutes());
+  app.doc31("/v1/openapi.json", openApiInfo);
+  app.get("/docs", docsPage);
+  app.onError((error, c) => toResponse(error, c.get("requestId")));
+  return app;
+}

@@ -1,0 +1,54 @@
+import { isEmptySummary, summarizeChanges } from "../config/diff";
+import type { GatewayConfig } from "../config/schema";
+import type { PointerProblem } from "../config/secret-fields";
+import { type StoredConfig, commitConfig, readCurrentConfig } from "../config/store";
+import { checkWrite } from "../config/validate";
+import type { AdminBindings } from "./env";
+import { type ValidationProblem, validationFailed } from "./problems";
+
+export interface WriteResult {
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+  summary?: StoredConfig["summary"];
+  rollbackOf?: number;
+  unchanged: boolean;
+}
+
+export interface WriteOptions {
+  actor: string;
+  expectedVersion?: number;
+  /** Per-entry writes re-aim pointers at their body; the whole-document write keeps them. */
+  mapProblems?: (problems: PointerProblem[]) => ValidationProblem[];
+}
+
+function result(stored: StoredConfig, unchanged: boolean): WriteResult {
+  const { document: _document, ...info } = stored;
+  return { ...info, unchanged };
+}
+
+/**
+ * Every configuration write of the admin API ends here: the whole document that
+ * would result is checked (schema, secrets, references, JSONata) and only a clean
+ * one is stored, as a new version. A document equal to the active one stores
+ * nothing. Nothing is written before every check has passed.
+ */
+export async function applyDocument(
+  env: AdminBindings,
+  build: (current: GatewayConfig | undefined) => unknown,
+  options: WriteOptions,
+): Promise<WriteResult> {
+  const current = await readCurrentConfig(env);
+  const checked = checkWrite(build(current?.document), current?.document);
+  if (!checked.ok) {
+    throw validationFailed(options.mapProblems ? options.mapProblems(checked.problems) : checked.problems);
+  }
+  if (current && isEmptySummary(summarizeChanges(current.document, checked.document))) {
+    return result(current, true);
+  }
+  const stored = await commitConfig(env, checked.document, {
+    updatedBy: options.actor,
+    expectedVersion: options.expectedVersion,
+  });
+  return result(stored, false);
+}

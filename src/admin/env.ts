@@ -1,0 +1,27 @@
+import type { ConfigEnv } from "../config/store";
+
+/** Worker secrets the admin API reads; absent from the generated `Env`, since they are secrets. */
+export interface AdminSecrets {
+  /** Full access. */
+  ADMIN_TOKEN?: string;
+  /** Optional: reads only (a write answers 403). */
+  ADMIN_READ_TOKEN?: string;
+  /** Encrypts configuration secrets at rest (see src/config/secrets.ts). */
+  CONFIG_KEY?: string;
+}
+
+export type AdminBindings = Env & AdminSecrets & ConfigEnv;
+
+/** What the auth middleware decided for a request. */
+export type AdminRole = "admin" | "read";
+
+/** The Hono environment of the admin app. */
+export interface AdminEnv {
+  Bindings: AdminBindings;
+  Variables: {
+    requestId: string;
+    role: AdminRole;
+    /** Who to record on a configuration version: the role, plus `X-Switchboard-Actor` when sent. */
+    actor: string;
+  };
+}

@@ -1,0 +1,145 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { readCurrentConfig } from "../../config/store";
+import { createDb } from "../../db/client";
+import { findMatchingLead } from "../../db/leads";
+import { GatewayError } from "../../errors";
+import { parseBody } from "../../ingest/parse-body";
+import { newId } from "../../lib/ids";
+import { type DecideDeps, decide } from "../../routing/decide";
+import { verifiers } from "../../verify/registry";
+import type { AdminEnv } from "../env";
+import { problemResponses, validationFailed, validationHook } from "../problems";
+
+const simulateBody = z
+  .object({
+    source: z.string().min(1).meta({ description: "The source id, as in POST /in/{sourceId}" }),
+    payload: z.unknown().optional().meta({ description: "The parsed payload the mapping reads" }),
+    rawBody: z.string().optional().meta({ description: "The body exactly as the provider would send it: parsed as the source would, and the bytes the signature is checked on" }),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: "Request headers: when given, the signature is checked and the result reported (it does not stop the simulation)" }),
+  })
+  .openapi("SimulateRequest");
+
+const simulateResult = z
+  .object({
+    simulated: z.literal(true),
+    source: z.object({ id: z.string(), provider: z.string(), enabled: z.boolean() }),
+    configVersion: z.number().int(),
+    verification: z
+      .object({ ok: z.boolean(), code: z.string().optional(), detail: z.string().optional(), secretIndex: z.number().int().optional() })
+      .optional(),
+    status: z.enum(["routed", "unmatched", "invalid"]),
+    reason: z.string().optional(),
+    lead: z.unknown().optional(),
+    routeId: z.string().optional(),
+    ownerId: z.string().optional(),
+    trace: z.unknown().meta({ description: "The decision trace, as it would be stored with the event" }),
+    actions: z.array(
+      z.object({
+        routeId: z.string(),
+        action: z.enum(["upsert", "notify", "forward"]),
+        destinationId: z.string(),
+        destinationType: z.string(),
+        ownerId: z.string().optional(),
+        properties: z.record(z.string(), z.unknown()),
+      }),
+    ),
+  })
+  .openapi("SimulateResult");
+
+const simulate = createRoute({
+  operationId: "simulate",
+  method: "post",
+  path: "/v1/simulate",
+  tags: ["Simulate"],
+  security: [{ bearerAuth: [] }],
+  summary: "What would happen to a payload, with no side effects",
+  description:
+    "Maps the payload to a lead, matches earlier leads (read-only), evaluates the routes, previews the owner pool's next owner without advancing it, and lists the actions that would run. Nothing is written to D1, KV or any pool, and no destination is called. The read-only token may simulate.",
+  request: { body: { required: true, content: { "application/json": { schema: simulateBody } } } },
+  responses: {
+    200: { description: "The decision", content: { "application/json": { schema: simulateResult } } },
+    ...problemResponses(400, 404, 415, 422, 503),
+  },
+});
+
+const encoder = new TextEncoder();
+
+/** POST /v1/simulate. */
+export function simulateRoutes() {
+  const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
+
+  app.openapi(simulate, async (c) => {
+    const input = c.req.valid("json");
+    if (input.payload === undefined && input.rawBody === undefined) {
+      throw validationFailed([{ pointer: "/payload", message: "give payload or rawBody" }]);
+    }
+    // The stored configuration, not the isolate's cached copy: simulate right after a write sees it.
+    const config = await readCurrentConfig(c.env);
+    const source = config?.document.sources.find((s) => s.id === input.source);
+    if (!config || !source) throw new GatewayError("source_not_found", `No source has the id '${input.source}'.`);
+
+    const verifier = verifiers[source.provider];
+    const raw = encoder.encode(input.rawBody ?? JSON.stringify(input.payload));
+    const headers = new Headers(input.headers ?? {});
+    let payload = input.payload;
+    if (payload === undefined) {
+      const parsed = parseBody(raw, headers.get("content-type"), verifier.bodyFormat);
+      payload = parsed.kind === "opaque" ? { body: input.rawBody } : parsed.value;
+    }
+
+    let verification: z.infer<typeof simulateResult>["verification"];
+    if (input.headers) {
+      const outcome = await verifier.verify({
+        rawBody: raw,
+        headers,
+        url: source.publicUrl ?? new URL(`/in/${source.id}`, c.req.url).toString(),
+        method: "POST",
+        source,
+        nowSeconds: Math.floor(Date.now() / 1000),
+      });
+      verification = outcome.ok
+        ? { ok: true, ...(outcome.secretIndex !== undefined ? { secretIndex: outcome.secretIndex } : {}) }
+        : { ok: false, code: outcome.code, detail: outcome.detail };
+    }
+
+    const db = createDb(c.env.DB);
+    const deps: DecideDeps = {
+      findLead: (keys) => findMatchingLead(db, keys),
+      // preview() reads the rotation and today's counts and changes nothing.
+      assignOwner: (pool) => c.env.OWNER_POOL.getByName(pool.id).preview({ pool }),
+    };
+    const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);
+    const types = new Map(config.document.destinations.map((d) => [d.id, d.type]));
+    return c.json(
+      {
+        simulated: true as const,
+        source: { id: source.id, provider: source.provider, enabled: source.enabled },
+        configVersion: config.version,
+        ...(verification ? { verification } : {}),
+        status: decision.status,
+        ...(decision.status === "invalid" ? { reason: decision.reason } : { lead: decision.lead }),
+        ...(decision.status === "routed"
+          ? { routeId: decision.routeId, ...(decision.ownerId ? { ownerId: decision.ownerId } : {}) }
+          : {}),
+        trace: decision.trace,
+        actions:
+          decision.status === "routed"
+            ? decision.deliveries.map((d) => ({
+                routeId: d.delivery.routeId,
+                action: d.action,
+                destinationId: d.destinationId,
+                destinationType: types.get(d.destinationId) ?? "unknown",
+                ...(d.delivery.ownerId ? { ownerId: d.delivery.ownerId } : {}),
+                properties: d.delivery.properties,
+              }))
+            : [],
+      },
+      200,
+    );
+  });
+
+  return app;
+}
