@@ -79,12 +79,18 @@ export const sourceSchema = z.object({
   secrets: z.array(z.string().min(1)).max(10).default([]),
   toleranceSeconds: z.number().int().positive().max(86_400).default(300),
   rate: rateSchema.default({ perSecond: 50, burst: 100 }),
+  /**
+   * Largest body accepted (default 1 MiB). At most 1.5 MiB: the body is stored in a
+   * Durable Object row and a D1 row, and both cap a row at 2 MB.
+   */
   maxBodyBytes: z
     .number()
     .int()
     .positive()
-    .max(100 * 1024 * 1024)
+    .max(1.5 * 1024 * 1024)
     .default(1024 * 1024),
+  /** Spread a hot source over this many inbox Durable Objects (docs/deploy.md). */
+  shards: z.number().int().min(1).max(64).default(1),
   /** Default: the provider's delivery id when it sends one, else a hash of the body. */
   dedup: dedupSchema.optional(),
   /** How long a dedup key is remembered, in seconds (default 7 days). */

@@ -7,9 +7,9 @@ import { errorMessage, log } from "../lib/log";
  * call means the event may not be stored, so the sender is told to retry (503)
  * rather than given a 2xx we cannot back.
  */
-export async function acceptInInbox(env: Env, request: AcceptRequest): Promise<AcceptResult> {
+export async function acceptInInbox(env: Env, inboxName: string, request: AcceptRequest): Promise<AcceptResult> {
   try {
-    return await env.SOURCE_INBOX.getByName(request.sourceId).accept(request);
+    return await env.SOURCE_INBOX.getByName(inboxName).accept(request);
   } catch (error) {
     log("error", "inbox accept failed", {
       requestId: request.requestId,

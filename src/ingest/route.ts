@@ -9,6 +9,7 @@ import { dedupKeyFor } from "./dedup-key";
 import { answerHandshake } from "./handshake";
 import { parseBody } from "./parse-body";
 import { readBody } from "./read-body";
+import { inboxNameFor, shardRate } from "./shard";
 import { storedHeaders } from "./stored-headers";
 
 async function findSource(c: Context<AppEnv>, sourceId: string): Promise<SourceConfig> {
@@ -51,13 +52,14 @@ export async function ingest(c: Context<AppEnv>): Promise<Response> {
     return handshake;
   }
 
-  const result = await acceptInInbox(c.env, {
+  const dedupKey = await dedupKeyFor(source, verification.deliveryId, body, raw);
+  const result = await acceptInInbox(c.env, inboxNameFor(source, dedupKey), {
     sourceId,
     requestId: c.get("requestId"),
     receivedAt,
-    dedupKey: await dedupKeyFor(source, verification.deliveryId, body, raw),
+    dedupKey,
     dedupWindowSeconds: source.dedupWindowSeconds,
-    rate: source.rate,
+    rate: shardRate(source),
     contentType,
     headers: storedHeaders(c.req.raw.headers, source),
     body: raw.buffer.byteLength === raw.byteLength ? (raw.buffer as ArrayBuffer) : raw.slice().buffer,

@@ -3,6 +3,7 @@ import { createDb } from "../db/client";
 import { findStalledDeliveries, touchDeliveries } from "../db/deliveries";
 import { findStuckEvents, touchEvents } from "../db/events";
 import { errorMessage, log } from "../lib/log";
+import { inboxNamesOf } from "../ingest/shard";
 import { sendMessages, sendRoutingMessages } from "./messages";
 
 /** An event `queued` for this long without being picked up is sent again. */
@@ -22,7 +23,7 @@ export async function sweep(
 ): Promise<{ nudged: number; resent: number; redelivered: number }> {
   const config = await refreshConfig(env, 0);
   const nudges = await Promise.allSettled(
-    [...config.sources.keys()].map((id) => env.SOURCE_INBOX.getByName(id).nudge()),
+    [...config.sources.values()].flatMap(inboxNamesOf).map((name) => env.SOURCE_INBOX.getByName(name).nudge()),
   );
   for (const result of nudges) {
     if (result.status === "rejected") log("warn", "sweeper could not nudge an inbox", { error: errorMessage(result.reason) });
