@@ -1,4 +1,7 @@
 import { createApp } from "./app";
+import { refreshConfig } from "./config/store";
+import { errorMessage, log } from "./lib/log";
+import { checkAlertRules } from "./monitoring/alert-rules";
 import { handleDeadLetters } from "./delivery/dead-letters";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { queueNames } from "./queue/messages";
@@ -29,7 +32,14 @@ export default {
     }
   },
   async scheduled(controller, env, ctx) {
-    await sweep(env, ctx);
-    await runRetention(env, controller.scheduledTime);
+    // Independent jobs: one failing must not stop the others.
+    const results = await Promise.allSettled([
+      sweep(env, ctx),
+      runRetention(env, controller.scheduledTime),
+      refreshConfig(env, 0).then((config) => checkAlertRules(env, config, controller.scheduledTime)),
+    ]);
+    for (const result of results) {
+      if (result.status === "rejected") log("error", "scheduled job failed", { error: errorMessage(result.reason) });
+    }
   },
 } satisfies ExportedHandler<Env>;

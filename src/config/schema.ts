@@ -263,9 +263,30 @@ export type RouteConfig = z.infer<typeof routeSchema>;
 
 // ─── Settings ─────────────────────────────────────────────────────────────────
 
+/** "Alert when `threshold` or more happened within the last `windowMinutes`", at most once a window. */
+export const alertRuleSchema = z.object({
+  threshold: z.number().int().positive(),
+  windowMinutes: z.number().int().positive().max(1440),
+});
+export type AlertRule = z.infer<typeof alertRuleSchema>;
+
+export const defaultAlertRules = {
+  verificationFailures: { threshold: 25, windowMinutes: 5 },
+  deadLetters: { threshold: 10, windowMinutes: 15 },
+} as const satisfies Record<string, AlertRule>;
+
 export const settingsSchema = z.object({
-  /** A Slack or HTTP destination told about dead letters. */
+  /** A Slack or HTTP destination told about dead letters and the alert rules below. */
   alertDestination: z.string().optional(),
+  /** Thresholds for alerts; each rule not given uses `defaultAlertRules`. */
+  alerts: z
+    .object({
+      /** Requests refused with 401 (missing, invalid or stale signatures), all sources together. */
+      verificationFailures: alertRuleSchema.optional(),
+      /** Deliveries that died (out of attempts, or dead-lettered by the queue). */
+      deadLetters: alertRuleSchema.optional(),
+    })
+    .optional(),
   /** Days an event's body is kept; the retention job then drops it and keeps the audit row (default 30). */
   retentionDays: z.number().int().positive().max(3650).optional(),
 });

@@ -163,3 +163,18 @@ export const attempts = sqliteTable(
   (t) => [index("attempts_delivery").on(t.deliveryId), index("attempts_event").on(t.eventId), index("attempts_destination_at").on(t.destinationId, t.at)],
 );
 export type AttemptRow = typeof attempts.$inferSelect;
+
+/** Alerts sent by the threshold rules (and a record that they were), newest last. */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    rule: text("rule").notNull(),
+    count: integer("count").notNull(),
+    detail: text("detail").notNull(),
+    /** Whether the alert destination took it. */
+    delivered: integer("delivered", { mode: "boolean" }).notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("alerts_rule_at").on(t.rule, t.at)],
+);

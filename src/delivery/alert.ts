@@ -5,8 +5,9 @@ import { errorMessage, log } from "../lib/log";
 
 export interface Alert {
   title: string;
-  eventId: string;
   detail: string;
+  /** The event concerned, when the alert is about one. */
+  eventId?: string;
 }
 
 /**
@@ -21,7 +22,8 @@ export async function sendAlert(env: Env, config: ActiveConfig, alert: Alert): P
   const options = { timeoutMs: destination.timeoutMs, allowHttp: allowHttpFrom(env) };
   try {
     if (destination.type === "slack") {
-      const text = `:rotating_light: *${alert.title}*\n${alert.detail}\nEvent \`${alert.eventId}\``;
+      const event = alert.eventId ? `\nEvent \`${alert.eventId}\`` : "";
+      const text = `:rotating_light: *${alert.title}*\n${alert.detail}${event}`;
       const result = await sendHttp(
         { url: destination.url, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) },
         options,
@@ -30,7 +32,7 @@ export async function sendAlert(env: Env, config: ActiveConfig, alert: Alert): P
     }
     const key = signingKey(destination.secret);
     if (!key) return false;
-    const webhookId = `alert_${alert.eventId}_${Date.now()}`;
+    const webhookId = `alert_${alert.eventId ?? "rule"}_${Date.now()}`;
     const timestamp = Math.floor(Date.now() / 1000);
     const body = JSON.stringify({ type: "alert.dead_letter", timestamp: new Date().toISOString(), data: alert });
     const result = await sendHttp(

@@ -89,6 +89,12 @@ export class SourceInbox extends DurableObject<Env> {
         expires_at INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS dedup_expires ON dedup (expires_at);
+      CREATE TABLE IF NOT EXISTS rejections (
+        minute INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (minute, code)
+      );
     `);
     ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
@@ -136,6 +142,32 @@ export class SourceInbox extends DurableObject<Env> {
     // Long enough to batch many accepts into one flush, short for end-to-end latency.
     this.scheduleFlush(now + Number(this.env.INBOX_FLUSH_DELAY_MS || "100"));
     return { status: "accepted", id };
+  }
+
+  /**
+   * Counts a refused request (verification failures) per minute, for the alert
+   * rules. Called off the response path; a flood of bad signatures costs one local
+   * SQLite upsert each, and a day of minutes is kept.
+   */
+  recordRejection(code: string, atMs = Date.now()): void {
+    const minute = Math.floor(atMs / 60_000);
+    this.sql.exec(
+      "INSERT INTO rejections (minute, code, count) VALUES (?, ?, 1) ON CONFLICT (minute, code) DO UPDATE SET count = count + 1",
+      minute,
+      code,
+    );
+    if (minute % 60 === 0) this.sql.exec("DELETE FROM rejections WHERE minute < ?", minute - 1440);
+  }
+
+  /** Refused requests since `sinceMs`, by code. */
+  rejectionsSince(sinceMs: number): Record<string, number> {
+    const rows = this.sql
+      .exec<{ code: string; n: number }>(
+        "SELECT code, sum(count) AS n FROM rejections WHERE minute >= ? GROUP BY code",
+        Math.floor(sinceMs / 60_000),
+      )
+      .toArray();
+    return Object.fromEntries(rows.map((r) => [r.code, r.n]));
   }
 
   /** Rows accepted but not yet in D1 (admin stats, tests, the sweeper). */

@@ -9,7 +9,7 @@ import { dedupKeyFor } from "./dedup-key";
 import { answerHandshake } from "./handshake";
 import { parseBody } from "./parse-body";
 import { readBody } from "./read-body";
-import { inboxNameFor, shardRate } from "./shard";
+import { inboxNameFor, inboxNamesOf, shardRate } from "./shard";
 import { storedHeaders } from "./stored-headers";
 
 async function findSource(c: Context<AppEnv>, sourceId: string): Promise<SourceConfig> {
@@ -42,7 +42,12 @@ export async function ingest(c: Context<AppEnv>): Promise<Response> {
     source,
     nowSeconds: Math.floor(receivedAt / 1000),
   });
-  if (!verification.ok) throw new GatewayError(verification.code, verification.detail);
+  if (!verification.ok) {
+    // Counted for the verification-failure alert, after the response is sent.
+    const inbox = c.env.SOURCE_INBOX.getByName(inboxNamesOf(source)[0] ?? source.id);
+    c.executionCtx.waitUntil(inbox.recordRejection(verification.code).catch(() => undefined));
+    throw new GatewayError(verification.code, verification.detail);
+  }
 
   const contentType = c.req.header("content-type") ?? null;
   const body = parseBody(raw, contentType, verifier.bodyFormat);

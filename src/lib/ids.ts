@@ -22,7 +22,7 @@ function encodeRandom(): string {
   return out;
 }
 
-export function newId(prefix: "evt" | "req" | "att" | "job" | "lead", nowMs = Date.now()): string {
+export function newId(prefix: "evt" | "req" | "att" | "job" | "lead" | "alert", nowMs = Date.now()): string {
   return `${prefix}_${encodeTime(nowMs)}${encodeRandom()}`;
 }
 
