@@ -1,7 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { createDb } from "../db/client";
 import { insertEvents } from "../db/events";
-import type { NewEventRow } from "../db/schema";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { sendRoutingMessages } from "../queue/messages";
@@ -28,6 +26,13 @@ export type AcceptResult =
   | { status: "accepted"; id: string }
   | { status: "duplicate"; id: string }
   | { status: "rate_limited"; retryAfterSeconds: number };
+
+interface CommitGroup {
+  entries: { id: string; request: AcceptRequest; now: number }[];
+  /** Dedup keys of the group, so a repeat inside one group is caught too. */
+  keys: Map<string, string>;
+  committed: Promise<void>;
+}
 
 /** Rows per flush step: one `sendBatch` call, and a few INSERT statements in one D1 batch. */
 const rowsPerFlush = 100;
@@ -63,6 +68,8 @@ interface InboxRow extends Record<string, SqlStorageValue> {
 export class SourceInbox extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private bucket: TokenBucket | undefined;
+  /** Accepts waiting for the next group commit (see `joinGroup`). */
+  private openGroup: CommitGroup | undefined;
   /** When the pending alarm fires; null when none is set. */
   private alarmAt: number | null = null;
   private failures = 0;
@@ -110,6 +117,13 @@ export class SourceInbox extends DurableObject<Env> {
     if (wait > 0) return { status: "rate_limited", retryAfterSeconds: wait };
 
     if (request.dedupKey !== null) {
+      const open = this.openGroup;
+      const grouped = open?.keys.get(request.dedupKey);
+      if (open && grouped) {
+        // Its original is not durable yet: answer only once it is (or fail with it).
+        await open.committed;
+        return { status: "duplicate", id: grouped };
+      }
       const seen = this.sql
         .exec<{ event_id: string }>("SELECT event_id FROM dedup WHERE key = ? AND expires_at > ?", request.dedupKey, now)
         .toArray()[0];
@@ -117,31 +131,72 @@ export class SourceInbox extends DurableObject<Env> {
     }
 
     const id = newId("evt", now);
-    this.sql.exec(
-      `INSERT INTO inbox (id, source_id, request_id, received_at, dedup_key, content_type, headers, body, body_size, verification)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id,
-      request.sourceId,
-      request.requestId,
-      request.receivedAt,
-      request.dedupKey,
-      request.contentType,
-      request.headers,
-      request.body,
-      request.body.byteLength,
-      request.verification,
-    );
-    if (request.dedupKey !== null) {
-      this.sql.exec(
-        "INSERT OR REPLACE INTO dedup (key, event_id, expires_at) VALUES (?, ?, ?)",
-        request.dedupKey,
-        id,
-        now + request.dedupWindowSeconds * 1000,
-      );
-    }
-    // Long enough to batch many accepts into one flush, short for end-to-end latency.
-    this.scheduleFlush(now + Number(this.env.INBOX_FLUSH_DELAY_MS || "100"));
+    const group = this.joinGroup();
+    group.entries.push({ id, request, now });
+    if (request.dedupKey !== null) group.keys.set(request.dedupKey, id);
+    await group.committed;
     return { status: "accepted", id };
+  }
+
+  /**
+   * Group commit. Every accept that arrives before the next turn of the event loop
+   * joins one SQLite transaction, so a burst of N accepts costs one durable write
+   * instead of N (measured locally: one fsync per accept dominated ingest
+   * throughput). Each caller's reply still waits for that write: the output gate
+   * holds it until the transaction is durable, and a failed transaction fails every
+   * accept of the group with the error, so none is answered 2xx.
+   */
+  private joinGroup(): CommitGroup {
+    if (!this.openGroup) {
+      const group: CommitGroup = { entries: [], keys: new Map(), committed: Promise.resolve() };
+      group.committed = new Promise<void>((resolve, reject) => {
+        setTimeout(() => {
+          if (this.openGroup === group) this.openGroup = undefined;
+          try {
+            this.commit(group.entries);
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        }, 0);
+      });
+      // A group nobody awaits (all callers failed elsewhere) must not be an unhandled rejection.
+      group.committed.catch(() => undefined);
+      this.openGroup = group;
+    }
+    return this.openGroup;
+  }
+
+  private commit(entries: CommitGroup["entries"]): void {
+    if (entries.length === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const { id, request, now } of entries) {
+        this.sql.exec(
+          `INSERT INTO inbox (id, source_id, request_id, received_at, dedup_key, content_type, headers, body, body_size, verification)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          id,
+          request.sourceId,
+          request.requestId,
+          request.receivedAt,
+          request.dedupKey,
+          request.contentType,
+          request.headers,
+          request.body,
+          request.body.byteLength,
+          request.verification,
+        );
+        if (request.dedupKey !== null) {
+          this.sql.exec(
+            "INSERT OR REPLACE INTO dedup (key, event_id, expires_at) VALUES (?, ?, ?)",
+            request.dedupKey,
+            id,
+            now + request.dedupWindowSeconds * 1000,
+          );
+        }
+      }
+    });
+    // Long enough to batch many accepts into one flush, short for end-to-end latency.
+    this.scheduleFlush(Date.now() + Number(this.env.INBOX_FLUSH_DELAY_MS || "100"));
   }
 
   /**
@@ -227,23 +282,20 @@ export class SourceInbox extends DurableObject<Env> {
     const lastId = sizes[count - 1]?.id ?? "";
     const rows = this.sql.exec<InboxRow>("SELECT * FROM inbox WHERE id <= ? ORDER BY id LIMIT ?", lastId, count).toArray();
 
-    const storedAt = Date.now();
-    const events: NewEventRow[] = rows.map((row) => ({
-      id: row.id,
-      sourceId: row.source_id,
-      status: "queued",
-      dedupKey: row.dedup_key,
-      requestId: row.request_id,
-      contentType: row.content_type,
-      headers: row.headers,
-      body: new Uint8Array(row.body),
-      bodySize: row.body_size,
-      verification: row.verification,
-      receivedAt: row.received_at,
-      storedAt,
-      updatedAt: storedAt,
-    }));
-    await insertEvents(createDb(this.env.DB), events);
+    await insertEvents(
+      this.env.DB,
+      rows.map((row) => ({
+        id: row.id,
+        sourceId: row.source_id,
+        dedupKey: row.dedup_key,
+        requestId: row.request_id,
+        contentType: row.content_type,
+        headers: row.headers,
+        body: new Uint8Array(row.body),
+        verification: row.verification,
+        receivedAt: row.received_at,
+      })),
+    );
     await sendRoutingMessages(
       this.env.ROUTING_QUEUE,
       rows.map((row) => ({ eventId: row.id, sourceId: row.source_id })),

@@ -18,27 +18,24 @@ beforeAll(async () => {
   await configureSources({ id: "forms", provider: "standard-webhooks", secrets: [standardSecret] });
 });
 
-function row(id: string, updatedAt: number) {
+function row(id: string) {
   return {
     id,
     sourceId: "forms",
-    status: "queued" as const,
+    dedupKey: null,
+    requestId: "req_test",
+    contentType: "application/json",
     headers: "{}",
     body: new Uint8Array([123, 125]),
-    bodySize: 2,
     verification: "{}",
-    receivedAt: updatedAt,
-    storedAt: updatedAt,
-    updatedAt,
+    receivedAt: Date.now(),
   };
 }
 
 it("re-sends events stuck in queued and flushes inboxes whose alarm was lost", async () => {
   const now = Date.now();
-  await insertEvents(createDb(env.DB), [
-    row("evt_00000000000000000000000001", now - stuckAfterMs - 1000),
-    row("evt_00000000000000000000000002", now - 1000),
-  ]);
+  await insertEvents(env.DB, [row("evt_00000000000000000000000001")], now - stuckAfterMs - 1000);
+  await insertEvents(env.DB, [row("evt_00000000000000000000000002")], now - 1000);
   // An accepted event whose alarm we delete, as if it had been lost.
   const accepted = await postSigned("forms", { email: "lost@example.com" });
   const { id: lostId } = (await accepted.json()) as { id: string };
