@@ -76,6 +76,18 @@ export function digestMatches(expected: Uint8Array, candidate: string, encoding:
 }
 
 /**
+ * Whether any of `candidates` matches; every one is compared, so the time taken does not
+ * reveal which (providers send several signatures while a secret is being rotated).
+ */
+export function anyDigestMatches(expected: Uint8Array, candidates: readonly string[], encoding: "hex" | "base64"): boolean {
+  let matched = false;
+  for (const candidate of candidates) {
+    if (digestMatches(expected, candidate, encoding)) matched = true;
+  }
+  return matched;
+}
+
+/**
  * Index of the first secret (newest first) for which `matches` holds, or undefined.
  * Every secret is tried, so the time taken does not reveal which one matched.
  */
@@ -91,16 +103,33 @@ export async function matchingSecretIndex(
 }
 
 /**
- * A non-empty top-level string field of a JSON object body; undefined when the body is
- * not UTF-8 JSON or the field is absent. Only for metadata read after verification.
+ * Index of the first secret whose UTF-8 bytes equal `presented` exactly (a shared key
+ * or password sent as is), or undefined. Both sides are hashed first so the comparison
+ * takes the same time whatever the lengths, which would otherwise leak through
+ * `timingSafeEqual`'s early return on a length mismatch.
  */
-export function jsonStringField(body: Uint8Array, field: string): string | undefined {
+export async function equalSecretIndex(secrets: readonly string[], presented: Uint8Array): Promise<number | undefined> {
+  const presentedHash = await sha256(presented);
+  return matchingSecretIndex(secrets, async (secret) => timingSafeEqual(presentedHash, await sha256(utf8(secret))));
+}
+
+/**
+ * A top-level field of a JSON object body; undefined when the body is not UTF-8 JSON,
+ * not an object, or lacks the field. Only for metadata read after verification: a body
+ * that does not parse is refused later by the ingest path (400), so no id is all we lose.
+ */
+export function jsonField(body: Uint8Array, field: string): unknown {
   try {
     const parsed: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body));
     if (typeof parsed !== "object" || parsed === null || !Object.hasOwn(parsed, field)) return undefined;
-    const value: unknown = (parsed as Record<string, unknown>)[field];
-    return typeof value === "string" && value !== "" ? value : undefined;
+    return (parsed as Record<string, unknown>)[field];
   } catch {
     return undefined;
   }
+}
+
+/** `jsonField` when it is a non-empty string (the delivery ids providers put in bodies). */
+export function jsonStringField(body: Uint8Array, field: string): string | undefined {
+  const value = jsonField(body, field);
+  return typeof value === "string" && value !== "" ? value : undefined;
 }

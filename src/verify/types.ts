@@ -27,6 +27,9 @@ export type VerifyOutcome =
     }
   | { ok: false; code: VerifyFailureCode; detail: string };
 
+/** The failed half of `VerifyOutcome`, for helpers that can only ever refuse. */
+export type VerifyFailure = Extract<VerifyOutcome, { ok: false }>;
+
 /**
  * One verifier per provider scheme (Convoy's `pkg/verifier` shape). A verifier must
  * never throw for bad input: every malformed header or body is a failed outcome.

@@ -1,12 +1,10 @@
 import { apiKeyOptionsSchema } from "../../config/schema";
-import { sha256, timingSafeEqual, utf8 } from "../crypto";
+import { equalSecretIndex, utf8 } from "../crypto";
+import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 async function verifyApiKey({ headers, source }: VerifyInput): Promise<VerifyOutcome> {
   const options = source.apiKey ?? apiKeyOptionsSchema.parse({});
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no API key configured." };
-  }
   const header = headers.get(options.header);
   if (header === null) {
     return { ok: false, code: "signature_missing", detail: `The ${options.header} header is missing.` };
@@ -23,17 +21,11 @@ async function verifyApiKey({ headers, source }: VerifyInput): Promise<VerifyOut
   if (key === "") {
     return { ok: false, code: "signature_invalid", detail: `The ${options.header} header carries no key.` };
   }
-  // Hashing both sides first makes the comparison independent of the keys' lengths.
-  const presented = await sha256(utf8(key));
-  let secretIndex: number | undefined;
-  for (const [index, secret] of source.secrets.entries()) {
-    const matched = timingSafeEqual(presented, await sha256(utf8(secret)));
-    if (matched && secretIndex === undefined) secretIndex = index;
-  }
+  const secretIndex = await equalSecretIndex(source.secrets, utf8(key));
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The key does not match any configured API key." };
   }
-  return { ok: true, secretIndex };
+  return verified({ secretIndex });
 }
 
 /**
@@ -41,14 +33,9 @@ async function verifyApiKey({ headers, source }: VerifyInput): Promise<VerifyOut
  * `x-api-key`, and an optional prefix such as `Bearer `); the rest of the header must
  * equal one of the source's secrets exactly.
  */
-export const apiKeyVerifier: Verifier = {
+export const apiKeyVerifier: Verifier = defineVerifier({
   provider: "api-key",
   bodyFormat: "any",
-  async verify(input) {
-    try {
-      return await verifyApiKey(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The API key could not be verified." };
-    }
-  },
-};
+  secretName: "API key",
+  verify: verifyApiKey,
+});

@@ -1,12 +1,10 @@
-import { fromBase64, sha256, timingSafeEqual, utf8 } from "../crypto";
+import { equalSecretIndex, fromBase64 } from "../crypto";
+import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const CREDENTIALS = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*) +([A-Za-z0-9+/_-]+={0,2})$/;
 
 async function verifyBasicAuth({ headers, source }: VerifyInput): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no user:password credentials configured." };
-  }
   const header = headers.get("authorization");
   if (header === null) {
     return { ok: false, code: "signature_missing", detail: "The Authorization header is missing." };
@@ -20,17 +18,11 @@ async function verifyBasicAuth({ headers, source }: VerifyInput): Promise<Verify
   if (decoded === undefined || decoded.byteLength === 0) {
     return { ok: false, code: "signature_invalid", detail: "The Basic credentials are not base64." };
   }
-  // Hashing both sides first makes the comparison independent of the secrets' lengths.
-  const presented = await sha256(decoded);
-  let secretIndex: number | undefined;
-  for (const [index, secret] of source.secrets.entries()) {
-    const matched = timingSafeEqual(presented, await sha256(utf8(secret)));
-    if (matched && secretIndex === undefined) secretIndex = index;
-  }
+  const secretIndex = await equalSecretIndex(source.secrets, decoded);
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The credentials do not match any configured user:password." };
   }
-  return { ok: true, secretIndex };
+  return verified({ secretIndex });
 }
 
 /**
@@ -38,14 +30,9 @@ async function verifyBasicAuth({ headers, source }: VerifyInput): Promise<Verify
  * each secret being the `user:password` pair the sender is configured with. The
  * decoded bytes must equal a secret exactly (no trimming or case folding).
  */
-export const basicAuthVerifier: Verifier = {
+export const basicAuthVerifier: Verifier = defineVerifier({
   provider: "basic-auth",
   bodyFormat: "any",
-  async verify(input) {
-    try {
-      return await verifyBasicAuth(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The credentials could not be verified." };
-    }
-  },
-};
+  secretName: "user:password credentials",
+  verify: verifyBasicAuth,
+});

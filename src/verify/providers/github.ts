@@ -1,4 +1,5 @@
 import { digestMatches, hmac, matchingSecretIndex, utf8 } from "../crypto";
+import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const SIGNATURE_HEADER = "x-hub-signature-256";
@@ -6,9 +7,6 @@ const LEGACY_SHA1_HEADER = "x-hub-signature";
 const PREFIX = "sha256=";
 
 async function verifyGithub({ rawBody, headers, source }: VerifyInput): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no webhook secret configured." };
-  }
   const header = headers.get(SIGNATURE_HEADER);
   if (header === null) {
     // GitHub sends the SHA-256 header alongside the SHA-1 one whenever a secret is set, so a
@@ -29,8 +27,7 @@ async function verifyGithub({ rawBody, headers, source }: VerifyInput): Promise<
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };
   }
-  const deliveryId = headers.get("x-github-delivery");
-  return deliveryId ? { ok: true, deliveryId, secretIndex } : { ok: true, secretIndex };
+  return verified({ deliveryId: headers.get("x-github-delivery"), secretIndex });
 }
 
 /**
@@ -40,14 +37,9 @@ async function verifyGithub({ rawBody, headers, source }: VerifyInput): Promise<
  * sends it with a secret. The delivery id is `X-GitHub-Delivery`. Bodies are JSON or,
  * with the "application/x-www-form-urlencoded" content type, `payload=<json>`.
  */
-export const githubVerifier: Verifier = {
+export const githubVerifier: Verifier = defineVerifier({
   provider: "github",
   bodyFormat: "any",
-  async verify(input) {
-    try {
-      return await verifyGithub(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "webhook secret",
+  verify: verifyGithub,
+});

@@ -1,5 +1,6 @@
 import { hmacOptionsSchema } from "../../config/schema";
-import { concatBytes, digestMatches, fromBase64, fromHex, hmac, type HmacAlgorithm, utf8 } from "../crypto";
+import { concatBytes, digestMatches, fromBase64, fromHex, hmac, type HmacAlgorithm, matchingSecretIndex, utf8 } from "../crypto";
+import { defineVerifier, toleranceFailure, UNIX_SECONDS, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const ALGORITHMS: Record<"sha1" | "sha256" | "sha512", HmacAlgorithm> = {
@@ -7,7 +8,6 @@ const ALGORITHMS: Record<"sha1" | "sha256" | "sha512", HmacAlgorithm> = {
   sha256: "SHA-256",
   sha512: "SHA-512",
 };
-const UNIX_SECONDS = /^[0-9]{1,12}$/;
 const PLACEHOLDER = /\{(body|timestamp|url|method)\}/g;
 
 /**
@@ -30,9 +30,6 @@ function renderTemplate(template: string, values: Record<"body" | "timestamp" | 
 
 async function verifyGenericHmac({ rawBody, headers, source, url, method, nowSeconds }: VerifyInput): Promise<VerifyOutcome> {
   const options = source.hmac ?? hmacOptionsSchema.parse({});
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no HMAC secret configured." };
-  }
   const usesTimestamp = options.template.includes("{timestamp}");
   if (usesTimestamp && options.timestampHeader === undefined) {
     return {
@@ -83,33 +80,19 @@ async function verifyGenericHmac({ rawBody, headers, source, url, method, nowSec
     method: utf8(method),
   });
   const algorithm = ALGORITHMS[options.algorithm];
-  let secretIndex: number | undefined;
-  for (const [index, secret] of source.secrets.entries()) {
-    const expected = await hmac(algorithm, utf8(secret), signedPayload);
-    if (digestMatches(expected, candidate, options.encoding) && secretIndex === undefined) secretIndex = index;
-  }
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
+    digestMatches(await hmac(algorithm, utf8(secret), signedPayload), candidate, options.encoding),
+  );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };
   }
-  let signedAt: number | undefined;
-  if (timestamp !== undefined) {
-    signedAt = Number(timestamp);
-    const skew = Math.abs(nowSeconds - signedAt);
-    if (skew > source.toleranceSeconds) {
-      return {
-        ok: false,
-        code: "timestamp_out_of_tolerance",
-        detail: `The ${options.timestampHeader} timestamp is ${skew} s from now, beyond the ${source.toleranceSeconds} s tolerance.`,
-      };
-    }
+  const signedAt = timestamp === undefined ? undefined : Number(timestamp);
+  if (signedAt !== undefined) {
+    const outOfTolerance = toleranceFailure(signedAt, { nowSeconds, source });
+    if (outOfTolerance) return outOfTolerance;
   }
   const deliveryId = options.idHeader === undefined ? null : headers.get(options.idHeader);
-  return {
-    ok: true,
-    secretIndex,
-    ...(signedAt === undefined ? {} : { signedAt }),
-    ...(deliveryId ? { deliveryId } : {}),
-  };
+  return verified({ deliveryId, signedAt, secretIndex });
 }
 
 /**
@@ -120,14 +103,9 @@ async function verifyGenericHmac({ rawBody, headers, source, url, method, nowSec
  * `{method}`. Each secret's UTF-8 bytes are the key. A `timestampHeader` (Unix
  * seconds) is checked against `toleranceSeconds`; `idHeader` gives the delivery id.
  */
-export const hmacVerifier: Verifier = {
+export const hmacVerifier: Verifier = defineVerifier({
   provider: "hmac",
   bodyFormat: "any",
-  async verify(input) {
-    try {
-      return await verifyGenericHmac(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "HMAC secret",
+  verify: verifyGenericHmac,
+});

@@ -1,4 +1,5 @@
 import { concatBytes, digestMatches, hmac, matchingSecretIndex, sha256, utf8 } from "../crypto";
+import { defineVerifier, toleranceFailureMs, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const V3_HEADER = "x-hubspot-signature-v3";
@@ -40,15 +41,9 @@ async function verifyV3(
     return { ok: false, code: "signature_invalid", detail: "The v3 signature does not match any configured client secret." };
   }
   const signedAtMs = Number(timestamp);
-  const skewMs = Math.abs(nowSeconds * 1000 - signedAtMs);
-  if (skewMs > source.toleranceSeconds * 1000) {
-    return {
-      ok: false,
-      code: "timestamp_out_of_tolerance",
-      detail: `The request timestamp is ${Math.round(skewMs / 1000)} s from now, beyond the ${source.toleranceSeconds} s tolerance.`,
-    };
-  }
-  return { ok: true, signedAt: Math.floor(signedAtMs / 1000), secretIndex };
+  const outOfTolerance = toleranceFailureMs(signedAtMs, { nowSeconds, source });
+  if (outOfTolerance) return outOfTolerance;
+  return verified({ signedAt: Math.floor(signedAtMs / 1000), secretIndex });
 }
 
 /** v1 and v2 are plain SHA-256 digests with the secret as a prefix; they carry no timestamp. */
@@ -75,13 +70,10 @@ async function verifyLegacy(
       detail: `The ${version} signature does not match any configured client secret.`,
     };
   }
-  return { ok: true, secretIndex };
+  return verified({ secretIndex });
 }
 
 async function verifyHubspot(input: VerifyInput): Promise<VerifyOutcome> {
-  if (input.source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no client secret configured." };
-  }
   const v3 = input.headers.get(V3_HEADER);
   if (v3 !== null) return verifyV3(input, v3);
   const legacy = input.headers.get(LEGACY_HEADER);
@@ -98,14 +90,9 @@ async function verifyHubspot(input: VerifyInput): Promise<VerifyOutcome> {
  * secret + method + URI + body (v2), as `X-HubSpot-Signature-Version` says. The body is an
  * array of events, so there is no single delivery id.
  */
-export const hubspotVerifier: Verifier = {
+export const hubspotVerifier: Verifier = defineVerifier({
   provider: "hubspot",
   bodyFormat: "json",
-  async verify(input) {
-    try {
-      return await verifyHubspot(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "client secret",
+  verify: verifyHubspot,
+});

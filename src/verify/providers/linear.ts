@@ -1,4 +1,5 @@
-import { digestMatches, hmac, utf8 } from "../crypto";
+import { digestMatches, hmac, jsonField, matchingSecretIndex, utf8 } from "../crypto";
+import { defineVerifier, toleranceFailureMs, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const SIGNATURE_HEADER = "linear-signature";
@@ -7,20 +8,11 @@ const HEX = /^[0-9a-fA-F]+$/;
 
 /** `webhookTimestamp` in milliseconds, read only after the signature matched. */
 function webhookTimestampFrom(rawBody: Uint8Array): number | undefined {
-  try {
-    const body: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(rawBody));
-    if (typeof body !== "object" || body === null) return undefined;
-    const value: unknown = Reflect.get(body, "webhookTimestamp");
-    return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = jsonField(rawBody, "webhookTimestamp");
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 async function verifyLinear({ rawBody, headers, source, nowSeconds }: VerifyInput): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no webhook signing secret configured." };
-  }
   const header = headers.get(SIGNATURE_HEADER);
   if (header === null) {
     return { ok: false, code: "signature_missing", detail: "The Linear-Signature header is missing." };
@@ -28,11 +20,9 @@ async function verifyLinear({ rawBody, headers, source, nowSeconds }: VerifyInpu
   if (!HEX.test(header)) {
     return { ok: false, code: "signature_invalid", detail: "The Linear-Signature header is not a hex digest." };
   }
-  let secretIndex: number | undefined;
-  for (const [index, secret] of source.secrets.entries()) {
-    const expected = await hmac("SHA-256", utf8(secret), rawBody);
-    if (digestMatches(expected, header, "hex") && secretIndex === undefined) secretIndex = index;
-  }
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
+    digestMatches(await hmac("SHA-256", utf8(secret), rawBody), header, "hex"),
+  );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured signing secret." };
   }
@@ -46,17 +36,13 @@ async function verifyLinear({ rawBody, headers, source, nowSeconds }: VerifyInpu
       detail: "The signed body has no numeric webhookTimestamp to check for replay.",
     };
   }
-  const skewMs = Math.abs(nowSeconds * 1000 - timestampMs);
-  if (skewMs > source.toleranceSeconds * 1000) {
-    return {
-      ok: false,
-      code: "timestamp_out_of_tolerance",
-      detail: `The webhookTimestamp is ${Math.round(skewMs / 1000)} s from now, beyond the ${source.toleranceSeconds} s tolerance.`,
-    };
-  }
-  const signedAt = Math.floor(timestampMs / 1000);
-  const deliveryId = headers.get(DELIVERY_HEADER);
-  return deliveryId ? { ok: true, deliveryId, signedAt, secretIndex } : { ok: true, signedAt, secretIndex };
+  const outOfTolerance = toleranceFailureMs(timestampMs, { nowSeconds, source });
+  if (outOfTolerance) return outOfTolerance;
+  return verified({
+    deliveryId: headers.get(DELIVERY_HEADER),
+    signedAt: Math.floor(timestampMs / 1000),
+    secretIndex,
+  });
 }
 
 /**
@@ -66,14 +52,9 @@ async function verifyLinear({ rawBody, headers, source, nowSeconds }: VerifyInpu
  * `webhookTimestamp` (Unix milliseconds) must be close to now (Linear suggests 60 s;
  * the source's `toleranceSeconds` applies); `Linear-Delivery` is the delivery id.
  */
-export const linearVerifier: Verifier = {
+export const linearVerifier: Verifier = defineVerifier({
   provider: "linear",
   bodyFormat: "json",
-  async verify(input) {
-    try {
-      return await verifyLinear(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "webhook signing secret",
+  verify: verifyLinear,
+});

@@ -1,4 +1,5 @@
-import { digestMatches, fromBase64, hmac, utf8 } from "../crypto";
+import { digestMatches, fromBase64, hmac, matchingSecretIndex, utf8 } from "../crypto";
+import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const SIGNATURE_HEADER = "x-mandrill-signature";
@@ -32,9 +33,6 @@ function signedData(url: string, params: Map<string, string>): string {
 }
 
 async function verifyMandrill({ rawBody, headers, source, url }: VerifyInput): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no webhook key configured." };
-  }
   const header = headers.get(SIGNATURE_HEADER);
   if (header === null) {
     return { ok: false, code: "signature_missing", detail: "The X-Mandrill-Signature header is missing." };
@@ -52,11 +50,9 @@ async function verifyMandrill({ rawBody, headers, source, url }: VerifyInput): P
     };
   }
   const data = utf8(signedData(url, params));
-  let secretIndex: number | undefined;
-  for (const [index, secret] of source.secrets.entries()) {
-    const expected = await hmac("SHA-1", utf8(secret), data);
-    if (digestMatches(expected, header, "base64") && secretIndex === undefined) secretIndex = index;
-  }
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
+    digestMatches(await hmac("SHA-1", utf8(secret), data), header, "base64"),
+  );
   if (secretIndex === undefined) {
     return {
       ok: false,
@@ -64,7 +60,7 @@ async function verifyMandrill({ rawBody, headers, source, url }: VerifyInput): P
       detail: "The signature does not match any configured webhook key for this URL.",
     };
   }
-  return { ok: true, secretIndex };
+  return verified({ secretIndex });
 }
 
 /**
@@ -74,14 +70,9 @@ async function verifyMandrill({ rawBody, headers, source, url }: VerifyInput): P
  * sorted by key). The URL must be exactly the one entered in Mandrill (the source's
  * `publicUrl` when the Worker sees another). The scheme has no timestamp and no delivery id.
  */
-export const mandrillVerifier: Verifier = {
+export const mandrillVerifier: Verifier = defineVerifier({
   provider: "mandrill",
   bodyFormat: "form",
-  async verify(input) {
-    try {
-      return await verifyMandrill(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "webhook key",
+  verify: verifyMandrill,
+});

@@ -1,9 +1,9 @@
-import { concatBytes, fromBase64, utf8 } from "../crypto";
+import { concatBytes, fromBase64, matchingSecretIndex, utf8 } from "../crypto";
+import { defineVerifier, toleranceFailure, UNIX_SECONDS, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature";
 const TIMESTAMP_HEADER = "x-twilio-email-event-webhook-timestamp";
-const UNIX_SECONDS = /^[0-9]{1,12}$/;
 /** P-256 scalars are 32 bytes; WebCrypto wants r and s each left-padded to that. */
 const SCALAR_BYTES = 32;
 
@@ -58,9 +58,6 @@ async function importVerificationKey(secret: string): Promise<CryptoKey | undefi
 }
 
 async function verifySendgrid({ rawBody, headers, source, nowSeconds }: VerifyInput): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no verification key configured." };
-  }
   const signatureHeader = headers.get(SIGNATURE_HEADER);
   const timestampHeader = headers.get(TIMESTAMP_HEADER);
   if (signatureHeader === null) {
@@ -95,15 +92,13 @@ async function verifySendgrid({ rawBody, headers, source, nowSeconds }: VerifyIn
   }
   // The timestamp header's exact text is what SendGrid signed, not a re-rendered number.
   const signedPayload = concatBytes(utf8(timestampHeader), rawBody);
-  let secretIndex: number | undefined;
   let usableKeys = 0;
-  for (const [index, secret] of source.secrets.entries()) {
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => {
     const key = await importVerificationKey(secret);
-    if (key === undefined) continue;
+    if (key === undefined) return false;
     usableKeys++;
-    const valid = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, signedPayload);
-    if (valid && secretIndex === undefined) secretIndex = index;
-  }
+    return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, signedPayload);
+  });
   if (usableKeys === 0) {
     return {
       ok: false,
@@ -119,15 +114,9 @@ async function verifySendgrid({ rawBody, headers, source, nowSeconds }: VerifyIn
     };
   }
   const signedAt = Number(timestampHeader);
-  const skew = Math.abs(nowSeconds - signedAt);
-  if (skew > source.toleranceSeconds) {
-    return {
-      ok: false,
-      code: "timestamp_out_of_tolerance",
-      detail: `The signature timestamp is ${skew} s from now, beyond the ${source.toleranceSeconds} s tolerance.`,
-    };
-  }
-  return { ok: true, signedAt, secretIndex };
+  const outOfTolerance = toleranceFailure(signedAt, { nowSeconds, source });
+  if (outOfTolerance) return outOfTolerance;
+  return verified({ signedAt, secretIndex });
 }
 
 /**
@@ -139,14 +128,9 @@ async function verifySendgrid({ rawBody, headers, source, nowSeconds }: VerifyIn
  * verification key (base64 DER SPKI). SendGrid documents no tolerance; the source's
  * `toleranceSeconds` applies. No delivery id header exists.
  */
-export const sendgridVerifier: Verifier = {
+export const sendgridVerifier: Verifier = defineVerifier({
   provider: "sendgrid",
   bodyFormat: "json",
-  async verify(input) {
-    try {
-      return await verifySendgrid(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "verification key",
+  verify: verifySendgrid,
+});

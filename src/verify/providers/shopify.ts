@@ -1,12 +1,10 @@
 import { digestMatches, hmac, matchingSecretIndex, utf8 } from "../crypto";
+import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const SIGNATURE_HEADER = "x-shopify-hmac-sha256";
 
 async function verifyShopify({ rawBody, headers, source }: VerifyInput): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no client secret configured." };
-  }
   const header = headers.get(SIGNATURE_HEADER);
   if (header === null) {
     return { ok: false, code: "signature_missing", detail: "The X-Shopify-Hmac-Sha256 header is missing." };
@@ -19,7 +17,7 @@ async function verifyShopify({ rawBody, headers, source }: VerifyInput): Promise
   }
   // The webhook id identifies one delivery (stable across Shopify's retries).
   const deliveryId = headers.get("x-shopify-webhook-id") || headers.get("x-shopify-event-id");
-  return deliveryId ? { ok: true, deliveryId, secretIndex } : { ok: true, secretIndex };
+  return verified({ deliveryId, secretIndex });
 }
 
 /**
@@ -28,14 +26,9 @@ async function verifyShopify({ rawBody, headers, source }: VerifyInput): Promise
  * client secret (or the store's webhook signing secret). The delivery id is
  * `X-Shopify-Webhook-Id`, else `X-Shopify-Event-Id`.
  */
-export const shopifyVerifier: Verifier = {
+export const shopifyVerifier: Verifier = defineVerifier({
   provider: "shopify",
   bodyFormat: "json",
-  async verify(input) {
-    try {
-      return await verifyShopify(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "client secret",
+  verify: verifyShopify,
+});

@@ -1,8 +1,8 @@
-import { concatBytes, digestMatches, fromBase64, hmac, matchingSecretIndex, utf8 } from "../crypto";
+import { anyDigestMatches, concatBytes, fromBase64, hmac, matchingSecretIndex, utf8 } from "../crypto";
+import { defineVerifier, toleranceFailure, UNIX_SECONDS, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const SECRET_PREFIX = "whsec_";
-const UNIX_SECONDS = /^[0-9]{1,12}$/;
 
 /** How a Standard Webhooks flavour names its three headers. */
 export interface StandardWebhooksOptions {
@@ -57,9 +57,6 @@ async function verifyStandardWebhooks(
   { rawBody, headers, source, nowSeconds }: VerifyInput,
   { headerPrefixes }: StandardWebhooksOptions,
 ): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no signing secret configured." };
-  }
   const signed = readHeaders(headers, headerPrefixes);
   if (signed === undefined) {
     const [prefix] = headerPrefixes;
@@ -93,23 +90,16 @@ async function verifyStandardWebhooks(
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => {
     const key = decodeSecret(secret);
     if (key === undefined) return false;
-    const expected = await hmac("SHA-256", key, signedContent);
-    return candidates.reduce((matched, candidate) => digestMatches(expected, candidate, "base64") || matched, false);
+    return anyDigestMatches(await hmac("SHA-256", key, signedContent), candidates, "base64");
   });
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "No v1 signature matches a configured secret." };
   }
 
   const signedAt = Number(timestamp);
-  const skew = Math.abs(nowSeconds - signedAt);
-  if (skew > source.toleranceSeconds) {
-    return {
-      ok: false,
-      code: "timestamp_out_of_tolerance",
-      detail: `The ${prefix}-timestamp is ${skew} s from now, beyond the ${source.toleranceSeconds} s tolerance.`,
-    };
-  }
-  return { ok: true, deliveryId: id, signedAt, secretIndex };
+  const outOfTolerance = toleranceFailure(signedAt, { nowSeconds, source });
+  if (outOfTolerance) return outOfTolerance;
+  return verified({ deliveryId: id, signedAt, secretIndex });
 }
 
 /**
@@ -117,17 +107,12 @@ async function verifyStandardWebhooks(
  * is shared by Svix, which created it.
  */
 export function createStandardWebhooksVerifier(options: StandardWebhooksOptions): Verifier {
-  return {
+  return defineVerifier({
     provider: options.provider,
     bodyFormat: "json",
-    async verify(input) {
-      try {
-        return await verifyStandardWebhooks(input, options);
-      } catch {
-        return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-      }
-    },
-  };
+    secretName: "signing secret",
+    verify: (input) => verifyStandardWebhooks(input, options),
+  });
 }
 
 /**

@@ -1,42 +1,24 @@
-import { concatBytes, digestMatches, hmac, jsonStringField, matchingSecretIndex, utf8 } from "../crypto";
+import { anyDigestMatches, concatBytes, hmac, jsonStringField, matchingSecretIndex, utf8 } from "../crypto";
+import { parseHeaderParams, type TimestampedSignatures } from "../header-params";
+import { defineVerifier, toleranceFailure, UNIX_SECONDS, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const SIGNATURE_HEADER = "stripe-signature";
-const UNIX_SECONDS = /^[0-9]{1,12}$/;
-
-interface ParsedHeader {
-  timestamp: string;
-  signatures: string[];
-}
 
 /**
  * `t=<unix>,v1=<hex>[,v1=<hex>…][,v0=<hex>]`. Only `v1` counts: Stripe tells receivers to
- * ignore every other scheme so a forged `v0` cannot downgrade the check.
+ * ignore every other scheme so a forged `v0` cannot downgrade the check. Like stripe-node,
+ * items that are not `key=value` and empty v1 values are skipped, not refused; only the
+ * timestamp must be there exactly once.
  */
-function parseHeader(header: string): ParsedHeader | undefined {
-  let timestamp: string | undefined;
-  const signatures: string[] = [];
-  for (const item of header.split(",")) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) continue;
-    const key = item.slice(0, eq).trim();
-    const value = item.slice(eq + 1).trim();
-    if (key === "t") {
-      // Two timestamps would leave it ambiguous which one was signed.
-      if (timestamp !== undefined || !UNIX_SECONDS.test(value)) return undefined;
-      timestamp = value;
-    } else if (key === "v1" && value !== "") {
-      signatures.push(value);
-    }
-  }
-  if (timestamp === undefined) return undefined;
-  return { timestamp, signatures };
+function parseHeader(header: string): TimestampedSignatures | undefined {
+  const params = parseHeaderParams(header, ",");
+  const timestamp = params.single("t");
+  if (timestamp === undefined || !UNIX_SECONDS.test(timestamp)) return undefined;
+  return { timestamp, signatures: params.all("v1").filter((signature) => signature !== "") };
 }
 
 async function verifyStripe({ rawBody, headers, source, nowSeconds }: VerifyInput): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no signing secret configured." };
-  }
   const header = headers.get(SIGNATURE_HEADER);
   if (header === null) {
     return { ok: false, code: "signature_missing", detail: "The Stripe-Signature header is missing." };
@@ -55,25 +37,17 @@ async function verifyStripe({ rawBody, headers, source, nowSeconds }: VerifyInpu
 
   const signedPayload = concatBytes(utf8(`${parsed.timestamp}.`), rawBody);
   // The whole `whsec_…` string is the HMAC key, as text.
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => {
-    const expected = await hmac("SHA-256", utf8(secret), signedPayload);
-    return parsed.signatures.reduce((matched, candidate) => digestMatches(expected, candidate, "hex") || matched, false);
-  });
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
+    anyDigestMatches(await hmac("SHA-256", utf8(secret), signedPayload), parsed.signatures, "hex"),
+  );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "No v1 signature matches a configured signing secret." };
   }
 
   const signedAt = Number(parsed.timestamp);
-  const skew = Math.abs(nowSeconds - signedAt);
-  if (skew > source.toleranceSeconds) {
-    return {
-      ok: false,
-      code: "timestamp_out_of_tolerance",
-      detail: `The signature timestamp is ${skew} s from now, beyond the ${source.toleranceSeconds} s tolerance.`,
-    };
-  }
-  const deliveryId = jsonStringField(rawBody, "id");
-  return deliveryId === undefined ? { ok: true, signedAt, secretIndex } : { ok: true, deliveryId, signedAt, secretIndex };
+  const outOfTolerance = toleranceFailure(signedAt, { nowSeconds, source });
+  if (outOfTolerance) return outOfTolerance;
+  return verified({ deliveryId: jsonStringField(rawBody, "id"), signedAt, secretIndex });
 }
 
 /**
@@ -82,14 +56,9 @@ async function verifyStripe({ rawBody, headers, source, nowSeconds }: VerifyInpu
  * v1 = HMAC-SHA256(endpoint secret as UTF-8 text, `${t}.${raw body}`); any v1 may match
  * (Stripe sends several while a secret is being rolled). The delivery id is the event `id`.
  */
-export const stripeVerifier: Verifier = {
+export const stripeVerifier: Verifier = defineVerifier({
   provider: "stripe",
   bodyFormat: "json",
-  async verify(input) {
-    try {
-      return await verifyStripe(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "signing secret",
+  verify: verifyStripe,
+});

@@ -1,4 +1,5 @@
 import { digestMatches, hmac, matchingSecretIndex, sha256, utf8 } from "../crypto";
+import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
 const SIGNATURE_HEADER = "x-twilio-signature";
@@ -48,9 +49,6 @@ function isForm(contentType: string | null): boolean {
 }
 
 async function verifyTwilio({ rawBody, headers, url, source }: VerifyInput): Promise<VerifyOutcome> {
-  if (source.secrets.length === 0) {
-    return { ok: false, code: "signature_invalid", detail: "The source has no auth token configured." };
-  }
   const signature = headers.get(SIGNATURE_HEADER);
   if (signature === null) {
     return { ok: false, code: "signature_missing", detail: "The X-Twilio-Signature header is missing." };
@@ -91,8 +89,7 @@ async function verifyTwilio({ rawBody, headers, url, source }: VerifyInput): Pro
   if (bodyHash !== null && !digestMatches(await sha256(rawBody), bodyHash, "hex")) {
     return { ok: false, code: "signature_invalid", detail: "The body does not match the signed bodySHA256 parameter." };
   }
-  const deliveryId = headers.get("i-twilio-idempotency-token");
-  return deliveryId ? { ok: true, deliveryId, secretIndex } : { ok: true, secretIndex };
+  return verified({ deliveryId: headers.get("i-twilio-idempotency-token"), secretIndex });
 }
 
 /**
@@ -102,14 +99,9 @@ async function verifyTwilio({ rawBody, headers, url, source }: VerifyInput): Pro
  * JSON bodies the URL carries `bodySHA256=<hex SHA-256 of the body>` and only the URL is
  * signed. The delivery id is the `I-Twilio-Idempotency-Token` header.
  */
-export const twilioVerifier: Verifier = {
+export const twilioVerifier: Verifier = defineVerifier({
   provider: "twilio",
   bodyFormat: "any",
-  async verify(input) {
-    try {
-      return await verifyTwilio(input);
-    } catch {
-      return { ok: false, code: "signature_invalid", detail: "The signature could not be verified." };
-    }
-  },
-};
+  secretName: "auth token",
+  verify: verifyTwilio,
+});
