@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { createAdminApp } from "./admin/app";
+import { createConsoleApp } from "./console/app";
 import type { AppEnv } from "./context";
 import { GatewayError, problemResponse } from "./errors";
 import { ingest } from "./ingest/route";
@@ -16,6 +17,7 @@ export function createApp() {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.route("/admin", createAdminApp());
+  app.route("/console", createConsoleApp());
 
   app.use("/in/:sourceId", ingestLog);
   app.post("/in/:sourceId", ingest);

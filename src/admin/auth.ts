@@ -34,7 +34,8 @@ function presentedToken(header: string | undefined, allowBasic: boolean): string
   return undefined;
 }
 
-async function roleOf(token: string, env: AdminEnv["Bindings"]): Promise<AdminRole | undefined> {
+/** Which role a token grants, compared in constant time; the console's login checks tokens with it too. */
+export async function roleOf(token: string, env: Pick<AdminEnv["Bindings"], "ADMIN_TOKEN" | "ADMIN_READ_TOKEN">): Promise<AdminRole | undefined> {
   // Both compared every time, so timing does not tell which token is configured.
   const [admin, read] = await Promise.all([
     env.ADMIN_TOKEN ? sameToken(token, env.ADMIN_TOKEN) : false,

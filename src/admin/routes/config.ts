@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { configSchema } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
-import { commitConfig, listConfigVersions, readConfigVersion, readCurrentConfig } from "../../config/store";
+import { commitConfig, listConfigVersions, readConfigVersion, readCurrentConfig, type VersionInfo } from "../../config/store";
 import { GatewayError } from "../../errors";
 import { applyDocument } from "../config-writes";
 import type { AdminEnv } from "../env";
@@ -105,6 +105,27 @@ const rollback = createRoute({
   },
 });
 
+/**
+ * Stores version `version`'s document (secrets included) as a new version, marked
+ * `rollbackOf`. Throws `config_version_not_found`, or `config_version_conflict` when
+ * `expectedVersion` is no longer the active one. The console's rollback button calls this too.
+ */
+export async function rollbackConfig(
+  env: AdminEnv["Bindings"],
+  version: number,
+  options: { actor: string; expectedVersion?: number },
+): Promise<VersionInfo> {
+  const target = await readConfigVersion(env, version);
+  if (!target) throw new GatewayError("config_version_not_found", `There is no configuration version ${version}.`);
+  const stored = await commitConfig(env, target.document, {
+    updatedBy: options.actor,
+    rollbackOf: version,
+    expectedVersion: options.expectedVersion,
+  });
+  const { document: _document, ...info } = stored;
+  return info;
+}
+
 /** GET|PUT /v1/config, the history and rollback. */
 export function configRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
@@ -146,14 +167,10 @@ export function configRoutes() {
 
   app.openapi(rollback, async (c) => {
     const { version } = c.req.valid("json");
-    const target = await readConfigVersion(c.env, version);
-    if (!target) throw new GatewayError("config_version_not_found", `There is no configuration version ${version}.`);
-    const stored = await commitConfig(c.env, target.document, {
-      updatedBy: c.get("actor"),
-      rollbackOf: version,
+    const info = await rollbackConfig(c.env, version, {
+      actor: c.get("actor"),
       expectedVersion: expectedVersion(c.req.valid("header")["if-match"]),
     });
-    const { document: _document, ...info } = stored;
     c.header("etag", `"${info.version}"`);
     return c.json({ ...info, unchanged: false }, 200);
   });

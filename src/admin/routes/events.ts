@@ -211,6 +211,28 @@ async function ensureReplayCapacity(db: ReturnType<typeof createDb>): Promise<vo
   }
 }
 
+/**
+ * Replays one event: a new `queued` event with the same source, headers and body,
+ * sent to routing. Throws `event_not_found`, `replay_unavailable` (body gone) or
+ * `replay_rate_limited`. The console's replay button calls this too.
+ */
+export async function replayEvent(
+  env: Pick<AdminEnv["Bindings"], "DB" | "ROUTING_QUEUE">,
+  id: string,
+  requestId: string,
+): Promise<{ id: string; replayOf: string; sourceId: string }> {
+  const db = createDb(env.DB);
+  const original = await replayCandidate(db, id);
+  if (!original) throw new GatewayError("event_not_found", `There is no event '${id}'.`);
+  if (!original.bodyKept) throw new GatewayError("replay_unavailable", `The body of '${id}' is gone (retention); it cannot be replayed.`);
+  await ensureReplayCapacity(db);
+  const [replay] = await insertReplays(db, [original], requestId);
+  if (!replay) throw new GatewayError("replay_unavailable", `The body of '${id}' is gone (retention); it cannot be replayed.`);
+  // If this send fails the replay stays `queued` and the sweeper sends it later.
+  await sendRoutingMessages(env.ROUTING_QUEUE, [{ eventId: replay.id, sourceId: replay.sourceId }]);
+  return replay;
+}
+
 /** Events: list, detail, replay (one, or by filter), dead letters. */
 export function eventRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
@@ -271,15 +293,7 @@ export function eventRoutes() {
 
   app.openapi(replayOne, async (c) => {
     const { id } = c.req.valid("param");
-    const db = createDb(c.env.DB);
-    const original = await replayCandidate(db, id);
-    if (!original) throw new GatewayError("event_not_found", `There is no event '${id}'.`);
-    if (!original.bodyKept) throw new GatewayError("replay_unavailable", `The body of '${id}' is gone (retention); it cannot be replayed.`);
-    await ensureReplayCapacity(db);
-    const [replay] = await insertReplays(db, [original], c.get("requestId"));
-    if (!replay) throw new GatewayError("replay_unavailable", `The body of '${id}' is gone (retention); it cannot be replayed.`);
-    // If this send fails the replay stays `queued` and the sweeper sends it later.
-    await sendRoutingMessages(c.env.ROUTING_QUEUE, [{ eventId: replay.id, sourceId: replay.sourceId }]);
+    const replay = await replayEvent(c.env, id, c.get("requestId"));
     return c.json({ ...replay, status: "queued" as const }, 202);
   });
 

@@ -10,7 +10,7 @@ import { verifiers } from "../../verify/registry";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
 
-const simulateBody = z
+export const simulateBody = z
   .object({
     source: z.string().min(1).meta({ description: "The source id, as in POST /in/{sourceId}" }),
     payload: z.unknown().optional().meta({ description: "The parsed payload the mapping reads" }),
@@ -67,79 +67,87 @@ const simulate = createRoute({
 
 const encoder = new TextEncoder();
 
+/** What POST /v1/simulate takes. */
+export type SimulateInput = z.infer<typeof simulateBody>;
+/** What POST /v1/simulate answers. */
+export type SimulateResult = z.infer<typeof simulateResult>;
+
+/**
+ * The simulation itself, with no side effects: the admin route and the console's
+ * Simulate page both call it. `requestUrl` gives the URL a signature is checked
+ * against when the source has no `publicUrl`.
+ */
+export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateInput, requestUrl: string): Promise<SimulateResult> {
+  if (input.payload === undefined && input.rawBody === undefined) {
+    throw validationFailed([{ pointer: "/payload", message: "give payload or rawBody" }]);
+  }
+  // The stored configuration, not the isolate's cached copy: simulate right after a write sees it.
+  const config = await readCurrentConfig(env);
+  const source = config?.document.sources.find((s) => s.id === input.source);
+  if (!config || !source) throw new GatewayError("source_not_found", `No source has the id '${input.source}'.`);
+
+  const verifier = verifiers[source.provider];
+  const raw = encoder.encode(input.rawBody ?? JSON.stringify(input.payload));
+  const headers = new Headers(input.headers ?? {});
+  let payload = input.payload;
+  if (payload === undefined) {
+    const parsed = parseBody(raw, headers.get("content-type"), verifier.bodyFormat);
+    payload = parsed.kind === "opaque" ? { body: input.rawBody } : parsed.value;
+  }
+
+  let verification: SimulateResult["verification"];
+  if (input.headers) {
+    const outcome = await verifier.verify({
+      rawBody: raw,
+      headers,
+      url: source.publicUrl ?? new URL(`/in/${source.id}`, requestUrl).toString(),
+      method: "POST",
+      source,
+      nowSeconds: Math.floor(Date.now() / 1000),
+    });
+    verification = outcome.ok
+      ? { ok: true, ...(outcome.secretIndex !== undefined ? { secretIndex: outcome.secretIndex } : {}) }
+      : { ok: false, code: outcome.code, detail: outcome.detail };
+  }
+
+  const db = createDb(env.DB);
+  const deps: DecideDeps = {
+    findLead: (keys) => findMatchingLead(db, keys),
+    // preview() reads the rotation and today's counts and changes nothing.
+    assignOwner: (pool) => env.OWNER_POOL.getByName(pool.id).preview({ pool }),
+  };
+  const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);
+  const types = new Map(config.document.destinations.map((d) => [d.id, d.type]));
+  return {
+    simulated: true as const,
+    source: { id: source.id, provider: source.provider, enabled: source.enabled },
+    configVersion: config.version,
+    ...(verification ? { verification } : {}),
+    status: decision.status,
+    ...(decision.status === "invalid" ? { reason: decision.reason } : { lead: decision.lead }),
+    ...(decision.status === "routed"
+      ? { routeId: decision.routeId, ...(decision.ownerId ? { ownerId: decision.ownerId } : {}) }
+      : {}),
+    trace: decision.trace,
+    actions:
+      decision.status === "routed"
+        ? decision.deliveries.map((d) => ({
+            routeId: d.delivery.routeId,
+            action: d.action,
+            destinationId: d.destinationId,
+            destinationType: types.get(d.destinationId) ?? "unknown",
+            ...(d.delivery.ownerId ? { ownerId: d.delivery.ownerId } : {}),
+            properties: d.delivery.properties,
+          }))
+        : [],
+  };
+}
+
 /** POST /v1/simulate. */
 export function simulateRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
 
-  app.openapi(simulate, async (c) => {
-    const input = c.req.valid("json");
-    if (input.payload === undefined && input.rawBody === undefined) {
-      throw validationFailed([{ pointer: "/payload", message: "give payload or rawBody" }]);
-    }
-    // The stored configuration, not the isolate's cached copy: simulate right after a write sees it.
-    const config = await readCurrentConfig(c.env);
-    const source = config?.document.sources.find((s) => s.id === input.source);
-    if (!config || !source) throw new GatewayError("source_not_found", `No source has the id '${input.source}'.`);
-
-    const verifier = verifiers[source.provider];
-    const raw = encoder.encode(input.rawBody ?? JSON.stringify(input.payload));
-    const headers = new Headers(input.headers ?? {});
-    let payload = input.payload;
-    if (payload === undefined) {
-      const parsed = parseBody(raw, headers.get("content-type"), verifier.bodyFormat);
-      payload = parsed.kind === "opaque" ? { body: input.rawBody } : parsed.value;
-    }
-
-    let verification: z.infer<typeof simulateResult>["verification"];
-    if (input.headers) {
-      const outcome = await verifier.verify({
-        rawBody: raw,
-        headers,
-        url: source.publicUrl ?? new URL(`/in/${source.id}`, c.req.url).toString(),
-        method: "POST",
-        source,
-        nowSeconds: Math.floor(Date.now() / 1000),
-      });
-      verification = outcome.ok
-        ? { ok: true, ...(outcome.secretIndex !== undefined ? { secretIndex: outcome.secretIndex } : {}) }
-        : { ok: false, code: outcome.code, detail: outcome.detail };
-    }
-
-    const db = createDb(c.env.DB);
-    const deps: DecideDeps = {
-      findLead: (keys) => findMatchingLead(db, keys),
-      // preview() reads the rotation and today's counts and changes nothing.
-      assignOwner: (pool) => c.env.OWNER_POOL.getByName(pool.id).preview({ pool }),
-    };
-    const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);
-    const types = new Map(config.document.destinations.map((d) => [d.id, d.type]));
-    return c.json(
-      {
-        simulated: true as const,
-        source: { id: source.id, provider: source.provider, enabled: source.enabled },
-        configVersion: config.version,
-        ...(verification ? { verification } : {}),
-        status: decision.status,
-        ...(decision.status === "invalid" ? { reason: decision.reason } : { lead: decision.lead }),
-        ...(decision.status === "routed"
-          ? { routeId: decision.routeId, ...(decision.ownerId ? { ownerId: decision.ownerId } : {}) }
-          : {}),
-        trace: decision.trace,
-        actions:
-          decision.status === "routed"
-            ? decision.deliveries.map((d) => ({
-                routeId: d.delivery.routeId,
-                action: d.action,
-                destinationId: d.destinationId,
-                destinationType: types.get(d.destinationId) ?? "unknown",
-                ...(d.delivery.ownerId ? { ownerId: d.delivery.ownerId } : {}),
-                properties: d.delivery.properties,
-              }))
-            : [],
-      },
-      200,
-    );
-  });
+  app.openapi(simulate, async (c) => c.json(await runSimulation(c.env, c.req.valid("json"), c.req.url), 200));
 
   return app;
 }

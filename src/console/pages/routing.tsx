@@ -1,0 +1,326 @@
+import type { AdminBindings } from "../../admin/env";
+import type { PoolStats } from "../../assign/owner-pool";
+import { describeSummary } from "../../config/diff";
+import { configSchema, type DestinationConfig, type GatewayConfig } from "../../config/schema";
+import { maskDocument } from "../../config/secret-fields";
+import { listConfigVersions, readCurrentConfig, type VersionInfo } from "../../config/store";
+import { errorMessage } from "../../lib/log";
+import { Layout } from "../components/layout";
+import { PostButton } from "../components/post-button";
+import { href } from "../env";
+import { actionText, conditionText, dateTime, destinationTypeName } from "../format";
+import type { Session } from "../session";
+
+/** The active configuration (secrets masked), today's pool counts and the latest versions. */
+export async function loadRouting(env: AdminBindings) {
+  const [current, listed] = await Promise.all([readCurrentConfig(env), listConfigVersions(env, { limit: 25 })]);
+  const document = maskDocument(current?.document ?? configSchema.parse({}));
+  const pools = await Promise.all(
+    document.pools.map(async (pool) => {
+      try {
+        // stats() only reads the pool's storage.
+        const stats: PoolStats = await env.OWNER_POOL.getByName(pool.id).stats();
+        return { pool, stats };
+      } catch (error) {
+        return { pool, error: errorMessage(error) };
+      }
+    }),
+  );
+  return { version: current?.version ?? 0, updatedAt: current?.updatedAt, document, pools, versions: listed.versions, more: Boolean(listed.cursor) };
+}
+
+export type RoutingData = Awaited<ReturnType<typeof loadRouting>>;
+
+function target(destination: DestinationConfig): string {
+  switch (destination.type) {
+    case "hubspot":
+    case "pipedrive":
+      return destination.baseUrl;
+    case "salesforce":
+      return `${destination.instanceUrl} (${destination.object}.${destination.externalIdField})`;
+    case "slack":
+    case "http":
+      return destination.url;
+  }
+}
+
+function routesFor(document: GatewayConfig, sourceId: string): string[] {
+  return document.routes.filter((r) => !r.sources || r.sources.includes(sourceId)).map((r) => r.id);
+}
+
+const notices: Record<string, (version?: string) => string> = {
+  rolledback: (version) => `Rolled back: the configuration of version ${version ?? "?"} is active again, stored as a new version.`,
+};
+
+/** Sources → routes → actions as a flow, owner pools with today's counts, and the history with rollback. */
+export function RoutingPage({ data, session, notice, noticeVersion }: { data: RoutingData; session: Session; notice?: string; noticeVersion?: string }) {
+  const { document } = data;
+  const types = new Map(document.destinations.map((d) => [d.id, d.type]));
+  const noticeText = notice ? notices[notice]?.(noticeVersion) : undefined;
+  return (
+    <Layout title="Routing" session={session} active="routing">
+      {noticeText ? (
+        <p class="notice" role="status">
+          {noticeText}
+        </p>
+      ) : null}
+      <h1>Routing</h1>
+      <p>
+        Configuration version <strong>{data.version}</strong>
+        {data.updatedAt ? `, active since ${dateTime(Date.parse(data.updatedAt))}` : ""}. Routes are tried in order and the first match wins
+        (unless a route says continue).
+      </p>
+
+      <section class="card" aria-labelledby="flow-heading">
+        <h2 id="flow-heading">Flow: sources → routes → actions</h2>
+        {document.routes.length === 0 ? (
+          <p>No routes are configured: every lead would be unmatched.</p>
+        ) : (
+          <ol class="flow plain" aria-label="Routes in the order they are tried">
+            <li class="flow-row flow-head" aria-hidden="true">
+              <span>From</span>
+              <span></span>
+              <span>Route and condition</span>
+              <span></span>
+              <span>Then</span>
+            </li>
+            {document.routes.map((route, i) => (
+              <li class="flow-row">
+                <div class="box">
+                  <span class="sr-only">From: </span>
+                  {route.sources ? (
+                    <ul>
+                      {route.sources.map((s) => (
+                        <li>{s}</li>
+                      ))}
+                    </ul>
+                  ) : (
+                    "every source"
+                  )}
+                </div>
+                <span class="arrow" aria-hidden="true">
+                  →
+                </span>
+                <div class="box">
+                  <h3>
+                    {i + 1}. {route.id}
+                  </h3>
+                  <p>
+                    <span class="hint">when </span>
+                    <span class="mono">{conditionText(route.when)}</span>
+                  </p>
+                  {route.continue ? <p class="hint">continue: later routes are tried too</p> : null}
+                </div>
+                <span class="arrow" aria-hidden="true">
+                  →
+                </span>
+                <div class="box">
+                  <span class="sr-only">Then: </span>
+                  {route.actions.length === 0 ? (
+                    "nothing"
+                  ) : (
+                    <ul>
+                      {route.actions.map((action) => (
+                        <li>{actionText(action, types)}</li>
+                      ))}
+                    </ul>
+                  )}
+                </div>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="sources-heading">
+        <h2 id="sources-heading">Sources</h2>
+        {document.sources.length === 0 ? (
+          <p>No sources are configured.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="stack">
+              <thead>
+                <tr>
+                  <th scope="col">Source</th>
+                  <th scope="col">Provider</th>
+                  <th scope="col">Enabled</th>
+                  <th scope="col">Rate</th>
+                  <th scope="col">Routes tried, in order</th>
+                </tr>
+              </thead>
+              <tbody>
+                {document.sources.map((s) => (
+                  <tr>
+                    <td data-label="Source" class="mono">
+                      /in/{s.id}
+                    </td>
+                    <td data-label="Provider">{s.provider}</td>
+                    <td data-label="Enabled">{s.enabled ? "yes" : "no (answers 404)"}</td>
+                    <td data-label="Rate">
+                      {s.rate.perSecond}/s, burst {s.rate.burst}
+                    </td>
+                    <td data-label="Routes">{routesFor(document, s.id).join(" → ") || "none"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="pools-heading">
+        <h2 id="pools-heading">Owner pools today</h2>
+        {data.pools.length === 0 ? <p>No owner pools are configured.</p> : null}
+        {data.pools.map(({ pool, stats, error }) => (
+          <div>
+            <h3>
+              {pool.id} <span class="hint">({pool.strategy === "round_robin" ? "weighted round robin" : "load balanced"}{pool.fallbackOwnerId ? `, fallback ${pool.fallbackOwnerId}` : ""})</span>
+            </h3>
+            {error ? <p class="error">Today's counts could not be read: {error}</p> : null}
+            <div class="table-wrap">
+              <table class="stack">
+                <caption>{stats ? `Leads assigned on ${stats.day} (UTC)` : "Members"}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Owner</th>
+                    <th scope="col" class="num">Weight</th>
+                    <th scope="col" class="num">Today</th>
+                    <th scope="col" class="num">Daily cap</th>
+                    <th scope="col">State</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {pool.members.map((m) => {
+                    const count = stats?.counts[m.ownerId] ?? 0;
+                    const capped = m.dailyCap !== undefined && count >= m.dailyCap;
+                    return (
+                      <tr>
+                        <td data-label="Owner">
+                          {m.name ? `${m.name} ` : ""}
+                          <span class="mono">{m.ownerId}</span>
+                        </td>
+                        <td data-label="Weight" class="num">
+                          {m.weight}
+                        </td>
+                        <td data-label="Today" class="num">
+                          {stats ? count : "?"}
+                        </td>
+                        <td data-label="Daily cap" class="num">
+                          {m.dailyCap !== undefined ? (
+                            <>
+                              {m.dailyCap}{" "}
+                              <meter min={0} max={m.dailyCap} value={count} aria-label={`${count} of ${m.dailyCap}`}>
+                                {count} of {m.dailyCap}
+                              </meter>
+                            </>
+                          ) : (
+                            "none"
+                          )}
+                        </td>
+                        <td data-label="State">{m.paused ? "paused" : capped ? "capped for today" : "taking leads"}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          </div>
+        ))}
+      </section>
+
+      <section class="card" aria-labelledby="destinations-heading">
+        <h2 id="destinations-heading">Destinations</h2>
+        {document.destinations.length === 0 ? (
+          <p>No destinations are configured.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="stack">
+              <thead>
+                <tr>
+                  <th scope="col">Destination</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Target (secrets masked)</th>
+                  <th scope="col" class="num">Attempts</th>
+                  <th scope="col" class="num">Timeout</th>
+                </tr>
+              </thead>
+              <tbody>
+                {document.destinations.map((d) => (
+                  <tr>
+                    <td data-label="Destination">{d.id}</td>
+                    <td data-label="Type">{destinationTypeName(d.type)}</td>
+                    <td data-label="Target" class="mono id">
+                      {target(d)}
+                    </td>
+                    <td data-label="Attempts" class="num">
+                      {d.maxAttempts}
+                    </td>
+                    <td data-label="Timeout" class="num">
+                      {d.timeoutMs / 1000} s
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="versions-heading">
+        <h2 id="versions-heading">Configuration versions</h2>
+        {data.versions.length === 0 ? (
+          <p>No version stored yet.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="stack">
+              <thead>
+                <tr>
+                  <th scope="col">Version</th>
+                  <th scope="col">When</th>
+                  <th scope="col">By</th>
+                  <th scope="col">What changed</th>
+                  {session.role === "admin" ? <th scope="col">Rollback</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {data.versions.map((v) => (
+                  <VersionRow v={v} active={data.version} session={session} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {data.more ? <p class="hint">Older versions: GET /admin/v1/config/versions.</p> : null}
+      </section>
+    </Layout>
+  );
+}
+
+function VersionRow({ v, active, session }: { v: VersionInfo; active: number; session: Session }) {
+  const changes = v.summary ? describeSummary(v.summary).split("\n") : ["–"];
+  return (
+    <tr>
+      <td data-label="Version">
+        <a href={href(`/routing/versions/${v.version}`)} aria-label={`Version ${v.version}: changes`}>
+          {v.version}
+        </a>
+        {v.version === active ? <span class="badge s-routed">active</span> : null}
+      </td>
+      <td data-label="When">{dateTime(Date.parse(v.updatedAt))}</td>
+      <td data-label="By">{v.updatedBy}</td>
+      <td data-label="What changed">
+        {v.rollbackOf !== undefined ? <span>rollback to version {v.rollbackOf}; </span> : null}
+        <span class="mono">{changes.join("; ")}</span>
+      </td>
+      {session.role === "admin" ? (
+        <td data-label="Rollback">
+          {v.version === active ? (
+            "–"
+          ) : (
+            <PostButton action={href("/routing/rollback")} csrf={session.csrf} label={`Roll back to ${v.version}`} variant="secondary" fields={{ version: String(v.version), expected: String(active) }} />
+          )}
+        </td>
+      ) : null}
+    </tr>
+  );
+}

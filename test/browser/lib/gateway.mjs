@@ -1,0 +1,65 @@
+// Starts what the browser tests look at, the way `npm start` does, but isolated:
+// the CRM fakes on ephemeral ports, D1 migrations and `wrangler dev` on a temporary
+// --persist-to directory and a free port, with the tokens passed as --var.
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadFakes } from "../../../scripts/fakes.mjs";
+import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangler-env.mjs";
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * @returns {Promise<{ base: string, tokens: { admin: string, read: string }, fakes: Record<string, { origin: string, url: string, credentials: Record<string, string> }>, log: () => string, stop: () => Promise<void> }>}
+ */
+export async function startGateway() {
+  const dir = mkdtempSync(path.join(tmpdir(), "switchboard-browser-"));
+  const tokens = { admin: `admin-${Math.random().toString(36).slice(2)}-browser-test`, read: `read-${Math.random().toString(36).slice(2)}-browser-test` };
+  const { startFakes } = await loadFakes();
+  const fakes = await startFakes();
+  let gateway;
+  const logFile = path.join(dir, "wrangler.log");
+  const stop = async () => {
+    gateway?.stop();
+    await fakes.stop();
+    // workerd may still hold files for a moment after the signal.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const persistTo = path.join(dir, "state");
+    wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { quiet: true });
+    const port = await freePort();
+    gateway = startWranglerDev({
+      port,
+      persistTo,
+      vars: {
+        ADMIN_TOKEN: tokens.admin,
+        ADMIN_READ_TOKEN: tokens.read,
+        CONFIG_KEY: "browser-test-config-key-0123456789abcdef",
+        ALLOW_HTTP_DESTINATIONS: "true",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out = createWriteStream(logFile);
+    gateway.child.stdout.pipe(out);
+    gateway.child.stderr.pipe(out);
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${base}/healthz`, 120_000);
+    return { base, tokens, fakes: fakes.fakes, log: () => readFileSync(logFile, "utf8"), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,198 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { safeNext } from "../../src/console/app";
+import { issueSession } from "../../src/console/session";
+import { adminToken, readToken } from "../admin/helpers";
+import { consoleFetch, cookieValue, hidden, page, setCookies, signIn } from "./helpers";
+
+describe("console sign-in", () => {
+  it("sends a visitor without a session to the login form, keeping where they were going", async () => {
+    const response = await consoleFetch("GET", "/events?status=dead");
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe(`/console/login?next=${encodeURIComponent("/console/events?status=dead")}`);
+    for (const path of ["", "/routing", "/simulate", "/events/evt_x", "/routing/versions/1", "/no-such-page"]) {
+      expect((await consoleFetch("GET", path)).status, path).toBe(303);
+    }
+  });
+
+  it("serves the login form with a labelled password field and a double-submit nonce cookie", async () => {
+    const response = await consoleFetch("GET", "/login");
+    const html = await page(response);
+    expect(html).toContain('<label for="token">Admin token</label>');
+    expect(html).toMatch(/<input id="token" name="token" type="password"[^>]*required/);
+    const nonce = setCookies(response).get("sb_console_login") ?? "";
+    expect(nonce).toMatch(/HttpOnly/i);
+    expect(nonce).toMatch(/Secure/i);
+    expect(nonce).toMatch(/SameSite=Strict/i);
+    expect(nonce).toContain("Path=/console/login");
+    expect(hidden(html, "login_nonce")).toBe(cookieValue(nonce));
+  });
+
+  it("sets an HttpOnly, Secure, SameSite=Strict session cookie on /console that is not the token", async () => {
+    const form = await consoleFetch("GET", "/login?next=/console/routing");
+    const html = await page(form);
+    const nonce = cookieValue(setCookies(form).get("sb_console_login"));
+    const response = await consoleFetch("POST", "/login", {
+      cookies: [`sb_console_login=${nonce}`],
+      form: { token: adminToken, login_nonce: hidden(html, "login_nonce"), next: hidden(html, "next") },
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/console/routing");
+    const cookie = setCookies(response).get("sb_console") ?? "";
+    expect(cookie).toMatch(/; HttpOnly/i);
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; SameSite=Strict/i);
+    expect(cookie).toMatch(/; Path=\/console(;|$)/);
+    expect(cookie).toMatch(/; Max-Age=28800/);
+    const value = cookieValue(cookie);
+    expect(value).toMatch(/^admin\.\d+\.[\w-]+\.[\w-]+$/);
+    expect(value).not.toContain(adminToken);
+    expect(value).not.toContain(btoa(adminToken).replace(/=+$/, ""));
+    // The nonce cookie is spent.
+    expect(setCookies(response).get("sb_console_login")).toMatch(/Max-Age=0/);
+    await page(await consoleFetch("GET", "/routing", { session: value }));
+  });
+
+  it("refuses a wrong token (401) and a login post without its nonce (403), setting no session", async () => {
+    const form = await consoleFetch("GET", "/login");
+    const html = await page(form);
+    const nonce = cookieValue(setCookies(form).get("sb_console_login"));
+    const wrong = await consoleFetch("POST", "/login", {
+      cookies: [`sb_console_login=${nonce}`],
+      form: { token: `${adminToken}x`, login_nonce: hidden(html, "login_nonce") },
+    });
+    expect(await page(wrong, 401)).toContain("That token is not valid.");
+    expect(setCookies(wrong).has("sb_console")).toBe(false);
+
+    const noCookie = await consoleFetch("POST", "/login", { form: { token: adminToken, login_nonce: hidden(html, "login_nonce") } });
+    expect(await page(noCookie, 403)).toContain("sign-in form expired");
+    expect(setCookies(noCookie).has("sb_console")).toBe(false);
+  });
+
+  it("refuses a login posted from another site (Origin check) before looking at the token", async () => {
+    const form = await consoleFetch("GET", "/login");
+    const html = await page(form);
+    const nonce = cookieValue(setCookies(form).get("sb_console_login"));
+    const response = await consoleFetch("POST", "/login", {
+      origin: "https://evil.example",
+      cookies: [`sb_console_login=${nonce}`],
+      form: { token: adminToken, login_nonce: hidden(html, "login_nonce") },
+    });
+    expect(await page(response, 403)).toContain("cross-site");
+    expect(setCookies(response).has("sb_console")).toBe(false);
+  });
+
+  it("accepts no forged, altered or expired session", async () => {
+    const { session } = await signIn(readToken);
+    expect(session.startsWith("read.")).toBe(true);
+    const [, expires, nonce, mac] = session.split(".");
+    const forged = [
+      `admin.${expires}.${nonce}.${mac}`, // role promoted
+      `read.${Number(expires) + 3600}.${nonce}.${mac}`, // life extended
+      `read.${expires}.${nonce}.${mac?.slice(0, -2)}AA`, // signature altered
+      "read.9999999999.x.y",
+      "garbage",
+    ];
+    for (const value of forged) expect((await consoleFetch("GET", "/events", { session: value })).status, value).toBe(303);
+    const expired = await issueSession({ ADMIN_TOKEN: adminToken }, "admin", Date.now() - 9 * 3600_000);
+    expect((await consoleFetch("GET", "/events", { session: expired.value })).status).toBe(303);
+  });
+
+  it("signs out by clearing the cookie", async () => {
+    const { session, csrf } = await signIn();
+    const response = await consoleFetch("POST", "/logout", { session, form: { _csrf: csrf } });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/console/login");
+    expect(setCookies(response).get("sb_console")).toMatch(/Max-Age=0/);
+  });
+
+  it("only returns to console paths after signing in", () => {
+    expect(safeNext("/console/events?status=dead")).toBe("/console/events?status=dead");
+    expect(safeNext("/console")).toBe("/console");
+    for (const bad of ["//evil.example/", "https://evil.example/console", "/console//evil.example", "/consolex", "/admin/v1/config", "/console/\\evil", "/console/login"]) {
+      expect(safeNext(bad), bad).toBe("/console");
+    }
+  });
+});
+
+describe("CSRF", () => {
+  it("refuses a POST without the session's token, with another session's token, or from another origin", async () => {
+    const admin = await signIn();
+    const other = await signIn();
+    expect(other.csrf).not.toBe(admin.csrf);
+    const simulate = { source: "none", payload: "{}" };
+    expect(await page(await consoleFetch("POST", "/simulate", { session: admin.session, form: simulate }), 403)).toContain("security token");
+    expect((await consoleFetch("POST", "/simulate", { session: admin.session, form: { ...simulate, _csrf: other.csrf } })).status).toBe(403);
+    expect((await consoleFetch("POST", "/simulate", { session: admin.session, form: { ...simulate, _csrf: "" } })).status).toBe(403);
+    // JSON bodies carry no form token either.
+    const json = await consoleFetch("POST", "/routing/rollback", {
+      session: admin.session,
+      headers: { "content-type": "application/json" },
+    });
+    expect(json.status).toBe(403);
+    // With the right token but from another site (no Sec-Fetch-Site: same-origin).
+    const crossSite = await consoleFetch("POST", "/simulate", { session: admin.session, origin: "https://evil.example", form: { ...simulate, _csrf: admin.csrf } });
+    expect(crossSite.status).toBe(403);
+    // With the right token from the console's origin, the form goes through (422: no such source).
+    expect((await consoleFetch("POST", "/simulate", { session: admin.session, form: { ...simulate, _csrf: admin.csrf } })).status).toBe(422);
+  });
+
+  it("answers 401 to a POST without a session", async () => {
+    expect(await page(await consoleFetch("POST", "/routing/rollback", { form: { version: "1" } }), 401)).toContain("Sign in again");
+  });
+});
+
+describe("read-only token", () => {
+  it("can look and simulate but not replay or roll back", async () => {
+    const { session, csrf } = await signIn(readToken);
+    const overview = await page(await consoleFetch("GET", "", { session }));
+    expect(overview).toContain("read-only");
+    expect(overview).not.toContain("/replay");
+    const routing = await page(await consoleFetch("GET", "/routing", { session }));
+    expect(routing).not.toContain("/routing/rollback");
+    const replay = await consoleFetch("POST", "/events/evt_x/replay", { session, form: { _csrf: csrf } });
+    expect(await page(replay, 403)).toContain("read-only token can look but not change anything");
+    const rollback = await consoleFetch("POST", "/routing/rollback", { session, form: { _csrf: csrf, version: "1" } });
+    expect(rollback.status).toBe(403);
+    expect((await consoleFetch("POST", "/simulate", { session, form: { _csrf: csrf, source: "none", payload: "{}" } })).status).toBe(422);
+  });
+});
+
+describe("headers and assets", () => {
+  it("sends a CSP that allows nothing from another origin, on every page", async () => {
+    const { session } = await signIn();
+    for (const path of ["/login", "", "/events", "/routing", "/simulate", "/nothing"]) {
+      const response = await consoleFetch("GET", path, path === "/login" ? {} : { session });
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp, path).toContain("default-src 'self'");
+      expect(csp).toContain("form-action 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain("unsafe-inline");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("cache-control")).toBe("no-store");
+      const html = await response.text();
+      // Nothing is loaded from elsewhere, and nothing inline needs 'unsafe-inline'.
+      expect(html).not.toMatch(/(src|href|action)="(https?:)?\/\//);
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
+      expect(html).not.toMatch(/\sstyle="/);
+      expect(html).not.toMatch(/\son[a-z]+="/);
+    }
+  });
+
+  it("serves its stylesheet and script without a session", async () => {
+    const css = await consoleFetch("GET", "/assets/console.css");
+    expect(css.status).toBe(200);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(await css.text()).toContain(":focus-visible");
+    const js = await consoleFetch("GET", "/assets/console.js");
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect((await consoleFetch("GET", "/assets/other.js")).status).toBe(404);
+  });
+
+  it("leaves the admin API's bearer auth as it was", async () => {
+    const { session } = await signIn();
+    // The console cookie is no credential for /admin.
+    const response = await exports.default.fetch(new Request("https://gateway.test/admin/v1/config", { headers: { cookie: `sb_console=${session}` } }));
+    expect(response.status).toBe(401);
+  });
+});
