@@ -12,6 +12,16 @@ export default defineConfig(async () => {
         main: "./src/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // The routing and deliveries queues wait 0 s for a batch in wrangler.toml; in
+          // the pool that would run their consumers on their own in the middle of a
+          // test. Tests call the consumers themselves (createMessageBatch), so here the
+          // queues hold messages for a minute or until 100 are waiting.
+          queueConsumers: Object.fromEntries(
+            ["switchboard-routing", "switchboard-deliveries", "switchboard-dead-letters"].map((queue) => [
+              queue,
+              { maxBatchTimeout: 60, maxBatchSize: 100 },
+            ]),
+          ),
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token",

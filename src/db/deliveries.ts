@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client";
+import { inIdList } from "./id-list";
 import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, events } from "./schema";
 
 export type NewDelivery = typeof deliveries.$inferInsert;
@@ -20,7 +21,7 @@ export function insertDeliveriesStatements(db: Database, rows: NewDelivery[]): B
 
 export async function getDeliveries(db: Database, ids: string[]): Promise<DeliveryRow[]> {
   if (ids.length === 0) return [];
-  return db.select().from(deliveries).where(inArray(deliveries.id, ids));
+  return db.select().from(deliveries).where(inIdList(deliveries.id, ids));
 }
 
 export async function pendingDeliveriesOf(db: Database, eventId: string): Promise<DeliveryRow[]> {
@@ -42,7 +43,7 @@ export async function claimDeliveries(db: Database, ids: string[], nowMs: number
     .set({ leaseUntil: nowMs + leaseMs })
     .where(
       and(
-        inArray(deliveries.id, ids),
+        inIdList(deliveries.id, ids),
         eq(deliveries.status, "pending"),
         or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, nowMs)),
       ),
@@ -76,7 +77,7 @@ export function recordAttemptStatements(
 /** Lets another consumer take a delivery now (rate-limited: no attempt was made). */
 export async function releaseDeliveries(db: Database, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(deliveries).set({ leaseUntil: null }).where(inArray(deliveries.id, ids));
+  await db.update(deliveries).set({ leaseUntil: null }).where(inIdList(deliveries.id, ids));
 }
 
 /** Marks deliveries dead (dead-letter queue); returns those that were not final yet. */
@@ -85,7 +86,7 @@ export async function killDeliveries(db: Database, ids: string[], reason: string
   return db
     .update(deliveries)
     .set({ status: "dead", lastError: reason, leaseUntil: null, updatedAt: nowMs })
-    .where(and(inArray(deliveries.id, ids), eq(deliveries.status, "pending")))
+    .where(and(inIdList(deliveries.id, ids), eq(deliveries.status, "pending")))
     .returning();
 }
 
@@ -130,5 +131,5 @@ export async function findStalledDeliveries(db: Database, olderThanMs: number, l
 /** Marks re-sent deliveries as due now, so the next sweep does not send them again. */
 export async function touchDeliveries(db: Database, ids: string[], nowMs: number): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(deliveries).set({ nextAttemptAt: nowMs, updatedAt: nowMs }).where(inArray(deliveries.id, ids));
+  await db.update(deliveries).set({ nextAttemptAt: nowMs, updatedAt: nowMs }).where(inIdList(deliveries.id, ids));
 }

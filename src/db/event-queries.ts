@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import type { Database } from "./client";
+import { inIdList } from "./id-list";
 import { attempts, deliveries, type EventStatus, events } from "./schema";
 
 /**
@@ -146,7 +147,12 @@ export async function insertReplays(
   const created = await db
     .select({ id: events.id })
     .from(events)
-    .where(inArray(events.id, planned.map((p) => p.id)));
+    .where(
+      inIdList(
+        events.id,
+        planned.map((p) => p.id),
+      ),
+    );
   const ids = new Set(created.map((r) => r.id));
   return planned.filter((p) => ids.has(p.id));
 }

@@ -1,5 +1,6 @@
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "./client";
+import { inIdList } from "./id-list";
 import { events } from "./schema";
 
 /** An event as its source's inbox hands it to D1. */
@@ -106,12 +107,8 @@ export async function findStuckEvents(
 
 /** Marks events as re-queued now, so the sweeper does not resend them on its next run. */
 export async function touchEvents(db: Database, ids: string[], nowMs = Date.now()): Promise<void> {
-  for (let i = 0; i < ids.length; i += maxBoundParameters - 2) {
-    await db
-      .update(events)
-      .set({ updatedAt: nowMs })
-      .where(inArray(events.id, ids.slice(i, i + maxBoundParameters - 2)));
-  }
+  if (ids.length === 0) return;
+  await db.update(events).set({ updatedAt: nowMs }).where(inIdList(events.id, ids));
 }
 
 export async function getEvent(db: Database, id: string) {
@@ -120,5 +117,5 @@ export async function getEvent(db: Database, id: string) {
 
 export async function getEvents(db: Database, ids: string[]) {
   if (ids.length === 0) return [];
-  return db.select().from(events).where(inArray(events.id, ids));
+  return db.select().from(events).where(inIdList(events.id, ids));
 }

@@ -183,3 +183,16 @@ describe("routing and delivery, end to end inside workerd", () => {
     expect(invalid?.statusReason).toMatch(/email/i);
   });
 });
+
+describe("a full batch", () => {
+  it("delivers 100 leads to HubSpot in one call (the claim binds the id list as one parameter)", async () => {
+    const before = (await hubspot.requests()).length;
+    for (let i = 0; i < 100; i++) await postSigned("typeform-leads", typeform(`bulk${i}@acme.dev`, 60));
+    const { messages } = await routeQueued("typeform-leads");
+    expect(messages).toHaveLength(100);
+    const result = await deliverAll(messages);
+    expect(result.explicitAcks).toHaveLength(100);
+    expect(result.retryMessages).toEqual([]);
+    expect((await hubspot.requests()).length - before).toBe(1);
+  }, 60_000);
+});
