@@ -7,7 +7,7 @@ import { createHmac } from "node:crypto";
 import { demoConfig, demoFakeOptions, demoFakePorts, demoSecrets } from "./demo/config.mjs";
 import { ensureDevVars } from "./dev-vars.mjs";
 import { loadFakes } from "./fakes.mjs";
-import { startWranglerDev, waitForHttp, wrangler } from "./wrangler-env.mjs";
+import { runCronLocally, startWranglerDev, waitForHttp, wrangler } from "./wrangler-env.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const base = `http://127.0.0.1:${port}`;
@@ -16,7 +16,8 @@ const vars = ensureDevVars();
 wrangler(["d1", "migrations", "apply", "DB", "--local"], { quiet: true });
 const { startFakes } = await loadFakes();
 const fakes = await startFakes(demoFakeOptions, demoFakePorts);
-const gateway = startWranglerDev({ port, stdio: ["ignore", "inherit", "inherit"] });
+const gateway = startWranglerDev({ port, stdio: ["ignore", "inherit", "inherit"], args: ["--test-scheduled"] });
+runCronLocally(base);
 
 let stopping = false;
 async function stop(code = 0) {

@@ -29,8 +29,11 @@ export function wrangler(args, { quiet = false } = {}) {
  * Starts `wrangler dev` in its own process group, so that stopping it also stops the
  * two workerd processes it starts (killing only wrangler leaves them running).
  */
-export function startWranglerDev({ port, vars = {}, persistTo, config, stdio = "inherit" } = {}) {
+export function startWranglerDev({ port, vars = {}, persistTo, config, stdio = "inherit", args: extra = [] } = {}) {
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+  // Further flags, e.g. --test-scheduled: the e2e suite runs the sweeper cron through
+  // /__scheduled, since local dev never fires crons by itself.
+  args.push(...extra);
   // Another Worker than the gateway (the bench's bare baseline has its own config).
   if (config) args.push("--config", config);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
@@ -59,4 +62,18 @@ export async function waitForHttp(url, timeoutMs = 60_000) {
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * Local dev never fires cron triggers, so the sweeper (which re-sends work a reload
+ * or restart of wrangler dev dropped), retention and the alert rules would never
+ * run. With `--test-scheduled`, this calls the Worker's scheduled handler through
+ * /__scheduled every `intervalMs` instead. Returns a function that stops it.
+ */
+export function runCronLocally(base, intervalMs = 60_000) {
+  const timer = setInterval(() => {
+    fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -6,7 +6,7 @@ import { errorMessage, log } from "../lib/log";
 import { inboxNamesOf } from "../ingest/shard";
 import { sendMessages, sendRoutingMessages } from "./messages";
 
-/** An event `queued` for this long without being picked up is sent again. */
+/** Default for the var SWEEP_AFTER_SECONDS: how long before queued work counts as lost. */
 export const stuckAfterMs = 5 * 60_000;
 const maxResendPerRun = 1_000;
 
@@ -30,7 +30,8 @@ export async function sweep(
   }
 
   const db = createDb(env.DB);
-  const stuck = await findStuckEvents(db, nowMs - stuckAfterMs, maxResendPerRun);
+  const afterMs = Number(env.SWEEP_AFTER_SECONDS) * 1000 || stuckAfterMs;
+  const stuck = await findStuckEvents(db, nowMs - afterMs, maxResendPerRun);
   if (stuck.length > 0) {
     await sendRoutingMessages(
       env.ROUTING_QUEUE,
@@ -44,7 +45,7 @@ export async function sweep(
     log("warn", "sweeper re-sent stuck events", { count: stuck.length });
   }
 
-  const stalled = await findStalledDeliveries(db, nowMs - stuckAfterMs, maxResendPerRun);
+  const stalled = await findStalledDeliveries(db, nowMs - afterMs, maxResendPerRun);
   if (stalled.length > 0) {
     await sendMessages(
       env.DELIVERY_QUEUE,

@@ -1,0 +1,32 @@
+// Puts the bench's state in place before a target takes load: the D1 schema and the
+// configuration in KV. Two ways, one per way of running the gateway.
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { unstable_splitSqlQuery } from "wrangler";
+import { wrangler } from "../wrangler-env.mjs";
+import { storedConfig } from "./webhook.mjs";
+
+const configKey = "config/current";
+
+/**
+ * Through Miniflare's bindings: the migrations' statements in order, then the config
+ * (`config`, a storedConfig() value; the ingest bench's by default).
+ */
+export async function seedMiniflare(mf, migrationsDir, config = storedConfig()) {
+  const db = await mf.getD1Database("DB");
+  const dir = migrationsDir;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    // wrangler's own splitter, so statements are cut exactly as `migrations apply` cuts them.
+    const statements = unstable_splitSqlQuery(readFileSync(path.join(dir, file), "utf8"));
+    await db.batch(statements.map((sql) => db.prepare(sql)));
+  }
+  const kv = await mf.getKVNamespace("CONFIG");
+  await kv.put(configKey, JSON.stringify(config));
+}
+
+/** Through wrangler's local commands, into the directory `wrangler dev --persist-to` will use. */
+export function seedWrangler(persistTo, config, stored = storedConfig()) {
+  const common = ["--local", "--config", config, "--persist-to", persistTo];
+  wrangler(["d1", "migrations", "apply", "DB", ...common], { quiet: true });
+  wrangler(["kv", "key", "put", "--binding", "CONFIG", ...common, configKey, JSON.stringify(stored)], { quiet: true });
+}

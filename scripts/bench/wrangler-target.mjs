@@ -1,0 +1,81 @@
+// A Worker run the way developers run it: `wrangler dev`, which puts a proxy workerd
+// (that logs every request) in front of the Worker's workerd. Started in its own
+// process group through scripts/wrangler-env.mjs, stopped as a group.
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { startWranglerDev, waitForHttp } from "../wrangler-env.mjs";
+import { onCleanup } from "./cleanup.mjs";
+import { explorerD1 } from "./explorer-d1.mjs";
+import { freePort } from "./free-port.mjs";
+import { processesInGroup, workerdInGroup } from "./processes.mjs";
+import { seedWrangler } from "./seed.mjs";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const graceMs = 10_000;
+/**
+ * Shorter on a signal: the load generator's connections may still be open (its event
+ * loop is blocked in the handler), and wrangler dev waits for them before it exits.
+ */
+const signalGraceMs = 3_000;
+
+function killGroup(pgid) {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // gone between the check and the kill
+  }
+}
+
+/** SIGTERM to the group (stop()), then SIGKILL to whatever of it is left after a grace period. */
+async function stopGroup(pgid, stop) {
+  stop();
+  for (let waited = 0; waited < graceMs && processesInGroup(pgid).length > 0; waited += 100) await sleep(100);
+  if (processesInGroup(pgid).length > 0) killGroup(pgid);
+}
+
+/** The same, blocking: for a signal handler, which cannot wait for promises. */
+function stopGroupSync(pgid, stop) {
+  stop();
+  for (let waited = 0; waited < signalGraceMs && processesInGroup(pgid).length > 0; waited += 100) sleepSync(100);
+  if (processesInGroup(pgid).length > 0) killGroup(pgid);
+}
+
+/**
+ * Starts `wrangler dev --config <config> --persist-to <persistTo>`; with `seed`, the D1
+ * migrations and the bench config (`stored`, the ingest bench's by default) are
+ * written there first, as `npm run dev` would. `vars` become `--var` flags.
+ */
+export async function startWranglerTarget({ name, config, persistTo, logFile, seed, readyPath, stored, vars = {} }) {
+  if (seed) seedWrangler(persistTo, config, stored);
+  const port = await freePort();
+  const log = openSync(logFile, "w");
+  const { child, stop } = startWranglerDev({ port, config, persistTo, vars, stdio: ["ignore", log, log] });
+  closeSync(log);
+  const stopDev = onCleanup(
+    `wrangler dev ${name}`,
+    () => stopGroup(child.pid, stop),
+    () => stopGroupSync(child.pid, stop),
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${baseUrl}${readyPath}`, 90_000);
+    return {
+      baseUrl,
+      pids: () => workerdInGroup(child.pid),
+      /** wrangler, its workerd pair and esbuild: all of wrangler dev's CPU counts. */
+      cpuPids: () => processesInGroup(child.pid),
+      db: seed ? await explorerD1(baseUrl, "DB") : undefined,
+      /** The gateway's error log lines (a failed flush, a failed accept). */
+      errorLines: () => readFileSync(logFile, "utf8").split("\n").filter((l) => l.includes('"level":"error"')),
+      /** Lines wrangler printed that mean it rebuilt mid-run (someone edited src/). */
+      reloads: () => readFileSync(logFile, "utf8").split("\n").filter((l) => /reload|detected changes|updated and ready/i.test(l)),
+      /** Everything wrangler printed so far (the e2e bench reads its queue batch lines). */
+      logText: () => readFileSync(logFile, "utf8"),
+      stop: stopDev,
+    };
+  } catch (error) {
+    await stopDev();
+    process.stderr.write(`wrangler dev ${name} did not start; its log ends:\n${readFileSync(logFile, "utf8").slice(-3000)}\n`);
+    throw error;
+  }
+}

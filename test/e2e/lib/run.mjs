@@ -1,0 +1,205 @@
+// One end-to-end run: fresh local state, the CRM fakes and the gateway as real
+// processes, a configuration over the admin API, thousands of signed leads with
+// refusals, faults, a flood and a restart mixed in, a wait until everything is final,
+// then everything the checks need, collected before the processes are stopped.
+// Everything started here is stopped here, on success, failure or Ctrl-C.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { adminApi } from "../../../scripts/lib/admin-api.mjs";
+import { readFakeRecords, readFakeRequests } from "../../../scripts/lib/crm-records.mjs";
+import { freePort } from "../../../scripts/lib/free-port.mjs";
+import { loadFakes } from "../../../scripts/fakes.mjs";
+import { recordsIn } from "../../../scripts/tail/records.mjs";
+import { root } from "../../../scripts/wrangler-env.mjs";
+import { checkAnswers } from "./checks.mjs";
+import { waitUntilFinal } from "./drain.mjs";
+import { e2eConfig, e2eSecrets, pipedriveUsers } from "./e2e-config.mjs";
+import { freshState, gatewayProcess } from "./gateway.mjs";
+import { buildScenario } from "./scenario.mjs";
+import { sendLikeAProvider } from "./sender.mjs";
+import { runTraffic } from "./traffic.mjs";
+
+const say = (line) => process.stderr.write(`[e2e] ${line}\n`);
+function int(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, not '${raw}'`);
+  return Number(raw);
+}
+
+/** Settings, from E2E_* environment variables. */
+export function settingsFromEnv() {
+  const leads = int("E2E_LEADS", 2000);
+  // Fewer leads leave too few for the flood (60), the doomed five and every route.
+  if (leads < 150) throw new Error(`E2E_LEADS must be at least 150 (got ${leads})`);
+  return {
+    leads,
+    // At least twice the flooded source's burst (25), so the flood must meet 429s.
+    flood: int("E2E_FLOOD", Math.max(60, Math.round(leads * 0.05))),
+    doomed: int("E2E_DOOMED", 5),
+    seed: int("E2E_SEED", 20260427),
+    restart: process.env.E2E_RESTART !== "0",
+    concurrency: int("E2E_CONCURRENCY", 16),
+    // The sweeper picks up what a restart dropped only after 5 minutes (src/queue/sweeper.ts).
+    drainTimeoutMs: int("E2E_DRAIN_TIMEOUT_S", 480) * 1000,
+    port: int("E2E_PORT", 0),
+  };
+}
+
+async function postFault(origin, fault) {
+  const response = await fetch(`${origin}/__fake/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
+  if (!response.ok) throw new Error(`fault ${JSON.stringify(fault)} refused: ${response.status} ${await response.text()}`);
+}
+
+/** Every Switchboard log record the gateway wrote (both starts), read once it has stopped. */
+function gatewayRecords(logFile) {
+  if (!existsSync(logFile)) return [];
+  return recordsIn(readFileSync(logFile, "utf8"));
+}
+
+export async function runE2E(settings = settingsFromEnv()) {
+  const t0 = Date.now();
+  const runId = randomBytes(3).toString("hex");
+  const workDir = path.join(root, ".e2e");
+  const persistTo = path.join(workDir, "state");
+  const logFile = path.join(workDir, "gateway.log");
+  mkdirSync(workDir, { recursive: true });
+  rmSync(logFile, { force: true });
+  say(`run ${runId}: ${settings.leads} leads (flood ${settings.flood}, doomed ${settings.doomed}), seed ${settings.seed}, restart ${settings.restart ? "yes" : "no"}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`);
+
+  let fakes;
+  let gateway;
+  const killNow = () => gateway?.killNow();
+  const onSignal = (signal) => {
+    killNow();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("exit", killNow);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  try {
+    freshState(persistTo);
+    const { startFakes } = await loadFakes();
+    fakes = await startFakes({ pipedrive: { users: pipedriveUsers } });
+    const origins = Object.fromEntries(Object.entries(fakes.fakes).map(([name, fake]) => [name, fake.origin]));
+    const port = settings.port || (await freePort());
+    const token = randomBytes(24).toString("base64url");
+    gateway = gatewayProcess({
+      port,
+      persistTo,
+      logFile,
+      vars: { ADMIN_TOKEN: token, CONFIG_KEY: randomBytes(32).toString("base64url"), ALLOW_HTTP_DESTINATIONS: "true", SWEEP_AFTER_SECONDS: "60" },
+    });
+    await gateway.start();
+    const admin = adminApi(gateway.base, token);
+    const secrets = e2eSecrets();
+    const config = e2eConfig(fakes.fakes, secrets);
+    await admin.putConfig(config);
+    const setupMs = Date.now() - t0;
+    say(`gateway ${gateway.base} up with the configuration after ${(setupMs / 1000).toFixed(1)} s`);
+
+    const scenario = buildScenario({ ...settings, runId, secrets, config });
+    // Leads whose Salesforce upsert fails on every attempt (3): their delivery must die.
+    for (const lead of scenario.leads.filter((l) => l.doomed)) {
+      const prefix = `/services/data/v60.0/sobjects/Lead/Email__c/${lead.email.split("@")[0]}`;
+      await postFault(origins.salesforce, { status: 503, count: config.destinations.find((d) => d.id === "salesforce").maxAttempts, path: prefix });
+    }
+
+    const send = (request) => sendLikeAProvider(gateway.base, request);
+    const floodOutcomes = new Map();
+    let downtimeMs;
+    const milestones = [
+      { at: 0.1, name: "HubSpot 503 ×3", run: () => postFault(origins.hubspot, { status: 503, count: 3 }) },
+      { at: 0.2, name: "HubSpot 429 ×2, Retry-After 2", run: () => postFault(origins.hubspot, { status: 429, count: 2, retryAfter: 2 }) },
+      { at: 0.2, name: "Pipedrive 429 ×10, Retry-After 1", run: () => postFault(origins.pipedrive, { status: 429, count: 10, retryAfter: 1 }) },
+      { at: 0.3, name: "Salesforce 502 ×15", run: () => postFault(origins.salesforce, { status: 502, count: 15 }) },
+      {
+        at: 0.6,
+        name: `flood: ${scenario.flood.length} leads at once to ${scenario.flood[0]?.sourceId}`,
+        run: async () => {
+          const { outcomes } = await runTraffic(scenario.flood, send, { concurrency: 50 });
+          for (const [key, outcome] of outcomes) floodOutcomes.set(key, outcome);
+        },
+      },
+    ];
+    if (settings.restart) {
+      milestones.push({
+        at: 0.35,
+        name: "restart the gateway",
+        run: async () => {
+          const stopped = Date.now();
+          say("stopping wrangler dev (process group) mid-run");
+          await gateway.stop();
+          await gateway.start();
+          downtimeMs = Date.now() - stopped;
+          say(`gateway back after ${(downtimeMs / 1000).toFixed(1)} s`);
+        },
+      });
+    }
+
+    const sendStarted = Date.now();
+    let lastShown = 0;
+    const { outcomes, actions } = await runTraffic(scenario.requests, send, {
+      concurrency: settings.concurrency,
+      milestones,
+      onProgress: (done, total) => {
+        if (done - lastShown >= total / 10 || done === total) {
+          lastShown = done;
+          say(`sent ${done}/${total} (${((Date.now() - sendStarted) / 1000).toFixed(1)} s)`);
+        }
+      },
+    });
+    const sendMs = Date.now() - sendStarted;
+    for (const [key, outcome] of floodOutcomes) outcomes.set(key, outcome);
+    for (const action of actions) if (action.error) throw new Error(`milestone "${action.name}" failed: ${action.error}`);
+    const allRequests = [...scenario.requests, ...scenario.flood];
+
+    const { acceptedIdOf } = checkAnswers(allRequests, outcomes);
+    const acceptedIds = new Set(acceptedIdOf.values());
+    say(`sending done in ${(sendMs / 1000).toFixed(1)} s: ${acceptedIds.size} events accepted; waiting until all are final (at most ${settings.drainTimeoutMs / 1000} s)`);
+    const drain = await waitUntilFinal({ admin, gateway, expected: acceptedIds.size, timeoutMs: settings.drainTimeoutMs, log: say });
+    say(drain.drained ? `all final ${(drain.ms / 1000).toFixed(1)} s after the last request` : `NOT drained after ${(drain.ms / 1000).toFixed(1)} s`);
+
+    const [events, deadLetters, routingDeadLetters, stats, records, fakeRequests] = await Promise.all([
+      admin.events(),
+      admin.deadLetters("delivery"),
+      admin.deadLetters("routing"),
+      admin.stats(),
+      readFakeRecords(origins),
+      readFakeRequests(origins),
+    ]);
+    const faultsLeft = Object.fromEntries(
+      await Promise.all(Object.entries(origins).map(async ([name, origin]) => [name, (await (await fetch(`${origin}/__fake/faults`)).json()).faults])),
+    );
+    return {
+      runId,
+      settings,
+      scenario,
+      requests: allRequests,
+      outcomes,
+      actions,
+      events,
+      deadLetters,
+      routingDeadLetters,
+      stats,
+      records,
+      fakeRequests,
+      faultsLeft,
+      drain,
+      timings: { setupMs, sendMs, downtimeMs, drainMs: drain.ms },
+      gatewayStarts: gateway.starts,
+      logFile,
+      t0,
+    };
+  } finally {
+    await gateway?.stop();
+    await fakes?.stop();
+    process.off("exit", killNow);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export { gatewayRecords };
