@@ -15,7 +15,8 @@
 //   BENCH_E2E_DELIVERY_BATCH_SIZE=<n> (diagnostic, Miniflare API only) runs the
 //   deliveries queue with that max_batch_size instead of wrangler.toml's.
 import "./bench/quiet-env.mjs";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readSection, withSection } from "./lib/doc-section.mjs";
 import os from "node:os";
 import path from "node:path";
 import { bundleSize, bundleWorker } from "./bench/bundle.mjs";
@@ -174,7 +175,10 @@ async function main() {
         : "## End to end: webhook → HubSpot\n\nNot run this time (`BENCH_E2E=0` or `BENCH_PARTS`).\n",
     });
     mkdirSync(path.join(root, "docs"), { recursive: true });
-    writeFileSync(path.join(root, "docs", "benchmarks.md"), doc);
+    // The "Soak" section belongs to `npm run soak` (scripts/soak.mjs): carry it over.
+    const file = path.join(root, "docs", "benchmarks.md");
+    const soak = existsSync(file) ? readSection(readFileSync(file, "utf8"), "Soak") : undefined;
+    writeFileSync(file, soak ? withSection(doc, "Soak", soak) : doc);
     say("wrote docs/benchmarks.md");
   }
   return 0;

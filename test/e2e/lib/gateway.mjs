@@ -83,5 +83,6 @@ export function gatewayProcess({ port, persistTo, vars, logFile }) {
     if (!response.ok) throw new Error(`/__scheduled answered ${response.status}: ${await response.text()}`);
   }
 
-  return { base, start, stop, killNow, cron, get starts() { return starts; } };
+  // pid: wrangler's, which leads its process group (the soak reads the group's memory).
+  return { base, start, stop, killNow, cron, get starts() { return starts; }, get pid() { return current?.child.pid; } };
 }

@@ -47,10 +47,22 @@ export function settingsFromEnv() {
   };
 }
 
-async function postFault(origin, fault) {
+/** Queues a fault on a fake (POST /__fake/faults). Exported for the soak (scripts/soak.mjs). */
+export async function postFault(origin, fault) {
   const response = await fetch(`${origin}/__fake/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
   if (!response.ok) throw new Error(`fault ${JSON.stringify(fault)} refused: ${response.status} ${await response.text()}`);
 }
+
+/**
+ * The CRM faults of one run, each at a share of the traffic: 5xx for a while, then
+ * 429 with Retry-After. Exported so the soak repeats the very same round periodically.
+ */
+export const crmFaultRound = [
+  { at: 0.1, fake: "hubspot", name: "HubSpot 503 ×3", fault: { status: 503, count: 3 } },
+  { at: 0.2, fake: "hubspot", name: "HubSpot 429 ×2, Retry-After 2", fault: { status: 429, count: 2, retryAfter: 2 } },
+  { at: 0.2, fake: "pipedrive", name: "Pipedrive 429 ×10, Retry-After 1", fault: { status: 429, count: 10, retryAfter: 1 } },
+  { at: 0.3, fake: "salesforce", name: "Salesforce 502 ×15", fault: { status: 502, count: 15 } },
+];
 
 /** Every Switchboard log record the gateway wrote (both starts), read once it has stopped. */
 function gatewayRecords(logFile) {
@@ -111,10 +123,7 @@ export async function runE2E(settings = settingsFromEnv()) {
     const floodOutcomes = new Map();
     let downtimeMs;
     const milestones = [
-      { at: 0.1, name: "HubSpot 503 ×3", run: () => postFault(origins.hubspot, { status: 503, count: 3 }) },
-      { at: 0.2, name: "HubSpot 429 ×2, Retry-After 2", run: () => postFault(origins.hubspot, { status: 429, count: 2, retryAfter: 2 }) },
-      { at: 0.2, name: "Pipedrive 429 ×10, Retry-After 1", run: () => postFault(origins.pipedrive, { status: 429, count: 10, retryAfter: 1 }) },
-      { at: 0.3, name: "Salesforce 502 ×15", run: () => postFault(origins.salesforce, { status: 502, count: 15 }) },
+      ...crmFaultRound.map(({ at, fake, name, fault }) => ({ at, name, run: () => postFault(origins[fake], fault) })),
       {
         at: 0.6,
         name: `flood: ${scenario.flood.length} leads at once to ${scenario.flood[0]?.sourceId}`,

@@ -116,9 +116,11 @@ function signedRequest({ key, kind, source, sourceId = source.id, body, delivery
 
 /**
  * @param {{ leads: number, flood: number, doomed: number, seed: number, runId: string,
- *   secrets: Record<string, string>, config: { sources: { id: string, provider: string }[] } }} options
+ *   secrets: Record<string, string>, config: { sources: { id: string, provider: string }[] },
+ *   firstIndex?: number }} options  firstIndex numbers the leads (and their company
+ *   domains) from there, so scenarios built one after another (the soak) share no domain
  */
-export function buildScenario({ leads: total, flood: floodCount, doomed: doomedCount, seed, runId, secrets, config }) {
+export function buildScenario({ leads: total, flood: floodCount, doomed: doomedCount, seed, runId, secrets, config, firstIndex = 0 }) {
   const random = seededRandom(seed);
   const sources = new Map(config.sources.map((s) => [s.id, s]));
   const secretOf = { "typeform-leads": secrets.typeform, [smallBodySource]: secrets.website, "calendly-meetings": secrets.calendly, [floodSource]: secrets.partner };
@@ -132,7 +134,7 @@ export function buildScenario({ leads: total, flood: floodCount, doomed: doomedC
     const route = invalid ? null : chooseRoute(random);
     const isDoomed = route === "enterprise" && doomed < doomedCount;
     if (isDoomed) doomed += 1;
-    const tag = String(i).padStart(5, "0");
+    const tag = String(firstIndex + i).padStart(5, "0");
     // Unique company domains, so no lead inherits another's owner by domain match.
     const email = invalid
       ? `broken-${tag}.${runId}.at.example.com`
