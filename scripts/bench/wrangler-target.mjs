@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { startWranglerDev, waitForHttp } from "../wrangler-env.mjs";
 import { onCleanup } from "./cleanup.mjs";
 import { explorerD1 } from "./explorer-d1.mjs";
-import { freePort } from "./free-port.mjs";
+import { freePort } from "../lib/free-port.mjs";
 import { processesInGroup, workerdInGroup } from "./processes.mjs";
 import { seedWrangler } from "./seed.mjs";
 

@@ -1,19 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { configureSources, eventsOf, flushInbox, post } from "../helpers";
+import { hmacSha256Hex as hmacHex } from "../signing";
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5";
 
-async function hmacHex(key: string, message: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, new TextEncoder().encode(message)));
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Slack and Zoom sign `v0:<timestamp>:<body>` alike, under different header names. */
 async function v0Headers(body: string, prefix: "x-slack" | "x-zm"): Promise<Record<string, string>> {

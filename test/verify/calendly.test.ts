@@ -2,22 +2,12 @@ import { describe, expect, it } from "vitest";
 import { sourceSchema } from "../../src/config/schema";
 import { calendlyVerifier } from "../../src/verify/providers/calendly";
 import type { VerifyInput } from "../../src/verify/types";
+import { hmacSha256Hex } from "../signing";
 
 const NOW = 1_700_000_000;
 const KEY = "calendly-signing-key";
 const BODY = '{"event":"invitee.created","payload":{"email":"ada@example.com"}}';
 
-async function hmacSha256Hex(key: string, message: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, new TextEncoder().encode(message)));
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 async function signedHeader(key: string, t: number, body = BODY): Promise<string> {
   return `t=${t},v1=${await hmacSha256Hex(key, `${t}.${body}`)}`;

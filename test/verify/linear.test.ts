@@ -2,22 +2,12 @@ import { describe, expect, it } from "vitest";
 import { sourceSchema } from "../../src/config/schema";
 import { linearVerifier } from "../../src/verify/providers/linear";
 import type { VerifyInput } from "../../src/verify/types";
+import { hmacSha256Hex } from "../signing";
 
 const SECRET = "lin_wh_signing_secret";
 const NOW = 1_700_000_000;
 const DELIVERY = "234d1a4e-b617-4388-90fe-adc3633d6b72";
 
-async function hmacSha256Hex(key: string, message: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, new TextEncoder().encode(message)));
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function bodyAt(webhookTimestampMs: number): string {
   return JSON.stringify({ action: "create", type: "Issue", data: { id: "issue-1" }, webhookTimestamp: webhookTimestampMs });

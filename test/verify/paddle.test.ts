@@ -2,23 +2,13 @@ import { describe, expect, it } from "vitest";
 import { sourceSchema } from "../../src/config/schema";
 import { paddleVerifier } from "../../src/verify/providers/paddle";
 import type { VerifyInput } from "../../src/verify/types";
+import { hmacSha256Hex } from "../signing";
 
 const NOW = 1_700_000_000;
 const SECRET = "pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI";
 const BODY =
   '{"event_id":"evt_01hv8wptq8987qeep44cyrewp9","notification_id":"ntf_01hv8wpts6tbsrbq3jmqd0ma5e","event_type":"transaction.paid","occurred_at":"2024-04-12T10:18:49.621022Z","data":{"id":"txn_01hv8wnwfhq7bnhxgnr6bqfkqb"}}';
 
-async function hmacSha256Hex(key: string, message: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, new TextEncoder().encode(message)));
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 async function signedHeader(keys: string[], ts: number, body = BODY): Promise<string> {
   const hashes = await Promise.all(keys.map((key) => hmacSha256Hex(key, `${ts}:${body}`)));

@@ -5,12 +5,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
+import { freePort } from "../../../scripts/lib/free-port.mjs";
 import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangler-env.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -19,16 +19,6 @@ const work = mkdtempSync(path.join(os.tmpdir(), "switchboard-cli-"));
 let url;
 let server;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the CLI as `npm run config -- …` would; returns its exit status and output. */
 function cli(args, env = {}) {

@@ -2,23 +2,12 @@
 // the CRM fakes on ephemeral ports, D1 migrations and `wrangler dev` on a temporary
 // --persist-to directory and a free port, with the tokens passed as --var.
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadFakes } from "../../../scripts/fakes.mjs";
+import { freePort } from "../../../scripts/lib/free-port.mjs";
 import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangler-env.mjs";
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * @returns {Promise<{ base: string, tokens: { admin: string, read: string }, fakes: Record<string, { origin: string, url: string, credentials: Record<string, string> }>, log: () => string, stop: () => Promise<void> }>}
