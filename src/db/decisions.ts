@@ -9,12 +9,13 @@ import { upsertLeadStatement } from "./leads";
 import { events } from "./schema";
 
 /**
- * Stores a decision in one D1 batch (one transaction): the event's new status with
- * its lead and trace, the lead for later matching, and the planned deliveries. The
- * event only moves if it is still `queued`, and deliveries are INSERT OR IGNORE, so
- * a decision stored twice (a redelivered message) changes nothing the second time.
+ * The statements that store a decision: the event's new status with its lead and
+ * trace, the lead for later matching, and the planned deliveries. The event only
+ * moves if it is still `queued`, and deliveries are INSERT OR IGNORE, so a decision
+ * stored twice (a redelivered message) changes nothing the second time. The caller
+ * runs them in one D1 batch (one transaction), with other events' decisions.
  */
-export async function saveDecision(db: Database, eventId: string, decision: Decision, nowMs: number): Promise<void> {
+export function decisionStatements(db: Database, eventId: string, decision: Decision, nowMs: number): BatchItem<"sqlite">[] {
   const trace = JSON.stringify(decision.trace);
   const statements: BatchItem<"sqlite">[] = [];
   if (decision.status === "invalid") {
@@ -64,5 +65,5 @@ export async function saveDecision(db: Database, eventId: string, decision: Deci
       );
     }
   }
-  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return statements;
 }

@@ -1,31 +1,44 @@
 import { loadConfig } from "../config/store";
 import { createDb } from "../db/client";
-import { saveDecision } from "../db/decisions";
+import type { BatchItem } from "drizzle-orm/batch";
+import { decisionStatements } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
 import { findMatchingLead } from "../db/leads";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
-import { errorMessage, log } from "../lib/log";
+import { errorMessage, type LogFields, log } from "../lib/log";
 import { decide, invalidDecision } from "../routing/decide";
 import { payloadOf } from "../routing/payload";
 import type { ActiveConfig } from "../config/store";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
 
-type Verdict = { ack: true; deliveries: DeliveryMessage[] } | { ack: false; error: string };
+/** What routing one event came to: statements to store, messages to send afterwards. */
+interface Routed {
+  statements: BatchItem<"sqlite">[];
+  deliveries: DeliveryMessage[];
+  /** Written once the statements are stored. */
+  logFields?: LogFields;
+}
+
+type Verdict = ({ ack: true } & Routed) | { ack: false; error: string };
 
 /**
- * Routes one event and says which delivery messages to send. Idempotent: an event
- * already decided is not decided again; one still delivering has its pending
- * deliveries re-sent (a previous run may have died before sending them).
+ * Routes one event and says what to store and which delivery messages to send.
+ * Idempotent: an event already decided is not decided again; one still delivering
+ * has its pending deliveries re-sent (a previous run may have died before sending
+ * them).
  */
-async function routeOne(env: Env, config: ActiveConfig, event: EventRow): Promise<DeliveryMessage[]> {
+async function routeOne(env: Env, config: ActiveConfig, event: EventRow): Promise<Routed> {
   const db = createDb(env.DB);
   if (event.status === "delivering") {
     const pending = await pendingDeliveriesOf(db, event.id);
-    return pending.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId }));
+    return {
+      statements: [],
+      deliveries: pending.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })),
+    };
   }
-  if (event.status !== "queued") return [];
+  if (event.status !== "queued") return { statements: [], deliveries: [] };
 
   const nowMs = Date.now();
   const source = config.sources.get(event.sourceId);
@@ -38,21 +51,39 @@ async function routeOne(env: Env, config: ActiveConfig, event: EventRow): Promis
           findLead: (keys) => findMatchingLead(db, keys),
           assignOwner: (pool, eventId) => env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool }),
         });
-  await saveDecision(db, event.id, decision, nowMs);
-  log("info", "routed", {
-    eventId: event.id,
-    sourceId: event.sourceId,
-    status: decision.status,
-    routeId: decision.status === "routed" ? decision.routeId : undefined,
-    ownerId: decision.status === "routed" ? decision.ownerId : undefined,
-    deliveries: decision.status === "routed" ? decision.deliveries.length : 0,
-  });
-  if (decision.status !== "routed") return [];
-  return decision.deliveries.map((p) => ({
-    deliveryId: p.delivery.deliveryId,
-    eventId: event.id,
-    destinationId: p.destinationId,
-  }));
+  return {
+    statements: decisionStatements(db, event.id, decision, nowMs),
+    deliveries:
+      decision.status === "routed"
+        ? decision.deliveries.map((p) => ({ deliveryId: p.delivery.deliveryId, eventId: event.id, destinationId: p.destinationId }))
+        : [],
+    logFields: {
+      eventId: event.id,
+      sourceId: event.sourceId,
+      status: decision.status,
+      routeId: decision.status === "routed" ? decision.routeId : undefined,
+      ownerId: decision.status === "routed" ? decision.ownerId : undefined,
+      deliveries: decision.status === "routed" ? decision.deliveries.length : 0,
+    },
+  };
+}
+
+/**
+ * Stores every decision of the batch in one D1 batch (one round trip instead of one
+ * per event). If it fails, none was stored, and every one of those events is
+ * retried; redoing a decision is harmless.
+ */
+async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
+  const statements = verdicts.flatMap((v) => (v.ack ? v.statements : []));
+  if (statements.length === 0) return verdicts;
+  try {
+    await createDb(env.DB).batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  } catch (error) {
+    const message = errorMessage(error);
+    return verdicts.map((v) => (v.ack && v.statements.length > 0 ? { ack: false, error: message } : v));
+  }
+  for (const v of verdicts) if (v.ack && v.logFields) log("info", "routed", v.logFields);
+  return verdicts;
 }
 
 /**
@@ -80,21 +111,22 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
 
-  const verdicts: Verdict[] = await Promise.all(
+  const routed: Verdict[] = await Promise.all(
     valid.map(async ({ body }): Promise<Verdict> => {
       const event = byId.get(body.eventId);
       if (!event) {
         // Routing messages are sent only after the event is in D1.
         log("error", "routing message for an unknown event dropped", { eventId: body.eventId });
-        return { ack: true, deliveries: [] };
+        return { ack: true, statements: [], deliveries: [] };
       }
       try {
-        return { ack: true, deliveries: await routeOne(env, config, event) };
+        return { ack: true, ...(await routeOne(env, config, event)) };
       } catch (error) {
         return { ack: false, error: errorMessage(error) };
       }
     }),
   );
+  const verdicts = await storeDecisions(env, routed);
 
   const outgoing = verdicts.flatMap((v) => (v.ack ? v.deliveries : []));
   let sendFailed = false;

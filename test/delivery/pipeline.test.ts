@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { attempts, deliveries, leads } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, postSigned, recordSends, standardSecret } from "../helpers";
+import { configure, eventsOf, flushInbox, postSigned, recordSends, standardSecret } from "../helpers";
 import { routeQueued, runQueue } from "./pipeline-helpers";
 
 let hubspot: FakeHandle;
@@ -195,4 +195,29 @@ describe("a full batch", () => {
     expect(result.retryMessages).toEqual([]);
     expect((await hubspot.requests()).length - before).toBe(1);
   }, 60_000);
+});
+
+describe("storing decisions", () => {
+  it("retries every event of a routing batch whose decisions could not be stored, storing none", async () => {
+    await postSigned("typeform-leads", typeform("first@store.dev", 60));
+    await postSigned("typeform-leads", typeform("second@store.dev", 60));
+    await flushInbox("typeform-leads");
+    const queued = (await eventsOf("typeform-leads")).filter((e) => e.status === "queued");
+    expect(queued).toHaveLength(2);
+    const bodies = queued.map((e) => ({ eventId: e.id, sourceId: "typeform-leads" }));
+
+    const batch = vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: overloaded"));
+    const failed = await runQueue(queueNames.routing, bodies);
+    batch.mockRestore();
+    expect(failed.retryMessages).toHaveLength(2);
+    expect(failed.explicitAcks).toEqual([]);
+    const still = (await eventsOf("typeform-leads")).filter((e) => queued.some((q) => q.id === e.id));
+    expect(still.map((e) => e.status)).toEqual(["queued", "queued"]);
+
+    const sends = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
+    const again = await runQueue(queueNames.routing, bodies, 2);
+    sends.restore();
+    expect(again.explicitAcks).toHaveLength(2);
+    expect(sends.bodies).toHaveLength(2);
+  });
 });
