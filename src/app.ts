@@ -3,7 +3,7 @@ import { requestId } from "hono/request-id";
 import { createAdminApp } from "./admin/app";
 import { createConsoleApp } from "./console/app";
 import type { AppEnv } from "./context";
-import { GatewayError, problemResponse } from "./errors";
+import { GatewayError, problemResponse, unexpectedError } from "./errors";
 import { ingest } from "./ingest/route";
 import { ingestLog } from "./ingest/request-log";
 import { errorMessage, log } from "./lib/log";
@@ -30,10 +30,7 @@ export function createApp() {
   app.onError((error, c) => {
     if (error instanceof GatewayError) return problemResponse(error, c.get("requestId"));
     log("error", "unhandled error", { requestId: c.get("requestId"), path: c.req.path, error: errorMessage(error) });
-    return problemResponse(
-      new GatewayError("internal_error", "Something went wrong; the request id identifies it in the logs."),
-      c.get("requestId"),
-    );
+    return problemResponse(unexpectedError(error), c.get("requestId"));
   });
 
   return app;

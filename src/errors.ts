@@ -79,3 +79,16 @@ export function problemResponse(error: GatewayError, requestId?: string): Respon
   if (error.retryAfter !== undefined) headers.set("retry-after", String(Math.max(1, Math.ceil(error.retryAfter))));
   return new Response(JSON.stringify(toProblem(error, requestId)), { status: error.status, headers });
 }
+
+/**
+ * What an unexpected error (not a GatewayError) becomes. Failures of the storage
+ * the gateway depends on (D1 errors, a lost connection to a Durable Object) are a
+ * 503 the client may retry; anything else is a bug, a 500.
+ */
+export function unexpectedError(error: unknown): GatewayError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/D1_(EXEC_)?ERROR|Network connection lost|Durable Object (storage|reset)|SQLITE_BUSY/i.test(message)) {
+    return new GatewayError("storage_unavailable", "Storage is unavailable right now; retry later.", 5);
+  }
+  return new GatewayError("internal_error", "Something went wrong; the request id identifies it in the logs.");
+}

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { GatewayError, problemResponse } from "../errors";
+import { GatewayError, problemResponse, unexpectedError } from "../errors";
 import { errorMessage, log } from "../lib/log";
 import { adminAuth } from "./auth";
 import { docsPage } from "./docs";
@@ -35,7 +35,7 @@ function toResponse(error: Error, requestId: string): Response {
     return problemResponse(new GatewayError(code, detail), requestId);
   }
   log("error", "admin request failed", { requestId, error: errorMessage(error) });
-  return problemResponse(new GatewayError("internal_error", "Something went wrong; the request id identifies it in the logs."), requestId);
+  return problemResponse(unexpectedError(error), requestId);
 }
 
 /**
