@@ -7,6 +7,7 @@ export const errorCodes = {
   not_found: { status: 404, title: "Not found" },
   source_not_found: { status: 404, title: "Unknown or disabled source" },
   payload_too_large: { status: 413, title: "Payload too large" },
+  ip_not_allowed: { status: 403, title: "Address not allowed" },
   signature_missing: { status: 401, title: "Signature missing" },
   signature_invalid: { status: 401, title: "Signature invalid" },
   timestamp_out_of_tolerance: { status: 401, title: "Timestamp outside tolerance" },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isIpOrCidr } from "../ingest/ip-allowlist";
 
 /**
  * Configuration schemas: what operators write (the configuration document in
@@ -89,6 +90,14 @@ export const sourceSchema = z.object({
     .positive()
     .max(1.5 * 1024 * 1024)
     .default(1024 * 1024),
+  /**
+   * Addresses or CIDR ranges (IPv4 or IPv6) the provider sends from; when set, any
+   * other client is refused with 403 before its body is read.
+   */
+  allowIps: z
+    .array(z.string().refine(isIpOrCidr, "not an IP address or CIDR range"))
+    .max(500)
+    .optional(),
   /** Spread a hot source over this many inbox Durable Objects (docs/deploy.md). */
   shards: z.number().int().min(1).max(64).default(1),
   /** Default: the provider's delivery id when it sends one, else a hash of the body. */

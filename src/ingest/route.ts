@@ -8,6 +8,7 @@ import { acceptInInbox } from "./accept";
 import { dedupKeyFor } from "./dedup-key";
 import { answerHandshake } from "./handshake";
 import { parseBody } from "./parse-body";
+import { checkIpAllowlist } from "./ip-allowlist";
 import { readBody } from "./read-body";
 import { inboxNameFor, inboxNamesOf, shardRate } from "./shard";
 import { storedHeaders } from "./stored-headers";
@@ -31,6 +32,7 @@ export async function ingest(c: Context<AppEnv>): Promise<Response> {
   const receivedAt = Date.now();
   const sourceId = c.req.param("sourceId") ?? "";
   const source = await findSource(c, sourceId);
+  checkIpAllowlist(source, c.req.raw.headers);
   const raw = await readBody(c.req.raw, source.maxBodyBytes);
 
   const verifier = verifiers[source.provider];
