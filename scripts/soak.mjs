@@ -12,11 +12,8 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describeMachine } from "./bench/machine.mjs";
-import { loadFakes } from "./fakes.mjs";
-import { adminApi } from "./lib/admin-api.mjs";
 import { readFakeRecords, readFakeRequests } from "./lib/crm-records.mjs";
 import { writeSection } from "./lib/doc-section.mjs";
-import { freePort } from "./lib/free-port.mjs";
 import { answerCounts, deliveredCounts, deliveredIn, gatewayCounts, minuteLine } from "./soak/counts.mjs";
 import { memorySummary, sampleGroup } from "./soak/memory.mjs";
 import { pacedSender } from "./soak/pacer.mjs";
@@ -26,10 +23,9 @@ import { recordsIn } from "./tail/records.mjs";
 import { root } from "./wrangler-env.mjs";
 import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "../test/e2e/lib/checks.mjs";
 import { waitUntilFinal } from "../test/e2e/lib/drain.mjs";
-import { e2eConfig, e2eSecrets, pipedriveUsers } from "../test/e2e/lib/e2e-config.mjs";
-import { freshState, gatewayProcess } from "../test/e2e/lib/gateway.mjs";
 import { crmFaultRound, postFault } from "../test/e2e/lib/run.mjs";
 import { buildScenario } from "../test/e2e/lib/scenario.mjs";
+import { startStack } from "../test/e2e/lib/stack.mjs";
 
 const say = (line) => process.stdout.write(`[soak] ${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,22 +79,13 @@ async function main() {
   process.on("SIGTERM", onSignal);
 
   try {
-    freshState(persistTo);
-    const { startFakes } = await loadFakes();
-    fakes = await startFakes({ pipedrive: { users: pipedriveUsers } });
-    const origins = Object.fromEntries(Object.entries(fakes.fakes).map(([name, fake]) => [name, fake.origin]));
-    const token = randomBytes(24).toString("base64url");
-    gateway = gatewayProcess({
-      port: settings.port || (await freePort()),
+    const { origins, admin, secrets, config } = await startStack({
       persistTo,
       logFile,
-      vars: { ADMIN_TOKEN: token, CONFIG_KEY: randomBytes(32).toString("base64url"), ALLOW_HTTP_DESTINATIONS: "true", SWEEP_AFTER_SECONDS: "60" },
+      port: settings.port,
+      onFakes: (started) => (fakes = started),
+      onGateway: (started) => (gateway = started),
     });
-    await gateway.start();
-    const admin = adminApi(gateway.base, token);
-    const secrets = e2eSecrets();
-    const config = e2eConfig(fakes.fakes, secrets);
-    await admin.putConfig(config);
     say(`gateway ${gateway.base} up (wrangler pid ${gateway.pid}), configuration loaded`);
 
     const sender = pacedSender(gateway.base, { maxInFlight: settings.maxInFlight });

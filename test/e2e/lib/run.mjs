@@ -6,19 +6,15 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { adminApi } from "../../../scripts/lib/admin-api.mjs";
 import { readFakeRecords, readFakeRequests } from "../../../scripts/lib/crm-records.mjs";
-import { freePort } from "../../../scripts/lib/free-port.mjs";
-import { loadFakes } from "../../../scripts/fakes.mjs";
 import { recordsIn } from "../../../scripts/tail/records.mjs";
 import { root } from "../../../scripts/wrangler-env.mjs";
 import { checkAnswers } from "./checks.mjs";
 import { waitUntilFinal } from "./drain.mjs";
-import { e2eConfig, e2eSecrets, pipedriveUsers } from "./e2e-config.mjs";
-import { freshState, gatewayProcess } from "./gateway.mjs";
 import { buildScenario } from "./scenario.mjs";
 import { sendLikeAProvider } from "./sender.mjs";
 import { runTraffic } from "./traffic.mjs";
+import { startStack } from "./stack.mjs";
 
 const say = (line) => process.stderr.write(`[e2e] ${line}\n`);
 function int(name, fallback) {
@@ -92,23 +88,13 @@ export async function runE2E(settings = settingsFromEnv()) {
   process.on("SIGTERM", onSignal);
 
   try {
-    freshState(persistTo);
-    const { startFakes } = await loadFakes();
-    fakes = await startFakes({ pipedrive: { users: pipedriveUsers } });
-    const origins = Object.fromEntries(Object.entries(fakes.fakes).map(([name, fake]) => [name, fake.origin]));
-    const port = settings.port || (await freePort());
-    const token = randomBytes(24).toString("base64url");
-    gateway = gatewayProcess({
-      port,
+    const { origins, admin, secrets, config } = await startStack({
       persistTo,
       logFile,
-      vars: { ADMIN_TOKEN: token, CONFIG_KEY: randomBytes(32).toString("base64url"), ALLOW_HTTP_DESTINATIONS: "true", SWEEP_AFTER_SECONDS: "60" },
+      port: settings.port,
+      onFakes: (started) => (fakes = started),
+      onGateway: (started) => (gateway = started),
     });
-    await gateway.start();
-    const admin = adminApi(gateway.base, token);
-    const secrets = e2eSecrets();
-    const config = e2eConfig(fakes.fakes, secrets);
-    await admin.putConfig(config);
     const setupMs = Date.now() - t0;
     say(`gateway ${gateway.base} up with the configuration after ${(setupMs / 1000).toFixed(1)} s`);
 
