@@ -73,6 +73,31 @@ export const dedupSchema = z.union([
   z.object({ by: z.literal("none") }),
 ]);
 
+// ─── Outcome feedback ─────────────────────────────────────────────────────────
+
+/** What became of a lead, as KPIs count it. Each counts once per lead: its first report. */
+export const outcomeNames = ["qualified", "meeting_booked", "won", "lost"] as const;
+export type OutcomeName = (typeof outcomeNames)[number];
+
+export const outcomeFeedbackSchema = z.object({
+  /**
+   * The payload's shape: `generic` (`{ email | leadId | eventId, outcome, occurredAt? }`,
+   * one object or a list), `hubspot` (contact property-change webhooks), `salesforce`
+   * (Lead change events relayed as JSON), `pipedrive` (webhooks v2 on deals, leads
+   * and persons).
+   */
+  format: z.enum(["generic", "hubspot", "salesforce", "pipedrive"]),
+  /**
+   * CRM values to outcomes, e.g. `{ "salesqualifiedlead": "qualified" }`: the value
+   * of the watched property (HubSpot), `Status` (Salesforce) or the status/stage
+   * (Pipedrive). Given entries replace the format's defaults for that value.
+   */
+  values: z.record(z.string(), z.enum(outcomeNames)).optional(),
+  /** HubSpot: the contact properties whose changes are read (default `lifecyclestage`, `hs_lead_status`). */
+  properties: z.array(z.string().min(1)).max(20).optional(),
+});
+export type OutcomeFeedbackConfig = z.infer<typeof outcomeFeedbackSchema>;
+
 export const sourceSchema = z.object({
   id,
   provider: z.enum(providers),
@@ -112,6 +137,14 @@ export const sourceSchema = z.object({
   apiKey: apiKeyOptionsSchema.optional(),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   defaultRegion: z.string().length(2).toUpperCase().optional(),
+  /**
+   * `leads` (the default): each event is a lead to route. `outcomes`: each event
+   * reports what became of leads already routed (a CRM's status webhook), see
+   * `outcomes` and docs/experiments.md.
+   */
+  kind: z.enum(["leads", "outcomes"]).default("leads"),
+  /** How an `outcomes` source's payloads are read. */
+  outcomes: outcomeFeedbackSchema.optional(),
   enabled: z.boolean().default(true),
 });
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -220,6 +253,52 @@ export const destinationSchema = z.discriminatedUnion("type", [
 export type DestinationConfig = z.infer<typeof destinationSchema>;
 export type CrmDestination = Extract<DestinationConfig, { type: "hubspot" | "salesforce" | "pipedrive" }>;
 
+// ─── Enrichments ──────────────────────────────────────────────────────────────
+
+/** Lead fields an enrichment may fill (never `email`: it is the key CRMs upsert on). */
+const enrichFieldsSchema = z
+  .record(z.string().regex(/^(phone|firstName|lastName|company|country|industry|employees|score|custom\.[A-Za-z0-9_]{1,64})$/, "a lead field other than email/domain, or custom.<name>"), z.string().min(1))
+  .refine((fields) => Object.keys(fields).length > 0, "map at least one field");
+
+const enrichmentCommon = {
+  id,
+  /**
+   * Lead field → JSONata over the lookup's answer, e.g.
+   * `{ "employees": "company.metrics.employees", "custom.revenue": "company.revenue" }`.
+   */
+  fields: enrichFieldsSchema,
+  /** Replace fields the lead already has (default: only fill missing ones). */
+  overwrite: z.boolean().default(false),
+  /** The lookup's time budget; when it runs out routing goes on without it. */
+  timeoutMs: z.number().int().positive().max(10_000).default(2_000),
+  /** How long an answer is reused for the same key (0: every lead asks). Default 1 day. */
+  cacheSeconds: z.number().int().nonnegative().max(90 * 86_400).default(86_400),
+};
+
+export const httpEnrichmentSchema = z.object({
+  ...enrichmentCommon,
+  type: z.literal("http"),
+  /** Called with POST and the lead as JSON; answers JSON. */
+  url: z.url(),
+  /** Sent as `Authorization: Bearer …` when set. Write-only. */
+  token: z.string().min(1).optional(),
+  /** The cache key: the company domain (default) or the email. */
+  cacheBy: z.enum(["domain", "email"]).default("domain"),
+});
+
+export const hubspotCompanyEnrichmentSchema = z.object({
+  ...enrichmentCommon,
+  /** Looks up the HubSpot company whose `domain` is the lead's domain. */
+  type: z.literal("hubspot-company"),
+  /** A `hubspot` destination whose token (with crm.objects.companies.read) is used. */
+  destination: z.string().min(1),
+  /** Company properties to fetch (default: name, domain, industry, numberofemployees, country, annualrevenue). */
+  properties: z.array(z.string().min(1)).max(50).optional(),
+});
+
+export const enrichmentSchema = z.discriminatedUnion("type", [httpEnrichmentSchema, hubspotCompanyEnrichmentSchema]);
+export type EnrichmentConfig = z.infer<typeof enrichmentSchema>;
+
 // ─── Routes ───────────────────────────────────────────────────────────────────
 
 export const operators = ["eq", "neq", "gt", "gte", "lt", "lte", "in", "contains", "matches", "exists"] as const;
@@ -256,15 +335,38 @@ export const actionSchema = z.union([
   }),
   z.strictObject({ notify: z.strictObject({ destination: z.string().min(1) }) }),
   z.strictObject({ forward: z.strictObject({ destination: z.string().min(1) }) }),
+  /** Looks the lead up and merges the answer into it; later routes see the new fields. */
+  z.strictObject({ enrich: z.strictObject({ enrichment: z.string().min(1) }) }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
+
+/** One arm of an experiment: a share of the route's leads and what happens to them. */
+export const armSchema = z.object({
+  arm: id,
+  /** Share relative to the other arms (50/50: equal weights). */
+  weight: z.number().int().positive().max(10_000),
+  actions: z.array(actionSchema),
+});
+export type ArmConfig = z.infer<typeof armSchema>;
 
 export const routeSchema = z.object({
   id,
   /** Only leads from these sources; unset means every source. */
   sources: z.array(z.string()).optional(),
   when: conditionSchema,
-  actions: z.array(actionSchema),
+  /** Run for every lead the route matches, before its arm's actions. */
+  actions: z.array(actionSchema).default([]),
+  /**
+   * An experiment: each lead lands in one arm by weight, decided by a hash of its
+   * email (else phone, domain, event id), so the same person always gets the same
+   * arm. The arm is in the trace and on the event.
+   */
+  split: z
+    .array(armSchema)
+    .min(2)
+    .max(10)
+    .refine((arms) => new Set(arms.map((a) => a.arm)).size === arms.length, "each arm needs its own name")
+    .optional(),
   /** Keep evaluating later routes after this one matched. */
   continue: z.boolean().default(false),
 });
@@ -305,6 +407,7 @@ export const configSchema = z.object({
   sources: z.array(sourceSchema).default([]),
   pools: z.array(poolSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
+  enrichments: z.array(enrichmentSchema).default([]),
   routes: z.array(routeSchema).default([]),
   settings: settingsSchema.default({}),
 });

@@ -2,6 +2,8 @@ import { z } from "zod";
 import {
   configSchema,
   httpDestinationSchema,
+  httpEnrichmentSchema,
+  hubspotCompanyEnrichmentSchema,
   hubspotDestinationSchema,
   pipedriveDestinationSchema,
   poolMemberSchema,
@@ -54,6 +56,11 @@ export const destinationWriteSchema = z.discriminatedUnion("type", [
   httpDestinationSchema.extend({ secret: keep(z.string().min(1)) }).strict(),
 ]);
 
+export const enrichmentWriteSchema = z.discriminatedUnion("type", [
+  httpEnrichmentSchema.extend({ token: keep(z.string().min(1)) }).strict(),
+  hubspotCompanyEnrichmentSchema.strict(),
+]);
+
 export const routeWriteSchema = routeSchema.strict();
 export const poolWriteSchema = poolSchema.extend({ members: z.array(poolMemberSchema.strict()).min(1) }).strict();
 
@@ -62,6 +69,7 @@ export const configWriteSchema = configSchema
     sources: z.array(sourceWriteSchema).default([]),
     pools: z.array(poolWriteSchema).default([]),
     destinations: z.array(destinationWriteSchema).default([]),
+    enrichments: z.array(enrichmentWriteSchema).default([]),
     routes: z.array(routeWriteSchema).default([]),
     settings: settingsSchema.strict().default({}),
   })

@@ -1,4 +1,5 @@
-import { customType, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { customType, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { outcomeNames } from "../config/schema";
 
 /**
  * Raw bytes. D1 takes an ArrayBuffer view on the way in; on the way out a BLOB may
@@ -32,6 +33,8 @@ export const eventStatuses = [
   "invalid",
   /** Every delivery failed for good, or routing itself was dead-lettered. */
   "dead",
+  /** An outcome source's event whose outcomes were linked to their leads. */
+  "recorded",
 ] as const;
 export type EventStatus = (typeof eventStatuses)[number];
 
@@ -68,9 +71,13 @@ export const events = sqliteTable(
     decidedAt: integer("decided_at"),
     /** For a replay: the event it replays (same body and headers, routed afresh). */
     replayOf: text("replay_of"),
+    /** The route whose `split` this lead went through (an experiment), and the arm it landed in. */
+    experiment: text("experiment"),
+    arm: text("arm"),
   },
   (t) => [
     index("events_source_received").on(t.sourceId, t.receivedAt),
+    index("events_lead").on(t.leadId),
     index("events_status_updated").on(t.status, t.updatedAt),
   ],
 );
@@ -178,3 +185,45 @@ export const alerts = sqliteTable(
   },
   (t) => [index("alerts_rule_at").on(t.rule, t.at)],
 );
+
+/**
+ * Enrichment answers, per enrichment and key (a domain or an email), so that a
+ * company's 500 leads cost one lookup. `fields` is what the enrichment's mapping
+ * made of the answer, ready to merge.
+ */
+export const enrichmentCache = sqliteTable(
+  "enrichment_cache",
+  {
+    enrichmentId: text("enrichment_id").notNull(),
+    key: text("key").notNull(),
+    /** JSON: lead field → value. */
+    fields: text("fields").notNull(),
+    fetchedAt: integer("fetched_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.enrichmentId, t.key] }), index("enrichment_cache_expires").on(t.expiresAt)],
+);
+export type EnrichmentCacheRow = typeof enrichmentCache.$inferSelect;
+
+/**
+ * What became of a lead, reported by an outcome source. One row per lead and
+ * outcome (the first report wins: conversion counts leads, not reports), linked to
+ * the routed event it is credited to, and through it to its route, arm and owner.
+ */
+export const outcomes = sqliteTable(
+  "outcomes",
+  {
+    id: text("id").primaryKey(),
+    leadId: text("lead_id").notNull(),
+    outcome: text("outcome", { enum: outcomeNames }).notNull(),
+    /** When the CRM says it happened (else when it was reported). */
+    occurredAt: integer("occurred_at").notNull(),
+    /** The lead's routed event credited with it: the latest one before the outcome. */
+    leadEventId: text("lead_event_id").notNull(),
+    /** The outcome source's event that reported it. */
+    reportEventId: text("report_event_id").notNull(),
+    recordedAt: integer("recorded_at").notNull(),
+  },
+  (t) => [uniqueIndex("outcomes_lead_outcome").on(t.leadId, t.outcome), index("outcomes_lead_event").on(t.leadEventId), index("outcomes_occurred").on(t.occurredAt)],
+);
+export type OutcomeRow = typeof outcomes.$inferSelect;
