@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { compileMapping } from "../routing/mapping";
 import { applyOperator } from "../routing/conditions";
-import { type Condition, configSchema, type DestinationConfig, type GatewayConfig, operators } from "./schema";
+import { type Action, type Condition, configSchema, type DestinationConfig, type GatewayConfig, operators } from "./schema";
 import { type PointerProblem, resolveSecrets } from "./secret-fields";
 import { type ConfigWrite, configWriteSchema } from "./write-schema";
 
@@ -48,7 +48,7 @@ const actionTargets = {
 /** Semantic problems of a schema-valid document (secrets may still be masked or absent). */
 export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProblem[] {
   const problems: PointerProblem[] = [];
-  for (const kind of ["sources", "pools", "destinations", "routes"] as const) {
+  for (const kind of ["sources", "pools", "destinations", "enrichments", "routes"] as const) {
     const seen = new Map<string, number>();
     document[kind].forEach((entry, i) => {
       const first = seen.get(entry.id);
@@ -60,9 +60,32 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
   const poolIds = new Set(document.pools.map((p) => p.id));
   const destinations = new Map(document.destinations.map((d) => [d.id, d.type]));
 
+  const outcomeSources = new Set(document.sources.filter((s) => s.kind === "outcomes").map((s) => s.id));
+  const enrichmentIds = new Set(document.enrichments.map((e) => e.id));
+
   document.sources.forEach((source, i) => {
     for (const { field, message } of compileMapping(source.mapping ?? {})) {
       problems.push({ pointer: `/sources/${i}/mapping${pointerOf([field])}`, message });
+    }
+    if (source.kind === "outcomes" && source.outcomes === undefined) {
+      problems.push({ pointer: `/sources/${i}/outcomes`, message: "an outcomes source needs `outcomes` (at least its `format`)" });
+    }
+    if (source.kind !== "outcomes" && source.outcomes !== undefined) {
+      problems.push({ pointer: `/sources/${i}/outcomes`, message: "only a source with kind 'outcomes' reads outcomes" });
+    }
+  });
+
+  document.enrichments.forEach((enrichment, i) => {
+    for (const { field, message } of compileMapping(enrichment.fields)) {
+      problems.push({ pointer: `/enrichments/${i}/fields${pointerOf([field])}`, message });
+    }
+    if (enrichment.type === "hubspot-company") {
+      const type = destinations.get(enrichment.destination);
+      if (type === undefined) {
+        problems.push({ pointer: `/enrichments/${i}/destination`, message: `no destination has the id '${enrichment.destination}'` });
+      } else if (type !== "hubspot") {
+        problems.push({ pointer: `/enrichments/${i}/destination`, message: `a hubspot-company lookup uses a hubspot destination, not ${type}` });
+      }
     }
   });
 
@@ -81,11 +104,19 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
       if (!sourceIds.has(id)) problems.push({ pointer: `/routes/${i}/sources/${k}`, message: `no source has the id '${id}'` });
     });
     problems.push(...checkCondition(route.when, `/routes/${i}/when`));
-    route.actions.forEach((action, j) => {
-      const at = `/routes/${i}/actions/${j}`;
+    route.sources?.forEach((id, k) => {
+      if (outcomeSources.has(id)) problems.push({ pointer: `/routes/${i}/sources/${k}`, message: `'${id}' reports outcomes; routes take lead sources` });
+    });
+    const checkAction = (action: Action, at: string) => {
       if ("assign" in action) {
         if (!poolIds.has(action.assign.pool)) {
           problems.push({ pointer: `${at}/assign/pool`, message: `no pool has the id '${action.assign.pool}'` });
+        }
+        return;
+      }
+      if ("enrich" in action) {
+        if (!enrichmentIds.has(action.enrich.enrichment)) {
+          problems.push({ pointer: `${at}/enrich/enrichment`, message: `no enrichment has the id '${action.enrich.enrichment}'` });
         }
         return;
       }
@@ -104,7 +135,9 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
           message: `'${kind}' cannot go to a ${type} destination (it takes ${[...actionTargets[kind]].join(", ")})`,
         });
       }
-    });
+    };
+    route.actions.forEach((action, j) => checkAction(action, `/routes/${i}/actions/${j}`));
+    route.split?.forEach((arm, k) => arm.actions.forEach((action, j) => checkAction(action, `/routes/${i}/split/${k}/actions/${j}`)));
   });
 
   const alert = document.settings.alertDestination;

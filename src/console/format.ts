@@ -95,6 +95,7 @@ export function actionText(action: Action, types: ReadonlyMap<string, string>): 
     return `Upsert the lead into ${of(action.upsert.destination)}${properties.length ? `, setting ${properties.join(", ")}` : ""}`;
   }
   if ("notify" in action) return `Notify ${of(action.notify.destination)}`;
+  if ("enrich" in action) return `Enrich the lead with ${action.enrich.enrichment}`;
   return `Forward the lead to ${of(action.forward.destination)}`;
 }
 

@@ -37,6 +37,8 @@ export function decisionStatements(db: Database, eventId: string, decision: Deci
           lead: JSON.stringify(decision.lead),
           trace,
           routeId: routed ? decision.routeId : null,
+          experiment: routed ? (decision.experiment?.route ?? null) : null,
+          arm: routed ? (decision.experiment?.arm ?? null) : null,
           ownerId: ownerId ?? null,
           leadId,
           decidedAt: nowMs,

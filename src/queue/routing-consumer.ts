@@ -8,6 +8,7 @@ import { findMatchingLead } from "../db/leads";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
 import { errorMessage, type LogFields, log } from "../lib/log";
+import { createEnricher } from "../enrich/lookup";
 import { decide, invalidDecision } from "../routing/decide";
 import { payloadOf } from "../routing/payload";
 import type { ActiveConfig } from "../config/store";
@@ -50,6 +51,7 @@ async function routeOne(env: Env, config: ActiveConfig, event: EventRow): Promis
       : await decide(config.document, source, event, payload.payload, {
           findLead: (keys) => findMatchingLead(db, keys),
           assignOwner: (pool, eventId) => env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool }),
+          enrich: createEnricher(env, { writeCache: true, callLookups: true }),
         });
   return {
     statements: decisionStatements(db, event.id, decision, nowMs),

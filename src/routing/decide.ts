@@ -1,11 +1,14 @@
 import type { AssignResult } from "../assign/owner-pool";
-import type { Action, GatewayConfig, PoolConfig, SourceConfig } from "../config/schema";
+import type { Action, GatewayConfig, PoolConfig, RouteConfig, SourceConfig } from "../config/schema";
 import type { LeadDelivery } from "../connectors/types";
 import type { LeadMatch } from "../db/leads";
-import { evaluateRoutes, explain } from "./evaluate";
+import type { EnrichResult, Enrich } from "../enrich/types";
+import { mergeFields } from "./enrich-merge";
+import { explain, skippedAfter, tryRoute } from "./evaluate";
 import type { Lead } from "./lead";
 import { mapLead } from "./mapping";
 import { type MatchKeys, matchKeys } from "./normalize";
+import { type ArmChoice, pickArm } from "./split";
 import type { RouteTrace } from "./trace";
 
 /** What deciding needs from the outside world; the simulator passes side-effect-free versions. */
@@ -13,6 +16,8 @@ export interface DecideDeps {
   findLead(keys: MatchKeys): Promise<LeadMatch | undefined>;
   /** The consumer assigns for real (idempotent per event); the simulator only previews. */
   assignOwner(pool: PoolConfig, eventId: string): Promise<AssignResult>;
+  /** The consumer looks up and caches; the simulator reads the cache only. */
+  enrich: Enrich;
 }
 
 export type ActionKind = "upsert" | "notify" | "forward";
@@ -23,13 +28,36 @@ export interface PlannedDelivery {
   delivery: LeadDelivery;
 }
 
+/** One `enrich` action as it went. */
+export interface EnrichmentTrace {
+  route: string;
+  enrichment: string;
+  outcome: EnrichResult["outcome"] | "not_configured";
+  /** The domain or email looked up. */
+  key?: string;
+  /** Lead fields the answer filled or replaced. */
+  merged?: string[];
+  /** Fields the answer had that the lead already held (kept: `overwrite` is off). */
+  kept?: string[];
+  reason?: string;
+  error?: string;
+}
+
+/** The experiment arm a lead landed in, and how. */
+export interface ExperimentTrace extends ArmChoice {
+  route: string;
+  weights: Record<string, number>;
+}
+
 /** Why the lead went where it went; stored with the event and returned by the admin API. */
 export interface DecisionTrace {
   mapping: { ok: boolean; warnings: string[]; reason?: string };
   match?: { by: LeadMatch["by"]; leadId: string; ownerId: string | null };
   routes: RouteTrace[];
+  enrichments?: EnrichmentTrace[];
+  experiments?: ExperimentTrace[];
   owner?: { ownerId?: string; reason: string; pool?: string; sticky: boolean; fallback?: boolean };
-  actions: { route: string; action: string; destination?: string; deliveryId?: string; note?: string }[];
+  actions: { route: string; action: string; destination?: string; deliveryId?: string; arm?: string; note?: string }[];
   explain: string[];
 }
 
@@ -42,6 +70,8 @@ export type Decision =
       match?: LeadMatch;
       routeId: string;
       ownerId?: string;
+      /** The first experiment the lead went through: its route and arm. */
+      experiment?: { route: string; arm: string };
       deliveries: PlannedDelivery[];
       trace: DecisionTrace;
     };
@@ -55,7 +85,7 @@ export function invalidDecision(reason: string): Decision {
   };
 }
 
-type DeliveryAction = Exclude<Action, { assign: unknown }>;
+type DeliveryAction = Exclude<Action, { assign: unknown } | { enrich: unknown }>;
 
 function deliveryTarget(action: DeliveryAction): { kind: ActionKind; destination: string } {
   if ("upsert" in action) return { kind: "upsert", destination: action.upsert.destination };
@@ -63,11 +93,20 @@ function deliveryTarget(action: DeliveryAction): { kind: ActionKind; destination
   return { kind: "forward", destination: action.forward.destination };
 }
 
+/** A matched route with the actions it runs: its own, then its arm's. */
+interface MatchedRoute {
+  route: RouteConfig;
+  actions: Action[];
+  arm?: string;
+}
+
 /**
  * Decides where one event's lead goes: map → match an earlier lead → evaluate
- * routes → owner (sticky, else the first `assign` of the matched routes) → the
- * deliveries, each with a stable id `<eventId>:<n>` so deciding twice plans the
- * same deliveries.
+ * routes in order (a matched route's `enrich` actions run at once, so later routes
+ * see the new fields; a `split` picks the lead's arm) → owner (sticky, else the
+ * first `assign` of the matched routes) → the deliveries, carrying the lead as
+ * enriched, each with a stable id `<eventId>:<n>` so deciding twice plans the same
+ * deliveries.
  */
 export async function decide(
   config: GatewayConfig,
@@ -78,7 +117,7 @@ export async function decide(
 ): Promise<Decision> {
   const mapped = await mapLead(source, payload);
   if (!mapped.ok) return invalidDecision(mapped.reason);
-  const lead = mapped.lead;
+  let lead = mapped.lead;
   const trace: DecisionTrace = { mapping: { ok: true, warnings: mapped.warnings }, routes: [], actions: [], explain: [] };
 
   const match = await deps.findLead(matchKeys(lead));
@@ -87,11 +126,37 @@ export async function decide(
     trace.explain.push(`matched an earlier lead by ${match.by} (owner ${match.lead.ownerId ?? "none"})`);
   }
 
-  const evaluation = evaluateRoutes(config.routes, lead, event.sourceId);
-  trace.routes = evaluation.trace;
-  trace.explain.push(...explain(evaluation.trace));
-  const [firstRoute] = evaluation.matched;
-  if (!firstRoute) return { status: "unmatched", lead, match, trace };
+  const matched: MatchedRoute[] = [];
+  let stoppedBy: string | undefined;
+  for (const route of config.routes) {
+    const step = stoppedBy === undefined ? tryRoute(route, lead, event.sourceId) : skippedAfter(route, stoppedBy);
+    trace.routes.push(step);
+    trace.explain.push(...explain([step]).slice(0, 1));
+    if (step.status !== "matched") continue;
+    if (!step.continue) stoppedBy = route.id;
+
+    const entry: MatchedRoute = { route, actions: [...route.actions] };
+    if (route.split) {
+      const choice = pickArm(route.id, route.split, lead, event.id);
+      const arm = route.split.find((a) => a.arm === choice.arm);
+      entry.arm = choice.arm;
+      entry.actions.push(...(arm?.actions ?? []));
+      const weights = Object.fromEntries(route.split.map((a) => [a.arm, a.weight]));
+      (trace.experiments ??= []).push({ route: route.id, ...choice, weights });
+      trace.explain.push(`experiment ${route.id}: arm ${choice.arm} (by ${choice.by}, bucket ${choice.bucket} of ${choice.total})`);
+    }
+    matched.push(entry);
+    for (const action of entry.actions) {
+      if (!("enrich" in action)) continue;
+      const step = await runEnrichment(config, source, route.id, action.enrich.enrichment, lead, deps);
+      lead = step.lead;
+      (trace.enrichments ??= []).push(step.trace);
+      trace.explain.push(describeEnrichment(step.trace));
+    }
+  }
+  if (!trace.routes.some((r) => r.status === "matched")) trace.explain.push("no route matched");
+  const [first] = matched;
+  if (!first) return { status: "unmatched", lead, match, trace };
 
   let ownerId = match?.lead.ownerId ?? undefined;
   if (ownerId) {
@@ -100,16 +165,21 @@ export async function decide(
 
   const deliveries: PlannedDelivery[] = [];
   let index = 0;
-  for (const route of evaluation.matched) {
-    for (const action of route.actions) {
+  for (const { route, actions, arm } of matched) {
+    const armNote = arm === undefined ? {} : { arm };
+    for (const action of actions) {
+      if ("enrich" in action) {
+        trace.actions.push({ route: route.id, action: "enrich", ...armNote });
+        continue;
+      }
       if ("assign" in action) {
         if (trace.owner) {
-          trace.actions.push({ route: route.id, action: "assign", note: "owner already decided" });
+          trace.actions.push({ route: route.id, action: "assign", ...armNote, note: "owner already decided" });
           continue;
         }
         const pool = config.pools.find((p) => p.id === action.assign.pool);
         if (!pool) {
-          trace.actions.push({ route: route.id, action: "assign", note: `pool '${action.assign.pool}' is not configured` });
+          trace.actions.push({ route: route.id, action: "assign", ...armNote, note: `pool '${action.assign.pool}' is not configured` });
           continue;
         }
         const result = await deps.assignOwner(pool, event.id);
@@ -118,13 +188,13 @@ export async function decide(
           : { pool: pool.id, sticky: false, reason: result.reason };
         if (result.ok) ownerId = result.ownerId;
         trace.explain.push(`owner: ${trace.owner.reason}`);
-        trace.actions.push({ route: route.id, action: "assign" });
+        trace.actions.push({ route: route.id, action: "assign", ...armNote });
         continue;
       }
       const { kind, destination: target } = deliveryTarget(action);
       const destination = config.destinations.find((d) => d.id === target);
       if (!destination) {
-        trace.actions.push({ route: route.id, action: kind, note: `destination '${target}' is not configured` });
+        trace.actions.push({ route: route.id, action: kind, ...armNote, note: `destination '${target}' is not configured` });
         continue;
       }
       const deliveryId = `${event.id}:${index++}`;
@@ -141,10 +211,56 @@ export async function decide(
           properties: "upsert" in action ? (action.upsert.properties ?? {}) : {},
         },
       });
-      trace.actions.push({ route: route.id, action: kind, destination: destination.id, deliveryId });
+      trace.actions.push({ route: route.id, action: kind, ...armNote, destination: destination.id, deliveryId });
     }
   }
   // The owner may be decided by an action after some deliveries were planned.
   for (const planned of deliveries) if (ownerId) planned.delivery.ownerId = ownerId;
-  return { status: "routed", lead, match, routeId: firstRoute.id, ownerId, deliveries, trace };
+  const experimentEntry = matched.find((m) => m.arm !== undefined);
+  const experiment = experimentEntry?.arm === undefined ? undefined : { route: experimentEntry.route.id, arm: experimentEntry.arm };
+  return { status: "routed", lead, match, routeId: first.route.id, ownerId, ...(experiment ? { experiment } : {}), deliveries, trace };
+}
+
+/** Runs one `enrich` action; whatever happens, routing goes on with a valid lead. */
+async function runEnrichment(
+  config: GatewayConfig,
+  source: SourceConfig,
+  routeId: string,
+  enrichmentId: string,
+  lead: Lead,
+  deps: DecideDeps,
+): Promise<{ lead: Lead; trace: EnrichmentTrace }> {
+  const enrichment = config.enrichments.find((e) => e.id === enrichmentId);
+  if (!enrichment) {
+    return { lead, trace: { route: routeId, enrichment: enrichmentId, outcome: "not_configured", reason: `enrichment '${enrichmentId}' is not configured` } };
+  }
+  let result: EnrichResult;
+  try {
+    result = await deps.enrich(enrichment, lead);
+  } catch (error) {
+    // Lookups report failures as values; this is the net under that promise.
+    result = { outcome: "failed", error: error instanceof Error ? error.message : String(error) };
+  }
+  const base = { route: routeId, enrichment: enrichment.id, outcome: result.outcome, ...(result.key === undefined ? {} : { key: result.key }) };
+  if (result.outcome === "failed") return { lead, trace: { ...base, error: result.error } };
+  if (result.outcome === "skipped") return { lead, trace: { ...base, reason: result.reason } };
+  const merged = mergeFields(lead, result.fields, { overwrite: enrichment.overwrite, defaultRegion: source.defaultRegion });
+  return {
+    lead: merged.lead,
+    trace: { ...base, merged: merged.merged, ...(merged.kept.length ? { kept: merged.kept } : {}), ...(merged.warnings.length ? { reason: merged.warnings.join("; ") } : {}) },
+  };
+}
+
+function describeEnrichment(step: EnrichmentTrace): string {
+  const what = `enrichment ${step.enrichment}${step.key ? ` (${step.key})` : ""}`;
+  switch (step.outcome) {
+    case "fetched":
+    case "cached":
+      return `${what}: ${step.outcome === "cached" ? "from the cache" : "looked up"}, ${step.merged?.length ? `set ${step.merged.join(", ")}` : "nothing new"}`;
+    case "skipped":
+    case "not_configured":
+      return `${what}: skipped — ${step.reason ?? "no reason given"}`;
+    case "failed":
+      return `${what}: failed — ${step.error ?? "unknown error"}; routing went on without it`;
+  }
 }

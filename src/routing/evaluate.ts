@@ -23,22 +23,29 @@ export function evaluateRoutes(routes: readonly RouteConfig[], lead: Lead, sourc
   const trace: RouteTrace[] = [];
   let stoppedBy: string | undefined;
   for (const route of routes) {
-    if (stoppedBy !== undefined) {
-      trace.push({ route: route.id, status: "skipped", reason: "earlier_match", matchedRoute: stoppedBy });
-    } else if (route.sources && !route.sources.includes(sourceId)) {
-      trace.push({ route: route.id, status: "skipped", reason: "other_source", sources: [...route.sources] });
-    } else {
-      const condition = safeEvaluate(route, lead);
-      if (!condition.result) trace.push({ route: route.id, status: "not_matched", condition });
-      else {
-        const goOn = route.continue === true;
-        matched.push(route);
-        trace.push({ route: route.id, status: "matched", continue: goOn, condition });
-        if (!goOn) stoppedBy = route.id;
-      }
+    const step = stoppedBy === undefined ? tryRoute(route, lead, sourceId) : skippedAfter(route, stoppedBy);
+    trace.push(step);
+    if (step.status === "matched") {
+      matched.push(route);
+      if (!step.continue) stoppedBy = route.id;
     }
   }
   return { matched, trace };
+}
+
+/** One route against one lead: matched, not matched, or skipped for another source. */
+export function tryRoute(route: RouteConfig, lead: Lead, sourceId: string): RouteTrace {
+  if (route.sources && !route.sources.includes(sourceId)) {
+    return { route: route.id, status: "skipped", reason: "other_source", sources: [...route.sources] };
+  }
+  const condition = safeEvaluate(route, lead);
+  if (!condition.result) return { route: route.id, status: "not_matched", condition };
+  return { route: route.id, status: "matched", continue: route.continue === true, condition };
+}
+
+/** A route not tried because `matchedRoute` matched before it without `continue`. */
+export function skippedAfter(route: RouteConfig, matchedRoute: string): RouteTrace {
+  return { route: route.id, status: "skipped", reason: "earlier_match", matchedRoute };
 }
 
 /** Conditions do not throw by design; this keeps one odd route from stopping the rest. */

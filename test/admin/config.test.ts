@@ -66,7 +66,7 @@ describe("PUT /admin/v1/config", () => {
 
   it("rejects references to missing pools and destinations, with pointers to the reference", async () => {
     const doc = designExample();
-    doc.routes[0]?.actions.splice(0, 1, { assign: { pool: "no-such-pool" } });
+    doc.routes[0]?.actions?.splice(0, 1, { assign: { pool: "no-such-pool" } });
     doc.routes[2] = { id: "rest", when: { always: true }, actions: [{ upsert: { destination: "salesforce" } }] };
     const body = await problem(await putConfig(doc), 422);
     expect(body.problems).toEqual(

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { readCurrentConfig } from "../../config/store";
 import { createDb } from "../../db/client";
 import { findMatchingLead } from "../../db/leads";
+import { createEnricher } from "../../enrich/lookup";
 import { GatewayError } from "../../errors";
 import { parseBody } from "../../ingest/parse-body";
 import { newId } from "../../lib/ids";
@@ -115,6 +116,7 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
     findLead: (keys) => findMatchingLead(db, keys),
     // preview() reads the rotation and today's counts and changes nothing.
     assignOwner: (pool) => env.OWNER_POOL.getByName(pool.id).preview({ pool }),
+    enrich: createEnricher(env, { writeCache: false, callLookups: false }),
   };
   const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);
   const types = new Map(config.document.destinations.map((d) => [d.id, d.type]));
