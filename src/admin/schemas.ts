@@ -88,6 +88,8 @@ export const eventFilterShape = {
   status: eventStatus.optional(),
   route: z.string().min(1).optional().meta({ description: "The first route that matched." }),
   destination: z.string().min(1).optional().meta({ description: "Events with a delivery to this destination." }),
+  experiment: z.string().min(1).optional().meta({ description: "Leads that went through this experiment (the id of a route with a split)." }),
+  arm: z.string().min(1).optional().meta({ description: "Leads that landed in this experiment arm." }),
   since: timeParam.optional().meta({ description: "Accepted at or after (ISO 8601 or epoch ms)." }),
   until: timeParam.optional().meta({ description: "Accepted before (ISO 8601 or epoch ms)." }),
   email: z.string().min(3).optional().meta({ description: "The mapped lead's email." }),

@@ -22,6 +22,10 @@ export interface EventFilter {
   route?: string;
   /** Events with a delivery to this destination. */
   destination?: string;
+  /** Leads that went through this experiment (the route id of a split). */
+  experiment?: string;
+  /** Leads that landed in this experiment arm. */
+  arm?: string;
   /** Accepted at or after (ms). */
   since?: number;
   /** Accepted before (ms). */
@@ -35,6 +39,8 @@ function filterConditions(filter: EventFilter): SQL[] {
   if (filter.source) conditions.push(eq(events.sourceId, filter.source));
   if (filter.status) conditions.push(eq(events.status, filter.status));
   if (filter.route) conditions.push(eq(events.routeId, filter.route));
+  if (filter.experiment) conditions.push(eq(events.experiment, filter.experiment));
+  if (filter.arm) conditions.push(eq(events.arm, filter.arm));
   if (filter.since !== undefined) conditions.push(gte(events.id, idBound("evt", filter.since)));
   if (filter.until !== undefined) conditions.push(lt(events.id, idBound("evt", filter.until)));
   if (filter.destination) {
@@ -54,6 +60,8 @@ const summaryColumns = {
   statusReason: events.statusReason,
   routeId: events.routeId,
   ownerId: events.ownerId,
+  experiment: events.experiment,
+  arm: events.arm,
   email: sql<string | null>`json_extract(${events.lead}, '$.email')`,
   bodySize: events.bodySize,
   bodyKept: sql<number>`${events.body} is not null`,

@@ -36,6 +36,10 @@ const simulateResult = z
     lead: z.unknown().optional(),
     routeId: z.string().optional(),
     ownerId: z.string().optional(),
+    experiment: z
+      .object({ route: z.string(), arm: z.string() })
+      .optional()
+      .meta({ description: "The experiment arm the lead would land in (the same lead always lands in the same arm)" }),
     trace: z.unknown().meta({ description: "The decision trace, as it would be stored with the event" }),
     actions: z.array(
       z.object({
@@ -128,7 +132,11 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
     status: decision.status,
     ...(decision.status === "invalid" ? { reason: decision.reason } : { lead: decision.lead }),
     ...(decision.status === "routed"
-      ? { routeId: decision.routeId, ...(decision.ownerId ? { ownerId: decision.ownerId } : {}) }
+      ? {
+          routeId: decision.routeId,
+          ...(decision.ownerId ? { ownerId: decision.ownerId } : {}),
+          ...(decision.experiment ? { experiment: decision.experiment } : {}),
+        }
       : {}),
     trace: decision.trace,
     actions:

@@ -1,4 +1,4 @@
-import type { DecisionTrace } from "../../routing/decide";
+import type { DecisionTrace, EnrichmentTrace } from "../../routing/decide";
 import { decidingLeaves, type RouteTrace } from "../../routing/trace";
 import { ConditionTree } from "./condition-tree";
 import { StatusBadge } from "./status-badge";
@@ -15,6 +15,22 @@ export function asDecisionTrace(value: unknown): DecisionTrace | undefined {
   if (!("routes" in value && Array.isArray(value.routes)) || !("actions" in value && Array.isArray(value.actions))) return undefined;
   if (!("mapping" in value) || typeof value.mapping !== "object" || value.mapping === null) return undefined;
   return value as DecisionTrace;
+}
+
+function enrichmentText(step: EnrichmentTrace): string {
+  switch (step.outcome) {
+    case "fetched":
+    case "cached": {
+      const source = step.outcome === "cached" ? "answered from the cache" : "looked up";
+      const set = step.merged?.length ? `set ${step.merged.join(", ")}` : "nothing new to set";
+      const kept = step.kept?.length ? `; kept the lead's own ${step.kept.join(", ")}` : "";
+      return `${source}, ${set}${kept}.`;
+    }
+    case "failed":
+      return `failed (${step.error ?? "unknown error"}); routing went on without it.`;
+    default:
+      return `skipped: ${step.reason ?? "no reason given"}.`;
+  }
 }
 
 function reasons(route: Extract<RouteTrace, { condition: unknown }>): string {
@@ -128,6 +144,36 @@ export function TraceStory({ trace, deliveries }: { trace: DecisionTrace; delive
               </strong>
             </p>
           </li>
+          {trace.enrichments?.length ? (
+            <li>
+              <h3>Enrichment</h3>
+              <ul>
+                {trace.enrichments.map((step) => (
+                  <li>
+                    <span class="mono">{step.enrichment}</span>
+                    {step.key ? ` for ${step.key}` : ""} (route {step.route}): {enrichmentText(step)}
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ) : null}
+          {trace.experiments?.length ? (
+            <li>
+              <h3>Experiment</h3>
+              <ul>
+                {trace.experiments.map((experiment) => (
+                  <li>
+                    Route {experiment.route} splits its leads: this one landed in arm <strong>{experiment.arm}</strong> (its {experiment.by} falls
+                    in bucket {experiment.bucket} of {experiment.total}; weights{" "}
+                    {Object.entries(experiment.weights)
+                      .map(([arm, weight]) => `${arm} ${weight}`)
+                      .join(", ")}
+                    ). The same {experiment.by} always lands in the same arm.
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ) : null}
           {decider ? (
             <li>
               <h3>Owner</h3>
@@ -154,7 +200,8 @@ export function TraceStory({ trace, deliveries }: { trace: DecisionTrace; delive
                     return (
                       <li>
                         <span class="mono">{action.action}</span>
-                        {action.destination ? ` → ${action.destination}` : ""} (route {action.route})
+                        {action.destination ? ` → ${action.destination}` : ""} (route {action.route}
+                        {action.arm ? `, arm ${action.arm}` : ""})
                         {action.note ? ` — ${action.note}` : ""}
                         {state ? (
                           <>
