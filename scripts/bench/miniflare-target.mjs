@@ -16,7 +16,7 @@ import { seedMiniflare } from "./seed.mjs";
  * the config's [vars]; `log` is a Miniflare Log (its local queue broker reports each
  * consumer batch there); `queueConsumers` overrides consumer settings per queue name.
  */
-export async function startMiniflareTarget({ name, config, scriptPath, persistRoot, seed, stored, vars = {}, log, queueConsumers = {} }) {
+export async function startMiniflareTarget({ name, config, scriptPath, persistRoot, seed, stored, vars = {}, log, queueConsumers = {}, inspectorPort }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   const before = new Set(workerdChildrenOf(process.pid));
   const errorLines = [];
@@ -39,6 +39,8 @@ export async function startMiniflareTarget({ name, config, scriptPath, persistRo
     port: 0,
     cf: false,
     logRequests: false,
+    // `npm run bench:profile` attaches a CPU profiler through it.
+    ...(inspectorPort ? { inspectorPort } : {}),
     // On disk, like wrangler dev: the Durable Object's accept must wait for a real write.
     defaultPersistRoot: persistRoot,
     // workerd still writes every log line (a real cost of the gateway); we read them here.
