@@ -11,6 +11,7 @@ import { errorMessage, type LogFields, log } from "../lib/log";
 import { createEnricher } from "../enrich/lookup";
 import { decide, invalidDecision } from "../routing/decide";
 import { payloadOf } from "../routing/payload";
+import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
 import type { ActiveConfig } from "../config/store";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
 
@@ -43,6 +44,8 @@ async function routeOne(env: Env, config: ActiveConfig, event: EventRow): Promis
 
   const nowMs = Date.now();
   const source = config.sources.get(event.sourceId);
+  // An outcome source's events report what became of routed leads: linked, not routed.
+  if (source?.kind === "outcomes") return routeOutcomeEvent(db, config, source, event, nowMs);
   const payload = source ? payloadOf(event, source) : undefined;
   const decision = !source
     ? invalidDecision(`Source '${event.sourceId}' is no longer configured.`)
