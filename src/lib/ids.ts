@@ -18,7 +18,8 @@ function encodeTime(ms: number): string {
 function encodeRandom(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   let out = "";
-  for (const byte of bytes) out += alphabet[byte % 32];
+  // An indexed loop: this runs for every request and event (the iterator showed up in profiles).
+  for (let i = 0; i < 16; i++) out += alphabet.charAt((bytes[i] ?? 0) & 31);
   return out;
 }
 
