@@ -90,14 +90,17 @@ export async function routeOutcomeEvent(db: Database, config: ActiveConfig, sour
  * event recorded it first.
  */
 function markRepeats(traces: ReportTrace[], ctx: LinkContext, eventId: string): Promise<ReportTrace>[] {
-  const seen = new Set<string>();
+  // One lookup per (lead, outcome), shared by its repeats within the payload.
+  const earlier = new Map<string, Promise<string | undefined>>();
   return traces.map(async (trace): Promise<ReportTrace> => {
     if (trace.result !== "recorded" || !trace.leadId) return trace;
     const key = `${trace.leadId}:${trace.outcome}`;
-    if (seen.has(key)) return { ...trace, result: "already_recorded", firstReportedBy: eventId };
-    seen.add(key);
-    const first = await ctx.lookups.recordedBy(trace.leadId, trace.outcome);
-    return first ? { ...trace, result: "already_recorded", firstReportedBy: first } : trace;
+    const lookup = earlier.get(key);
+    if (lookup) return { ...trace, result: "already_recorded", firstReportedBy: (await lookup) ?? eventId };
+    const first = ctx.lookups.recordedBy(trace.leadId, trace.outcome);
+    earlier.set(key, first);
+    const by = await first;
+    return by ? { ...trace, result: "already_recorded", firstReportedBy: by } : trace;
   });
 }
 
