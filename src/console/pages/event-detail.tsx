@@ -5,10 +5,12 @@ import { eventDetail } from "../../db/event-queries";
 import { GatewayError } from "../../errors";
 import { EventLink } from "../components/event-link";
 import { LeadFacts } from "../components/lead-facts";
+import { OutcomeReports } from "../components/outcome-reports";
 import { Layout } from "../components/layout";
 import { PostButton } from "../components/post-button";
 import { StatusBadge } from "../components/status-badge";
 import { asDecisionTrace, type DeliveryState, TraceStory } from "../components/trace-story";
+import { asOutcomeTrace } from "../../outcomes/trace";
 import { href } from "../env";
 import { cellText, dateTime, duration, prettyBody } from "../format";
 import type { Session } from "../session";
@@ -24,6 +26,8 @@ export async function loadEvent(env: AdminBindings, id: string) {
     body: presentBody(event.body),
     lead: parseJson(event.lead),
     trace: asDecisionTrace(parseJson(event.trace)),
+    /** An outcome source's event stores the reports it linked instead of a decision. */
+    outcomes: asOutcomeTrace(parseJson(event.trace)),
     verification: parseJson(event.verification),
     deliveries: found.deliveries,
     attempts: found.attempts,
@@ -99,20 +103,31 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
         </div>
       ) : null}
 
-      <section class="card" aria-labelledby="trace-heading">
-        <h2 id="trace-heading">Why it went where it went</h2>
-        {data.trace ? (
-          <>
-            <TraceStory trace={data.trace} deliveries={states} />
-            <details>
-              <summary>The trace as stored (JSON)</summary>
-              <pre>{JSON.stringify(data.trace, null, 2)}</pre>
-            </details>
-          </>
-        ) : (
-          <p>{event.status === "queued" ? "Not routed yet: waiting for the routing queue." : "No decision trace is stored for this event."}</p>
-        )}
-      </section>
+      {data.outcomes ? (
+        <section class="card" aria-labelledby="trace-heading">
+          <h2 id="trace-heading">What it reported, and which leads it credits</h2>
+          <OutcomeReports trace={data.outcomes} />
+          <details>
+            <summary>The trace as stored (JSON)</summary>
+            <pre>{JSON.stringify(data.outcomes, null, 2)}</pre>
+          </details>
+        </section>
+      ) : (
+        <section class="card" aria-labelledby="trace-heading">
+          <h2 id="trace-heading">Why it went where it went</h2>
+          {data.trace ? (
+            <>
+              <TraceStory trace={data.trace} deliveries={states} />
+              <details>
+                <summary>The trace as stored (JSON)</summary>
+                <pre>{JSON.stringify(data.trace, null, 2)}</pre>
+              </details>
+            </>
+          ) : (
+            <p>{event.status === "queued" ? "Not routed yet: waiting for the routing queue." : "No decision trace is stored for this event."}</p>
+          )}
+        </section>
+      )}
 
       <section class="card" aria-labelledby="deliveries-heading">
         <h2 id="deliveries-heading">Deliveries and attempts</h2>
