@@ -9,13 +9,29 @@ import { upsertLeadStatement } from "./leads";
 import { events } from "./schema";
 
 /**
+ * The lead a decision is recorded under: the matched person (email or phone match),
+ * else a new lead (a domain match is a new person at a known account). Undefined
+ * for an invalid event, which has no lead.
+ */
+export function newLeadIdFor(decision: Decision, nowMs: number): string | undefined {
+  if (decision.status === "invalid") return undefined;
+  return decision.match && decision.match.by !== "domain" ? decision.match.lead.id : newId("lead", nowMs);
+}
+
+/**
  * The statements that store a decision: the event's new status with its lead and
  * trace, the lead for later matching, and the planned deliveries. The event only
  * moves if it is still `queued`, and deliveries are INSERT OR IGNORE, so a decision
  * stored twice (a redelivered message) changes nothing the second time. The caller
  * runs them in one D1 batch (one transaction), with other events' decisions.
  */
-export function decisionStatements(db: Database, eventId: string, decision: Decision, nowMs: number): BatchItem<"sqlite">[] {
+export function decisionStatements(
+  db: Database,
+  eventId: string,
+  decision: Decision,
+  nowMs: number,
+  leadId: string | undefined = newLeadIdFor(decision, nowMs),
+): BatchItem<"sqlite">[] {
   const trace = JSON.stringify(decision.trace);
   const statements: BatchItem<"sqlite">[] = [];
   if (decision.status === "invalid") {
@@ -26,7 +42,7 @@ export function decisionStatements(db: Database, eventId: string, decision: Deci
         .where(and(eq(events.id, eventId), eq(events.status, "queued"))),
     );
   } else {
-    const leadId = decision.match && decision.match.by !== "domain" ? decision.match.lead.id : newId("lead", nowMs);
+    const id = leadId ?? newId("lead", nowMs);
     const routed = decision.status === "routed";
     const ownerId = routed ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
     statements.push(
@@ -40,12 +56,12 @@ export function decisionStatements(db: Database, eventId: string, decision: Deci
           experiment: routed ? (decision.experiment?.route ?? null) : null,
           arm: routed ? (decision.experiment?.arm ?? null) : null,
           ownerId: ownerId ?? null,
-          leadId,
+          leadId: id,
           decidedAt: nowMs,
           updatedAt: nowMs,
         })
         .where(and(eq(events.id, eventId), eq(events.status, "queued"))),
-      upsertLeadStatement(db, { id: leadId, keys: matchKeys(decision.lead), ownerId, eventId, nowMs }, decision.match),
+      upsertLeadStatement(db, { id, keys: matchKeys(decision.lead), ownerId, eventId, nowMs }, decision.match),
     );
     if (routed) {
       statements.push(

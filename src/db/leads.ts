@@ -1,6 +1,7 @@
 import { eq, or, sql } from "drizzle-orm";
 import type { MatchKeys } from "../routing/normalize";
 import type { Database } from "./client";
+import { inIdList } from "./id-list";
 import { type LeadRow, leads } from "./schema";
 
 
@@ -33,6 +34,37 @@ export async function findMatchingLead(db: Database, keys: MatchKeys): Promise<L
   if (!lead) return undefined;
   const by = given.find((key) => lead[key] === keys[key]) ?? "domain";
   return { lead, by };
+}
+
+/**
+ * Every lead a batch of events could match, in one D1 round trip: the lead of each
+ * email, and the oldest lead of each phone and each company domain (the one
+ * `findMatchingLead` would pick; an account with a thousand leads yields one row).
+ */
+export async function findLeadsForKeys(db: Database, keys: readonly MatchKeys[]): Promise<LeadRow[]> {
+  const values = (by: keyof MatchKeys) => [...new Set(keys.flatMap((k) => (k[by] ? [k[by]] : [])))];
+  const emails = values("email");
+  const phones = values("phone");
+  const domains = values("domain");
+  const oldestBy = (column: "phone" | "domain", list: string[]) =>
+    db
+      .select()
+      .from(leads)
+      .where(
+        sql`${leads.id} IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY ${sql.identifier(column)} ORDER BY created_at, id) AS n
+             FROM leads WHERE ${inIdList(leads[column], list)}) WHERE n = 1)`,
+      );
+  const queries = [
+    ...(emails.length ? [db.select().from(leads).where(inIdList(leads.email, emails))] : []),
+    ...(phones.length ? [oldestBy("phone", phones)] : []),
+    ...(domains.length ? [oldestBy("domain", domains)] : []),
+  ];
+  const [first, ...rest] = queries;
+  if (!first) return [];
+  const results = await db.batch([first, ...rest]);
+  const byId = new Map<string, LeadRow>();
+  for (const rows of results) for (const row of rows) byId.set(row.id, row);
+  return [...byId.values()];
 }
 
 /**

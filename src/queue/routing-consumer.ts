@@ -1,18 +1,26 @@
 import { loadConfig } from "../config/store";
 import { createDb } from "../db/client";
 import type { BatchItem } from "drizzle-orm/batch";
-import { decisionStatements } from "../db/decisions";
+import { decisionStatements, newLeadIdFor } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
-import { findMatchingLead } from "../db/leads";
+import type { Database } from "../db/client";
+import { findLeadsForKeys } from "../db/leads";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
 import { errorMessage, type LogFields, log } from "../lib/log";
 import { createEnricher } from "../enrich/lookup";
-import { decide, invalidDecision } from "../routing/decide";
+import type { Enrich } from "../enrich/types";
+import { type Decision, decideLead, invalidDecision } from "../routing/decide";
+import type { Lead } from "../routing/lead";
+import { LeadIndex } from "../routing/lead-index";
+import { mapLead } from "../routing/mapping";
+import { type MatchKeys, matchKeys } from "../routing/normalize";
 import { payloadOf } from "../routing/payload";
 import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
 import type { ActiveConfig } from "../config/store";
+import type { SourceConfig } from "../config/schema";
+import { groupBySharedKeys } from "./key-groups";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
 
 /** What routing one event came to: statements to store, messages to send afterwards. */
@@ -25,39 +33,95 @@ interface Routed {
 
 type Verdict = ({ ack: true } & Routed) | { ack: false; error: string };
 
+/** An event after its first step: settled already, or a mapped lead to decide. */
+type Prepared =
+  | { kind: "settled"; routed: Routed }
+  | { kind: "lead"; event: EventRow; source: SourceConfig; mapped: { lead: Lead; warnings: string[] }; keys: MatchKeys };
+
 /**
- * Routes one event and says what to store and which delivery messages to send.
- * Idempotent: an event already decided is not decided again; one still delivering
- * has its pending deliveries re-sent (a previous run may have died before sending
- * them).
+ * The first step for one event. Idempotent: an event already decided is left alone;
+ * one still delivering has its pending deliveries re-sent (a previous run may have
+ * died before sending them). Outcome reports are linked, not routed; events that
+ * cannot become a lead are settled as invalid; the rest are mapped.
  */
-async function routeOne(env: Env, config: ActiveConfig, event: EventRow): Promise<Routed> {
-  const db = createDb(env.DB);
+async function prepare(db: Database, config: ActiveConfig, event: EventRow): Promise<Prepared> {
+  const settled = (routed: Routed): Prepared => ({ kind: "settled", routed });
   if (event.status === "delivering") {
     const pending = await pendingDeliveriesOf(db, event.id);
-    return {
+    return settled({
       statements: [],
       deliveries: pending.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })),
-    };
+    });
   }
-  if (event.status !== "queued") return { statements: [], deliveries: [] };
+  if (event.status !== "queued") return settled({ statements: [], deliveries: [] });
 
   const nowMs = Date.now();
   const source = config.sources.get(event.sourceId);
   // An outcome source's events report what became of routed leads: linked, not routed.
-  if (source?.kind === "outcomes") return routeOutcomeEvent(db, config, source, event, nowMs);
+  if (source?.kind === "outcomes") return settled(await routeOutcomeEvent(db, config, source, event, nowMs));
   const payload = source ? payloadOf(event, source) : undefined;
-  const decision = !source
-    ? invalidDecision(`Source '${event.sourceId}' is no longer configured.`)
-    : !payload?.ok
-      ? invalidDecision(payload?.reason ?? "No payload.")
-      : await decide(config.document, source, event, payload.payload, {
-          findLead: (keys) => findMatchingLead(db, keys),
-          assignOwner: (pool, eventId) => env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool }),
-          enrich: createEnricher(env, { writeCache: true, callLookups: true }),
-        });
+  const mapped = source && payload?.ok ? await mapLead(source, payload.payload) : undefined;
+  if (!source || !payload?.ok || !mapped?.ok) {
+    const reason = !source
+      ? `Source '${event.sourceId}' is no longer configured.`
+      : !payload?.ok
+        ? (payload?.reason ?? "No payload.")
+        : (mapped?.ok === false ? mapped.reason : "No lead.");
+    return settled(routedOf(db, event, invalidDecision(reason), nowMs));
+  }
+  return { kind: "lead", event, source, mapped, keys: matchKeys(mapped.lead) };
+}
+
+/** Decides one mapped lead, then records its lead in the batch's index for the events after it. */
+async function decideOne(
+  env: Env,
+  db: Database,
+  config: ActiveConfig,
+  item: Extract<Prepared, { kind: "lead" }>,
+  index: LeadIndex,
+  enrich: Enrich,
+): Promise<Routed> {
+  const decision = await decideLead(config.document, item.source, item.event, item.mapped, {
+    findLead: async (keys) => index.find(keys),
+    assignOwner: (pool, eventId) => env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool }),
+    enrich,
+  });
+  const nowMs = Date.now();
+  const leadId = newLeadIdFor(decision, nowMs);
+  if (decision.status !== "invalid" && leadId) rememberLead(index, decision, leadId, item.event.id, nowMs);
+  return routedOf(db, item.event, decision, nowMs, leadId);
+}
+
+/** What the stored decision will make of the leads table, mirrored in the batch's index. */
+function rememberLead(index: LeadIndex, decision: Exclude<Decision, { status: "invalid" }>, leadId: string, eventId: string, nowMs: number): void {
+  const keys = matchKeys(decision.lead);
+  const ownerId = (decision.status === "routed" ? decision.ownerId : undefined) ?? decision.match?.lead.ownerId ?? null;
+  const matched = decision.match && decision.match.by !== "domain" ? decision.match.lead : undefined;
+  if (matched) {
+    // upsertLeadStatement fills only what the row lacks.
+    matched.phone ??= keys.phone ?? null;
+    matched.domain ??= keys.domain ?? null;
+    matched.ownerId ??= ownerId;
+    matched.lastEventId = eventId;
+    index.add(matched);
+    return;
+  }
+  index.add({
+    id: leadId,
+    email: keys.email ?? null,
+    phone: keys.phone ?? null,
+    domain: keys.domain ?? null,
+    ownerId,
+    firstEventId: eventId,
+    lastEventId: eventId,
+    createdAt: nowMs,
+    updatedAt: nowMs,
+  });
+}
+
+function routedOf(db: Database, event: EventRow, decision: Decision, nowMs: number, leadId?: string): Routed {
   return {
-    statements: decisionStatements(db, event.id, decision, nowMs),
+    statements: decisionStatements(db, event.id, decision, nowMs, leadId ?? newLeadIdFor(decision, nowMs)),
     deliveries:
       decision.status === "routed"
         ? decision.deliveries.map((p) => ({ deliveryId: p.delivery.deliveryId, eventId: event.id, destinationId: p.destinationId }))
@@ -68,9 +132,45 @@ async function routeOne(env: Env, config: ActiveConfig, event: EventRow): Promis
       status: decision.status,
       routeId: decision.status === "routed" ? decision.routeId : undefined,
       ownerId: decision.status === "routed" ? decision.ownerId : undefined,
+      arm: decision.status === "routed" ? decision.experiment?.arm : undefined,
       deliveries: decision.status === "routed" ? decision.deliveries.length : 0,
     },
   };
+}
+
+/**
+ * Decides every mapped lead of a batch. One D1 query finds every earlier lead the
+ * batch could match (not one per event); events sharing an email, phone or domain
+ * are decided one after the other, so the second sees the lead the first created
+ * and keeps its owner; the other groups are decided at once.
+ */
+async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: Extract<Prepared, { kind: "lead" }>[]): Promise<Map<string, Verdict>> {
+  const verdicts = new Map<string, Verdict>();
+  if (items.length === 0) return verdicts;
+  let index: LeadIndex;
+  try {
+    index = new LeadIndex(await findLeadsForKeys(db, items.map((item) => item.keys)));
+  } catch (error) {
+    for (const item of items) verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
+    return verdicts;
+  }
+  const enrich = createEnricher(env, { writeCache: true, callLookups: true });
+  const groups = groupBySharedKeys(
+    [...items].sort((a, b) => (a.event.id < b.event.id ? -1 : 1)),
+    (item) => item.keys,
+  );
+  await Promise.all(
+    groups.map(async (group) => {
+      for (const item of group) {
+        try {
+          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, enrich)) });
+        } catch (error) {
+          verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
+        }
+      }
+    }),
+  );
+  return verdicts;
 }
 
 /**
@@ -116,8 +216,9 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
 
-  const routed: Verdict[] = await Promise.all(
-    valid.map(async ({ body }): Promise<Verdict> => {
+  const db = createDb(env.DB);
+  const prepared = await Promise.all(
+    valid.map(async ({ body }): Promise<Prepared | Verdict> => {
       const event = byId.get(body.eventId);
       if (!event) {
         // Routing messages are sent only after the event is in D1.
@@ -125,12 +226,19 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
         return { ack: true, statements: [], deliveries: [] };
       }
       try {
-        return { ack: true, ...(await routeOne(env, config, event)) };
+        return await prepare(db, config, event);
       } catch (error) {
         return { ack: false, error: errorMessage(error) };
       }
     }),
   );
+  const leads = prepared.flatMap((p) => ("kind" in p && p.kind === "lead" ? [p] : []));
+  const decided = await decideLeads(env, db, config, leads);
+  const routed: Verdict[] = prepared.map((p): Verdict => {
+    if (!("kind" in p)) return p;
+    if (p.kind === "settled") return { ack: true, ...p.routed };
+    return decided.get(p.event.id) ?? { ack: false, error: "not decided" };
+  });
   const verdicts = await storeDecisions(env, routed);
 
   const outgoing = verdicts.flatMap((v) => (v.ack ? v.deliveries : []));

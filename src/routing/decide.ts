@@ -117,6 +117,21 @@ export async function decide(
 ): Promise<Decision> {
   const mapped = await mapLead(source, payload);
   if (!mapped.ok) return invalidDecision(mapped.reason);
+  return decideLead(config, source, event, mapped, deps);
+}
+
+/**
+ * `decide` for a lead already mapped: the routing consumer maps a whole batch first,
+ * so that it can look up every earlier lead of the batch in one query and decide
+ * leads that share an email, phone or domain one after the other.
+ */
+export async function decideLead(
+  config: GatewayConfig,
+  source: SourceConfig,
+  event: { id: string; sourceId: string },
+  mapped: { lead: Lead; warnings: string[] },
+  deps: DecideDeps,
+): Promise<Decision> {
   let lead = mapped.lead;
   const trace: DecisionTrace = { mapping: { ok: true, warnings: mapped.warnings }, routes: [], actions: [], explain: [] };
 

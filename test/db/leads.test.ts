@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { findMatchingLead } from "../../src/db/leads";
+import { findLeadsForKeys, findMatchingLead } from "../../src/db/leads";
+import { LeadIndex } from "../../src/routing/lead-index";
+import type { MatchKeys } from "../../src/routing/normalize";
 import { leads } from "../../src/db/schema";
 
 const db = createDb(env.DB);
@@ -40,5 +42,39 @@ describe("matching an earlier lead", () => {
     });
     expect(await findMatchingLead(db, { email: "nobody@nowhere.dev", domain: "nowhere.dev" })).toBeUndefined();
     expect(await findMatchingLead(db, {})).toBeUndefined();
+  });
+});
+
+describe("matching a whole batch at once", () => {
+  const cases: MatchKeys[] = [
+    { email: "ada@acme.dev", phone: "+14155550100", domain: "acme.dev" },
+    { email: "new@acme.dev", phone: "+14155550100", domain: "acme.dev" },
+    { email: "new@acme.dev", domain: "acme.dev" },
+    { email: "nobody@nowhere.dev", domain: "nowhere.dev" },
+    { phone: "+14155550100" },
+    {},
+  ];
+
+  it("one query, then the same answers as matching each event on its own", async () => {
+    const index = new LeadIndex(await findLeadsForKeys(db, cases));
+    for (const keys of cases) {
+      const alone = await findMatchingLead(db, keys);
+      const batched = index.find(keys);
+      expect(batched && { by: batched.by, id: batched.lead.id }).toEqual(alone && { by: alone.by, id: alone.lead.id });
+    }
+  });
+
+  it("fetches one row per domain (the oldest), not every lead of the account", async () => {
+    const rows = await findLeadsForKeys(db, [{ domain: "acme.dev" }]);
+    expect(rows.map((r) => r.id)).toEqual(["lead_a"]);
+    expect(await findLeadsForKeys(db, [])).toEqual([]);
+  });
+
+  it("matches a lead the batch itself added, by any of its keys", () => {
+    const index = new LeadIndex();
+    index.add({ ...lead("lead_new", { email: "eve@corp.dev", phone: "+14155550199", domain: "corp.dev", ownerId: "9" }, 10) });
+    expect(index.find({ email: "eve@corp.dev" })).toMatchObject({ by: "email", lead: { id: "lead_new" } });
+    expect(index.find({ email: "x@corp.dev", phone: "+14155550199" })).toMatchObject({ by: "phone" });
+    expect(index.find({ email: "x@corp.dev", domain: "corp.dev" })).toMatchObject({ by: "domain", lead: { ownerId: "9" } });
   });
 });

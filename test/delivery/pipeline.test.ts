@@ -123,6 +123,25 @@ describe("routing and delivery, end to end inside workerd", () => {
     expect(await db().select().from(leads).where(eq(leads.email, "ada@example.com"))).toHaveLength(1);
   });
 
+  it("gives one owner to the same person sent twice in one routing batch, and one lead row", async () => {
+    // A double-submitted form: both events reach the consumer in the same batch.
+    await postSigned("typeform-leads", typeform("twice@example.org", 97));
+    await postSigned("typeform-leads", typeform("Twice@Example.org", 98));
+    await postSigned("typeform-leads", typeform("someone-else@example.net", 97));
+    const { result, messages } = await routeQueued("typeform-leads");
+    expect(result.explicitAcks).toHaveLength(3);
+    const [first, second, other] = (await eventsOf("typeform-leads")).slice(-3);
+    expect(first?.ownerId).toBeTruthy();
+    expect(second?.ownerId).toBe(first?.ownerId);
+    expect(second?.leadId).toBe(first?.leadId);
+    expect(JSON.parse(second?.trace ?? "{}").owner).toMatchObject({ sticky: true, ownerId: first?.ownerId });
+    // The pool moved once for the pair and once for the other lead.
+    expect(other?.ownerId).not.toBe(first?.ownerId);
+    const rows = await db().select().from(leads).where(eq(leads.email, "twice@example.org"));
+    expect(rows.map((r) => [r.id, r.ownerId, r.firstEventId, r.lastEventId])).toEqual([[first?.leadId, first?.ownerId, first?.id, second?.id]]);
+    await deliverAll(messages);
+  });
+
   it("retries a 503 with backoff and honours a 429's Retry-After, then delivers", async () => {
     await postSigned("typeform-leads", typeform("retry@acme.dev", 60));
     const { messages } = await routeQueued("typeform-leads");
