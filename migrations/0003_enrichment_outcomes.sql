@@ -23,4 +23,5 @@ CREATE INDEX `outcomes_lead_event` ON `outcomes` (`lead_event_id`);--> statement
 CREATE INDEX `outcomes_occurred` ON `outcomes` (`occurred_at`);--> statement-breakpoint
 ALTER TABLE `events` ADD `experiment` text;--> statement-breakpoint
 ALTER TABLE `events` ADD `arm` text;--> statement-breakpoint
-CREATE INDEX `events_lead` ON `events` (`lead_id`);
+CREATE INDEX `events_lead` ON `events` (`lead_id`);--> statement-breakpoint
+CREATE INDEX `deliveries_external` ON `deliveries` (`external_id`);

@@ -140,7 +140,7 @@ export const sourceSchema = z.object({
   /**
    * `leads` (the default): each event is a lead to route. `outcomes`: each event
    * reports what became of leads already routed (a CRM's status webhook), see
-   * `outcomes` and docs/experiments.md.
+   * `outcomes` and docs/outcomes.md.
    */
   kind: z.enum(["leads", "outcomes"]).default("leads"),
   /** How an `outcomes` source's payloads are read. */

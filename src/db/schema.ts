@@ -144,7 +144,12 @@ export const deliveries = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("deliveries_event").on(t.eventId), index("deliveries_status_next").on(t.status, t.nextAttemptAt)],
+  (t) => [
+    index("deliveries_event").on(t.eventId),
+    index("deliveries_status_next").on(t.status, t.nextAttemptAt),
+    // Outcome reports name the CRM's record id: this finds the lead it was delivered as.
+    index("deliveries_external").on(t.externalId),
+  ],
 );
 export type DeliveryRow = typeof deliveries.$inferSelect;
 
