@@ -129,4 +129,12 @@ describe("POST /admin/v1/simulate", () => {
     expect(noSource.problems?.[0]?.pointer).toBe("/source");
     expect((await admin("POST", "/v1/simulate", { token: readToken, body: { source: "typeform-leads", payload: hotPayload } })).status).toBe(200);
   });
+
+  it("refuses an outcome source: its reports are linked, not routed", async () => {
+    const doc = designExample();
+    doc.sources.push({ id: "crm-outcomes", provider: "none", kind: "outcomes", outcomes: { format: "generic" } });
+    await json(await admin("PUT", "/v1/config", { body: doc }));
+    const refused = await problem(await admin("POST", "/v1/simulate", { body: { source: "crm-outcomes", payload: { email: "a@b.co", outcome: "won" } } }), 422);
+    expect(refused.problems?.[0]).toEqual({ pointer: "/source", message: "'crm-outcomes' reports outcomes; simulate a lead source" });
+  });
 });

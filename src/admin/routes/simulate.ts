@@ -90,6 +90,10 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
   const config = await readCurrentConfig(env);
   const source = config?.document.sources.find((s) => s.id === input.source);
   if (!config || !source) throw new GatewayError("source_not_found", `No source has the id '${input.source}'.`);
+  if (source.kind === "outcomes") {
+    // Outcome reports are linked to earlier leads, not routed: there is no decision to show.
+    throw validationFailed([{ pointer: "/source", message: `'${source.id}' reports outcomes; simulate a lead source` }]);
+  }
 
   const verifier = verifiers[source.provider];
   const raw = encoder.encode(input.rawBody ?? JSON.stringify(input.payload));
