@@ -1,6 +1,6 @@
 import { type ChangeSummary, describeSummary, type FieldChange, fieldChanges, isEmptySummary, summarizeChanges } from "./diff";
 import type { GatewayConfig } from "./schema";
-import { destinationSecretField, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
+import { destinationSecretField, enrichmentSecretOf, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
 import { checkOffline } from "./validate";
 import type { ConfigWrite } from "./write-schema";
 
@@ -20,6 +20,7 @@ export type { ChangeSummary, FieldChange, PointerProblem };
 export function comparable(local: ConfigWrite, remote: GatewayConfig): GatewayConfig {
   const remoteSources = new Map(remote.sources.map((s) => [s.id, s]));
   const remoteDestinations = new Map(remote.destinations.map((d) => [d.id, d as Record<string, unknown>]));
+  const remoteEnrichments = new Map(remote.enrichments.map((e) => [e.id, e as Record<string, unknown>]));
   const sources = local.sources.map((source) => ({
     ...source,
     secrets: source.secrets === undefined ? (remoteSources.get(source.id)?.secrets ?? []) : source.secrets.map((s) => (isMasked(s) ? s : maskSecret(s))),
@@ -30,7 +31,15 @@ export function comparable(local: ConfigWrite, remote: GatewayConfig): GatewayCo
     const shown = typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remoteDestinations.get(destination.id)?.[field];
     return { ...destination, [field]: shown };
   });
-  return { ...local, sources, destinations } as GatewayConfig;
+  const enrichments = local.enrichments.map((enrichment) => {
+    const field = enrichmentSecretOf(enrichment.type);
+    if (field === undefined) return enrichment;
+    const value = (enrichment as Record<string, unknown>)[field];
+    const remoteEntry = remoteEnrichments.get(enrichment.id);
+    const shown = typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remoteEntry?.type === enrichment.type ? remoteEntry[field] : undefined;
+    return shown === undefined ? enrichment : { ...enrichment, [field]: shown };
+  });
+  return { ...local, sources, destinations, enrichments } as GatewayConfig;
 }
 
 /** The summary and field-level changes from `remote` to `local`. */

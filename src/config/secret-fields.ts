@@ -1,10 +1,11 @@
-import type { DestinationConfig, GatewayConfig, GatewayConfigInput } from "./schema";
+import type { DestinationConfig, EnrichmentConfig, GatewayConfig, GatewayConfigInput } from "./schema";
 import { type ConfigWrite, maskPrefix } from "./write-schema";
 
 /**
- * Where secrets sit in the configuration document: each source's `secrets`, and one
- * field per destination type (a Slack incoming-webhook URL is itself a credential).
- * Everything that masks, keeps or encrypts secrets goes through this list.
+ * Where secrets sit in the configuration document: each source's `secrets`, one
+ * field per destination type (a Slack incoming-webhook URL is itself a credential),
+ * and an `http` enrichment's optional `token`. Everything that masks, keeps or
+ * encrypts secrets goes through these lists.
  */
 export const destinationSecretField = {
   hubspot: "token",
@@ -13,6 +14,14 @@ export const destinationSecretField = {
   slack: "url",
   http: "secret",
 } as const satisfies Record<DestinationConfig["type"], string>;
+
+/** The secret field of each enrichment type that has one (a `hubspot-company` lookup uses its destination's token). */
+export const enrichmentSecretField: Partial<Record<EnrichmentConfig["type"], string>> = { http: "token" };
+
+/** The secret field of an enrichment of this type, if it has one. */
+export function enrichmentSecretOf(type: string): string | undefined {
+  return Object.hasOwn(enrichmentSecretField, type) ? enrichmentSecretField[type as EnrichmentConfig["type"]] : undefined;
+}
 
 /** A problem with a JSON pointer into the document, as the admin API reports it. */
 export interface PointerProblem {
@@ -38,6 +47,7 @@ export function maskDocument(document: GatewayConfig): GatewayConfig {
     ...document,
     sources: document.sources.map((source) => ({ ...source, secrets: source.secrets.map(maskSecret) })),
     destinations: document.destinations.map((destination) => maskDestination(destination)),
+    enrichments: document.enrichments.map((enrichment) => maskEnrichment(enrichment)),
   };
 }
 
@@ -47,10 +57,18 @@ export function maskDestination(destination: DestinationConfig): DestinationConf
   return typeof value === "string" ? ({ ...destination, [field]: maskSecret(value) } as DestinationConfig) : destination;
 }
 
+export function maskEnrichment(enrichment: EnrichmentConfig): EnrichmentConfig {
+  const field = enrichmentSecretOf(enrichment.type);
+  const value = field === undefined ? undefined : (enrichment as Record<string, unknown>)[field];
+  return field !== undefined && typeof value === "string" ? ({ ...enrichment, [field]: maskSecret(value) } as EnrichmentConfig) : enrichment;
+}
+
 /**
  * Fills in the secrets a write left out or sent masked from the stored document
- * (sources and destinations matched by id). What cannot be filled is a problem:
- * a new destination without its secret, or a masked value that masks nothing stored.
+ * (sources, destinations and enrichments matched by id). What cannot be filled is a
+ * problem: a new destination without its secret, or a masked value that masks
+ * nothing stored. An enrichment's token is optional: left out with nothing stored
+ * to keep, the enrichment simply has none.
  */
 export function resolveSecrets(
   input: ConfigWrite,
@@ -59,6 +77,7 @@ export function resolveSecrets(
   const problems: PointerProblem[] = [];
   const storedSources = new Map(stored?.sources.map((s) => [s.id, s]));
   const storedDestinations = new Map(stored?.destinations.map((d) => [d.id, d]));
+  const storedEnrichments = new Map(stored?.enrichments.map((e) => [e.id, e]));
 
   const sources = input.sources.map((source, i) => {
     const previous = storedSources.get(source.id)?.secrets ?? [];
@@ -93,7 +112,20 @@ export function resolveSecrets(
     return destination;
   });
 
-  return { document: { ...input, sources, destinations } as GatewayConfigInput, problems };
+  const enrichments = input.enrichments.map((enrichment, i) => {
+    const field = enrichmentSecretOf(enrichment.type);
+    if (field === undefined) return enrichment;
+    const value = (enrichment as Record<string, unknown>)[field];
+    if (typeof value === "string" && !isMasked(value)) return enrichment;
+    const previous = storedEnrichments.get(enrichment.id);
+    const kept = previous?.type === enrichment.type ? (previous as Record<string, unknown>)[field] : undefined;
+    if (typeof kept === "string" && (value === undefined || maskSecret(kept) === value)) return { ...enrichment, [field]: kept };
+    if (value === undefined) return enrichment;
+    problems.push({ pointer: `/enrichments/${i}/${field}`, message: "masked value matches no stored secret of this enrichment" });
+    return enrichment;
+  });
+
+  return { document: { ...input, sources, destinations, enrichments } as GatewayConfigInput, problems };
 }
 
 /** The stored secret a masked entry stands for: the same position if it fits, else the first unused that fits. */
@@ -134,12 +166,29 @@ export async function transformSecrets(
         }),
       )
     : document.destinations;
-  return { ...document, sources, destinations };
+  const enrichments = Array.isArray(document.enrichments)
+    ? await Promise.all(
+        document.enrichments.map(async (enrichment: unknown) => {
+          if (!isRecord(enrichment) || typeof enrichment.type !== "string") return enrichment;
+          const field = enrichmentSecretOf(enrichment.type);
+          const value = field ? enrichment[field] : undefined;
+          return field && typeof value === "string" ? { ...enrichment, [field]: await transform(value) } : enrichment;
+        }),
+      )
+    : document.enrichments;
+  return { ...document, sources, destinations, ...(enrichments === undefined ? {} : { enrichments }) };
 }
 
 /** True when the document holds at least one secret (a write then needs `CONFIG_KEY`). */
 export function hasSecrets(document: GatewayConfig): boolean {
-  return document.sources.some((s) => s.secrets.length > 0) || document.destinations.length > 0;
+  return (
+    document.sources.some((s) => s.secrets.length > 0) ||
+    document.destinations.length > 0 ||
+    document.enrichments.some((e) => {
+      const field = enrichmentSecretOf(e.type);
+      return field !== undefined && typeof (e as Record<string, unknown>)[field] === "string";
+    })
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

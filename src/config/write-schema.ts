@@ -79,5 +79,5 @@ export type ConfigWrite = z.infer<typeof configWriteSchema>;
 export type SourceWrite = z.infer<typeof sourceWriteSchema>;
 export type DestinationWrite = z.infer<typeof destinationWriteSchema>;
 
-/** The four kinds of entries of the document. */
-export type EntryKind = "sources" | "destinations" | "routes" | "pools";
+/** The kinds of entries of the document that have their own admin endpoints. */
+export type EntryKind = "sources" | "destinations" | "enrichments" | "routes" | "pools";

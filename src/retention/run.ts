@@ -1,5 +1,6 @@
 import { refreshConfig } from "../config/store";
 import { createDb } from "../db/client";
+import { deleteExpiredEnrichments } from "../db/enrichment-cache";
 import { dropEventBodies } from "../db/retention";
 import { log } from "../lib/log";
 
@@ -16,9 +17,14 @@ const lookBackMs = 2 * dayMs;
  * keeping the rows (status, lead, trace, deliveries, attempts) as the audit record.
  * It runs with the every-minute cron, at most 5,000 bodies a run; once a day (the
  * 03:00 UTC run, or `full`) it scans everything before the cutoff, which catches up
- * after the retention was shortened or the job was off for a while.
+ * after the retention was shortened or the job was off for a while. It also deletes
+ * expired enrichment cache rows (reads ignore them already; this keeps the table small).
  */
-export async function runRetention(env: Env, nowMs = Date.now(), { full }: { full?: boolean } = {}): Promise<{ dropped: number; cutoff: number }> {
+export async function runRetention(
+  env: Env,
+  nowMs = Date.now(),
+  { full }: { full?: boolean } = {},
+): Promise<{ dropped: number; cutoff: number; expiredEnrichments: number }> {
   const config = await refreshConfig(env, 60_000, nowMs);
   const days = config.document.settings.retentionDays ?? defaultRetentionDays;
   const cutoff = nowMs - days * dayMs;
@@ -32,5 +38,12 @@ export async function runRetention(env: Env, nowMs = Date.now(), { full }: { ful
     if (changed < batchSize) break;
   }
   if (dropped > 0) log("info", "retention dropped event bodies", { dropped, retentionDays: days });
-  return { dropped, cutoff };
+  let expiredEnrichments = 0;
+  for (let i = 0; i < maxBatchesPerRun; i++) {
+    const deleted = await deleteExpiredEnrichments(db, nowMs, batchSize);
+    expiredEnrichments += deleted;
+    if (deleted < batchSize) break;
+  }
+  if (expiredEnrichments > 0) log("info", "retention deleted expired enrichment cache rows", { deleted: expiredEnrichments });
+  return { dropped, cutoff, expiredEnrichments };
 }

@@ -140,9 +140,14 @@ export function compiledCacheSize(): number {
 
 // ─── evaluating ───────────────────────────────────────────────────────────────
 
-type Evaluated = { ok: true; raw: Record<string, unknown> } | { ok: false; reason: string; problems: FieldProblem[] };
+export type Evaluated = { ok: true; raw: Record<string, unknown> } | { ok: false; reason: string; problems: FieldProblem[] };
 
-async function evaluateMapping(mapping: Record<string, string>, payload: unknown): Promise<Evaluated> {
+/**
+ * Each expression of `mapping` over `payload`, compiled once per isolate and held to
+ * the step budget; undefined results are left out. Enrichment answers are mapped
+ * with it too (src/enrich/apply-fields.ts).
+ */
+export async function evaluateMapping(mapping: Record<string, string>, payload: unknown): Promise<Evaluated> {
   const entries = Object.entries(mapping);
   const results = await Promise.all(entries.map(([field, text]) => evaluateOne(field, text, payload)));
   const raw: Record<string, unknown> = {};

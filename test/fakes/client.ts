@@ -12,6 +12,8 @@ export interface FakeHandle extends FakeInfo {
   records<T>(): Promise<T>;
   requests(): Promise<RecordedRequest[]>;
   reset(): Promise<void>;
+  /** A fake's own control endpoint, `/__fake/<path>` (e.g. HubSpot's `companies`). */
+  control<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
 export function fakeHandle(info: FakeInfo): FakeHandle {
@@ -31,6 +33,7 @@ export function fakeHandle(info: FakeInfo): FakeHandle {
     records: async <T>() => (await control("GET", "records")) as T,
     requests: async () => (await control("GET", "requests")) as RecordedRequest[],
     reset: async () => void (await control("POST", "reset")),
+    control: async <T>(method: string, path: string, body?: unknown) => (await control(method, path, body)) as T,
   };
 }
 

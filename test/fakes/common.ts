@@ -16,6 +16,8 @@ import { z } from "zod";
  * - `GET /__fake/faults`, `DELETE /__fake/faults`
  * - `GET /__fake/records` what the fake stores, `GET /__fake/requests` every API request
  * - `POST /__fake/reset` clears records, requests, faults and rate-limit windows
+ * - a fake may add its own control endpoints (HubSpot: `/__fake/companies` to seed
+ *   companies for search) through `createFakeApp`'s `control`
  */
 
 export const faultSchema = z
@@ -83,12 +85,14 @@ export function createState<R>(name: string, initial: () => R, onReset: () => vo
 
 /**
  * A Hono app with the control API, request recording and fault injection in front
- * of whatever API routes the caller adds next.
+ * of whatever API routes the caller adds next. `control` adds a fake's own control
+ * endpoints under `/__fake` (not recorded, never faulted, like the common ones).
  */
 export function createFakeApp<R>(
   state: FakeState<R>,
   responses: FakeResponses,
   exportRecords: (records: R) => unknown,
+  control?: (app: Hono) => void,
 ): Hono {
   const app = new Hono();
 
@@ -109,6 +113,7 @@ export function createFakeApp<R>(
     state.reset();
     return c.json({ reset: true });
   });
+  control?.(app);
   app.all("/__fake/*", (c) => c.json({ error: "unknown control endpoint" }, 404));
 
   app.use("*", async (c, next) => {

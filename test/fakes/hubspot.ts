@@ -15,6 +15,18 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  * - 200 `{ status: "COMPLETE", results, startedAt, completedAt }`; results come back
  *   in reverse input order, because HubSpot does not promise any order
  * Contacts are keyed by lower-cased email: the same email updates the same record.
+ *
+ * Also "Search for companies" (`POST /crm/v3/objects/companies/search`), per
+ * …/docs/api-reference/legacy/crm/objects/companies/search/search-companies and the
+ * CRM search guide: `{ filterGroups: [{ filters: [{ propertyName, operator, value |
+ * values }] }], properties?, sorts?, limit?, after? }` (at most 5 groups, 6 filters
+ * a group, 18 in all, limit 1–200; groups are ORed, a group's filters ANDed) →
+ * 200 `{ total, results: [{ id, properties, createdAt, updatedAt, archived }], paging? }`.
+ * Without `properties` a result carries the defaults (name, domain, createdate,
+ * hs_lastmodifieddate, hs_object_id); a requested property a company lacks is null.
+ * String EQ/NEQ/IN compare case-insensitively; archived companies are never found.
+ * Companies are seeded with `POST /__fake/companies` (one or a list of
+ * `{ properties, id?, archived? }`) and listed with `GET /__fake/companies`.
  */
 export const hubspotFakeOptionsSchema = z.object({
   token: z.string().default("pat-na1-fake-hubspot-token"),
@@ -25,6 +37,49 @@ export const hubspotFakeOptionsSchema = z.object({
   extraProperties: z.array(z.string()).default([]),
 });
 export type HubspotFakeOptions = z.input<typeof hubspotFakeOptionsSchema>;
+
+export interface HubspotCompany {
+  id: string;
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
+const companySeedSchema = z.object({
+  id: z.string().regex(/^\d+$/).optional(),
+  properties: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)),
+  archived: z.boolean().default(false),
+});
+
+const OPERATORS = [
+  "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY",
+  "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
+] as const;
+const filterSchema = z
+  .object({
+    propertyName: z.string().min(1),
+    operator: z.enum(OPERATORS),
+    value: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
+    highValue: z.union([z.string(), z.number()]).transform(String).optional(),
+    values: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
+  })
+  .strict();
+const searchSchema = z
+  .object({
+    filterGroups: z.array(z.object({ filters: z.array(filterSchema).max(6) }).strict()).max(5).default([]),
+    properties: z.array(z.string()).optional(),
+    sorts: z
+      .array(z.union([z.string(), z.object({ propertyName: z.string(), direction: z.enum(["ASCENDING", "DESCENDING"]).default("ASCENDING") })]))
+      .max(1)
+      .optional(),
+    query: z.string().optional(),
+    limit: z.number().int().min(1).max(200).default(10),
+    after: z.union([z.string(), z.number()]).optional(),
+  })
+  .strict();
+type SearchFilter = z.infer<typeof filterSchema>;
+const DEFAULT_COMPANY_PROPERTIES = ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"];
 
 export interface HubspotContact {
   id: string;
@@ -49,12 +104,41 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
   const known = new Set([...DEFAULT_PROPERTIES, ...options.extraProperties]);
   let window: number[] = [];
   let nextId = 1001;
+  let companies = new Map<string, HubspotCompany>();
+  let nextCompanyId = 5001;
   const state = createState("hubspot", () => new Map<string, HubspotContact>(), () => {
     window = [];
     nextId = 1001;
+    companies = new Map();
+    nextCompanyId = 5001;
   });
 
-  const app = createFakeApp(state, { error: (status) => ({ body: JSON.stringify(errorBody(status)), contentType: "application/json;charset=utf-8" }) }, (records) => [...records.values()]);
+  const app = createFakeApp(
+    state,
+    { error: (status) => ({ body: JSON.stringify(errorBody(status)), contentType: "application/json;charset=utf-8" }) },
+    (records) => [...records.values()],
+    (control) => {
+      control.post("/__fake/companies", async (c) => {
+        const parsed = z.union([companySeedSchema, z.array(companySeedSchema)]).safeParse(await c.req.json().catch(() => undefined));
+        if (!parsed.success) return c.json({ error: "expected { properties, id?, archived? } or a list", issues: parsed.error.issues }, 400);
+        const created = (Array.isArray(parsed.data) ? parsed.data : [parsed.data]).map((seed) => {
+          const now = new Date().toISOString();
+          const id = seed.id ?? String(nextCompanyId++);
+          const company: HubspotCompany = {
+            id,
+            properties: { ...seed.properties, createdate: seed.properties.createdate ?? now, hs_object_id: id },
+            createdAt: seed.properties.createdate ?? now,
+            updatedAt: now,
+            archived: seed.archived,
+          };
+          companies.set(id, company);
+          return company;
+        });
+        return c.json({ companies: created }, 201);
+      });
+      control.get("/__fake/companies", (c) => c.json([...companies.values()]));
+    },
+  );
 
   app.use("/crm/*", async (c, next) => {
     if (c.req.header("authorization") !== `Bearer ${options.token}`) return jsonResponse(errorBody(401), 401);
@@ -123,6 +207,46 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
     return jsonResponse({ status: "COMPLETE", results: results.reverse(), startedAt, completedAt: new Date().toISOString() }, 200);
   });
 
+  app.post("/crm/v3/objects/companies/search", async (c) => {
+    const body = await readJson(c);
+    if (body === undefined) return validation("Invalid input JSON on line 1, column 1: the request body is not JSON");
+    const parsed = searchSchema.safeParse(body);
+    if (!parsed.success) return validation(`Invalid input JSON: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const search = parsed.data;
+    const filterCount = search.filterGroups.reduce((n, group) => n + group.filters.length, 0);
+    if (filterCount > 18) return validation(`Too many filters: ${filterCount} (limit 18)`);
+    for (const filter of search.filterGroups.flatMap((group) => group.filters)) {
+      const problem = checkFilter(filter);
+      if (problem) return validation(problem);
+    }
+    const matched = [...companies.values()]
+      .filter((company) => !company.archived)
+      .filter((company) => search.filterGroups.length === 0 || search.filterGroups.some((group) => group.filters.every((f) => matches(company, f))));
+    const sort = search.sorts?.[0];
+    const sortBy = typeof sort === "string" ? { propertyName: sort, direction: "ASCENDING" } : (sort ?? { propertyName: "hs_object_id", direction: "ASCENDING" });
+    matched.sort((a, b) => compare(a.properties[sortBy.propertyName], b.properties[sortBy.propertyName]) * (sortBy.direction === "DESCENDING" ? -1 : 1));
+    const start = Number(search.after ?? 0) || 0;
+    const page = matched.slice(start, start + search.limit);
+    const wanted = search.properties ?? DEFAULT_COMPANY_PROPERTIES;
+    const results = page.map((company) => ({
+      id: company.id,
+      properties: Object.fromEntries(
+        [...new Set([...wanted, "createdate", "hs_lastmodifieddate", "hs_object_id"])].map((name) => [
+          name,
+          name === "hs_lastmodifieddate" ? company.updatedAt : (company.properties[name] ?? null),
+        ]),
+      ),
+      createdAt: company.createdAt,
+      updatedAt: company.updatedAt,
+      archived: false,
+    }));
+    const next = start + page.length;
+    return jsonResponse(
+      { total: matched.length, results, ...(next < matched.length ? { paging: { next: { after: String(next), link: `?after=${next}` } } } : {}) },
+      200,
+    );
+  });
+
   app.all("*", () => jsonResponse({ status: "error", message: "Resource not found", correlationId: uuid(), category: "OBJECT_NOT_FOUND" }, 404));
   return { app, state, options };
 }
@@ -149,6 +273,62 @@ function checkProperty(name: string, value: string, known: Set<string>, owners: 
   }
   if (name === "email" && !EMAIL_PATTERN.test(value)) return [problem(name, "INVALID_EMAIL", `Email address ${value} is invalid`)];
   return [];
+}
+
+/** What HubSpot refuses about one filter: a value the operator needs and was not given. */
+function checkFilter(filter: SearchFilter): string | undefined {
+  const needsValue = !["HAS_PROPERTY", "NOT_HAS_PROPERTY", "IN", "NOT_IN", "BETWEEN"].includes(filter.operator);
+  if (needsValue && filter.value === undefined) return `There was a problem with the request: filter on ${filter.propertyName} with operator ${filter.operator} needs a value`;
+  if ((filter.operator === "IN" || filter.operator === "NOT_IN") && !filter.values?.length) return `Operator ${filter.operator} needs values`;
+  if (filter.operator === "BETWEEN" && (filter.value === undefined || filter.highValue === undefined)) return "Operator BETWEEN needs value and highValue";
+  return undefined;
+}
+
+function matches(company: HubspotCompany, filter: SearchFilter): boolean {
+  const actual = company.properties[filter.propertyName];
+  const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  switch (filter.operator) {
+    case "EQ":
+      return same(actual, filter.value);
+    case "NEQ":
+      return !same(actual, filter.value);
+    case "IN":
+      return (filter.values ?? []).some((v) => same(actual, v));
+    case "NOT_IN":
+      return !(filter.values ?? []).some((v) => same(actual, v));
+    case "HAS_PROPERTY":
+      return actual !== undefined && actual !== "";
+    case "NOT_HAS_PROPERTY":
+      return actual === undefined || actual === "";
+    case "CONTAINS_TOKEN":
+      return containsToken(actual, filter.value);
+    case "NOT_CONTAINS_TOKEN":
+      return !containsToken(actual, filter.value);
+    case "LT":
+      return compare(actual, filter.value) < 0 && actual !== undefined;
+    case "LTE":
+      return compare(actual, filter.value) <= 0 && actual !== undefined;
+    case "GT":
+      return compare(actual, filter.value) > 0 && actual !== undefined;
+    case "GTE":
+      return compare(actual, filter.value) >= 0 && actual !== undefined;
+    case "BETWEEN":
+      return actual !== undefined && compare(actual, filter.value) >= 0 && compare(actual, filter.highValue) <= 0;
+  }
+}
+
+/** A simplified token match: `*` is a wildcard, so the rest must appear in the value. */
+function containsToken(actual: string | undefined, token: string | undefined): boolean {
+  return actual !== undefined && token !== undefined && actual.toLowerCase().includes(token.replace(/\*/g, "").toLowerCase());
+}
+
+/** Numbers as numbers, else strings; a missing value sorts last. */
+function compare(a: string | undefined, b: string | undefined): number {
+  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
+  const x = Number(a);
+  const y = Number(b);
+  if (a !== "" && b !== "" && !Number.isNaN(x) && !Number.isNaN(y)) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function validation(message: string): Response {

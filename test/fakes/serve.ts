@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { z } from "zod";
+import { createEnrichmentFake, enrichmentFakeOptionsSchema } from "./enrichment";
 import { createHubspotFake, hubspotFakeOptionsSchema } from "./hubspot";
 import { createPipedriveFake, pipedriveFakeOptionsSchema } from "./pipedrive";
 import { createReceiverFake, receiverFakeOptionsSchema } from "./receiver";
@@ -77,6 +78,11 @@ export async function startFake(type: FakeType, options: unknown = {}, port = 0)
       const fake = createReceiverFake(receiverFakeOptionsSchema.parse(options));
       const { origin, close } = await listen(fake.app, port);
       return { type, origin, url: `${origin}${fake.options.path}`, credentials: { secret: fake.options.secret }, close };
+    }
+    case "enrichment": {
+      const fake = createEnrichmentFake(enrichmentFakeOptionsSchema.parse(options));
+      const { origin, close } = await listen(fake.app, port);
+      return { type, origin, url: `${origin}${fake.options.path}`, credentials: { token: fake.options.token }, close };
     }
   }
 }

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { destinationSchema, type GatewayConfig, poolSchema, routeSchema, sourceSchema } from "../../config/schema";
-import { maskDestination, maskSecret, type PointerProblem } from "../../config/secret-fields";
+import { destinationSchema, enrichmentSchema, type GatewayConfig, poolSchema, routeSchema, sourceSchema } from "../../config/schema";
+import { maskDestination, maskEnrichment, maskSecret, type PointerProblem } from "../../config/secret-fields";
 import { readCurrentConfig } from "../../config/store";
-import { type EntryKind, poolWriteSchema, routeWriteSchema } from "../../config/write-schema";
+import { type EntryKind, enrichmentWriteSchema, poolWriteSchema, routeWriteSchema } from "../../config/write-schema";
 import { GatewayError } from "../../errors";
 import { applyDocument } from "../config-writes";
 import type { AdminEnv } from "../env";
@@ -13,15 +13,18 @@ import { destinationWrite, expectedVersion, ifMatchHeaders, sourceWrite, writeRe
 const kinds = {
   sources: { write: sourceWrite, read: sourceSchema.openapi("Source"), one: "source" },
   destinations: { write: destinationWrite, read: destinationSchema.openapi("Destination"), one: "destination" },
+  enrichments: { write: enrichmentWriteSchema.openapi("EnrichmentWrite"), read: enrichmentSchema.openapi("Enrichment"), one: "enrichment" },
   routes: { write: routeWriteSchema.openapi("RouteWrite"), read: routeSchema.openapi("Route"), one: "route" },
   pools: { write: poolWriteSchema.openapi("PoolWrite"), read: poolSchema.openapi("Pool"), one: "pool" },
 } as const;
 
 type Entry = GatewayConfig[EntryKind][number];
 
+/** `kind` tells which member of the union `entry` is; the casts say what TypeScript cannot correlate. */
 function masked(kind: EntryKind, entry: Entry): Entry {
   if (kind === "sources" && "secrets" in entry) return { ...entry, secrets: entry.secrets.map(maskSecret) };
-  if (kind === "destinations" && "type" in entry) return maskDestination(entry);
+  if (kind === "destinations" && "type" in entry) return maskDestination(entry as GatewayConfig["destinations"][number]);
+  if (kind === "enrichments" && "type" in entry) return maskEnrichment(entry as GatewayConfig["enrichments"][number]);
   return entry;
 }
 
@@ -103,7 +106,7 @@ function kindRoutes(app: OpenAPIHono<AdminEnv>, kind: EntryKind): void {
     tags,
     security,
     summary: `Create or replace a ${one}`,
-    description: `The whole configuration that results is checked as PUT /v1/config checks it. ${kind === "sources" || kind === "destinations" ? "Secrets left out or sent masked keep their stored value. " : ""}The body's \`id\` must be the path's.`,
+    description: `The whole configuration that results is checked as PUT /v1/config checks it. ${kind === "sources" || kind === "destinations" || kind === "enrichments" ? "Secrets left out or sent masked keep their stored value. " : ""}The body's \`id\` must be the path's.`,
     request: { params: idParams, headers: ifMatchHeaders, body: { required: true, content: { "application/json": { schema: write } } } },
     responses: {
       200: { description: "Replaced", content: { "application/json": { schema: writeResult } } },
@@ -173,9 +176,9 @@ function kindRoutes(app: OpenAPIHono<AdminEnv>, kind: EntryKind): void {
   });
 }
 
-/** The per-kind endpoints of sources, destinations, routes and pools. */
+/** The per-kind endpoints of sources, destinations, enrichments, routes and pools. */
 export function entryRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
-  for (const kind of ["sources", "destinations", "routes", "pools"] as const) kindRoutes(app, kind);
+  for (const kind of ["sources", "destinations", "enrichments", "routes", "pools"] as const) kindRoutes(app, kind);
   return app;
 }

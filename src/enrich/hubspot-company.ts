@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { DestinationConfig, EnrichmentConfig } from "../config/schema";
+import { parseJson, sendHttp } from "../connectors/http";
+import type { LookupAnswer } from "./answer";
+import { transportError } from "./http-lookup";
+
+export type HubspotCompanyEnrichment = Extract<EnrichmentConfig, { type: "hubspot-company" }>;
+type HubspotDestination = Extract<DestinationConfig, { type: "hubspot" }>;
+
+/** What is asked for when the enrichment names no `properties`. */
+export const defaultCompanyProperties = ["name", "domain", "industry", "numberofemployees", "country", "annualrevenue"];
+
+/**
+ * The answer of "Search for companies" as documented: `{ total, results: [{ id,
+ * properties, createdAt, updatedAt, archived }], paging? }`; property values are
+ * strings, or null when the company has none.
+ */
+const searchAnswer = z.object({
+  total: z.number().int().nonnegative(),
+  results: z.array(z.object({ id: z.string(), properties: z.record(z.string(), z.string().nullable()) }).loose()),
+});
+
+/** HubSpot's error body: `{ status: "error", message, correlationId, category }` (a 429 has `errorType`). */
+const errorAnswer = z.object({ category: z.string().optional(), errorType: z.string().optional() }).loose();
+
+/**
+ * Finds the HubSpot company whose `domain` is the lead's, with the token of a
+ * `hubspot` destination (it needs the crm.objects.companies.read scope):
+ * `POST {baseUrl}/crm/v3/objects/companies/search` with one EQ filter on `domain`,
+ * the oldest company first (HubSpot allows several companies per domain), limit 1.
+ * https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/search/search-companies
+ * The `fields` expressions run over that company: `{ id, properties: {…}, createdAt, updatedAt, archived }`.
+ */
+export async function lookupHubspotCompany(
+  enrichment: HubspotCompanyEnrichment,
+  destination: HubspotDestination,
+  domain: string,
+  options: { allowHttp: boolean },
+): Promise<LookupAnswer> {
+  const properties = [...new Set(["domain", ...(enrichment.properties ?? defaultCompanyProperties)])];
+  const body = {
+    filterGroups: [{ filters: [{ propertyName: "domain", operator: "EQ", value: domain }] }],
+    properties,
+    sorts: [{ propertyName: "createdate", direction: "ASCENDING" }],
+    limit: 1,
+  };
+  const result = await sendHttp(
+    {
+      url: `${destination.baseUrl.replace(/\/+$/, "")}/crm/v3/objects/companies/search`,
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${destination.token}` },
+      body: JSON.stringify(body),
+    },
+    { timeoutMs: enrichment.timeoutMs, allowHttp: options.allowHttp },
+  );
+  if (result.kind !== "response") return { kind: "failed", error: transportError(result, enrichment.timeoutMs) };
+  const json = parseJson(result.text);
+  if (result.status < 200 || result.status >= 300) {
+    const error = errorAnswer.safeParse(json);
+    const code = error.success ? (error.data.category ?? error.data.errorType) : undefined;
+    return { kind: "failed", error: code ? `HubSpot answered HTTP ${result.status} ${code}` : `HubSpot answered HTTP ${result.status}` };
+  }
+  const answer = searchAnswer.safeParse(json);
+  if (!answer.success) return { kind: "failed", error: "HubSpot's search answer is not the documented shape" };
+  const [company] = answer.data.results;
+  if (!company) return { kind: "not_found" };
+  return { kind: "found", answer: company };
+}
