@@ -27,6 +27,7 @@ export const changeSummary = z
     sources: kindChanges,
     pools: kindChanges,
     destinations: kindChanges,
+    enrichments: kindChanges.optional().meta({ description: "Absent from versions stored before enrichments existed" }),
     routes: kindChanges,
     routeOrder: z.boolean(),
     settings: z.boolean(),

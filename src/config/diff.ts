@@ -4,7 +4,7 @@
  * config CLI to print. Entries are matched by id, so a reorder of routes (which
  * matters: first match wins) shows as a change of `order`.
  */
-export const configKinds = ["sources", "pools", "destinations", "routes"] as const;
+export const configKinds = ["sources", "pools", "destinations", "enrichments", "routes"] as const;
 export type ConfigKind = (typeof configKinds)[number];
 
 export interface KindChanges {
@@ -17,6 +17,8 @@ export interface ChangeSummary {
   sources: KindChanges;
   pools: KindChanges;
   destinations: KindChanges;
+  /** Absent from summaries stored before enrichments existed. */
+  enrichments?: KindChanges;
   routes: KindChanges;
   /** True when the route order changed (first match wins). */
   routeOrder: boolean;
@@ -56,12 +58,17 @@ export function summarizeChanges(before: Doc | undefined, after: Doc): ChangeSum
   };
 }
 
+const noChanges: KindChanges = { added: [], removed: [], changed: [] };
+
 /** True when nothing changed. */
 export function isEmptySummary(summary: ChangeSummary): boolean {
   return (
     !summary.routeOrder &&
     !summary.settings &&
-    configKinds.every((k) => summary[k].added.length + summary[k].removed.length + summary[k].changed.length === 0)
+    configKinds.every((k) => {
+      const changes = summary[k] ?? noChanges;
+      return changes.added.length + changes.removed.length + changes.changed.length === 0;
+    })
   );
 }
 
@@ -69,7 +76,7 @@ export function isEmptySummary(summary: ChangeSummary): boolean {
 export function describeSummary(summary: ChangeSummary): string {
   const lines: string[] = [];
   for (const kind of configKinds) {
-    const { added, removed, changed } = summary[kind];
+    const { added, removed, changed } = summary[kind] ?? noChanges;
     const parts = [...added.map((id) => `+${id}`), ...changed.map((id) => `~${id}`), ...removed.map((id) => `-${id}`)];
     if (parts.length > 0) lines.push(`${kind}: ${parts.join(" ")}`);
   }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { GatewayError } from "../errors";
 import { log } from "../lib/log";
-import { type ChangeSummary, summarizeChanges } from "./diff";
+import { type ChangeSummary, configKinds, summarizeChanges } from "./diff";
 import { configSchema, type GatewayConfig, type GatewayConfigInput, type SourceConfig } from "./schema";
 import { hasSecrets, transformSecrets } from "./secret-fields";
 import { configCryptoKey, decryptSecret, encryptSecret, isEncrypted } from "./secrets";
@@ -183,9 +183,9 @@ function fitMetadata(info: VersionInfo): VersionInfo {
   if (JSON.stringify(info).length <= maxMetadataBytes || !info.summary) return info;
   const cut = (ids: string[]) => ids.slice(0, 3);
   const summary = { ...info.summary, truncated: true };
-  for (const kind of ["sources", "pools", "destinations", "routes"] as const) {
+  for (const kind of configKinds) {
     const k = info.summary[kind];
-    summary[kind] = { added: cut(k.added), removed: cut(k.removed), changed: cut(k.changed) };
+    if (k) summary[kind] = { added: cut(k.added), removed: cut(k.removed), changed: cut(k.changed) };
   }
   return { ...info, summary };
 }
