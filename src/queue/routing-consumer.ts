@@ -154,7 +154,7 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
     for (const item of items) verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
     return verdicts;
   }
-  const enrich = createEnricher(env, { writeCache: true, callLookups: true });
+  const enrich = createEnricher(env, { writeCache: true, callLookups: true, destinations: config.document.destinations });
   const groups = groupBySharedKeys(
     [...items].sort((a, b) => (a.event.id < b.event.id ? -1 : 1)),
     (item) => item.keys,

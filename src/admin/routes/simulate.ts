@@ -124,7 +124,7 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
     findLead: (keys) => findMatchingLead(db, keys),
     // preview() reads the rotation and today's counts and changes nothing.
     assignOwner: (pool) => env.OWNER_POOL.getByName(pool.id).preview({ pool }),
-    enrich: createEnricher(env, { writeCache: false, callLookups: false }),
+    enrich: createEnricher(env, { writeCache: false, callLookups: false, destinations: config.document.destinations }),
   };
   const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);
   const types = new Map(config.document.destinations.map((d) => [d.id, d.type]));
