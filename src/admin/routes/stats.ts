@@ -1,6 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { outcomeNames } from "../../config/schema";
+import { readCurrentConfig } from "../../config/store";
 import { createDb } from "../../db/client";
 import { eventStats } from "../../db/event-stats";
+import { kpiSampleSize } from "../../db/kpis";
+import { kpiReport } from "../../kpis/report";
+import { errorMessage, log } from "../../lib/log";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
 import { timeParam } from "../schemas";
@@ -15,6 +20,85 @@ const percentiles = z
 
 const counts = z.record(z.string(), z.number().int());
 
+/** One object per outcome name, so that clients see all four even at zero. */
+function perOutcomeSchema<T extends z.ZodType>(schema: T) {
+  return z.object(Object.fromEntries(outcomeNames.map((name) => [name, schema])) as Record<(typeof outcomeNames)[number], T>);
+}
+
+const rate = z.number().nullable();
+
+const groupKpis = z
+  .object({
+    leads: z.number().int().meta({ description: "Distinct leads among the group's routed events received in the window" }),
+    outcomes: perOutcomeSchema(
+      z
+        .object({
+          leads: z.number().int().meta({ description: "Leads with this outcome credited to one of the group's events" }),
+          rate: rate.meta({ description: "leads with the outcome / leads (0–1); null without leads" }),
+          timeMs: percentiles.meta({ description: "Credited event's arrival to the outcome, per lead (sampled)" }),
+        })
+        .openapi("KpiOutcome"),
+    ),
+    webhookToCrmMs: percentiles.meta({ description: "Webhook arrival to the first successful CRM upsert, per routed event (sampled)" }),
+    timeToFirstOutcomeMs: percentiles.meta({ description: "Credited event's arrival to the lead's earliest outcome, per lead (sampled)" }),
+    deliveries: z.object({
+      settled: z.number().int().meta({ description: "Succeeded, failed or dead" }),
+      failed: z.number().int().meta({ description: "Failed or dead" }),
+      pending: z.number().int(),
+      errorRate: rate.meta({ description: "failed / settled (0–1); null when nothing is settled" }),
+    }),
+  })
+  .openapi("GroupKpis");
+
+const kpis = z
+  .object({
+    sampledEvents: z.number().int().meta({ description: `Routed events the time figures come from: the newest ${kpiSampleSize.toLocaleString("en-US")} of the window` }),
+    byRoute: z.record(z.string(), groupKpis),
+    byArm: z.record(z.string(), z.record(z.string(), groupKpis)).meta({ description: "Experiment (the split route's id) → arm → figures" }),
+    byOwner: z.record(z.string(), groupKpis).meta({ description: "Owner id; leads without one under `unassigned`" }),
+    bySource: z.record(z.string(), groupKpis),
+  })
+  .openapi("Kpis");
+
+const comparison = z
+  .object({
+    difference: rate.meta({ description: "Arm rate minus control rate; null when either has no leads" }),
+    z: z.number().nullable(),
+    pValue: z.number().nullable().meta({ description: "Two-sided, two-proportion z-test with pooled standard error; null without enough data" }),
+    significant: z.boolean().meta({ description: "pValue < 0.05" }),
+    enoughData: z.boolean().meta({ description: "Both arms have at least 5 leads with and 5 without the outcome" }),
+    verdict: z.string().meta({ description: "The comparison in plain words" }),
+  })
+  .openapi("ArmComparison");
+
+const experiments = z
+  .array(
+    z
+      .object({
+        experiment: z.string().meta({ description: "The split route's id" }),
+        configured: z.boolean().meta({ description: "Whether the current configuration still splits this route" }),
+        control: z.string().meta({ description: "The first arm in the configuration (alphabetical when not configured)" }),
+        arms: z.array(
+          z.object({
+            arm: z.string(),
+            control: z.boolean(),
+            leads: z.number().int(),
+            outcomes: perOutcomeSchema(
+              z
+                .object({
+                  leads: z.number().int(),
+                  rate,
+                  vsControl: comparison.nullable().meta({ description: "Null for the control itself" }),
+                })
+                .openapi("ArmOutcome"),
+            ),
+          }),
+        ),
+      })
+      .openapi("Experiment"),
+  )
+  .meta({ description: "Every experiment with leads in the window or configured now, arms side by side against the control" });
+
 const stats = createRoute({
   operationId: "getStats",
   method: "get",
@@ -23,7 +107,7 @@ const stats = createRoute({
   security: [{ bearerAuth: [] }],
   summary: "Counts and latencies over a time window (default: the last 24 hours)",
   description:
-    "Events by status, source and route; attempts by destination with their outcomes; latency percentiles (one destination call, and webhook arrival to successful call) over the newest 5,000 successful attempts; dead letters. Index range scans only, cheap enough to poll.",
+    "Events by status, source and route; attempts by destination with their outcomes; latency percentiles (one destination call, and webhook arrival to successful call) over the newest 5,000 successful attempts; dead letters. Index range scans only, cheap enough to poll. `kpis`: leads, conversion to each outcome, time from webhook to CRM, time to first outcome and delivery error rate per route, experiment arm, owner and source, for leads routed in the window; `experiments`: each experiment's arms side by side with a two-proportion test against the control. Definitions: docs/kpis.md.",
   request: {
     query: z.object({
       since: timeParam.optional().meta({ description: "Window start (default: until − 24 h)" }),
@@ -52,6 +136,8 @@ const stats = createRoute({
               latency: z.object({ attemptMs: percentiles, endToEndMs: percentiles }),
               deadLetters: z.object({ deliveries: z.number().int(), events: z.number().int() }),
               pendingDeliveries: z.number().int(),
+              kpis,
+              experiments,
             })
             .openapi("Stats"),
         },
@@ -60,6 +146,20 @@ const stats = createRoute({
     ...problemResponses(422),
   },
 });
+
+/**
+ * The current configuration's routes, for the experiments' arm order (the control is
+ * the first arm). Stats must not fail with the configuration: unreadable, the arms
+ * are compared in alphabetical order.
+ */
+async function configuredRoutes(env: AdminEnv["Bindings"], requestId: string) {
+  try {
+    return (await readCurrentConfig(env))?.document.routes ?? [];
+  } catch (error) {
+    log("warn", "stats: configuration unreadable, experiment arms in alphabetical order", { requestId, error: errorMessage(error) });
+    return [];
+  }
+}
 
 /** GET /v1/stats. */
 export function statsRoutes() {
@@ -70,8 +170,9 @@ export function statsRoutes() {
     const since = query.since ?? until - dayMs;
     if (since >= until) throw validationFailed([{ pointer: "/since", message: "must be before until", in: "query" }]);
     if (until - since > maxWindowMs) throw validationFailed([{ pointer: "/since", message: "the window is at most 31 days", in: "query" }]);
-    const figures = await eventStats(createDb(c.env.DB), since, until);
-    return c.json({ window: { since: new Date(since).toISOString(), until: new Date(until).toISOString() }, ...figures }, 200);
+    const db = createDb(c.env.DB);
+    const [figures, report] = await Promise.all([eventStats(db, since, until), kpiReport(db, since, until, await configuredRoutes(c.env, c.get("requestId")))]);
+    return c.json({ window: { since: new Date(since).toISOString(), until: new Date(until).toISOString() }, ...figures, ...report }, 200);
   });
   return app;
 }
