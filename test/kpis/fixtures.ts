@@ -88,3 +88,29 @@ export async function insertOutcome(db: Database, lead: string, outcome: Outcome
     recordedAt: occurredAt,
   });
 }
+
+export interface ArmSpec {
+  arm: string;
+  leads: number;
+  /** How many of them (the first ones) reached each outcome. */
+  outcomes?: Partial<Record<OutcomeName, number>>;
+}
+
+/**
+ * An experiment's leads, one routed event each (no deliveries), arms in turn, from
+ * `startMs` one second apart; outcomes an hour after arrival. Returns the count inserted.
+ */
+export async function seedExperiment(db: Database, experiment: string, arms: ArmSpec[], startMs: number): Promise<number> {
+  let n = 0;
+  for (const spec of arms) {
+    for (let i = 0; i < spec.leads; i++) {
+      const lead = `${experiment}-${spec.arm}-${i}`;
+      const receivedAt = startMs + n++ * 1_000;
+      const eventId = await insertEvent(db, { lead, route: experiment, experiment, arm: spec.arm, receivedAt });
+      for (const [outcome, count] of Object.entries(spec.outcomes ?? {}) as [OutcomeName, number][]) {
+        if (i < count) await insertOutcome(db, lead, outcome, eventId, receivedAt + 3_600_000);
+      }
+    }
+  }
+  return n;
+}
