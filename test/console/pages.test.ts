@@ -53,7 +53,9 @@ beforeAll(async () => {
   ids.ada = await send("forms", { email: "Ada@Example.com", score: 91, firstName: "Ada" });
   ids.bob = await send("forms", { email: "bob@example.com", score: 20 });
   ids.dee = await send("chat", { email: "dee@example.com", score: 10 });
-  ids.eve = await send("forms", { email: "eve@example.com", score: 85, company: '<img src=x onerror="alert(1)">' });
+  // Another company than Ada's: same-domain leads keep the first one's owner, and this
+  // page shows two assignments from the pool.
+  ids.eve = await send("forms", { email: "eve@example.net", score: 85, company: '<img src=x onerror="alert(1)">' });
   await flushInbox("forms");
   await flushInbox("chat");
   await routeAndDeliver([ids.ada, ids.bob, ids.dee, ids.eve]);
