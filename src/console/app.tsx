@@ -14,6 +14,7 @@ import { type ConsoleContext, type ConsoleEnv, consoleBase, href } from "./env";
 import { ErrorPage } from "./pages/error-page";
 import { EventDetailPage, loadEvent } from "./pages/event-detail";
 import { EventsPage, loadEvents } from "./pages/events";
+import { defaultKpiWindow, KpisPage, loadKpis } from "./pages/kpis";
 import { LoginPage } from "./pages/login";
 import { defaultWindow, loadOverview, OverviewPage } from "./pages/overview";
 import { loadRouting, RoutingPage } from "./pages/routing";
@@ -140,6 +141,11 @@ export function createConsoleApp() {
   app.get("/", async (c) => {
     const data = await loadOverview(c.env, c.req.query("hours") ?? defaultWindow);
     return c.html(<OverviewPage data={data} session={need(sessionOf(c))} />);
+  });
+
+  app.get("/kpis", async (c) => {
+    const data = await loadKpis(c.env, c.req.query("days") ?? defaultKpiWindow);
+    return c.html(<KpisPage data={data} session={need(sessionOf(c))} />);
   });
 
   app.get("/events", async (c) => {

@@ -4,10 +4,11 @@ import { href } from "../env";
 import type { Session } from "../session";
 import { PostButton } from "./post-button";
 
-export type Section = "overview" | "events" | "routing" | "simulate";
+export type Section = "overview" | "kpis" | "events" | "routing" | "simulate";
 
 const sections: { id: Section; label: string; path: string }[] = [
   { id: "overview", label: "Overview", path: "" },
+  { id: "kpis", label: "KPIs", path: "/kpis" },
   { id: "events", label: "Events", path: "/events" },
   { id: "routing", label: "Routing", path: "/routing" },
   { id: "simulate", label: "Simulate", path: "/simulate" },
