@@ -65,7 +65,7 @@ export function compileMapping(mapping: Record<string, string>): FieldProblem[] 
 
 // ─── compiling, with a per-isolate cache ─────────────────────────────────────
 
-type Compiled = { ok: true; expression: jsonata.Expression } | { ok: false; error: string };
+type Compiled = { ok: true; expression: jsonata.Expression; path?: readonly string[] } | { ok: false; error: string };
 
 /** Compiling is the costly part; isolates live for many requests, configs change rarely. */
 const cache = new Map<string, Compiled>();
@@ -119,7 +119,8 @@ function tryCompile(text: string): Compiled {
     const expression = jsonata(text, jsonataOptions);
     // `assign` takes any binding key at runtime; its typing only names strings.
     expression.assign(entryHook as unknown as string, countStep);
-    return { ok: true, expression };
+    const path = plainPath(text);
+    return { ok: true, expression, ...(path ? { path } : {}) };
   } catch (error) {
     return { ok: false, error: jsonataMessage(error) };
   }
@@ -163,11 +164,54 @@ export async function evaluateMapping(mapping: Record<string, string>, payload: 
 async function evaluateOne(field: string, text: string, payload: unknown): Promise<{ field: string; value: unknown } | FieldProblem> {
   const compiled = compile(text);
   if (!compiled.ok) return { field, message: compiled.error };
+  if (compiled.path) {
+    const walked = walkPath(payload, compiled.path);
+    if (walked.done) return { field, value: walked.value };
+  }
   try {
     return { field, value: toJson(await compiled.expression.evaluate(payload, { [STEPS]: { n: 0 } })) };
   } catch (error) {
     return { field, message: jsonataMessage(error) };
   }
+}
+
+// ─── plain paths, without the JSONata evaluator ──────────────────────────────
+
+/** Names JSONata reads as something other than a field (literals, operators). */
+const notFieldNames = new Set(["true", "false", "null", "and", "or", "in", "function"]);
+const PLAIN_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * `form_response.hidden.email` and the like: most mappings are nothing else. Such an
+ * expression is walked directly (JSONata's evaluator costs far more per field, and
+ * routing runs it for every field of every lead); anything else, or a walk that
+ * meets an array (where JSONata maps over the items), goes to JSONata.
+ */
+function plainPath(text: string): string[] | undefined {
+  const trimmed = text.trim();
+  if (!PLAIN_PATH.test(trimmed)) return undefined;
+  const segments = trimmed.split(".");
+  return segments.some((s) => notFieldNames.has(s)) ? undefined : segments;
+}
+
+/** The value at `path`, or `done: false` when only JSONata knows (an array on the way, or at the end). */
+function walkPath(payload: unknown, path: readonly string[]): { done: true; value: unknown } | { done: false } {
+  let at: unknown = payload;
+  for (const segment of path) {
+    if (Array.isArray(at)) return { done: false };
+    if (!isPlainObject(at) || !Object.hasOwn(at, segment)) return { done: true, value: undefined };
+    at = at[segment];
+  }
+  if (Array.isArray(at)) return { done: false };
+  return { done: true, value: isPlainObject(at) ? toJson(at) : at };
+}
+
+/** For tests: the plain-path walk, or undefined when JSONata would take the expression. */
+export function evaluatePlainPath(text: string, payload: unknown): { value: unknown } | undefined {
+  const path = plainPath(text);
+  if (!path) return undefined;
+  const walked = walkPath(payload, path);
+  return walked.done ? { value: walked.value } : undefined;
 }
 
 /**
