@@ -1,15 +1,15 @@
-import type { BatchItem } from "drizzle-orm/batch";
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
 import { allowHttpFrom } from "../connectors/http";
 import type { DeliveryOutcome, LeadDelivery } from "../connectors/types";
 import { type Database, createDb } from "../db/client";
 import {
+  type AttemptRecord,
   claimDeliveries,
   getDeliveries,
-  recordAttemptStatements,
+  recordAttemptsQueries,
   releaseDeliveries,
-  settleEventStatement,
+  settleEventsStatement,
 } from "../db/deliveries";
 import type { DeliveryRow } from "../db/schema";
 import { newId } from "../lib/ids";
@@ -119,7 +119,7 @@ async function recordOutcomes(
 ): Promise<void> {
   const at = Date.now();
   const maxAttempts = destination?.maxAttempts ?? 1;
-  const statements: BatchItem<"sqlite">[] = [];
+  const records: AttemptRecord[] = [];
   const after: (() => void)[] = [];
   const deadLetters: (DeliveryMessage & { reason: string })[] = [];
   rows.forEach((row, i) => {
@@ -138,26 +138,28 @@ async function recordOutcomes(
       at,
     };
     if (outcome.ok) {
-      statements.push(...recordAttemptStatements(db, { ...base, outcome: "succeeded" }, { status: "succeeded", externalId: outcome.externalId, lastError: null }));
+      records.push({ attempt: { ...base, outcome: "succeeded" }, update: { status: "succeeded", ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }), lastError: null } });
       after.push(() => message?.ack());
     } else if (!outcome.retryable) {
-      statements.push(...recordAttemptStatements(db, { ...base, outcome: "failed", error: outcome.error }, { status: "failed", lastError: outcome.error }));
+      records.push({ attempt: { ...base, outcome: "failed", error: outcome.error }, update: { status: "failed", lastError: outcome.error } });
       after.push(() => message?.ack());
     } else if (attempt >= maxAttempts) {
       const reason = `Out of attempts (${attempt}/${maxAttempts}): ${outcome.error}`;
-      statements.push(...recordAttemptStatements(db, { ...base, outcome: "retryable", error: outcome.error }, { status: "dead", lastError: reason }));
+      records.push({ attempt: { ...base, outcome: "retryable", error: outcome.error }, update: { status: "dead", lastError: reason } });
       deadLetters.push({ deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, reason });
       after.push(() => message?.ack());
     } else {
       const delay = retryDelaySeconds(attempt, outcome.retryAfterSeconds);
-      statements.push(
-        ...recordAttemptStatements(db, { ...base, outcome: "retryable", error: outcome.error, retryAt: at + delay * 1000 }, { status: "pending", lastError: outcome.error, nextAttemptAt: at + delay * 1000 }),
-      );
+      records.push({
+        attempt: { ...base, outcome: "retryable", error: outcome.error, retryAt: at + delay * 1000 },
+        update: { status: "pending", lastError: outcome.error, nextAttemptAt: at + delay * 1000 },
+      });
       after.push(() => message?.retry({ delaySeconds: delay }));
     }
   });
-  for (const eventId of new Set(rows.map((r) => r.eventId))) statements.push(settleEventStatement(db, eventId, at));
-  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  // Attempts first, then the events they settle: one D1 batch, one transaction.
+  const queries = [...recordAttemptsQueries(records), settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL()];
+  await env.DB.batch(queries.map((q) => env.DB.prepare(q.sql).bind(...q.params)));
   // The dead letter carries the alert; send it before acking so it cannot be lost.
   await sendMessages(env.DEAD_LETTER_QUEUE, deadLetters);
   for (const settle of after) settle();
