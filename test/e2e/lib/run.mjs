@@ -108,6 +108,8 @@ export async function runE2E(settings = settingsFromEnv()) {
     const send = (request) => sendLikeAProvider(gateway.base, request);
     const floodOutcomes = new Map();
     let downtimeMs;
+    /** When the gateway was being stopped: an attempt it made just then may have no record. */
+    let restartWindow;
     const milestones = [
       ...crmFaultRound.map(({ at, fake, name, fault }) => ({ at, name, run: () => postFault(origins[fake], fault) })),
       {
@@ -127,6 +129,7 @@ export async function runE2E(settings = settingsFromEnv()) {
           const stopped = Date.now();
           say("stopping wrangler dev (process group) mid-run");
           await gateway.stop();
+          restartWindow = { stoppingAt: stopped, stoppedAt: Date.now() };
           await gateway.start();
           downtimeMs = Date.now() - stopped;
           say(`gateway back after ${(downtimeMs / 1000).toFixed(1)} s`);
@@ -185,6 +188,7 @@ export async function runE2E(settings = settingsFromEnv()) {
       drain,
       timings: { setupMs, sendMs, downtimeMs, drainMs: drain.ms },
       gatewayStarts: gateway.starts,
+      restartWindow,
       logFile,
       t0,
     };
