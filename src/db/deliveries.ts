@@ -142,26 +142,10 @@ export async function killDeliveries(db: Database, ids: string[], reason: string
 }
 
 /**
- * Derives an event's status from its deliveries: `delivering` while any is pending,
- * then `routed` (all succeeded), `dead` (none did) or `partially_failed`.
+ * Derives each event's status from its deliveries: `delivering` while any is pending,
+ * then `routed` (all succeeded), `dead` (none did) or `partially_failed`. One
+ * statement for any number of events (a delivery batch settles all of its own).
  */
-export function settleEventStatement(db: Database, eventId: string, nowMs: number) {
-  const has = (statuses: DeliveryStatus[]) =>
-    sql`exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${eventId} and ${inArray(deliveries.status, statuses)})`;
-  return db
-    .update(events)
-    .set({
-      status: sql`case
-        when ${has(["pending"])} then 'delivering'
-        when not ${has(["failed", "dead"])} then 'routed'
-        when not ${has(["succeeded"])} then 'dead'
-        else 'partially_failed' end`,
-      updatedAt: nowMs,
-    })
-    .where(and(eq(events.id, eventId), inArray(events.status, ["delivering", "routed", "partially_failed", "dead"])));
-}
-
-/** `settleEventStatement` for several events in one statement. */
 export function settleEventsStatement(db: Database, eventIds: readonly string[], nowMs: number) {
   const has = (statuses: DeliveryStatus[]) =>
     sql`exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${events.id} and ${inArray(deliveries.status, statuses)})`;

@@ -1,6 +1,6 @@
 import { type ActiveConfig, loadConfig } from "../config/store";
 import { createDb } from "../db/client";
-import { killDeliveries, settleEventStatement } from "../db/deliveries";
+import { killDeliveries, settleEventsStatement } from "../db/deliveries";
 import { markEventDead } from "../db/events";
 import { errorMessage, log } from "../lib/log";
 import { type DeadLetter, deadLetterSchema } from "../queue/messages";
@@ -37,7 +37,7 @@ async function bury(env: Env, config: ActiveConfig, letter: DeadLetter): Promise
   if ("deliveryId" in letter) {
     const reason = letter.reason ?? "The deliveries queue gave up on this delivery after its retries.";
     await killDeliveries(db, [letter.deliveryId], reason, now);
-    await settleEventStatement(db, letter.eventId, now);
+    await settleEventsStatement(db, [letter.eventId], now);
     log("error", "dead letter", { eventId: letter.eventId, deliveryId: letter.deliveryId, destinationId: letter.destinationId, reason });
     await sendAlert(env, config, {
       title: `Delivery to ${letter.destinationId} is dead`,

@@ -121,7 +121,7 @@ function rememberLead(index: LeadIndex, decision: Exclude<Decision, { status: "i
 
 function routedOf(db: Database, event: EventRow, decision: Decision, nowMs: number, leadId?: string): Routed {
   return {
-    statements: decisionStatements(db, event.id, decision, nowMs, leadId ?? newLeadIdFor(decision, nowMs)),
+    statements: decisionStatements(db, event.id, decision, nowMs, leadId),
     deliveries:
       decision.status === "routed"
         ? decision.deliveries.map((p) => ({ deliveryId: p.delivery.deliveryId, eventId: event.id, destinationId: p.destinationId }))

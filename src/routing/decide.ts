@@ -4,12 +4,12 @@ import type { LeadDelivery } from "../connectors/types";
 import type { LeadMatch } from "../db/leads";
 import type { EnrichResult, Enrich } from "../enrich/types";
 import { mergeFields } from "./enrich-merge";
-import { explain, skippedAfter, tryRoute } from "./evaluate";
+import { skippedAfter, tryRoute } from "./evaluate";
 import type { Lead } from "./lead";
 import { mapLead } from "./mapping";
 import { type MatchKeys, matchKeys } from "./normalize";
 import { type ArmChoice, pickArm } from "./split";
-import type { RouteTrace } from "./trace";
+import { explainRoute, type RouteTrace } from "./trace";
 
 /** What deciding needs from the outside world; the simulator passes side-effect-free versions. */
 export interface DecideDeps {
@@ -146,7 +146,7 @@ export async function decideLead(
   for (const route of config.routes) {
     const step = stoppedBy === undefined ? tryRoute(route, lead, event.sourceId) : skippedAfter(route, stoppedBy);
     trace.routes.push(step);
-    trace.explain.push(...explain([step]).slice(0, 1));
+    trace.explain.push(explainRoute(step));
     if (step.status !== "matched") continue;
     if (!step.continue) stoppedBy = route.id;
 
@@ -169,7 +169,7 @@ export async function decideLead(
       trace.explain.push(describeEnrichment(step.trace));
     }
   }
-  if (!trace.routes.some((r) => r.status === "matched")) trace.explain.push("no route matched");
+  if (matched.length === 0) trace.explain.push("no route matched");
   const [first] = matched;
   if (!first) return { status: "unmatched", lead, match, trace };
 

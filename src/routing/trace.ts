@@ -83,7 +83,7 @@ export function explain(trace: readonly RouteTrace[]): string[] {
   return lines;
 }
 
-function explainRoute(route: RouteTrace): string {
+export function explainRoute(route: RouteTrace): string {
   switch (route.status) {
     case "matched":
       return `route ${route.route}: matched — ${reasonText(route.condition)}${route.continue ? " (continue)" : ""}`;
