@@ -85,6 +85,7 @@ async function main() {
   const sizes = {};
   if (runIngest) {
     for (const kind of kinds) {
+      if (kind.bundle) continue; // runs another kind's bundle
       const { file, upload } = bundleWorker({ config: kind.config, outdir: path.join(runDir, "min", kind.id), minify: true });
       sizes[kind.id === "ingest" ? "gateway" : kind.label] = { ...bundleSize(file), upload };
     }
@@ -94,7 +95,7 @@ async function main() {
   const bundles = {};
   if (settings.modes.includes("miniflare")) {
     for (const kind of kinds) {
-      if (!runIngest && kind.id !== "ingest") continue;
+      if ((!runIngest && kind.id !== "ingest") || kind.bundle) continue;
       bundles[kind.id] = bundleWorker({ config: kind.config, outdir: path.join(runDir, "dev", kind.id), minify: false }).file;
     }
   }

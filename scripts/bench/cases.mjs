@@ -112,7 +112,7 @@ export async function runMode({ mode, runs }) {
       if (run.checks.length > 0) {
         const last = run.checks.at(-1);
         const worst = (field) => (run.checks.some((d) => d[field] === undefined) ? undefined : Math.max(...run.checks.map((d) => d[field])));
-        const d = { ...last, mode, connections, allInD1Ms: worst("allInD1Ms"), allRoutedMs: worst("allRoutedMs"), slices: run.checks.length };
+        const d = { ...last, mode, connections, label: kind.label, allInD1Ms: worst("allInD1Ms"), allRoutedMs: worst("allRoutedMs"), slices: run.checks.length };
         out.durability.push(d);
         say(
           `  durability: ${d.accepted} accepted so far, ${d.rows} rows in D1, ${d.missing} missing; ` +

@@ -14,10 +14,14 @@ import { seedMiniflare } from "./seed.mjs";
  * With `seed`, the migrations next to `config` and the bench config (`stored`, the
  * ingest bench's by default) are put in place before it takes load. `vars` override
  * the config's [vars]; `log` is a Miniflare Log (its local queue broker reports each
- * consumer batch there); `queueConsumers` overrides consumer settings per queue name.
+ * consumer batch there); `queueConsumers` overrides consumer settings per queue name;
+ * `withoutAssets` leaves the config's [assets] out.
  */
-export async function startMiniflareTarget({ name, config, scriptPath, persistRoot, seed, stored, vars = {}, log, queueConsumers = {}, inspectorPort }) {
+export async function startMiniflareTarget({ name, config, scriptPath, persistRoot, seed, stored, vars = {}, log, queueConsumers = {}, inspectorPort, withoutAssets = false }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
+  // Without [assets], Miniflare routes requests straight to the Worker instead of
+  // through its asset router and RPC proxy Workers.
+  if (withoutAssets) delete workerOptions.assets;
   const before = new Set(workerdChildrenOf(process.pid));
   const errorLines = [];
   // The gateway logs one JSON line per event; its error lines (a failed flush, a

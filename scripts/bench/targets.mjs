@@ -10,6 +10,7 @@ import { startWranglerTarget } from "./wrangler-target.mjs";
  * `bundles[kind.bundle ?? kind.id]` is the bundle the Miniflare API runs; wrangler dev
  * bundles itself. A kind may bring its own KV config (`stored`), `vars` and, for the
  * Miniflare API, a `log` (scripts/bench/e2e.mjs does, to deliver to a CRM fake).
+ * `withoutAssets` runs the Worker without its [assets] (scripts/bench/kinds.mjs says why).
  */
 export async function startTarget({ mode, kind, runDir, bundles }) {
   const name = `${mode}-${kind.id}`;
@@ -26,6 +27,7 @@ export async function startTarget({ mode, kind, runDir, bundles }) {
       vars: kind.vars,
       log: kind.log,
       queueConsumers: kind.queueConsumers,
+      withoutAssets: kind.withoutAssets === true,
     });
     return { ...target, reloads: () => [] };
   }
@@ -38,5 +40,6 @@ export async function startTarget({ mode, kind, runDir, bundles }) {
     readyPath: kind.readyPath,
     stored: kind.stored,
     vars: kind.vars,
+    withoutAssets: kind.withoutAssets === true,
   });
 }

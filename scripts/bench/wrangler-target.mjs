@@ -1,7 +1,8 @@
 // A Worker run the way developers run it: `wrangler dev`, which puts a proxy workerd
 // (that logs every request) in front of the Worker's workerd. Started in its own
 // process group through scripts/wrangler-env.mjs, stopped as a group.
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { startWranglerDev, waitForHttp } from "../wrangler-env.mjs";
 import { onCleanup } from "./cleanup.mjs";
 import { explorerD1 } from "./explorer-d1.mjs";
@@ -41,11 +42,33 @@ function stopGroupSync(pgid, stop) {
 }
 
 /**
+ * `config` with its `[assets]` table cut out, written next to it (its relative paths
+ * stay right) as `wrangler.bench-<name>.toml`; returns the file and its removal.
+ */
+function configWithoutAssets(config, name) {
+  const lines = readFileSync(config, "utf8").split("\n");
+  const kept = [];
+  let inAssets = false;
+  for (const line of lines) {
+    const table = /^\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$/.exec(line);
+    if (table) inAssets = table[1].trim() === "assets";
+    if (!inAssets) kept.push(line);
+  }
+  const file = path.join(path.dirname(config), `wrangler.bench-${name}.toml`);
+  writeFileSync(file, kept.join("\n"));
+  return { file, remove: () => rmSync(file, { force: true }) };
+}
+
+/**
  * Starts `wrangler dev --config <config> --persist-to <persistTo>`; with `seed`, the D1
  * migrations and the bench config (`stored`, the ingest bench's by default) are
  * written there first, as `npm run dev` would. `vars` become `--var` flags.
+ * `withoutAssets` runs a copy of the config without its `[assets]` table.
  */
-export async function startWranglerTarget({ name, config, persistTo, logFile, seed, readyPath, stored, vars = {} }) {
+export async function startWranglerTarget({ name, config: givenConfig, persistTo, logFile, seed, readyPath, stored, vars = {}, withoutAssets = false }) {
+  const derived = withoutAssets ? configWithoutAssets(givenConfig, name) : undefined;
+  if (derived) onCleanup(`config ${derived.file}`, derived.remove, derived.remove);
+  const config = derived?.file ?? givenConfig;
   if (seed) seedWrangler(persistTo, config, stored);
   const port = await freePort();
   const log = openSync(logFile, "w");
