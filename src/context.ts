@@ -3,8 +3,5 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
-    /** Set by the ingest route for its log line. */
-    eventId?: string;
-    outcome?: "accepted" | "duplicate" | "handshake";
   };
 }

@@ -127,7 +127,7 @@ async function main() {
   const config = path.join(tree.dir, "wrangler.toml");
   const bundle = bundleWorker({ config, outdir: path.join(runDir, "dev"), minify: false }).file;
   const inspectorPort = await freePort();
-  const target = await startMiniflareTarget({ name: "switchboard", config, scriptPath: bundle, persistRoot: path.join(runDir, "state"), seed: true, inspectorPort });
+  const target = await startMiniflareTarget({ name: "switchboard", config, scriptPath: bundle, persistRoot: path.join(runDir, "state"), seed: true, inspectorPort, withoutAssets: true });
   const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   // Every isolate of the workerd: the gateway's own (its fetch handler, Durable Objects
   // and queue consumers share it) and Miniflare's (D1, queues, KV, the entry worker).

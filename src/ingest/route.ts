@@ -1,7 +1,5 @@
-import type { Context } from "hono";
 import { loadConfig, refreshConfig } from "../config/store";
 import type { SourceConfig } from "../config/schema";
-import type { AppEnv } from "../context";
 import { GatewayError } from "../errors";
 import { verifiers } from "../verify/registry";
 import { acceptInInbox } from "./accept";
@@ -13,9 +11,26 @@ import { readBody } from "./read-body";
 import { inboxNameFor, inboxNamesOf, shardRate } from "./shard";
 import { storedHeaders } from "./stored-headers";
 
-async function findSource(c: Context<AppEnv>, sourceId: string): Promise<SourceConfig> {
-  let config = await loadConfig(c.env, (p) => c.executionCtx.waitUntil(p));
-  if (!config.sources.has(sourceId)) config = await refreshConfig(c.env);
+/** One webhook request, as the front door (src/ingest/handler.ts) hands it over. */
+export interface WebhookRequest {
+  request: Request;
+  env: Env;
+  ctx: ExecutionContext;
+  requestId: string;
+  sourceId: string;
+  receivedAt: number;
+}
+
+/** What became of a webhook that was not refused (refusals are thrown GatewayErrors). */
+export interface IngestResult {
+  response: Response;
+  outcome: "accepted" | "duplicate" | "handshake";
+  eventId?: string;
+}
+
+async function findSource(env: Env, ctx: ExecutionContext, sourceId: string): Promise<SourceConfig> {
+  let config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  if (!config.sources.has(sourceId)) config = await refreshConfig(env);
   const source = config.sources.get(sourceId);
   if (!source || !source.enabled) {
     throw new GatewayError("source_not_found", `No enabled source has the id '${sourceId}'.`);
@@ -28,47 +43,42 @@ async function findSource(c: Context<AppEnv>, sourceId: string): Promise<SourceC
  * (413) before the body is read whole, signature on the raw bytes (401), body parse
  * (400), then throttle + dedup + durable accept in one inbox call (429 / 200 / 202).
  */
-export async function ingest(c: Context<AppEnv>): Promise<Response> {
-  const receivedAt = Date.now();
-  const sourceId = c.req.param("sourceId") ?? "";
-  const source = await findSource(c, sourceId);
-  checkIpAllowlist(source, c.req.raw.headers);
-  const raw = await readBody(c.req.raw, source.maxBodyBytes);
+export async function ingest({ request, env, ctx, requestId, sourceId, receivedAt }: WebhookRequest): Promise<IngestResult> {
+  const source = await findSource(env, ctx, sourceId);
+  checkIpAllowlist(source, request.headers);
+  const raw = await readBody(request, source.maxBodyBytes);
 
   const verifier = verifiers[source.provider];
   const verification = await verifier.verify({
     rawBody: raw,
-    headers: c.req.raw.headers,
-    url: source.publicUrl ?? c.req.url,
-    method: c.req.method,
+    headers: request.headers,
+    url: source.publicUrl ?? request.url,
+    method: request.method,
     source,
     nowSeconds: Math.floor(receivedAt / 1000),
   });
   if (!verification.ok) {
     // Counted for the verification-failure alert, after the response is sent.
-    const inbox = c.env.SOURCE_INBOX.getByName(inboxNamesOf(source)[0] ?? source.id);
-    c.executionCtx.waitUntil(inbox.recordRejection(verification.code).catch(() => undefined));
+    const inbox = env.SOURCE_INBOX.getByName(inboxNamesOf(source)[0] ?? source.id);
+    ctx.waitUntil(inbox.recordRejection(verification.code).catch(() => undefined));
     throw new GatewayError(verification.code, verification.detail);
   }
 
-  const contentType = c.req.header("content-type") ?? null;
+  const contentType = request.headers.get("content-type");
   const body = parseBody(raw, contentType, verifier.bodyFormat);
   const handshake = await answerHandshake(source, body, verification.secretIndex);
-  if (handshake) {
-    c.set("outcome", "handshake");
-    return handshake;
-  }
+  if (handshake) return { response: handshake, outcome: "handshake" };
 
   const dedupKey = await dedupKeyFor(source, verification.deliveryId, body, raw);
-  const result = await acceptInInbox(c.env, inboxNameFor(source, dedupKey), {
+  const result = await acceptInInbox(env, inboxNameFor(source, dedupKey), {
     sourceId,
-    requestId: c.get("requestId"),
+    requestId,
     receivedAt,
     dedupKey,
     dedupWindowSeconds: source.dedupWindowSeconds,
     rate: shardRate(source),
     contentType,
-    headers: storedHeaders(c.req.raw.headers, source),
+    headers: storedHeaders(request.headers, source),
     body: raw.buffer.byteLength === raw.byteLength ? (raw.buffer as ArrayBuffer) : raw.slice().buffer,
     verification: JSON.stringify({
       provider: source.provider,
@@ -85,7 +95,9 @@ export async function ingest(c: Context<AppEnv>): Promise<Response> {
       result.retryAfterSeconds,
     );
   }
-  c.set("eventId", result.id);
-  c.set("outcome", result.status);
-  return c.json({ id: result.id, status: result.status }, result.status === "accepted" ? 202 : 200);
+  return {
+    response: Response.json({ id: result.id, status: result.status }, { status: result.status === "accepted" ? 202 : 200 }),
+    outcome: result.status,
+    eventId: result.id,
+  };
 }

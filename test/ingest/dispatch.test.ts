@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isIngestPath } from "../../src/app";
+import { isIngestPath, sourceIdOf } from "../../src/ingest/handler";
 
 describe("the split between the ingest app and the rest", () => {
   it.each([
@@ -17,8 +17,24 @@ describe("the split between the ingest app and the rest", () => {
   });
 
   it.each([
+    ["https://gateway.test/in/forms", "forms"],
+    ["https://gateway.test/in/forms?x=1", "forms"],
+    ["https://gateway.test/in/a%2Fb", "a/b"],
+    ["https://gateway.test/in/100%", "100%"],
+    ["https://gateway.test/in/", undefined],
+    ["https://gateway.test/in/forms/", undefined],
+    ["https://gateway.test/in/a/b", undefined],
+    ["https://gateway.test/inbox", undefined],
+  ])("the source id of %s is %s", (url, expected) => {
+    expect(sourceIdOf(url)).toBe(expected);
+  });
+
+  it.each([
     ["GET", "/in/forms", 405, "method_not_allowed"],
+    ["PUT", "/in/forms", 405, "method_not_allowed"],
     ["POST", "/in", 404, "not_found"],
+    ["POST", "/in/", 404, "not_found"],
+    ["POST", "/in/forms/extra", 404, "not_found"],
     ["GET", "/nothing-here", 404, "not_found"],
   ])("%s %s answers %i %s as a problem, from whichever app", async (method, path, status, code) => {
     const response = await exports.default.fetch(new Request(`https://gateway.test${path}`, { method }));
@@ -27,6 +43,14 @@ describe("the split between the ingest app and the rest", () => {
     const problem = (await response.json()) as { code: string; instance: string };
     expect(problem.code).toBe(code);
     expect(problem.instance).toMatch(/req_/);
+  });
+
+  it.each(["/in/forms", "/healthz"])("%s keeps a plain X-Request-Id and replaces an unsafe one", async (path) => {
+    const method = path === "/healthz" ? "GET" : "PUT";
+    const kept = await exports.default.fetch(new Request(`https://gateway.test${path}`, { method, headers: { "x-request-id": "abc-123" } }));
+    expect(kept.headers.get("x-request-id")).toBe("abc-123");
+    const replaced = await exports.default.fetch(new Request(`https://gateway.test${path}`, { method, headers: { "x-request-id": "a b;c" } }));
+    expect(replaced.headers.get("x-request-id")).toMatch(/^req_/);
   });
 
   it("health is still served", async () => {

@@ -1,0 +1,67 @@
+import { GatewayError, problemResponse, unexpectedError } from "../errors";
+import { errorMessage, log } from "../lib/log";
+import { requestIdFrom } from "../lib/request-id";
+import { logWebhook } from "./request-log";
+import { ingest } from "./route";
+
+/**
+ * The webhook front door: everything under `/in/`. It is one route with one method,
+ * so it is dispatched here by hand rather than through a Hono app: a Context, a
+ * router match and a middleware chain per webhook measured ~10% of the Worker's CPU
+ * per accepted webhook (`npm run bench:profile`), with nothing to route.
+ *
+ * Like the Hono apps it answers every refusal as a problem (src/errors.ts), puts the
+ * request id in `X-Request-Id`, and writes one log line per request.
+ */
+export async function handleWebhook(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const receivedAt = Date.now();
+  const requestId = requestIdFrom(request.headers);
+  const sourceId = sourceIdOf(request.url);
+  let answer: { response: Response; outcome: string; eventId?: string };
+  try {
+    if (sourceId === undefined) throw new GatewayError("not_found", `Nothing at ${pathOf(request.url)}.`);
+    if (request.method !== "POST") throw new GatewayError("method_not_allowed", "Webhooks are delivered with POST.");
+    answer = await ingest({ request, env, ctx, requestId, sourceId, receivedAt });
+  } catch (error) {
+    const refusal = error instanceof GatewayError ? error : unexpected(error, requestId, request.url);
+    answer = { response: problemResponse(refusal, requestId), outcome: refusal.code };
+  }
+  const { response, outcome, eventId } = answer;
+  response.headers.set("x-request-id", requestId);
+  logWebhook({ requestId, sourceId, eventId, outcome, status: response.status, latencyMs: Date.now() - receivedAt });
+  return response;
+}
+
+/** A bug or a storage failure: logged with its message, answered as a 500 or 503 problem. */
+function unexpected(error: unknown, requestId: string, url: string): GatewayError {
+  log("error", "unhandled error", { requestId, path: pathOf(url), error: errorMessage(error) });
+  return unexpectedError(error);
+}
+
+/** The path of an absolute URL (as Workers give it), without the query. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  if (start === -1) return "/";
+  const end = url.indexOf("?", start);
+  return end === -1 ? url.slice(start) : url.slice(start, end);
+}
+
+/** True when the URL's path starts with `/in/`: a webhook, for this front door. */
+export function isIngestPath(url: string): boolean {
+  return pathOf(url).startsWith("/in/");
+}
+
+/**
+ * The source id of `/in/{sourceId}`, percent-decoded; undefined for any other path
+ * (`/in/`, `/in/a/b`), which is a 404 like any unknown path.
+ */
+export function sourceIdOf(url: string): string | undefined {
+  const path = pathOf(url);
+  const segment = path.slice("/in/".length);
+  if (!path.startsWith("/in/") || segment === "" || segment.includes("/")) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
