@@ -25,7 +25,7 @@ export async function answerHandshake(
     const plainToken = (payload.payload as Record<string, unknown> | undefined)?.plainToken;
     const secret = source.secrets[secretIndex ?? 0];
     if (typeof plainToken !== "string" || secret === undefined) return undefined;
-    const encryptedToken = toHex(await hmac("SHA-256", utf8(secret), utf8(plainToken)));
+    const encryptedToken = toHex(await hmac("SHA-256", secret, utf8(plainToken)));
     return Response.json({ plainToken, encryptedToken });
   }
   return undefined;

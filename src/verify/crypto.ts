@@ -20,9 +20,37 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export async function hmac(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: algorithm }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data));
+/** Imported keys of configured secrets, so a webhook does not import its key again. */
+const keyCache = new Map<string, Promise<CryptoKey>>();
+/** Secrets rotate and sources come and go: past this many keys the cache starts over. */
+const keyCacheLimit = 256;
+
+function importHmacKey(algorithm: HmacAlgorithm, key: Uint8Array): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", key, { name: "HMAC", hash: algorithm }, false, ["sign"]);
+}
+
+/**
+ * HMAC of `data`. A `string` key is a configured secret, used as its UTF-8 bytes;
+ * its imported key is kept for the isolate's life (non-extractable, like the
+ * secret it came from, which the cached configuration holds anyway).
+ */
+export async function hmac(algorithm: HmacAlgorithm, key: Uint8Array | string, data: Uint8Array): Promise<Uint8Array> {
+  let cryptoKey: Promise<CryptoKey>;
+  if (typeof key === "string") {
+    const cacheKey = `${algorithm}:${key}`;
+    let cached = keyCache.get(cacheKey);
+    if (!cached) {
+      if (keyCache.size >= keyCacheLimit) keyCache.clear();
+      cached = importHmacKey(algorithm, utf8(key));
+      // A failed import is not kept: the next request tries again.
+      cached.catch(() => keyCache.delete(cacheKey));
+      keyCache.set(cacheKey, cached);
+    }
+    cryptoKey = cached;
+  } else {
+    cryptoKey = importHmacKey(algorithm, key);
+  }
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await cryptoKey, data));
 }
 
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {

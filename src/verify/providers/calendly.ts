@@ -35,7 +35,7 @@ async function verifyCalendly({ rawBody, headers, source, nowSeconds }: VerifyIn
   }
   const signedPayload = concatBytes(utf8(`${parsed.timestamp}.`), rawBody);
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    anyDigestMatches(await hmac("SHA-256", utf8(secret), signedPayload), parsed.signatures, "hex"),
+    anyDigestMatches(await hmac("SHA-256", secret, signedPayload), parsed.signatures, "hex"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured signing key." };

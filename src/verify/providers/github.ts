@@ -1,4 +1,4 @@
-import { digestMatches, hmac, matchingSecretIndex, utf8 } from "../crypto";
+import { digestMatches, hmac, matchingSecretIndex } from "../crypto";
 import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
@@ -22,7 +22,7 @@ async function verifyGithub({ rawBody, headers, source }: VerifyInput): Promise<
   }
   const candidate = header.slice(PREFIX.length);
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", utf8(secret), rawBody), candidate, "hex"),
+    digestMatches(await hmac("SHA-256", secret, rawBody), candidate, "hex"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };

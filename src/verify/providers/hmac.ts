@@ -81,7 +81,7 @@ async function verifyGenericHmac({ rawBody, headers, source, url, method, nowSec
   });
   const algorithm = ALGORITHMS[options.algorithm];
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac(algorithm, utf8(secret), signedPayload), candidate, options.encoding),
+    digestMatches(await hmac(algorithm, secret, signedPayload), candidate, options.encoding),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };

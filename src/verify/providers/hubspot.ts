@@ -35,7 +35,7 @@ async function verifyV3(
   }
   const signed = concatBytes(utf8(`${method}${v3Uri(url)}`), rawBody, utf8(timestamp));
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", utf8(secret), signed), signature, "base64"),
+    digestMatches(await hmac("SHA-256", secret, signed), signature, "base64"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The v3 signature does not match any configured client secret." };

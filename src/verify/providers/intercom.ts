@@ -1,4 +1,4 @@
-import { digestMatches, hmac, jsonStringField, matchingSecretIndex, utf8 } from "../crypto";
+import { digestMatches, hmac, jsonStringField, matchingSecretIndex } from "../crypto";
 import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
@@ -15,7 +15,7 @@ async function verifyIntercom({ rawBody, headers, source }: VerifyInput): Promis
     return { ok: false, code: "signature_invalid", detail: "The X-Hub-Signature header is not of the form sha1=<hex>." };
   }
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-1", utf8(secret), rawBody), candidate, "hex"),
+    digestMatches(await hmac("SHA-1", secret, rawBody), candidate, "hex"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured client secret." };

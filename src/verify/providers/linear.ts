@@ -1,4 +1,4 @@
-import { digestMatches, hmac, jsonField, matchingSecretIndex, utf8 } from "../crypto";
+import { digestMatches, hmac, jsonField, matchingSecretIndex } from "../crypto";
 import { defineVerifier, toleranceFailureMs, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
@@ -21,7 +21,7 @@ async function verifyLinear({ rawBody, headers, source, nowSeconds }: VerifyInpu
     return { ok: false, code: "signature_invalid", detail: "The Linear-Signature header is not a hex digest." };
   }
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", utf8(secret), rawBody), header, "hex"),
+    digestMatches(await hmac("SHA-256", secret, rawBody), header, "hex"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured signing secret." };

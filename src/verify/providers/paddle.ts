@@ -37,7 +37,7 @@ async function verifyPaddle({ rawBody, headers, source, nowSeconds }: VerifyInpu
   const signedPayload = concatBytes(utf8(`${parsed.timestamp}:`), rawBody);
   // The whole secret string (pdl_ntfset_…) is the HMAC key, as Paddle's SDKs use it.
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    anyDigestMatches(await hmac("SHA-256", utf8(secret), signedPayload), parsed.signatures, "hex"),
+    anyDigestMatches(await hmac("SHA-256", secret, signedPayload), parsed.signatures, "hex"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret key." };

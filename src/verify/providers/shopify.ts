@@ -1,4 +1,4 @@
-import { digestMatches, hmac, matchingSecretIndex, utf8 } from "../crypto";
+import { digestMatches, hmac, matchingSecretIndex } from "../crypto";
 import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
@@ -10,7 +10,7 @@ async function verifyShopify({ rawBody, headers, source }: VerifyInput): Promise
     return { ok: false, code: "signature_missing", detail: "The X-Shopify-Hmac-Sha256 header is missing." };
   }
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", utf8(secret), rawBody), header, "base64"),
+    digestMatches(await hmac("SHA-256", secret, rawBody), header, "base64"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };

@@ -38,7 +38,7 @@ async function verifyStripe({ rawBody, headers, source, nowSeconds }: VerifyInpu
   const signedPayload = concatBytes(utf8(`${parsed.timestamp}.`), rawBody);
   // The whole `whsec_…` string is the HMAC key, as text.
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    anyDigestMatches(await hmac("SHA-256", utf8(secret), signedPayload), parsed.signatures, "hex"),
+    anyDigestMatches(await hmac("SHA-256", secret, signedPayload), parsed.signatures, "hex"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "No v1 signature matches a configured signing secret." };

@@ -79,7 +79,7 @@ async function verifyTwilio({ rawBody, headers, url, source }: VerifyInput): Pro
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => {
     let matched = false;
     for (const data of candidates) {
-      if (digestMatches(await hmac("SHA-1", utf8(secret), data), signature, "base64")) matched = true;
+      if (digestMatches(await hmac("SHA-1", secret, data), signature, "base64")) matched = true;
     }
     return matched;
   });

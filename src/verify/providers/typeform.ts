@@ -1,4 +1,4 @@
-import { digestMatches, hmac, jsonStringField, matchingSecretIndex, utf8 } from "../crypto";
+import { digestMatches, hmac, jsonStringField, matchingSecretIndex } from "../crypto";
 import { defineVerifier, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 
@@ -15,7 +15,7 @@ async function verifyTypeform({ rawBody, headers, source }: VerifyInput): Promis
   }
   const candidate = header.slice(PREFIX.length);
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", utf8(secret), rawBody), candidate, "base64"),
+    digestMatches(await hmac("SHA-256", secret, rawBody), candidate, "base64"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };

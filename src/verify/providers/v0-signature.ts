@@ -40,7 +40,7 @@ async function verifyV0(
 
   const basestring = concatBytes(utf8(`${VERSION}:${timestamp}:`), rawBody);
   const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", utf8(secret), basestring), candidate, "hex"),
+    digestMatches(await hmac("SHA-256", secret, basestring), candidate, "hex"),
   );
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: `The signature does not match any configured ${secretName}.` };
