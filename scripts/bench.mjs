@@ -6,7 +6,7 @@
 //   BENCH_SECONDS (10) of load per case, cut into BENCH_ROUNDS (5) interleaved slices,
 //   BENCH_WARMUP_SECONDS (2), BENCH_MODES (miniflare,wrangler-dev),
 //   BENCH_REF=<commit> measure that commit instead of the working tree,
-//   BENCH_LOG_CONTROL=1 also run a bare Worker that logs one line per request,
+//   BENCH_LOG_CONTROL=0 skip the bare Worker that logs one line per request,
 //   BENCH_KEEP=1 keep the run's state directory, BENCH_DOC=0 do not write the doc,
 //   BENCH_PARTS (ingest,e2e) which parts run (a run without ingest writes no doc),
 //   BENCH_E2E=0 skip the end-to-end part; for it: BENCH_E2E_RATE (50 leads/s) for

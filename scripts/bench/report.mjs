@@ -102,7 +102,10 @@ function markdownTable(header, rows) {
 function verdictLines(cases) {
   return verdicts(cases).map((v) => {
     const behindRouter = ratioFor(cases, v.mode, 16, "ingest-assets");
-    const aside = behindRouter === undefined ? "" : `; behind the asset router, as \`npm start\` runs it: ${behindRouter.toFixed(2)}`;
+    const logControl = ratioFor(cases, v.mode, 16, "bare-log");
+    const aside =
+      (behindRouter === undefined ? "" : `; behind the asset router, as \`npm start\` runs it: ${behindRouter.toFixed(2)}`) +
+      (logControl === undefined ? "" : `; the bare Worker with one log line: ${logControl.toFixed(2)}`);
     return `${modeLabels[v.mode]}, 16 connections: ingest/bare = ${v.ratio.toFixed(2)} (target ≥ ${v.target}) — ${v.met ? "met" : "NOT met"}${aside}`;
   });
 }
@@ -168,8 +171,10 @@ time is not the Worker's CPU time. With \`run_worker_first\` they only forward a
 webhook; they do not look it up as a file.${
     cases.some((c) => c.kind === "bare-log")
       ? `
-"bare Hono + 1 log line" is a control (\`BENCH_LOG_CONTROL=1\`): the bare Worker plus
-one \`console.log\` of a JSON line shaped like the gateway's per-request ingest log line.`
+"bare Hono + 1 log line" is a control (\`BENCH_LOG_CONTROL=0\` leaves it out): the bare
+Worker plus one \`console.log\` of a JSON line shaped like the gateway's per-request
+ingest log line, which the ingest issue requires. Under wrangler dev it is the
+ceiling for any Worker that logs per request (see "How to read this").`
       : ""
   }
 
@@ -211,7 +216,13 @@ and prints every request through its Node process. That costs the same per reque
 for every target, so absolute numbers are lower and ratios higher than through the
 Miniflare API. Every line the Worker logs also passes through wrangler's Node
 process: that part is the Worker's own cost (the log-line control, when run, shows
-how much one line is).
+how much one line is). wrangler dev 4.86 also always attaches its DevTools proxy to
+the Worker's workerd (there is no flag to turn it off), so every \`console.log\`
+becomes a DevTools event as well: serialized by V8, sent over a WebSocket to the
+proxy workerd, parsed and kept there for a DevTools window that may never open.
+That is why one log line costs the bare Worker a third or more of its throughput
+under wrangler dev and a few percent through the Miniflare API. The gateway writes
+two lines per webhook: the ingest line, and the routing consumer's \`routed\` line.
 
 - "CPU cores" and "CPU µs/req": CPU time of the target's processes during the case
   (Miniflare API: its workerd; wrangler dev: wrangler's Node process, both workerd,

@@ -51,8 +51,11 @@ export const settings = {
   routedTimeoutMs: 15_000,
   /** A case fails when more than this share of its responses is not the expected status. */
   maxUnexpectedShare: 0.01,
-  /** Also run the bare Worker with one log line per request, to show what logging costs. */
-  logControl: process.env.BENCH_LOG_CONTROL === "1",
+  /**
+   * Also run the bare Worker with one log line per request, to show what logging
+   * costs (under wrangler dev, most of the gap to bare). BENCH_LOG_CONTROL=0 skips it.
+   */
+  logControl: process.env.BENCH_LOG_CONTROL !== "0",
   /** Keep the run's temporary directory (state, bundles, wrangler logs) for a post-mortem. */
   keepState: process.env.BENCH_KEEP === "1",
   /** Where docs/benchmarks.md goes; BENCH_DOC=0 skips writing it (for trial runs). */

@@ -1,4 +1,4 @@
-// A control for the bench (BENCH_LOG_CONTROL=1): the bare Worker plus one JSON log
+// A control for the bench (on unless BENCH_LOG_CONTROL=0): the bare Worker plus one JSON log
 // line per request, shaped like the gateway's ingest log line (src/ingest/request-log.ts).
 // bare → bare+log shows what that one line costs by itself on each way of running.
 import { Hono } from "hono";
