@@ -104,7 +104,7 @@ function verdictLines(cases) {
     const behindRouter = ratioFor(cases, v.mode, 16, "ingest-assets");
     const logControl = ratioFor(cases, v.mode, 16, "bare-log");
     const aside =
-      (behindRouter === undefined ? "" : `; behind the asset router, as \`npm start\` runs it: ${behindRouter.toFixed(2)}`) +
+      (behindRouter === undefined ? "" : `; behind the local asset router: ${behindRouter.toFixed(2)}`) +
       (logControl === undefined ? "" : `; the bare Worker with one log line: ${logControl.toFixed(2)}`);
     return `${modeLabels[v.mode]}, 16 connections: ingest/bare = ${v.ratio.toFixed(2)} (target ≥ ${v.target}) — ${v.met ? "met" : "NOT met"}${aside}`;
   });
@@ -162,8 +162,9 @@ response, and the baseline would measure TCP connects.)
 
 The gateway runs twice, the same bundle and state layout each time.
 "POST /in/:sourceId" is the Worker alone, as the bare Worker runs: this is the row
-the targets are measured on. "POST /in/:sourceId + asset router" is how \`npm start\`
-and \`npm run dev\` run it: the gateway has \`[assets]\` (the script of the admin API
+the targets are measured on. "POST /in/:sourceId + asset router" is the same Worker
+with its wrangler.toml as it is, which is how \`npm start\` and \`npm run dev\` (both
+wrangler dev) run it: the gateway has \`[assets]\` (the script of the admin API
 reference page), and locally every request to such a Worker first passes through
 Cloudflare's asset router and an RPC proxy, two JavaScript Workers running in the
 same workerd. On Cloudflare they run in front of the Worker, not in it, and their
@@ -171,6 +172,7 @@ time is not the Worker's CPU time. With \`run_worker_first\` they only forward a
 webhook; they do not look it up as a file.${
     cases.some((c) => c.kind === "bare-log")
       ? `
+
 "bare Hono + 1 log line" is a control (\`BENCH_LOG_CONTROL=0\` leaves it out): the bare
 Worker plus one \`console.log\` of a JSON line shaped like the gateway's per-request
 ingest log line, which the ingest issue requires. Under wrangler dev it is the
