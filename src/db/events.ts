@@ -1,4 +1,5 @@
 import { and, eq, lt } from "drizzle-orm";
+import { bodyToD1 } from "./body";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
 import { events } from "./schema";
@@ -71,7 +72,7 @@ export async function insertEvents(d1: D1Database, rows: AcceptedEvent[], stored
       e.requestId,
       e.contentType,
       e.headers,
-      e.body,
+      bodyToD1(e.body),
       e.body.byteLength,
       e.verification,
       e.receivedAt,

@@ -1,16 +1,15 @@
 import { customType, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { outcomeNames } from "../config/schema";
+import { bodyFromD1, bodyToD1 } from "./body";
 
 /**
- * Raw bytes. D1 takes an ArrayBuffer view on the way in; on the way out a BLOB may
- * arrive as an ArrayBuffer or as an array of numbers depending on the runtime, so
- * both are turned into one Uint8Array.
+ * A request body, byte-exact: stored as TEXT when it is UTF-8 and as a BLOB
+ * otherwise (src/db/body.ts says why), read back as bytes either way.
  */
-const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | number[] | Uint8Array }>({
+const bytes = customType<{ data: Uint8Array; driverData: string | ArrayBuffer | number[] | Uint8Array }>({
   dataType: () => "blob",
-  toDriver: (value) => value,
-  fromDriver: (value) =>
-    value instanceof Uint8Array ? value : Array.isArray(value) ? Uint8Array.from(value) : new Uint8Array(value),
+  toDriver: bodyToD1,
+  fromDriver: bodyFromD1,
 });
 
 /**
