@@ -1,12 +1,10 @@
-import { and, eq } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { newId } from "../lib/ids";
 import type { Decision } from "../routing/decide";
 import { matchKeys } from "../routing/normalize";
 import type { Database } from "./client";
 import { insertDeliveriesStatements } from "./deliveries";
+import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
 import { upsertLeadStatement } from "./leads";
-import { events } from "./schema";
 
 /**
  * The lead a decision is recorded under: the matched person (email or phone match),
@@ -18,70 +16,149 @@ export function newLeadIdFor(decision: Decision, nowMs: number): string | undefi
   return decision.match && decision.match.by !== "domain" ? decision.match.lead.id : newId("lead", nowMs);
 }
 
+/** What a decision writes on its event row (lead and trace as JSON text). */
+export interface EventDecision {
+  id: string;
+  status: "invalid" | "unmatched" | "routed" | "delivering";
+  statusReason: string | null;
+  lead: string | null;
+  trace: string;
+  routeId: string | null;
+  experiment: string | null;
+  arm: string | null;
+  ownerId: string | null;
+  leadId: string | null;
+  decidedAt: number;
+}
+
 /**
- * The statements that store a decision: the event's new status with its lead and
- * trace, the lead for later matching, and the planned deliveries. The event only
- * moves if it is still `queued`, and deliveries are INSERT OR IGNORE, so a decision
- * stored twice (a redelivered message) changes nothing the second time. The caller
- * runs them in one D1 batch (one transaction), with other events' decisions.
+ * A decision's effect on its event: the new status with its reason or lead, owner
+ * and trace. `leadId` is the lead the decision is recorded under (newLeadIdFor).
  */
-export function decisionStatements(
+function eventDecisionOf(eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): EventDecision {
+  const trace = JSON.stringify(decision.trace);
+  if (decision.status === "invalid") {
+    return { id: eventId, status: "invalid", statusReason: decision.reason, lead: null, trace, routeId: null, experiment: null, arm: null, ownerId: null, leadId: null, decidedAt: nowMs };
+  }
+  const routed = decision.status === "routed";
+  const ownerId = routed ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
+  return {
+    id: eventId,
+    status: routed ? (decision.deliveries.length > 0 ? "delivering" : "routed") : "unmatched",
+    statusReason: null,
+    lead: JSON.stringify(decision.lead),
+    trace,
+    routeId: routed ? decision.routeId : null,
+    experiment: routed ? (decision.experiment?.route ?? null) : null,
+    arm: routed ? (decision.experiment?.arm ?? null) : null,
+    ownerId: ownerId ?? null,
+    leadId: leadId ?? null,
+    decidedAt: nowMs,
+  };
+}
+
+/** JSON per statement, well under D1's 2 MB per value: traces of big configurations can be large. */
+const maxJsonPerStatement = 1024 * 1024;
+/** The JSON row's fields as the columns of `d` (SQLite takes no column list after a subquery's alias). */
+const decisionColumns = (
+  [
+    ["id", "id"],
+    ["status", "status"],
+    ["statusReason", "status_reason"],
+    ["lead", "lead"],
+    ["trace", "trace"],
+    ["routeId", "route_id"],
+    ["experiment", "experiment"],
+    ["arm", "arm"],
+    ["ownerId", "owner_id"],
+    ["leadId", "lead_id"],
+    ["decidedAt", "decided_at"],
+  ] as const
+)
+  .map(([field, column]) => `${jsonFields([field])} AS ${column}`)
+  .join(", ");
+
+/**
+ * Writes many decisions onto their events, as few statements as the size allows
+ * (rows as one JSON parameter; src/db/json-rows.ts). An event only moves if it is
+ * still `queued`, so a decision stored twice (a redelivered message) changes
+ * nothing the second time.
+ */
+export function decideEventsQueries(rows: readonly EventDecision[]): RawQuery[] {
+  const queries: RawQuery[] = [];
+  let chunk: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (chunk.length === 0) return;
+    queries.push({
+      sql: `UPDATE events SET
+          status = d.status, status_reason = d.status_reason, lead = d.lead, trace = d.trace,
+          route_id = d.route_id, experiment = d.experiment, arm = d.arm, owner_id = d.owner_id,
+          lead_id = d.lead_id, decided_at = d.decided_at, updated_at = d.decided_at
+        FROM (SELECT ${decisionColumns} FROM json_each(?1)) AS d
+        WHERE events.id = d.id AND events.status = 'queued'`,
+      params: [`[${chunk.join(",")}]`],
+    });
+    chunk = [];
+    size = 0;
+  };
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    if (size + json.length > maxJsonPerStatement) flush();
+    chunk.push(json);
+    size += json.length + 1;
+  }
+  flush();
+  return queries;
+}
+
+/**
+ * The rest of what a decision stores, besides its event row: the lead for later
+ * matching, and the planned deliveries (INSERT OR IGNORE, so storing twice is
+ * harmless).
+ */
+function leadAndDeliveryStatements(db: Database, eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): BuiltStatement[] {
+  if (decision.status === "invalid" || leadId === undefined) return [];
+  const id = leadId;
+  const routed = decision.status === "routed";
+  const ownerId = routed ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
+  const statements: BuiltStatement[] = [
+    upsertLeadStatement(db, { id, keys: matchKeys(decision.lead), ownerId, eventId, nowMs }, decision.match),
+  ];
+  if (routed) {
+    statements.push(
+      ...insertDeliveriesStatements(
+        db,
+        decision.deliveries.map((planned) => ({
+          id: planned.delivery.deliveryId,
+          eventId,
+          destinationId: planned.destinationId,
+          action: planned.action,
+          status: "pending" as const,
+          attempts: 0,
+          payload: JSON.stringify(planned.delivery),
+          nextAttemptAt: nowMs,
+          createdAt: nowMs,
+          updatedAt: nowMs,
+        })),
+      ),
+    );
+  }
+  return statements;
+}
+
+/**
+ * Everything a decision stores, under one lead id: its event's new row values (for
+ * `decideEventsQueries`, many events in one statement) and the statements for the
+ * lead and the deliveries. The caller runs them all in one D1 batch (one
+ * transaction), with other events' decisions.
+ */
+export function decisionRecord(
   db: Database,
   eventId: string,
   decision: Decision,
   nowMs: number,
   leadId: string | undefined = newLeadIdFor(decision, nowMs),
-): BatchItem<"sqlite">[] {
-  const trace = JSON.stringify(decision.trace);
-  const statements: BatchItem<"sqlite">[] = [];
-  if (decision.status === "invalid") {
-    statements.push(
-      db
-        .update(events)
-        .set({ status: "invalid", statusReason: decision.reason, trace, decidedAt: nowMs, updatedAt: nowMs })
-        .where(and(eq(events.id, eventId), eq(events.status, "queued"))),
-    );
-  } else {
-    const id = leadId ?? newId("lead", nowMs);
-    const routed = decision.status === "routed";
-    const ownerId = routed ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
-    statements.push(
-      db
-        .update(events)
-        .set({
-          status: routed ? (decision.deliveries.length > 0 ? "delivering" : "routed") : "unmatched",
-          lead: JSON.stringify(decision.lead),
-          trace,
-          routeId: routed ? decision.routeId : null,
-          experiment: routed ? (decision.experiment?.route ?? null) : null,
-          arm: routed ? (decision.experiment?.arm ?? null) : null,
-          ownerId: ownerId ?? null,
-          leadId: id,
-          decidedAt: nowMs,
-          updatedAt: nowMs,
-        })
-        .where(and(eq(events.id, eventId), eq(events.status, "queued"))),
-      upsertLeadStatement(db, { id, keys: matchKeys(decision.lead), ownerId, eventId, nowMs }, decision.match),
-    );
-    if (routed) {
-      statements.push(
-        ...insertDeliveriesStatements(
-          db,
-          decision.deliveries.map((planned) => ({
-            id: planned.delivery.deliveryId,
-            eventId,
-            destinationId: planned.destinationId,
-            action: planned.action,
-            status: "pending" as const,
-            attempts: 0,
-            payload: JSON.stringify(planned.delivery),
-            nextAttemptAt: nowMs,
-            createdAt: nowMs,
-            updatedAt: nowMs,
-          })),
-        ),
-      );
-    }
-  }
-  return statements;
+): { event: EventDecision; statements: BuiltStatement[] } {
+  return { event: eventDecisionOf(eventId, decision, nowMs, leadId), statements: leadAndDeliveryStatements(db, eventId, decision, nowMs, leadId) };
 }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
+import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
 import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, events } from "./schema";
 
 export type NewDelivery = typeof deliveries.$inferInsert;
@@ -11,8 +11,8 @@ export type NewAttempt = typeof attempts.$inferInsert;
 const deliveriesPerInsert = 7; // 14 columns × 7 = 98 parameters
 
 /** INSERT OR IGNORE: deciding an event twice never creates a second delivery. */
-export function insertDeliveriesStatements(db: Database, rows: NewDelivery[]): BatchItem<"sqlite">[] {
-  const statements: BatchItem<"sqlite">[] = [];
+export function insertDeliveriesStatements(db: Database, rows: NewDelivery[]): BuiltStatement[] {
+  const statements: BuiltStatement[] = [];
   for (let i = 0; i < rows.length; i += deliveriesPerInsert) {
     statements.push(db.insert(deliveries).values(rows.slice(i, i + deliveriesPerInsert)).onConflictDoNothing());
   }
@@ -49,12 +49,6 @@ export async function claimDeliveries(db: Database, ids: string[], nowMs: number
       ),
     )
     .returning();
-}
-
-/** SQL with its parameters, for `D1Database.batch` next to statements drizzle builds (`toSQL()`). */
-export interface RawQuery {
-  sql: string;
-  params: unknown[];
 }
 
 export interface AttemptRecord {
@@ -97,7 +91,7 @@ export function recordAttemptsQueries(records: readonly AttemptRecord[]): RawQue
     {
       sql: `INSERT OR IGNORE INTO attempts
         (id, delivery_id, event_id, destination_id, attempt, outcome, http_status, latency_ms, excerpt, error, retry_at, at)
-        SELECT ${fields(["id", "deliveryId", "eventId", "destinationId", "attempt", "outcome", "httpStatus", "latencyMs", "excerpt", "error", "retryAt", "at"])}
+        SELECT ${jsonFields(["id", "deliveryId", "eventId", "destinationId", "attempt", "outcome", "httpStatus", "latencyMs", "excerpt", "error", "retryAt", "at"])}
         FROM json_each(?1)`,
       params: [rows],
     },
@@ -119,10 +113,6 @@ export function recordAttemptsQueries(records: readonly AttemptRecord[]): RawQue
       params: [rows],
     },
   ];
-}
-
-function fields(names: readonly string[]): string {
-  return names.map((name) => `json_extract(value, '$.${name}')`).join(", ");
 }
 
 /** Lets another consumer take a delivery now (rate-limited: no attempt was made). */

@@ -1,8 +1,8 @@
 import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { OutcomeName } from "../config/schema";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
+import type { BuiltStatement } from "./json-rows";
 import { deliveries, events, leads, outcomes } from "./schema";
 
 /** A lead's routed event as an outcome credits it: the route, arm and owner it went to. */
@@ -93,7 +93,7 @@ export type NewOutcome = typeof outcomes.$inferInsert;
  * INSERT OR IGNORE on (lead, outcome): the first report of an outcome is the one
  * that counts, so a repeated webhook or a redelivered queue message changes nothing.
  */
-export function recordOutcomeStatement(db: Database, row: NewOutcome): BatchItem<"sqlite"> {
+export function recordOutcomeStatement(db: Database, row: NewOutcome): BuiltStatement {
   return db.insert(outcomes).values(row).onConflictDoNothing();
 }
 
@@ -105,7 +105,7 @@ export function settleReportStatement(
   db: Database,
   eventId: string,
   verdict: { status: "recorded" | "unmatched" | "invalid"; reason: string | null; trace: string; nowMs: number },
-): BatchItem<"sqlite"> {
+): BuiltStatement {
   return db
     .update(events)
     .set({ status: verdict.status, statusReason: verdict.reason, trace: verdict.trace, decidedAt: verdict.nowMs, updatedAt: verdict.nowMs })

@@ -12,6 +12,7 @@ import {
   settleEventsStatement,
 } from "../db/deliveries";
 import type { DeliveryRow } from "../db/schema";
+import { runQueries } from "../db/json-rows";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
@@ -159,7 +160,7 @@ async function recordOutcomes(
   });
   // Attempts first, then the events they settle: one D1 batch, one transaction.
   const queries = [...recordAttemptsQueries(records), settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL()];
-  await env.DB.batch(queries.map((q) => env.DB.prepare(q.sql).bind(...q.params)));
+  await runQueries(env.DB, queries);
   // The dead letter carries the alert; send it before acking so it cannot be lost.
   await sendMessages(env.DEAD_LETTER_QUEUE, deadLetters);
   for (const settle of after) settle();

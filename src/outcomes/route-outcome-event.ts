@@ -1,7 +1,7 @@
-import type { BatchItem } from "drizzle-orm/batch";
 import type { SourceConfig } from "../config/schema";
 import type { ActiveConfig } from "../config/store";
 import type { Database } from "../db/client";
+import type { BuiltStatement } from "../db/json-rows";
 import { createOutcomeLookups, recordOutcomeStatement, settleReportStatement } from "../db/outcomes";
 import type { EventRow } from "../db/schema";
 import type { LogFields } from "../lib/log";
@@ -20,7 +20,7 @@ export const maxReportsPerEvent = 100;
 
 /** Same shape as the routing consumer's result: an outcome event sends no deliveries. */
 export interface OutcomeRouting {
-  statements: BatchItem<"sqlite">[];
+  statements: BuiltStatement[];
   deliveries: DeliveryMessage[];
   logFields: LogFields;
 }

@@ -1,9 +1,9 @@
 import { loadConfig } from "../config/store";
 import { createDb } from "../db/client";
-import type { BatchItem } from "drizzle-orm/batch";
-import { decisionStatements, newLeadIdFor } from "../db/decisions";
+import { decideEventsQueries, decisionRecord, type EventDecision, newLeadIdFor } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
+import { type BuiltStatement, runQueries } from "../db/json-rows";
 import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
 import type { EventRow } from "../db/schema";
@@ -23,9 +23,11 @@ import type { SourceConfig } from "../config/schema";
 import { groupBySharedKeys } from "./key-groups";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
 
-/** What routing one event came to: statements to store, messages to send afterwards. */
+/** What routing one event came to: what to store, messages to send afterwards. */
 interface Routed {
-  statements: BatchItem<"sqlite">[];
+  /** The event's decided row values; stored with the batch's others in one statement. */
+  decided?: EventDecision;
+  statements: BuiltStatement[];
   deliveries: DeliveryMessage[];
   /** Written once the statements are stored. */
   logFields?: LogFields;
@@ -120,8 +122,10 @@ function rememberLead(index: LeadIndex, decision: Exclude<Decision, { status: "i
 }
 
 function routedOf(db: Database, event: EventRow, decision: Decision, nowMs: number, leadId?: string): Routed {
+  const record = decisionRecord(db, event.id, decision, nowMs, leadId);
   return {
-    statements: decisionStatements(db, event.id, decision, nowMs, leadId),
+    decided: record.event,
+    statements: record.statements,
     deliveries:
       decision.status === "routed"
         ? decision.deliveries.map((p) => ({ deliveryId: p.delivery.deliveryId, eventId: event.id, destinationId: p.destinationId }))
@@ -179,13 +183,15 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
  * retried; redoing a decision is harmless.
  */
 async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
+  const decided = verdicts.flatMap((v) => (v.ack && v.decided ? [v.decided] : []));
   const statements = verdicts.flatMap((v) => (v.ack ? v.statements : []));
-  if (statements.length === 0) return verdicts;
+  const stores = (v: Verdict) => v.ack && (v.decided !== undefined || v.statements.length > 0);
+  if (decided.length === 0 && statements.length === 0) return verdicts;
   try {
-    await createDb(env.DB).batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    await runQueries(env.DB, [...decideEventsQueries(decided), ...statements.map((s) => s.toSQL())]);
   } catch (error) {
     const message = errorMessage(error);
-    return verdicts.map((v) => (v.ack && v.statements.length > 0 ? { ack: false, error: message } : v));
+    return verdicts.map((v) => (stores(v) ? { ack: false, error: message } : v));
   }
   for (const v of verdicts) if (v.ack && v.logFields) log("info", "routed", v.logFields);
   return verdicts;
