@@ -82,7 +82,9 @@ const decisionColumns = (
  * Writes many decisions onto their events, as few statements as the size allows
  * (rows as one JSON parameter; src/db/json-rows.ts). An event only moves if it is
  * still `queued`, so a decision stored twice (a redelivered message) changes
- * nothing the second time.
+ * nothing the second time. (`+events.status` keeps SQLite from driving the update
+ * by the status index, which would visit every queued event, a whole backlog, for
+ * each batch; it looks each row up by id instead.)
  */
 export function decideEventsQueries(rows: readonly EventDecision[]): RawQuery[] {
   const queries: RawQuery[] = [];
@@ -96,7 +98,7 @@ export function decideEventsQueries(rows: readonly EventDecision[]): RawQuery[] 
           route_id = d.route_id, experiment = d.experiment, arm = d.arm, owner_id = d.owner_id,
           lead_id = d.lead_id, decided_at = d.decided_at, updated_at = d.decided_at
         FROM (SELECT ${decisionColumns} FROM json_each(?1)) AS d
-        WHERE events.id = d.id AND events.status = 'queued'`,
+        WHERE events.id = d.id AND +events.status = 'queued'`,
       params: [`[${chunk.join(",")}]`],
     });
     chunk = [];

@@ -24,11 +24,20 @@ export async function getDeliveries(db: Database, ids: string[]): Promise<Delive
   return db.select().from(deliveries).where(inIdList(deliveries.id, ids));
 }
 
+/**
+ * `status = 'pending'` as a filter only. With the status index SQLite would walk
+ * every pending delivery (a whole backlog) for each lookup by id or by event; the
+ * query-plan tests (test/db/query-plans.test.ts) hold every per-batch statement to
+ * lookups by id or event.
+ */
+const isPending = eq(sql`+${deliveries.status}`, "pending");
+
 export async function pendingDeliveriesOf(db: Database, eventId: string): Promise<DeliveryRow[]> {
-  return db
-    .select()
-    .from(deliveries)
-    .where(and(eq(deliveries.eventId, eventId), eq(deliveries.status, "pending")));
+  return pendingOfEventQuery(db, eventId);
+}
+
+export function pendingOfEventQuery(db: Database, eventId: string) {
+  return db.select().from(deliveries).where(and(eq(deliveries.eventId, eventId), isPending));
 }
 
 /**
@@ -38,16 +47,14 @@ export async function pendingDeliveriesOf(db: Database, eventId: string): Promis
  */
 export async function claimDeliveries(db: Database, ids: string[], nowMs: number, leaseMs: number): Promise<DeliveryRow[]> {
   if (ids.length === 0) return [];
+  return claimQuery(db, ids, nowMs, leaseMs);
+}
+
+export function claimQuery(db: Database, ids: string[], nowMs: number, leaseMs: number) {
   return db
     .update(deliveries)
     .set({ leaseUntil: nowMs + leaseMs })
-    .where(
-      and(
-        inIdList(deliveries.id, ids),
-        eq(deliveries.status, "pending"),
-        or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, nowMs)),
-      ),
-    )
+    .where(and(inIdList(deliveries.id, ids), isPending, or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, nowMs))))
     .returning();
 }
 
@@ -124,10 +131,14 @@ export async function releaseDeliveries(db: Database, ids: string[]): Promise<vo
 /** Marks deliveries dead (dead-letter queue); returns those that were not final yet. */
 export async function killDeliveries(db: Database, ids: string[], reason: string, nowMs: number): Promise<DeliveryRow[]> {
   if (ids.length === 0) return [];
+  return killQuery(db, ids, reason, nowMs);
+}
+
+export function killQuery(db: Database, ids: string[], reason: string, nowMs: number) {
   return db
     .update(deliveries)
     .set({ status: "dead", lastError: reason, leaseUntil: null, updatedAt: nowMs })
-    .where(and(inIdList(deliveries.id, ids), eq(deliveries.status, "pending")))
+    .where(and(inIdList(deliveries.id, ids), isPending))
     .returning();
 }
 
@@ -137,8 +148,11 @@ export async function killDeliveries(db: Database, ids: string[], reason: string
  * statement for any number of events (a delivery batch settles all of its own).
  */
 export function settleEventsStatement(db: Database, eventIds: readonly string[], nowMs: number) {
+  // `+column` keeps SQLite from using the status indexes here: it would otherwise
+  // walk every routed event and every failed delivery ever stored, for each batch,
+  // instead of looking the batch's events up by id and their deliveries by event.
   const has = (statuses: DeliveryStatus[]) =>
-    sql`exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${events.id} and ${inArray(deliveries.status, statuses)})`;
+    sql`exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${events.id} and ${inArray(sql`+${deliveries.status}`, statuses)})`;
   return db
     .update(events)
     .set({
@@ -149,7 +163,7 @@ export function settleEventsStatement(db: Database, eventIds: readonly string[],
         else 'partially_failed' end`,
       updatedAt: nowMs,
     })
-    .where(and(inIdList(events.id, [...eventIds]), inArray(events.status, ["delivering", "routed", "partially_failed", "dead"])));
+    .where(and(inIdList(events.id, [...eventIds]), inArray(sql`+${events.status}`, ["delivering", "routed", "partially_failed", "dead"])));
 }
 
 /**

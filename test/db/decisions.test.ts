@@ -80,6 +80,17 @@ describe("decideEventsQueries", () => {
     expect(stored?.n).toBe(3);
   });
 
+  it("looks each event up by id, not by walking every queued event", async () => {
+    const [query] = decideEventsQueries([decision("evt_dec_plan")]);
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query?.sql}`)
+      .bind(...(query?.params ?? []))
+      .all<{ detail: string }>();
+    const steps = plan.results.map((r) => r.detail);
+    expect(steps[0]).toMatch(/^SCAN json_each/);
+    expect(steps).toContainEqual(expect.stringMatching(/^SEARCH events USING INDEX sqlite_autoindex_events_1 \(id=\?\)/));
+    expect(steps.join(" ")).not.toMatch(/status/);
+  });
+
   it("makes no statement for no rows", () => {
     expect(decideEventsQueries([])).toEqual([]);
   });

@@ -1,0 +1,34 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { claimQuery, killQuery, pendingOfEventQuery, settleEventsStatement } from "../../src/db/deliveries";
+
+/** SQLite's plan for a statement: one line per step. */
+async function planOf(query: { sql: string; params: unknown[] }): Promise<string[]> {
+  const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+    .bind(...query.params)
+    .all<{ detail: string }>();
+  return plan.results.map((r) => r.detail);
+}
+
+// Statements run for every consumer batch must cost in proportion to the batch, not
+// to the history in D1: no step may walk a status index (every routed event, every
+// failed delivery ever stored).
+describe("query plans of per-batch statements", () => {
+  it("settling a delivery batch's events finds them by id and their deliveries by event", async () => {
+    const steps = await planOf(settleEventsStatement(createDb(env.DB), ["evt_a", "evt_b"], 1).toSQL());
+    expect(steps).toContainEqual(expect.stringMatching(/^SEARCH events USING INDEX sqlite_autoindex_events_1 \(id=\?\)/));
+    expect(steps.filter((s) => s.startsWith("SEARCH deliveries")).every((s) => s.includes("deliveries_event (event_id=?)"))).toBe(true);
+    expect(steps.join("\n")).not.toMatch(/status/);
+  });
+
+  it.each([
+    ["claiming", () => claimQuery(createDb(env.DB), ["dlv_a", "dlv_b"], 1, 1).toSQL(), /^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/],
+    ["dead-lettering", () => killQuery(createDb(env.DB), ["dlv_a"], "gone", 1).toSQL(), /^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/],
+    ["re-sending an event's", () => pendingOfEventQuery(createDb(env.DB), "evt_a").toSQL(), /^SEARCH deliveries USING INDEX deliveries_event \(event_id=\?\)/],
+  ])("%s pending deliveries finds them by id or event, not through every pending one", async (_what, query, lookup) => {
+    const steps = await planOf(query());
+    expect(steps).toContainEqual(expect.stringMatching(lookup));
+    expect(steps.join("\n")).not.toMatch(/status/);
+  });
+});
