@@ -121,11 +121,10 @@ export function decideEventsQueries(rows: readonly EventDecision[]): RawQuery[] 
  */
 function leadAndDeliveryStatements(db: Database, eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): BuiltStatement[] {
   if (decision.status === "invalid" || leadId === undefined) return [];
-  const id = leadId;
   const routed = decision.status === "routed";
   const ownerId = routed ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
   const statements: BuiltStatement[] = [
-    upsertLeadStatement(db, { id, keys: matchKeys(decision.lead), ownerId, eventId, nowMs }, decision.match),
+    upsertLeadStatement(db, { id: leadId, keys: matchKeys(decision.lead), ownerId, eventId, nowMs }, decision.match),
   ];
   if (routed) {
     statements.push(

@@ -22,6 +22,7 @@ describe("event bodies in D1", () => {
     ["a JSON body", "evt_body_json", utf8('{"email":"ada@example.com","name":"Zoë ☕"}'), "text"],
     ["a body with a UTF-8 byte order mark, kept", "evt_body_bom", new Uint8Array([0xef, 0xbb, 0xbf, ...utf8("a=1&b=2")]), "text"],
     ["an empty body", "evt_body_empty", new Uint8Array(), "text"],
+    ["UTF-8 with a NUL byte inside", "evt_body_nul", new Uint8Array([...utf8("a=1"), 0x00, ...utf8("&b=2")]), "text"],
     ["bytes that are not UTF-8", "evt_body_bin", new Uint8Array([0xff, 0xfe, 0x00, 0x41, 0xc3, 0x28, 0x80]), "blob"],
     ["a lone surrogate's bytes (not UTF-8)", "evt_body_sur", new Uint8Array([0xed, 0xa0, 0x80]), "blob"],
   ])("stores %s byte-exact", async (_name, id, body, type) => {
