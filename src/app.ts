@@ -4,7 +4,7 @@ import { createAdminApp } from "./admin/app";
 import { createConsoleApp } from "./console/app";
 import type { AppEnv } from "./context";
 import { GatewayError, problemResponse, unexpectedError } from "./errors";
-import { handleWebhook, isIngestPath } from "./ingest/handler";
+import { handleWebhook, isIngestPath, pathOf } from "./ingest/handler";
 import { errorMessage, log } from "./lib/log";
 import { newId } from "./lib/ids";
 
@@ -36,7 +36,8 @@ export function createApp(): { fetch(request: Request, env: Env, ctx: ExecutionC
   const managementApp = createManagementApp();
   return {
     fetch(request, env, ctx) {
-      return isIngestPath(request.url) ? handleWebhook(request, env, ctx) : managementApp.fetch(request, env, ctx);
+      const path = pathOf(request.url);
+      return isIngestPath(path) ? handleWebhook(request, env, ctx, path) : managementApp.fetch(request, env, ctx);
     },
   };
 }

@@ -31,6 +31,11 @@ export interface EventDecision {
   decidedAt: number;
 }
 
+/** The owner a routed or unmatched decision records: the assigned one, else the matched lead's. */
+function ownerOf(decision: Exclude<Decision, { status: "invalid" }>): string | undefined {
+  return decision.status === "routed" ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
+}
+
 /**
  * A decision's effect on its event: the new status with its reason or lead, owner
  * and trace. `leadId` is the lead the decision is recorded under (newLeadIdFor).
@@ -41,7 +46,7 @@ function eventDecisionOf(eventId: string, decision: Decision, nowMs: number, lea
     return { id: eventId, status: "invalid", statusReason: decision.reason, lead: null, trace, routeId: null, experiment: null, arm: null, ownerId: null, leadId: null, decidedAt: nowMs };
   }
   const routed = decision.status === "routed";
-  const ownerId = routed ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
+  const ownerId = ownerOf(decision);
   return {
     id: eventId,
     status: routed ? (decision.deliveries.length > 0 ? "delivering" : "routed") : "unmatched",
@@ -121,12 +126,10 @@ export function decideEventsQueries(rows: readonly EventDecision[]): RawQuery[] 
  */
 function leadAndDeliveryStatements(db: Database, eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): BuiltStatement[] {
   if (decision.status === "invalid" || leadId === undefined) return [];
-  const routed = decision.status === "routed";
-  const ownerId = routed ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
   const statements: BuiltStatement[] = [
-    upsertLeadStatement(db, { id: leadId, keys: matchKeys(decision.lead), ownerId, eventId, nowMs }, decision.match),
+    upsertLeadStatement(db, { id: leadId, keys: matchKeys(decision.lead), ownerId: ownerOf(decision), eventId, nowMs }, decision.match),
   ];
-  if (routed) {
+  if (decision.status === "routed") {
     statements.push(
       ...insertDeliveriesStatements(
         db,

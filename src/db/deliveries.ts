@@ -32,11 +32,8 @@ export async function getDeliveries(db: Database, ids: string[]): Promise<Delive
  */
 const isPending = eq(sql`+${deliveries.status}`, "pending");
 
-export async function pendingDeliveriesOf(db: Database, eventId: string): Promise<DeliveryRow[]> {
-  return pendingOfEventQuery(db, eventId);
-}
-
-export function pendingOfEventQuery(db: Database, eventId: string) {
+/** An event's pending deliveries (a query: await it, or read its SQL). */
+export function pendingDeliveriesOf(db: Database, eventId: string) {
   return db.select().from(deliveries).where(and(eq(deliveries.eventId, eventId), isPending));
 }
 

@@ -13,17 +13,17 @@ import { ingest } from "./route";
  * Like the Hono apps it answers every refusal as a problem (src/errors.ts), puts the
  * request id in `X-Request-Id`, and writes one log line per request.
  */
-export async function handleWebhook(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+export async function handleWebhook(request: Request, env: Env, ctx: ExecutionContext, path: string): Promise<Response> {
   const receivedAt = Date.now();
   const requestId = requestIdFrom(request.headers);
-  const sourceId = sourceIdOf(request.url);
+  const sourceId = sourceIdOf(path);
   let answer: { response: Response; outcome: string; eventId?: string };
   try {
-    if (sourceId === undefined) throw new GatewayError("not_found", `Nothing at ${pathOf(request.url)}.`);
+    if (sourceId === undefined) throw new GatewayError("not_found", `Nothing at ${path}.`);
     if (request.method !== "POST") throw new GatewayError("method_not_allowed", "Webhooks are delivered with POST.");
     answer = await ingest({ request, env, ctx, requestId, sourceId, receivedAt });
   } catch (error) {
-    const refusal = error instanceof GatewayError ? error : unexpected(error, requestId, request.url);
+    const refusal = error instanceof GatewayError ? error : unexpected(error, requestId, path);
     answer = { response: problemResponse(refusal, requestId), outcome: refusal.code };
   }
   const { response, outcome, eventId } = answer;
@@ -33,32 +33,31 @@ export async function handleWebhook(request: Request, env: Env, ctx: ExecutionCo
 }
 
 /** A bug or a storage failure: logged with its message, answered as a 500 or 503 problem. */
-function unexpected(error: unknown, requestId: string, url: string): GatewayError {
-  log("error", "unhandled error", { requestId, path: pathOf(url), error: errorMessage(error) });
+function unexpected(error: unknown, requestId: string, path: string): GatewayError {
+  log("error", "unhandled error", { requestId, path, error: errorMessage(error) });
   return unexpectedError(error);
 }
 
 /** The path of an absolute URL (as Workers give it), without the query. */
-function pathOf(url: string): string {
+export function pathOf(url: string): string {
   const start = url.indexOf("/", url.indexOf("://") + 3);
   if (start === -1) return "/";
   const end = url.indexOf("?", start);
   return end === -1 ? url.slice(start) : url.slice(start, end);
 }
 
-/** True when the URL's path starts with `/in/`: a webhook, for this front door. */
-export function isIngestPath(url: string): boolean {
-  return pathOf(url).startsWith("/in/");
+/** True when the path starts with `/in/`: a webhook, for this front door. */
+export function isIngestPath(path: string): boolean {
+  return path.startsWith("/in/");
 }
 
 /**
- * The source id of `/in/{sourceId}`, percent-decoded; undefined for any other path
- * (`/in/`, `/in/a/b`), which is a 404 like any unknown path.
+ * The source id of the path `/in/{sourceId}`, percent-decoded; undefined for any
+ * other path (`/in/`, `/in/a/b`), which is a 404 like any unknown path.
  */
-export function sourceIdOf(url: string): string | undefined {
-  const path = pathOf(url);
+export function sourceIdOf(path: string): string | undefined {
   const segment = path.slice("/in/".length);
-  if (!path.startsWith("/in/") || segment === "" || segment.includes("/")) return undefined;
+  if (!isIngestPath(path) || segment === "" || segment.includes("/")) return undefined;
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { claimQuery, killQuery, pendingOfEventQuery, settleEventsStatement } from "../../src/db/deliveries";
+import { claimQuery, killQuery, pendingDeliveriesOf, settleEventsStatement } from "../../src/db/deliveries";
 
 /** SQLite's plan for a statement: one line per step. */
 async function planOf(query: { sql: string; params: unknown[] }): Promise<string[]> {
@@ -25,7 +25,7 @@ describe("query plans of per-batch statements", () => {
   it.each([
     ["claiming", () => claimQuery(createDb(env.DB), ["dlv_a", "dlv_b"], 1, 1).toSQL(), /^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/],
     ["dead-lettering", () => killQuery(createDb(env.DB), ["dlv_a"], "gone", 1).toSQL(), /^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/],
-    ["re-sending an event's", () => pendingOfEventQuery(createDb(env.DB), "evt_a").toSQL(), /^SEARCH deliveries USING INDEX deliveries_event \(event_id=\?\)/],
+    ["re-sending an event's", () => pendingDeliveriesOf(createDb(env.DB), "evt_a").toSQL(), /^SEARCH deliveries USING INDEX deliveries_event \(event_id=\?\)/],
   ])("%s pending deliveries finds them by id or event, not through every pending one", async (_what, query, lookup) => {
     const steps = await planOf(query());
     expect(steps).toContainEqual(expect.stringMatching(lookup));

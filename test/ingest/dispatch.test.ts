@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isIngestPath, sourceIdOf } from "../../src/ingest/handler";
+import { isIngestPath, pathOf, sourceIdOf } from "../../src/ingest/handler";
 
 describe("the split between the ingest app and the rest", () => {
   it.each([
@@ -13,7 +13,7 @@ describe("the split between the ingest app and the rest", () => {
     ["https://gateway.test/", false],
     ["https://in.example/healthz", false],
   ])("%s is ingest: %s", (url, expected) => {
-    expect(isIngestPath(url)).toBe(expected);
+    expect(isIngestPath(pathOf(url))).toBe(expected);
   });
 
   it.each([
@@ -26,7 +26,7 @@ describe("the split between the ingest app and the rest", () => {
     ["https://gateway.test/in/a/b", undefined],
     ["https://gateway.test/inbox", undefined],
   ])("the source id of %s is %s", (url, expected) => {
-    expect(sourceIdOf(url)).toBe(expected);
+    expect(sourceIdOf(pathOf(url))).toBe(expected);
   });
 
   it.each([
