@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isIpOrCidr } from "../ingest/ip-allowlist";
+import { ownerSchema } from "./owners-schema";
 
 /**
  * Configuration schemas: what operators write (the configuration document in
@@ -178,10 +179,16 @@ export const poolSchema = z.object({
     .array(poolMemberSchema)
     .min(1)
     .refine((members) => new Set(members.map((m) => m.ownerId)).size === members.length, "each ownerId may appear once"),
-  /** Who gets the lead when every member is paused or capped. */
+  /** Who gets the lead when every member is paused, capped or unavailable. */
   fallbackOwnerId: z.string().min(1).optional(),
+  /**
+   * `always`: members take leads at any hour (time away still counts).
+   * `working_hours`: members outside their owner entry's working hours are skipped too.
+   */
+  availability: z.enum(["always", "working_hours"]).default("always"),
 });
 export type PoolConfig = z.infer<typeof poolSchema>;
+export type PoolInput = z.input<typeof poolSchema>;
 
 // ─── Destinations ─────────────────────────────────────────────────────────────
 
@@ -405,6 +412,7 @@ export const settingsSchema = z.object({
 /** The whole configuration document. */
 export const configSchema = z.object({
   sources: z.array(sourceSchema).default([]),
+  owners: z.array(ownerSchema).default([]),
   pools: z.array(poolSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
   enrichments: z.array(enrichmentSchema).default([]),

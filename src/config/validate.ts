@@ -48,7 +48,7 @@ const actionTargets = {
 /** Semantic problems of a schema-valid document (secrets may still be masked or absent). */
 export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProblem[] {
   const problems: PointerProblem[] = [];
-  for (const kind of ["sources", "pools", "destinations", "enrichments", "routes"] as const) {
+  for (const kind of ["sources", "owners", "pools", "destinations", "enrichments", "routes"] as const) {
     const seen = new Map<string, number>();
     document[kind].forEach((entry, i) => {
       const first = seen.get(entry.id);

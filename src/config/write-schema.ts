@@ -14,6 +14,7 @@ import {
   slackDestinationSchema,
   sourceSchema,
 } from "./schema";
+import { ownerSchema } from "./owners-schema";
 
 /**
  * What the admin API and the config CLI accept: the configuration document, except
@@ -62,11 +63,13 @@ export const enrichmentWriteSchema = z.discriminatedUnion("type", [
 ]);
 
 export const routeWriteSchema = routeSchema.strict();
+export const ownerWriteSchema = ownerSchema.strict();
 export const poolWriteSchema = poolSchema.extend({ members: z.array(poolMemberSchema.strict()).min(1) }).strict();
 
 export const configWriteSchema = configSchema
   .extend({
     sources: z.array(sourceWriteSchema).default([]),
+    owners: z.array(ownerWriteSchema).default([]),
     pools: z.array(poolWriteSchema).default([]),
     destinations: z.array(destinationWriteSchema).default([]),
     enrichments: z.array(enrichmentWriteSchema).default([]),

@@ -231,3 +231,17 @@ export const outcomes = sqliteTable(
   (t) => [uniqueIndex("outcomes_lead_outcome").on(t.leadId, t.outcome), index("outcomes_lead_event").on(t.leadEventId), index("outcomes_occurred").on(t.occurredAt)],
 );
 export type OutcomeRow = typeof outcomes.$inferSelect;
+
+/**
+ * Time away set at runtime (`PUT /admin/v1/owners/{id}/away`): one row per owner,
+ * taking effect at once without a configuration version. Planned time away lives in
+ * the configuration's `owners[].away`.
+ */
+export const ownerAway = sqliteTable("owner_away", {
+  ownerId: text("owner_id").primaryKey(),
+  fromMs: integer("from_ms").notNull(),
+  untilMs: integer("until_ms").notNull(),
+  reason: text("reason"),
+  setAt: integer("set_at").notNull(),
+});
+export type OwnerAwayRow = typeof ownerAway.$inferSelect;

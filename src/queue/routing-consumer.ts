@@ -6,6 +6,8 @@ import { getEvents } from "../db/events";
 import { type BuiltStatement, runQueries } from "../db/json-rows";
 import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
+import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
+import { poolAvailability } from "../assign/availability";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
 import { errorMessage, type LogFields, log } from "../lib/log";
@@ -82,10 +84,15 @@ async function decideOne(
   item: Extract<Prepared, { kind: "lead" }>,
   index: LeadIndex,
   enrich: Enrich,
+  away: readonly RuntimeAway[],
 ): Promise<Routed> {
   const decision = await decideLead(config.document, item.source, item.event, item.mapped, {
     findLead: async (keys) => index.find(keys),
-    assignOwner: (pool, eventId) => env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool }),
+    assignOwner: (pool, eventId) => {
+      const nowMs = Date.now();
+      const availability = poolAvailability(pool, config.document.owners, away, nowMs);
+      return env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool, nowMs, availability });
+    },
     enrich,
   });
   const nowMs = Date.now();
@@ -152,8 +159,11 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
   const verdicts = new Map<string, Verdict>();
   if (items.length === 0) return verdicts;
   let index: LeadIndex;
+  let away: RuntimeAway[];
   try {
     index = new LeadIndex(await findLeadsForKeys(db, items.map((item) => item.keys)));
+    // Time away set at runtime, read once per batch (only pools need it).
+    away = config.document.pools.length > 0 ? await runtimeAwayAfter(db, Date.now()) : [];
   } catch (error) {
     for (const item of items) verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
     return verdicts;
@@ -167,7 +177,7 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
     groups.map(async (group) => {
       for (const item of group) {
         try {
-          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, enrich)) });
+          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, enrich, away)) });
         } catch (error) {
           verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
         }
