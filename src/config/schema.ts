@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isIpOrCidr } from "../ingest/ip-allowlist";
+import { durationMs, durationPattern } from "./duration";
 import { ownerSchema } from "./owners-schema";
 
 /**
@@ -77,7 +78,7 @@ export const dedupSchema = z.union([
 // ─── Outcome feedback ─────────────────────────────────────────────────────────
 
 /** What became of a lead, as KPIs count it. Each counts once per lead: its first report. */
-export const outcomeNames = ["qualified", "meeting_booked", "won", "lost"] as const;
+export const outcomeNames = ["contacted", "qualified", "meeting_booked", "won", "lost"] as const;
 export type OutcomeName = (typeof outcomeNames)[number];
 
 export const outcomeFeedbackSchema = z.object({
@@ -333,6 +334,26 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   ]),
 );
 
+/** The longest SLA: past a month, it is a report, not a timer. */
+export const maxSlaMs = 30 * 86_400_000;
+
+export const slaSchema = z.strictObject({
+  /** How long the owner has, e.g. `15m`, `4h`, `2d`. */
+  within: z
+    .string()
+    .regex(durationPattern, "a duration such as 90s, 15m, 4h or 2d")
+    .refine((text) => (durationMs(text) ?? 0) <= maxSlaMs, "at most 30 days"),
+  /** The outcome that stops the clock; any later outcome of the funnel stops it too. */
+  until: z.enum(outcomeNames).default("contacted"),
+  /** `reassign`: the pool's next available owner (never the same one) takes the lead; `escalate`: only tell. */
+  then: z.enum(["reassign", "escalate"]),
+  /** A Slack or HTTP destination told about every miss. */
+  notify: z.string().min(1).optional(),
+  /** Count only the owner's working hours (from the `owners` entry) toward `within`. */
+  workingHoursOnly: z.boolean().default(false),
+});
+export type SlaConfig = z.infer<typeof slaSchema>;
+
 const propertiesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
 export const actionSchema = z.union([
@@ -344,6 +365,8 @@ export const actionSchema = z.union([
   z.strictObject({ forward: z.strictObject({ destination: z.string().min(1) }) }),
   /** Looks the lead up and merges the answer into it; later routes see the new fields. */
   z.strictObject({ enrich: z.strictObject({ enrichment: z.string().min(1) }) }),
+  /** Holds the owner to a deadline: if the outcome does not arrive in time, reassign or escalate. */
+  z.strictObject({ sla: slaSchema }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
 

@@ -120,6 +120,21 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
         }
         return;
       }
+      if ("sla" in action) {
+        const notify = action.sla.notify;
+        if (notify !== undefined) {
+          const type = destinations.get(notify);
+          if (type === undefined) problems.push({ pointer: `${at}/sla/notify`, message: `no destination has the id '${notify}'` });
+          else if (!actionTargets.notify.has(type)) {
+            problems.push({ pointer: `${at}/sla/notify`, message: `an SLA notifies a ${[...actionTargets.notify].join(" or ")} destination, not ${type}` });
+          }
+        }
+        const assigns = [...route.actions, ...(route.split ?? []).flatMap((arm) => arm.actions)].some((a) => "assign" in a);
+        if (action.sla.then === "reassign" && !assigns) {
+          problems.push({ pointer: `${at}/sla/then`, message: "reassign picks the next owner of the route's pool: the route needs an `assign` action" });
+        }
+        return;
+      }
       const [kind, target] =
         "upsert" in action
           ? (["upsert", action.upsert.destination] as const)

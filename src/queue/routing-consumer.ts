@@ -22,6 +22,8 @@ import { payloadOf } from "../routing/payload";
 import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
 import type { ActiveConfig } from "../config/store";
 import type { SourceConfig } from "../config/schema";
+import { startSlaStatement } from "../db/sla-timers";
+import { slaTimerFor, wakeSlaClock } from "../routing/sla-start";
 import { groupBySharedKeys } from "./key-groups";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
 
@@ -33,6 +35,8 @@ interface Routed {
   deliveries: DeliveryMessage[];
   /** Written once the statements are stored. */
   logFields?: LogFields;
+  /** When the SLA clock this decision starts is due: the SLA clock is woken for it once stored. */
+  slaDueAt?: number;
 }
 
 type Verdict = ({ ack: true } & Routed) | { ack: false; error: string };
@@ -98,7 +102,13 @@ async function decideOne(
   const nowMs = Date.now();
   const leadId = newLeadIdFor(decision, nowMs);
   if (decision.status !== "invalid" && leadId) rememberLead(index, decision, leadId, item.event.id, nowMs);
-  return routedOf(db, item.event, decision, nowMs, leadId);
+  const routed = routedOf(db, item.event, decision, nowMs, leadId);
+  const sla = decision.status === "routed" && leadId ? slaTimerFor(config.document, decision, item.event.id, leadId, nowMs) : undefined;
+  if (sla) {
+    routed.statements.push(startSlaStatement(db, sla));
+    routed.slaDueAt = sla.dueAt;
+  }
+  return routed;
 }
 
 /** What the stored decision will make of the leads table, mirrored in the batch's index. */
@@ -256,6 +266,11 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
     return decided.get(p.event.id) ?? { ack: false, error: "not decided" };
   });
   const verdicts = await storeDecisions(env, routed);
+  const slaDue = verdicts.flatMap((v) => (v.ack && v.slaDueAt !== undefined ? [v.slaDueAt] : []));
+  if (slaDue.length > 0) {
+    // The clocks are stored; a failed wake-up is covered by the cron sweeper within a minute.
+    await wakeSlaClock(env, Math.min(...slaDue)).catch((error: unknown) => log("warn", "SLA clock not woken", { error: errorMessage(error) }));
+  }
 
   const outgoing = verdicts.flatMap((v) => (v.ack ? v.deliveries : []));
   let sendFailed = false;

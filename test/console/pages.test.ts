@@ -108,10 +108,10 @@ describe("KPIs", () => {
     const words = text(html);
     expect(html).toContain('<a href="/console/kpis" aria-current="page">KPIs</a>');
     // hot: Ada and Eve, forwarded (no CRM upsert, so no webhook-to-CRM time); broken: Dee, whose forward died.
-    expect(words).toMatch(/By route Route .* broken 1 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) – – 100 % \(1 of 1\) hot 2 0 \(0 %\)/);
-    expect(words).toMatch(/hot 2 (0 \(0 %\) ){4}– – 0 % \(0 of 2\)/);
+    expect(words).toMatch(/By route Route .* broken 1 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) – – 100 % \(1 of 1\) hot 2 0 \(0 %\)/);
+    expect(words).toMatch(/hot 2 (0 \(0 %\) ){5}– – 0 % \(0 of 2\)/);
     // Owners by their pool names: Dee (example.com, like Ada) keeps Ada's owner, Eve gets the next one.
-    expect(words).toMatch(/By owner .* Ada Owner \(101\) 2 (0 \(0 %\) ){4}– – 50(\.0)? % \(1 of 2\) Grace \(102\) 1 /);
+    expect(words).toMatch(/By owner .* Ada Owner \(101\) 2 (0 \(0 %\) ){5}– – 50(\.0)? % \(1 of 2\) Grace \(102\) 1 /);
     // No split route: no experiments.
     expect(words).toContain("No route splits its leads");
   });
