@@ -9,6 +9,7 @@ import { handleRoutingBatch } from "./queue/routing-consumer";
 import { sweep } from "./queue/sweeper";
 import { runRetention } from "./retention/run";
 
+export { AuthThrottle } from "./admin/auth-throttle";
 export { OwnerPool } from "./assign/owner-pool";
 export { DestinationLimiter } from "./delivery/destination-limiter";
 export { SourceInbox } from "./inbox/source-inbox";

@@ -4,7 +4,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { roleOf } from "../admin/auth";
+import { authenticate } from "../admin/auth";
 import { rollbackConfig } from "../admin/routes/config";
 import { replayEvent } from "../admin/routes/events";
 import { errorCodes, GatewayError } from "../errors";
@@ -118,7 +118,8 @@ export function createConsoleApp() {
     if (!(await sameSecret(field(form, "login_nonce"), expected))) {
       return loginForm(c, 403, "The sign-in form expired or did not come from this console. Try again.", next);
     }
-    const role = await roleOf(field(form, "token"), c.env);
+    // Throttled with the admin API's tokens, by the same per-address counter.
+    const role = await authenticate(field(form, "token"), c.env, c.req.raw.headers);
     if (!role) {
       log("warn", "console sign-in refused", { requestId: c.get("requestId") });
       return loginForm(c, 401, "That token is not valid.", next);

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, adminToken, json, problem, readToken } from "./helpers";
 
@@ -61,5 +62,52 @@ describe("admin auth", () => {
 
   it("answers unknown admin paths with a 404 problem once authenticated", async () => {
     expect((await problem(await admin("GET", "/v1/nothing-here"), 404)).code).toBe("not_found");
+  });
+});
+
+describe("failed-auth throttling", () => {
+  const from = (address: string) => ({ "cf-connecting-ip": address });
+
+  it("answers 429 with Retry-After after 10 wrong tokens from one address; other addresses are unaffected", async () => {
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 40; i++) {
+      last = await admin("GET", "/v1/config", { token: `wrong-token-${i}`, headers: from("203.0.113.7") });
+      statuses.push(last.status);
+      if (i < 39) await last.body?.cancel();
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(30).fill(429));
+    const body = await problem(last as Response, 429);
+    expect(body.code).toBe("auth_throttled");
+    const retryAfter = Number(last?.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+
+    // The right token from another address works; from the blocked one it is refused
+    // too, or a 200 among the 429s would tell the guesser it was right.
+    await json(await admin("GET", "/v1/config", { headers: from("203.0.113.8") }));
+    expect((await problem(await admin("GET", "/v1/config", { headers: from("203.0.113.7") }), 429)).code).toBe("auth_throttled");
+  });
+
+  it("counts an IPv6 client by its /64", async () => {
+    for (let i = 0; i < 10; i++) await problem(await admin("GET", "/v1/config", { token: "nope", headers: from(`2001:db8:1:2::${i + 1}`) }), 401);
+    expect((await problem(await admin("GET", "/v1/config", { token: "nope", headers: from("2001:db8:1:2:ffff::1") }), 429)).code).toBe("auth_throttled");
+    await problem(await admin("GET", "/v1/config", { token: "nope", headers: from("2001:db8:1:3::1") }), 401);
+  });
+
+  it("lets an address try again once its failures have left the one-minute window", async () => {
+    const throttle = env.AUTH_THROTTLE.getByName("window-test");
+    const t0 = 1_800_000_000_000;
+    for (let i = 0; i < 10; i++) expect(await throttle.fail(t0 + i * 1000)).toEqual({});
+    // The next try counts only once two of the eleven have left the window (at t0 + 61 s).
+    expect(await throttle.fail(t0 + 10_000)).toEqual({ retryAfterSeconds: 51 });
+    expect(await throttle.fail(t0 + 61_500)).toEqual({});
+  });
+
+  it("does not count requests without a token, nor right tokens", async () => {
+    for (let i = 0; i < 15; i++) await problem(await admin("GET", "/v1/config", { token: null, headers: from("198.51.100.20") }), 401);
+    for (let i = 0; i < 15; i++) await json(await admin("GET", "/v1/config", { headers: from("198.51.100.20") }));
+    await problem(await admin("GET", "/v1/config", { token: "nope", headers: from("198.51.100.20") }), 401);
   });
 });

@@ -69,6 +69,25 @@ describe("console sign-in", () => {
     expect(setCookies(noCookie).has("sb_console")).toBe(false);
   });
 
+  it("throttles wrong tokens per address with a 429 page and Retry-After, shared with the admin API", async () => {
+    const headers = { "cf-connecting-ip": "192.0.2.55" };
+    const attempt = async (token: string) => {
+      const form = await consoleFetch("GET", "/login", { headers });
+      const html = await page(form);
+      const nonce = cookieValue(setCookies(form).get("sb_console_login"));
+      return consoleFetch("POST", "/login", { headers, cookies: [`sb_console_login=${nonce}`], form: { token, login_nonce: hidden(html, "login_nonce") } });
+    };
+    for (let i = 0; i < 10; i++) await page(await attempt(`guess-${i}`), 401);
+    const refused = await attempt("guess-10");
+    expect(await page(refused, 429)).toContain("Too many failed authentications");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(setCookies(refused).has("sb_console")).toBe(false);
+    // The right token from the blocked address is refused as well; the admin API too.
+    await page(await attempt(adminToken), 429);
+    const api = await exports.default.fetch(new Request("https://gateway.test/admin/v1/config", { headers: { ...headers, authorization: `Bearer ${adminToken}` } }));
+    expect(api.status).toBe(429);
+  });
+
   it("refuses a login posted from another site (Origin check) before looking at the token", async () => {
     const form = await consoleFetch("GET", "/login");
     const html = await page(form);
