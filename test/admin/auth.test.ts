@@ -1,5 +1,7 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import worker from "../../src/index";
 import { admin, adminToken, json, problem, readToken } from "./helpers";
 
 describe("admin auth", () => {
@@ -109,5 +111,30 @@ describe("failed-auth throttling", () => {
     for (let i = 0; i < 15; i++) await problem(await admin("GET", "/v1/config", { token: null, headers: from("198.51.100.20") }), 401);
     for (let i = 0; i < 15; i++) await json(await admin("GET", "/v1/config", { headers: from("198.51.100.20") }));
     await problem(await admin("GET", "/v1/config", { token: "nope", headers: from("198.51.100.20") }), 401);
+  });
+});
+
+describe("token length", () => {
+  const call = (path: string, tokens: { ADMIN_TOKEN?: string; ADMIN_READ_TOKEN?: string }, headers: Record<string, string> = {}) =>
+    worker.fetch(new Request(`https://gateway.test${path}`, { headers }), { ...env, ...tokens }, createExecutionContext());
+
+  it("refuses the management surface with a problem naming the short token, and logs it", async () => {
+    const error = vi.spyOn(console, "error");
+    const short = { ADMIN_TOKEN: "a".repeat(31) };
+    for (const path of ["/admin/v1/config", "/console", "/healthz"]) {
+      const body = await problem(await call(path, short, { authorization: `Bearer ${"a".repeat(31)}` }), 503);
+      expect(body.code, path).toBe("token_too_short");
+      expect(body.detail).toContain("ADMIN_TOKEN is shorter than 32 characters");
+    }
+    expect(error.mock.calls.some(([line]) => String(line).includes("admin token too short"))).toBe(true);
+    const read = await problem(await call("/admin/v1/config", { ADMIN_READ_TOKEN: "r".repeat(20) }), 503);
+    expect(read.detail).toContain("ADMIN_READ_TOKEN is shorter");
+    error.mockRestore();
+  });
+
+  it("serves as usual with 32-character tokens", async () => {
+    const tokens = { ADMIN_TOKEN: "a".repeat(32), ADMIN_READ_TOKEN: "r".repeat(32) };
+    expect((await call("/admin/v1/config", tokens, { authorization: `Bearer ${"r".repeat(32)}` })).status).toBe(200);
+    expect((await call("/healthz", tokens)).status).toBe(200);
   });
 });
