@@ -62,6 +62,28 @@ describe("admin auth", () => {
     expect(api.status).toBe(401);
   });
 
+  it("serves the docs page with a CSP that allows its own script and inline start-up only, and no framing", async () => {
+    const page = await admin("GET", "/docs", { token: null, headers: { authorization: `Basic ${btoa(`me:${readToken}`)}` } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const directives = new Map(csp.split(/;\s*/).map((d) => [d.split(" ")[0], d.split(" ").slice(1)]));
+    expect(directives.get("frame-ancestors")).toEqual(["'none'"]);
+    expect(directives.get("default-src")).toEqual(["'self'"]);
+    expect(directives.get("connect-src")).toEqual(["'self'"]);
+    expect(directives.get("object-src")).toEqual(["'none'"]);
+    // The script file is same-origin; the inline start-up script is allowed by its hash, nothing else inline.
+    expect(html).toContain('<script src="/_assets/scalar/standalone.js"></script>');
+    const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
+    expect(inline).toHaveLength(1);
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(inline[0])));
+    expect(directives.get("script-src")).toEqual(["'self'", `'sha256-${btoa(String.fromCharCode(...digest))}'`]);
+    expect(csp).not.toContain("unsafe-eval");
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
   it("answers unknown admin paths with a 404 problem once authenticated", async () => {
     expect((await problem(await admin("GET", "/v1/nothing-here"), 404)).code).toBe("not_found");
   });
