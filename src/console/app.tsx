@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticate } from "../admin/auth";
 import { rollbackConfig } from "../admin/routes/config";
 import { replayEvent } from "../admin/routes/events";
+import { endSession, spendFormNonce } from "../db/console-sessions";
 import { errorCodes, GatewayError } from "../errors";
 import { errorMessage, log } from "../lib/log";
 import { serveAsset } from "./assets";
@@ -20,7 +21,6 @@ import { defaultWindow, loadOverview, OverviewPage } from "./pages/overview";
 import { loadRouting, RoutingPage } from "./pages/routing";
 import { loadSimulateForm, SimulatePage, simulateForm } from "./pages/simulate";
 import { loadVersion, VersionPage } from "./pages/version";
-import { endSession, spendFormNonce } from "../db/console-sessions";
 import { activeSession, formNonce, loginCookie, randomToken, type Session, sameSecret, sessionCookie, sessionSeconds, signIn } from "./session";
 import { securityHeaders } from "./security";
 

@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { safeNext } from "../../src/console/app";
 import { issueSession } from "../../src/console/session";
@@ -132,6 +132,16 @@ describe("console sign-in", () => {
     expect(await page(post, 401)).toContain("Your session has ended");
     // Other sessions go on.
     await page(await consoleFetch("GET", "/events", { session: other.session }));
+  });
+
+  it("deletes expired sessions and their spent nonces at the next sign-in", async () => {
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO console_sessions (id, role, created_at, expires_at) VALUES ('old', 'admin', 1, 2)"),
+      env.DB.prepare("INSERT INTO console_form_nonces (nonce, session_id, expires_at) VALUES ('n-old', 'old', 2)"),
+    ]);
+    await signIn();
+    expect(await env.DB.prepare("SELECT id FROM console_sessions WHERE id = 'old'").first()).toBeNull();
+    expect(await env.DB.prepare("SELECT nonce FROM console_form_nonces WHERE nonce = 'n-old'").first()).toBeNull();
   });
 
   it("accepts a session cookie only if the session was started by signing in", async () => {
