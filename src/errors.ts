@@ -19,6 +19,8 @@ export const errorCodes = {
   // Admin API
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
+  auth_throttled: { status: 429, title: "Too many failed authentications" },
+  token_too_short: { status: 503, title: "Admin token too short" },
   validation_failed: { status: 422, title: "Validation failed" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   entry_not_found: { status: 404, title: "Configuration entry not found" },

@@ -10,6 +10,7 @@ import { sweep } from "./queue/sweeper";
 import { runRetention } from "./retention/run";
 import { hasSlas, wakeSlaClock } from "./routing/sla-start";
 
+export { AuthThrottle } from "./admin/auth-throttle";
 export { OwnerPool } from "./assign/owner-pool";
 export { DestinationLimiter } from "./delivery/destination-limiter";
 export { SourceInbox } from "./inbox/source-inbox";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isIpOrCidr } from "../ingest/ip-allowlist";
 import { durationMs, durationPattern } from "./duration";
 import { ownerSchema } from "./owners-schema";
+import { outboundProtocols } from "../lib/outbound-url";
 
 /**
  * Configuration schemas: what operators write (the configuration document in
@@ -193,6 +194,14 @@ export type PoolInput = z.input<typeof poolSchema>;
 
 // ─── Destinations ─────────────────────────────────────────────────────────────
 
+/**
+ * A URL the gateway calls (any destination's or enrichment's `url`, `baseUrl`,
+ * `instanceUrl`, `tokenUrl`…): http or https here; whether http and local addresses
+ * are allowed depends on ALLOW_HTTP_DESTINATIONS, which `checkWrite` applies to every
+ * destination and enrichment field named `url` or `…Url` (src/lib/outbound-url.ts).
+ */
+export const outboundUrl = () => z.url({ protocol: outboundProtocols, error: "an https URL (http only when ALLOW_HTTP_DESTINATIONS is true)" });
+
 const destinationCommon = {
   id,
   /** Requests per second to this destination (a token bucket shared by all Workers). */
@@ -207,14 +216,14 @@ export const hubspotDestinationSchema = z.object({
   type: z.literal("hubspot"),
   /** Private app access token (Bearer). Write-only. */
   token: z.string().min(1),
-  baseUrl: z.url().default("https://api.hubapi.com"),
+  baseUrl: outboundUrl().default("https://api.hubapi.com"),
 });
 
 export const salesforceDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("salesforce"),
   /** e.g. https://yourorg.my.salesforce.com */
-  instanceUrl: z.url(),
+  instanceUrl: outboundUrl(),
   /** OAuth access token (Bearer). Write-only. */
   accessToken: z.string().min(1),
   apiVersion: z.string().regex(/^v\d+\.\d$/).default("v60.0"),
@@ -233,20 +242,20 @@ export const pipedriveDestinationSchema = z.object({
   type: z.literal("pipedrive"),
   /** API token (x-api-token header). Write-only. */
   apiToken: z.string().min(1),
-  baseUrl: z.url().default("https://api.pipedrive.com"),
+  baseUrl: outboundUrl().default("https://api.pipedrive.com"),
 });
 
 export const slackDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("slack"),
   /** Incoming webhook URL. Write-only: it is a credential. */
-  url: z.url(),
+  url: outboundUrl(),
 });
 
 export const httpDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("http"),
-  url: z.url(),
+  url: outboundUrl(),
   /** Standard Webhooks signing secret (`whsec_…`) the receiver verifies with. Write-only. */
   secret: z.string().min(1),
 });
@@ -287,7 +296,7 @@ export const httpEnrichmentSchema = z.object({
   ...enrichmentCommon,
   type: z.literal("http"),
   /** Called with POST and the lead as JSON; answers JSON. */
-  url: z.url(),
+  url: outboundUrl(),
   /** Sent as `Authorization: Bearer …` when set. Write-only. */
   token: z.string().min(1).optional(),
   /** The cache key: the company domain (default) or the email. */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { type OutboundPolicy, outboundUrlProblem } from "../lib/outbound-url";
 import { compileMapping } from "../routing/mapping";
 import { applyOperator } from "../routing/conditions";
 import { type Action, type Condition, configSchema, type DestinationConfig, type GatewayConfig, operators } from "./schema";
@@ -179,13 +180,34 @@ function checkCondition(condition: Condition, at: string, depth = 0): PointerPro
   return error ? [{ pointer: `${at}/value`, message: error }] : [];
 }
 
+/**
+ * Every outbound URL of the destinations and enrichments under the gateway's policy
+ * (src/lib/outbound-url.ts). A field holds one when it is named `url` or ends in
+ * `Url`, so a URL field added later is checked without being listed here. Runs on
+ * the document with secrets resolved, since a Slack URL is itself a secret.
+ */
+export function checkOutboundUrls(document: GatewayConfig, policy: OutboundPolicy): PointerProblem[] {
+  const problems: PointerProblem[] = [];
+  for (const kind of ["destinations", "enrichments"] as const) {
+    document[kind].forEach((entry, i) => {
+      for (const [field, value] of Object.entries(entry)) {
+        if ((field !== "url" && !field.endsWith("Url")) || typeof value !== "string") continue;
+        const problem = outboundUrlProblem(value, policy);
+        if (problem) problems.push({ pointer: `/${kind}/${i}/${field}`, message: `the URL ${problem}` });
+      }
+    });
+  }
+  return problems;
+}
+
 export type CheckResult = { ok: true; document: GatewayConfig } | { ok: false; problems: PointerProblem[] };
 
 /**
  * The whole check of a write: schema (secrets may be omitted or masked), secrets
- * resolved against `stored`, the full schema again, then `checkConfig`.
+ * resolved against `stored`, the full schema again, then `checkConfig`, then the
+ * outbound URLs under the gateway's `policy`.
  */
-export function checkWrite(input: unknown, stored: GatewayConfig | undefined): CheckResult {
+export function checkWrite(input: unknown, stored: GatewayConfig | undefined, policy: OutboundPolicy): CheckResult {
   const parsed = configWriteSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
   const resolved = resolveSecrets(parsed.data, stored);
@@ -193,6 +215,8 @@ export function checkWrite(input: unknown, stored: GatewayConfig | undefined): C
   if (resolved.problems.length > 0 || semantic.length > 0) return { ok: false, problems: [...resolved.problems, ...semantic] };
   const complete = configSchema.safeParse(resolved.document);
   if (!complete.success) return { ok: false, problems: zodProblems(complete.error) };
+  const urls = checkOutboundUrls(complete.data, policy);
+  if (urls.length > 0) return { ok: false, problems: urls };
   return { ok: true, document: complete.data };
 }
 

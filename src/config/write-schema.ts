@@ -5,6 +5,7 @@ import {
   httpEnrichmentSchema,
   hubspotCompanyEnrichmentSchema,
   hubspotDestinationSchema,
+  outboundUrl,
   pipedriveDestinationSchema,
   poolMemberSchema,
   poolSchema,
@@ -53,7 +54,7 @@ export const destinationWriteSchema = z.discriminatedUnion("type", [
   hubspotDestinationSchema.extend({ token: keep(z.string().min(1)) }).strict(),
   salesforceDestinationSchema.extend({ accessToken: keep(z.string().min(1)) }).strict(),
   pipedriveDestinationSchema.extend({ apiToken: keep(z.string().min(1)) }).strict(),
-  slackDestinationSchema.extend({ url: keep(z.url()) }).strict(),
+  slackDestinationSchema.extend({ url: keep(outboundUrl()) }).strict(),
   httpDestinationSchema.extend({ secret: keep(z.string().min(1)) }).strict(),
 ]);
 
