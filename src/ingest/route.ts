@@ -85,6 +85,7 @@ export async function ingest({ request, env, ctx, requestId, sourceId, receivedA
       secretIndex: verification.secretIndex ?? null,
       signedAt: verification.signedAt ?? null,
       deliveryId: verification.deliveryId ?? null,
+      unsignedDeliveryId: verification.unsignedDeliveryId ?? null,
     }),
   });
 
