@@ -1,5 +1,11 @@
-import { HMAC_PLACEHOLDER, type HmacPlaceholder, hmacOptionProblems, signedPlaceholders } from "../../config/hmac-template";
-import { hmacOptionsSchema } from "../../config/schema";
+import {
+  HMAC_PLACEHOLDER,
+  type HmacOptionProblem,
+  type HmacPlaceholder,
+  hmacOptionProblems,
+  signedPlaceholders,
+} from "../../config/hmac-template";
+import { hmacOptionsSchema, type SourceConfig } from "../../config/schema";
 import { concatBytes, digestMatches, fromBase64, fromHex, hmac, type HmacAlgorithm, matchingSecretIndex, utf8 } from "../crypto";
 import { defineVerifier, toleranceFailure, UNIX_SECONDS, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
@@ -27,10 +33,26 @@ function renderTemplate(template: string, values: Record<HmacPlaceholder, Uint8A
   return concatBytes(...parts);
 }
 
+type HmacOptions = NonNullable<SourceConfig["hmac"]>;
+
+const defaultOptions: HmacOptions = hmacOptionsSchema.parse({});
+
+/** What a source's options allow, read once per options object (they live as long as the cached configuration). */
+const templateChecks = new WeakMap<HmacOptions, { unsafe: HmacOptionProblem | undefined; signsId: boolean }>();
+
+function checkTemplate(options: HmacOptions): { unsafe: HmacOptionProblem | undefined; signsId: boolean } {
+  let checked = templateChecks.get(options);
+  if (!checked) {
+    checked = { unsafe: hmacOptionProblems(options)[0], signsId: signedPlaceholders(options.template).has("id") };
+    templateChecks.set(options, checked);
+  }
+  return checked;
+}
+
 async function verifyGenericHmac({ rawBody, headers, source, url, method, nowSeconds }: VerifyInput): Promise<VerifyOutcome> {
-  const options = source.hmac ?? hmacOptionsSchema.parse({});
+  const options = source.hmac ?? defaultOptions;
+  const { unsafe, signsId } = checkTemplate(options);
   // A source stored before writes were checked: refusing is the only safe answer.
-  const [unsafe] = hmacOptionProblems(options);
   if (unsafe) {
     return { ok: false, code: "signature_invalid", detail: `The source's hmac.${unsafe.field} is unsafe: ${unsafe.message}.` };
   }
@@ -70,7 +92,6 @@ async function verifyGenericHmac({ rawBody, headers, source, url, method, nowSec
     timestamp = value;
   }
   const deliveryId = options.idHeader === undefined ? null : headers.get(options.idHeader);
-  const signsId = signedPlaceholders(options.template).has("id");
   if (signsId && !deliveryId) {
     return { ok: false, code: "signature_missing", detail: `The ${options.idHeader} header is missing.` };
   }
