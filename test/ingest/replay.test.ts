@@ -95,6 +95,11 @@ describe("writing generic hmac options", () => {
     ).toEqual(["/sources/0/hmac/template"]);
   });
 
+  it("refuses the same through the per-source endpoint", async () => {
+    const body = { id: "partner", provider: "hmac", secrets: [SECRET], hmac: { timestampHeader: "x-ts" } };
+    expect(await pointers(await admin("PUT", "/v1/sources/partner", { body }))).toEqual(["/hmac/timestampHeader"]);
+  });
+
   it("accepts a template that signs what it checks", async () => {
     const body = source({ template: "{id}.{timestamp}.{body}", timestampHeader: "x-ts", idHeader: "x-id" });
     await json(await admin("PUT", "/v1/config", { body }));
