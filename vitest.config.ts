@@ -32,6 +32,9 @@ export default defineConfig(async () => {
             // Tests run the inbox flush themselves (runDurableObjectAlarm), so the
             // alarm must not fire on its own in the middle of a test.
             INBOX_FLUSH_DELAY_MS: "3600000",
+            // Verification failures are counted in the inbox right after each response
+            // (test/ingest/rejections.test.ts sets a window of its own).
+            VERIFY_FAILURE_FLUSH_MS: "0",
           },
         },
       }),

@@ -14,6 +14,8 @@ export const errorCodes = {
   rate_limited: { status: 429, title: "Source over its rate" },
   body_unparseable: { status: 400, title: "Body not parseable" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
+  // nginx's 499: the client went away mid-request, so nobody reads this answer.
+  client_disconnected: { status: 499, title: "Client closed the request" },
   storage_unavailable: { status: 503, title: "Storage unavailable" },
   internal_error: { status: 500, title: "Internal error" },
   // Admin API

@@ -53,12 +53,13 @@ export const hmacOptionsSchema = z.object({
   prefix: z.string().default(""),
   /**
    * What is signed: `{body}` is the raw body, `{timestamp}` the value of
-   * `timestampHeader`, `{url}` the URL, `{method}` the method. Default `{body}`.
+   * `timestampHeader`, `{url}` the URL, `{method}` the method, `{id}` the value of
+   * `idHeader`. Default `{body}`. Writes must sign what they check (hmac-template.ts).
    */
   template: z.string().default("{body}"),
-  /** Header with a Unix timestamp (seconds); when set it is checked against the tolerance. */
+  /** Header with a Unix timestamp (seconds), checked against the tolerance; the template must sign `{timestamp}`. */
   timestampHeader: z.string().min(1).optional(),
-  /** Header with the provider's delivery id, used for dedup. */
+  /** Header with the provider's delivery id: the dedup key when the template signs `{id}`, else kept for tracing. */
   idHeader: z.string().min(1).optional(),
 });
 

@@ -174,7 +174,7 @@ export async function commitConfig(env: ConfigEnv, document: GatewayConfig, opti
   const value = JSON.stringify({ ...info, document: await seal(env, document) });
   await env.CONFIG.put(versionKey(info.version), value, { metadata: fitMetadata(info) });
   await env.CONFIG.put(currentKey, value);
-  isolateCache = undefined;
+  clearConfigCache();
   return { ...info, document };
 }
 
@@ -234,11 +234,8 @@ export async function loadConfig(
   { nowMs = Date.now(), ttlMs = Number(env.CONFIG_CACHE_SECONDS || "5") * 1000 } = {},
 ): Promise<ActiveConfig> {
   const entry = isolateCache;
-  if (!entry) {
-    const config = await fetchActive(env, undefined);
-    isolateCache = { config, fetchedAt: nowMs };
-    return config;
-  }
+  // A cold isolate's first requests share one read.
+  if (!entry) return refreshConfig(env, 0, nowMs);
   if (nowMs - entry.fetchedAt > ttlMs && !entry.refreshing) {
     entry.refreshing = fetchActive(env, entry.config)
       .then((config) => {
@@ -256,19 +253,40 @@ export async function loadConfig(
   return entry.config;
 }
 
+/** The re-read in flight in this isolate; every caller that wants one meanwhile waits for it. */
+let reloading: Promise<ActiveConfig> | undefined;
+/** When the last re-read started, so a failing or slow KV is not asked more than once per `minAgeMs` either. */
+let reloadStartedAt = Number.NEGATIVE_INFINITY;
+
 /**
- * Reads KV now unless the cached copy is younger than `minAgeMs`. The ingest path
- * calls it for a source it does not know, so a newly added source works at once
- * while a flood of requests for unknown ids costs at most one KV read a second.
+ * Reads KV now unless the cached copy, or the last attempt to refresh it, is
+ * younger than `minAgeMs`. The ingest path calls it for a source it does not know,
+ * so a newly added source works at once, while a flood of requests for unknown ids
+ * costs at most one KV read a second per isolate: concurrent callers share the read
+ * in flight (single-flight), and later ones within `minAgeMs` get the cached copy.
  */
-export async function refreshConfig(env: ConfigEnv, minAgeMs = 1000, nowMs = Date.now()): Promise<ActiveConfig> {
-  if (isolateCache && nowMs - isolateCache.fetchedAt < minAgeMs) return isolateCache.config;
-  const config = await fetchActive(env, isolateCache?.config);
-  isolateCache = { config, fetchedAt: nowMs };
-  return config;
+export function refreshConfig(env: ConfigEnv, minAgeMs = 1000, nowMs = Date.now()): Promise<ActiveConfig> {
+  if (reloading) return reloading;
+  const cached = isolateCache;
+  if (cached && (nowMs - cached.fetchedAt < minAgeMs || nowMs - reloadStartedAt < minAgeMs)) {
+    return Promise.resolve(cached.config);
+  }
+  reloadStartedAt = nowMs;
+  const reload = fetchActive(env, cached?.config)
+    .then((config) => {
+      isolateCache = { config, fetchedAt: nowMs };
+      return config;
+    })
+    .finally(() => {
+      if (reloading === reload) reloading = undefined;
+    });
+  reloading = reload;
+  return reload;
 }
 
 /** Forgets the isolate's copy (tests, and after an admin write in this isolate). */
 export function clearConfigCache(): void {
   isolateCache = undefined;
+  reloading = undefined;
+  reloadStartedAt = Number.NEGATIVE_INFINITY;
 }

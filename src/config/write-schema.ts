@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { hmacOptionProblems } from "./hmac-template";
 import {
   configSchema,
+  hmacOptionsSchema,
   httpDestinationSchema,
   httpEnrichmentSchema,
   hubspotCompanyEnrichmentSchema,
@@ -43,10 +45,20 @@ function keep<T extends z.ZodType>(schema: T) {
  * store a configuration without routes, nor `dailyCapp` a pool without a cap.
  */
 
+/**
+ * Generic HMAC options as a write accepts them: only settings whose signature covers
+ * what they check (see `hmacOptionProblems`). Checked on write only, so a document
+ * stored before still loads; the verifier refuses its requests instead.
+ */
+const hmacOptionsWriteSchema = hmacOptionsSchema.superRefine((options, ctx) => {
+  for (const { field, message } of hmacOptionProblems(options)) ctx.addIssue({ code: "custom", path: [field], message });
+});
+
 export const sourceWriteSchema = sourceSchema
   .extend({
     /** Secrets, newest first. Absent keeps all stored ones; a masked entry keeps the stored secret it masks. */
     secrets: z.array(z.string().min(1)).max(10).optional(),
+    hmac: hmacOptionsWriteSchema.optional(),
   })
   .strict();
 

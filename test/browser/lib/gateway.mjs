@@ -40,6 +40,8 @@ export async function startGateway() {
         ADMIN_READ_TOKEN: tokens.read,
         CONFIG_KEY: "browser-test-config-key-0123456789abcdef",
         ALLOW_HTTP_DESTINATIONS: "true",
+        // The overview's verification-failure count must not wait for the 10 s window.
+        VERIFY_FAILURE_FLUSH_MS: "0",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
