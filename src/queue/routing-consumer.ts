@@ -265,7 +265,16 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   }
   if (valid.length === 0) return;
 
-  const config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  let config: ActiveConfig;
+  try {
+    config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  } catch (error) {
+    // No event can be routed without the configuration (e.g. no key opens its
+    // secrets): back off instead of burning the queue's retries at once.
+    log("error", "configuration not readable; routing batch retried", { count: valid.length, error: errorMessage(error) });
+    for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    return;
+  }
   const rows = await getEvents(
     createDb(env.DB),
     valid.map((v) => v.body.eventId),
