@@ -32,13 +32,13 @@ export function jsonBytes(value: unknown): number {
 }
 
 /**
- * True when the value's JSON is within `budget` bytes. A UTF-16 unit is at most
- * three UTF-8 bytes, so the common small lead or trace is settled by its length
- * without encoding it.
+ * How many bytes the value's JSON is over `budget` (0 when within). A UTF-16 unit
+ * is at most three UTF-8 bytes, so the common small lead or trace is settled by its
+ * length without encoding it.
  */
-function fits(value: unknown, budget: number): boolean {
+function bytesOver(value: unknown, budget: number): number {
   const text = JSON.stringify(value) ?? "";
-  return text.length * 3 <= budget || encoder.encode(text).byteLength <= budget;
+  return text.length * 3 <= budget ? 0 : Math.max(0, encoder.encode(text).byteLength - budget);
 }
 
 /**
@@ -48,8 +48,8 @@ function fits(value: unknown, budget: number): boolean {
  * whole, rather than cutting its text, never hands a CRM half a value.
  */
 export function fitLead(lead: Lead, budget = leadBudgetBytes): { lead: Lead; dropped: { field: string; bytes: number }[] } {
-  if (fits(lead, budget)) return { lead, dropped: [] };
-  let over = jsonBytes(lead) - budget;
+  let over = bytesOver(lead, budget);
+  if (over === 0) return { lead, dropped: [] };
   const custom = { ...lead.custom };
   const bySize = Object.entries(custom)
     .map(([field, value]) => ({ field, bytes: jsonBytes(value) }))
@@ -74,7 +74,7 @@ const keepSteps = [1000, 100, 10, 0];
  * of thousands of routes would otherwise write a trace per event that D1 refuses.
  */
 export function fitTrace(trace: DecisionTrace, budget = traceBudgetBytes): DecisionTrace {
-  if (fits(trace, budget)) return trace;
+  if (bytesOver(trace, budget) === 0) return trace;
   let cut = trace;
   for (const keep of keepSteps) {
     const trimmed: TrimmedTrace = { ...trace.trimmed };
@@ -97,7 +97,7 @@ export function fitTrace(trace: DecisionTrace, budget = traceBudgetBytes): Decis
     // The lead's note is the last explain line; a cut list must not lose it.
     if (trimmed.explain && trace.trimmed?.custom) cut.explain.push(describeDropped(trace.trimmed.custom));
     cut.explain.push(describeTrimmedLists(trimmed));
-    if (fits(cut, budget)) return cut;
+    if (bytesOver(cut, budget) === 0) return cut;
   }
   return cut;
 }
