@@ -190,26 +190,37 @@ function isPermanentWriteError(message: string): boolean {
   return /SQLITE_TOOBIG|too big/i.test(message);
 }
 
+/** D1 itself failed, whatever the rows: writing them in parts would fail the same way. */
+function isTransientWriteError(message: string): boolean {
+  return /Network connection lost|SQLITE_BUSY|overloaded|timed? ?out|unavailable|reset/i.test(message);
+}
+
+/** D1 batches one consumer run may spend finding the events D1 refuses (a subrequest each). */
+const maxStoreWrites = 32;
+
 /**
  * Stores every decision of the batch in one D1 batch (one round trip instead of one
  * per event). If that write fails, the batch is halved and each half written on
  * its own, down to single events, so the events that D1 refuses are found in a few
  * round trips and the others are stored: one event never holds the batch back.
  * An event whose own write fails is retried alone, or dead-lettered when D1 will
- * refuse it every time.
+ * refuse it every time. When D1 itself is failing (a lost connection, busy) the
+ * batch is retried whole, as splitting it would only fail more times.
  */
 async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
   const storing = verdicts.flatMap((v, i) => (v.ack && (v.decided !== undefined || v.statements.length > 0) ? [i] : []));
   if (storing.length === 0) return verdicts;
   const stored = [...verdicts];
+  let writes = 0;
   const write = async (indices: number[]): Promise<void> => {
+    writes += 1;
     try {
       await runQueries(env.DB, queriesOf(indices.map((i) => verdicts[i] as Verdict)));
     } catch (error) {
       const message = errorMessage(error);
-      if (indices.length === 1) {
-        const i = indices[0] as number;
-        stored[i] = { ack: false, error: message, deadLetter: isPermanentWriteError(message) };
+      if (indices.length === 1 || isTransientWriteError(message) || writes >= maxStoreWrites) {
+        const deadLetter = indices.length === 1 && isPermanentWriteError(message);
+        for (const i of indices) stored[i] = { ack: false, error: message, deadLetter };
         return;
       }
       if (indices.length === storing.length) {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { insertEvents } from "../../src/db/events";
 import { deliveries, events } from "../../src/db/schema";
@@ -154,6 +154,36 @@ describe("a routing batch with one oversized event", () => {
     } finally {
       await env.DB.prepare("DROP TRIGGER refuse_one").run();
     }
+  });
+});
+
+describe("a routing batch when D1 itself fails", () => {
+  it("retries the whole batch after one write instead of splitting it", async () => {
+    for (let n = 300; n < 304; n++) {
+      expect((await post("/in/forms", JSON.stringify(normal(n)), { "content-type": "application/json" })).status).toBe(202);
+    }
+    await flushInbox("forms");
+    // Whatever an earlier test left queued is in this batch too.
+    const queued = (await eventsOf("forms")).filter((e) => e.status === "queued");
+    expect(queued.length).toBeGreaterThanOrEqual(4);
+    const real = env.DB.batch.bind(env.DB);
+    let writes = 0;
+    // The lookup of earlier leads (at most 3 statements) passes; the write of the
+    // decisions (one per event and more) fails as a lost connection would.
+    const spy = vi.spyOn(env.DB, "batch").mockImplementation(async (statements) => {
+      if (statements.length <= 3) return real(statements);
+      writes += 1;
+      throw new Error("D1_ERROR: Network connection lost.");
+    });
+    try {
+      const { result } = await routeBatch();
+      expect(writes).toBe(1);
+      expect(result.explicitAcks).toEqual([]);
+      expect(result.retryMessages).toHaveLength(queued.length);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await eventsOf("forms")).filter((e) => e.status === "queued")).toHaveLength(queued.length);
   });
 });
 
