@@ -1,7 +1,7 @@
 import { isEmptySummary, summarizeChanges } from "../config/diff";
 import type { GatewayConfig } from "../config/schema";
-import type { PointerProblem } from "../config/secret-fields";
-import { type StoredConfig, commitConfig, readCurrentConfig } from "../config/store";
+import { type PointerProblem, secretsLeftToKeep } from "../config/secret-fields";
+import { type StoredConfig, commitConfig, isKeyMismatch, readCurrentConfig, readCurrentSealed } from "../config/store";
 import { checkWrite } from "../config/validate";
 import { allowHttpFrom } from "../connectors/http";
 import type { AdminBindings } from "./env";
@@ -21,6 +21,12 @@ export interface WriteOptions {
   expectedVersion?: number;
   /** Per-entry writes re-aim pointers at their body; the whole-document write keeps them. */
   mapProblems?: (problems: PointerProblem[]) => ValidationProblem[];
+  /**
+   * The write replaces the whole document (`build` ignores the current one), so it
+   * can go through when no key opens the stored secrets, if it enters every secret
+   * again: the way out of a lost or wrong `CONFIG_KEY`.
+   */
+  replacesAll?: boolean;
 }
 
 function result(stored: StoredConfig, unchanged: boolean): WriteResult {
@@ -39,11 +45,21 @@ export async function applyDocument(
   build: (current: GatewayConfig | undefined) => unknown,
   options: WriteOptions,
 ): Promise<WriteResult> {
-  const current = await readCurrentConfig(env);
+  let unreadable = false;
+  const current = await readCurrentConfig(env).catch((error: unknown) => {
+    if (!options.replacesAll || !isKeyMismatch(error)) throw error;
+    unreadable = true;
+    return undefined;
+  });
+  const input = build(current?.document);
   // The URL policy follows ALLOW_HTTP_DESTINATIONS, as sending does.
-  const checked = checkWrite(build(current?.document), current?.document, { allowHttp: allowHttpFrom(env) });
-  if (!checked.ok) {
-    throw validationFailed(options.mapProblems ? options.mapProblems(checked.problems) : checked.problems);
+  const checked = checkWrite(input, current?.document, { allowHttp: allowHttpFrom(env) });
+  const unkept = unreadable ? secretsLeftToKeep(input, (await readCurrentSealed(env))?.sealed) : [];
+  if (!checked.ok || unkept.length > 0) {
+    // Where a secret cannot be kept, say why rather than "matches no stored secret".
+    const pointers = new Set(unkept.map((p) => p.pointer));
+    const problems = [...unkept, ...(checked.ok ? [] : checked.problems.filter((p) => !pointers.has(p.pointer)))];
+    throw validationFailed(options.mapProblems ? options.mapProblems(problems) : problems);
   }
   if (current && isEmptySummary(summarizeChanges(current.document, checked.document))) {
     return result(current, true);

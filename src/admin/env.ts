@@ -8,6 +8,8 @@ export interface AdminSecrets {
   ADMIN_READ_TOKEN?: string;
   /** Encrypts configuration secrets at rest (see src/config/secrets.ts). */
   CONFIG_KEY?: string;
+  /** While rotating: the key `CONFIG_KEY` replaced; stored secrets open with either. */
+  CONFIG_KEY_PREVIOUS?: string;
 }
 
 export type AdminBindings = Env & AdminSecrets & ConfigEnv;

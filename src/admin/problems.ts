@@ -67,7 +67,7 @@ const descriptions: Record<number, string> = {
   415: "Body is not JSON",
   422: "Validation failed: every problem, each with a JSON pointer",
   429: "Too many requests",
-  503: "CONFIG_KEY is not set",
+  503: "CONFIG_KEY is not set (config_key_missing), or no key opens the stored secrets (config_key_mismatch)",
 };
 
 /** Problem responses for the given statuses (401 always), for a route's `responses`. */

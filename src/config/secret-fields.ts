@@ -138,45 +138,93 @@ function matchMasked(masked: string, stored: string[], position: number, used: R
 
 /**
  * Applies `transform` to every secret of a document as stored (plain JSON, not yet
- * validated: encrypted Slack URLs are no URLs). Returns a new object.
+ * validated: encrypted Slack URLs are no URLs), with the secret's JSON pointer.
+ * Returns a new object.
  */
 export async function transformSecrets(
   document: unknown,
-  transform: (value: string) => Promise<string>,
+  transform: (value: string, pointer: string) => Promise<string>,
 ): Promise<unknown> {
   if (!isRecord(document)) return document;
   const sources = Array.isArray(document.sources)
     ? await Promise.all(
-        document.sources.map(async (source: unknown) =>
+        document.sources.map(async (source: unknown, i) =>
           isRecord(source) && Array.isArray(source.secrets)
-            ? { ...source, secrets: await Promise.all(source.secrets.map((s: unknown) => (typeof s === "string" ? transform(s) : s))) }
+            ? {
+                ...source,
+                secrets: await Promise.all(
+                  source.secrets.map((s: unknown, j) => (typeof s === "string" ? transform(s, `/sources/${i}/secrets/${j}`) : s)),
+                ),
+              }
             : source,
         ),
       )
     : document.sources;
   const destinations = Array.isArray(document.destinations)
     ? await Promise.all(
-        document.destinations.map(async (destination: unknown) => {
-          if (!isRecord(destination) || typeof destination.type !== "string") return destination;
-          const field = Object.hasOwn(destinationSecretField, destination.type)
-            ? destinationSecretField[destination.type as DestinationConfig["type"]]
-            : undefined;
-          const value = field ? destination[field] : undefined;
-          return field && typeof value === "string" ? { ...destination, [field]: await transform(value) } : destination;
+        document.destinations.map(async (destination: unknown, i) => {
+          const field = isRecord(destination) ? destinationSecretOf(destination.type) : undefined;
+          const value = field && isRecord(destination) ? destination[field] : undefined;
+          return field && typeof value === "string" ? { ...(destination as object), [field]: await transform(value, `/destinations/${i}/${field}`) } : destination;
         }),
       )
     : document.destinations;
   const enrichments = Array.isArray(document.enrichments)
     ? await Promise.all(
-        document.enrichments.map(async (enrichment: unknown) => {
+        document.enrichments.map(async (enrichment: unknown, i) => {
           if (!isRecord(enrichment) || typeof enrichment.type !== "string") return enrichment;
           const field = enrichmentSecretOf(enrichment.type);
           const value = field ? enrichment[field] : undefined;
-          return field && typeof value === "string" ? { ...enrichment, [field]: await transform(value) } : enrichment;
+          return field && typeof value === "string" ? { ...enrichment, [field]: await transform(value, `/enrichments/${i}/${field}`) } : enrichment;
         }),
       )
     : document.enrichments;
   return { ...document, sources, destinations, ...(enrichments === undefined ? {} : { enrichments }) };
+}
+
+/** The secret field of a destination of this type, if the type is known. */
+function destinationSecretOf(type: unknown): string | undefined {
+  return typeof type === "string" && Object.hasOwn(destinationSecretField, type) ? destinationSecretField[type as DestinationConfig["type"]] : undefined;
+}
+
+/**
+ * The secrets a write leaves out or sends masked although the stored one is there
+ * but cannot be read (no key opens it): they cannot be kept, so they must be entered
+ * again. `sealed` is the stored document as in KV; entries are matched by id.
+ */
+export function secretsLeftToKeep(input: unknown, sealed: unknown): PointerProblem[] {
+  if (!isRecord(input)) return [];
+  const stored = isRecord(sealed) ? sealed : {};
+  const byId = (list: unknown) => new Map((Array.isArray(list) ? list : []).flatMap((e: unknown) => (isRecord(e) && typeof e.id === "string" ? [[e.id, e]] : [])));
+  const storedSources = byId(stored.sources);
+  const storedEnrichments = byId(stored.enrichments);
+  const message = "the stored secret cannot be opened with CONFIG_KEY or CONFIG_KEY_PREVIOUS, so it cannot be kept: enter it again";
+  const problems: PointerProblem[] = [];
+  const entries = (list: unknown) => (Array.isArray(list) ? list : []).flatMap((e: unknown, i) => (isRecord(e) ? [{ e, i }] : []));
+  for (const { e, i } of entries(input.sources)) {
+    const had = storedSources.get(String(e.id))?.secrets;
+    if (e.secrets === undefined && Array.isArray(had) && had.length > 0) problems.push({ pointer: `/sources/${i}/secrets`, message });
+    if (Array.isArray(e.secrets)) {
+      e.secrets.forEach((value: unknown, j) => {
+        if (typeof value === "string" && isMasked(value)) problems.push({ pointer: `/sources/${i}/secrets/${j}`, message });
+      });
+    }
+  }
+  for (const { e, i } of entries(input.destinations)) {
+    const field = destinationSecretOf(e.type);
+    const value = field ? e[field] : undefined;
+    if (field && (value === undefined || (typeof value === "string" && isMasked(value)))) problems.push({ pointer: `/destinations/${i}/${field}`, message });
+  }
+  for (const { e, i } of entries(input.enrichments)) {
+    const field = typeof e.type === "string" ? enrichmentSecretOf(e.type) : undefined;
+    if (!field) continue;
+    const value = e[field];
+    const had = storedEnrichments.get(String(e.id))?.[field];
+    if ((value === undefined && typeof had === "string") || (typeof value === "string" && isMasked(value))) {
+      problems.push({ pointer: `/enrichments/${i}/${field}`, message });
+    }
+  }
+  return problems;
 }
 
 /** True when the document holds at least one secret (a write then needs `CONFIG_KEY`). */

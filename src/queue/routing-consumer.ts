@@ -3,7 +3,7 @@ import { createDb } from "../db/client";
 import { decideEventsQueries, decisionRecord, type EventDecision, newLeadIdFor } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
-import { type BuiltStatement, runQueries } from "../db/json-rows";
+import { type BuiltStatement, type RawQuery, runQueries } from "../db/json-rows";
 import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
 import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
@@ -39,7 +39,8 @@ interface Routed {
   slaDueAt?: number;
 }
 
-type Verdict = ({ ack: true } & Routed) | { ack: false; error: string };
+/** `deadLetter`: the event fails the same way on every try; send it to the dead-letter queue now. */
+type Verdict = ({ ack: true } & Routed) | { ack: false; error: string; deadLetter?: boolean };
 
 /** An event after its first step: settled already, or a mapped lead to decide. */
 type Prepared =
@@ -197,24 +198,84 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
   return verdicts;
 }
 
-/**
- * Stores every decision of the batch in one D1 batch (one round trip instead of one
- * per event). If it fails, none was stored, and every one of those events is
- * retried; redoing a decision is harmless.
- */
-async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
+/** The queries that store these verdicts' decisions, as one D1 batch. */
+function queriesOf(verdicts: readonly Verdict[]): RawQuery[] {
   const decided = verdicts.flatMap((v) => (v.ack && v.decided ? [v.decided] : []));
   const statements = verdicts.flatMap((v) => (v.ack ? v.statements : []));
-  const stores = (v: Verdict) => v.ack && (v.decided !== undefined || v.statements.length > 0);
-  if (decided.length === 0 && statements.length === 0) return verdicts;
+  return [...decideEventsQueries(decided), ...statements.map((s) => s.toSQL())];
+}
+
+/** D1 refuses the same write every time (a row over 2 MB): retrying cannot help. */
+function isPermanentWriteError(message: string): boolean {
+  return /SQLITE_TOOBIG|too big/i.test(message);
+}
+
+/** D1 itself failed, whatever the rows: writing them in parts would fail the same way. */
+function isTransientWriteError(message: string): boolean {
+  return /Network connection lost|SQLITE_BUSY|overloaded|timed? ?out|unavailable|reset/i.test(message);
+}
+
+/** D1 batches one consumer run may spend finding the events D1 refuses (a subrequest each). */
+const maxStoreWrites = 32;
+
+/**
+ * Stores every decision of the batch in one D1 batch (one round trip instead of one
+ * per event). If that write fails, the batch is halved and each half written on
+ * its own, down to single events, so the events that D1 refuses are found in a few
+ * round trips and the others are stored: one event never holds the batch back.
+ * An event whose own write fails is retried alone, or dead-lettered when D1 will
+ * refuse it every time. When D1 itself is failing (a lost connection, busy) the
+ * batch is retried whole, as splitting it would only fail more times.
+ */
+async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
+  const storing = verdicts.flatMap((v, i) => (v.ack && (v.decided !== undefined || v.statements.length > 0) ? [i] : []));
+  if (storing.length === 0) return verdicts;
+  const stored = [...verdicts];
+  let writes = 0;
+  const write = async (indices: number[]): Promise<void> => {
+    writes += 1;
+    try {
+      await runQueries(env.DB, queriesOf(indices.map((i) => verdicts[i] as Verdict)));
+    } catch (error) {
+      const message = errorMessage(error);
+      if (indices.length === 1 || isTransientWriteError(message) || writes >= maxStoreWrites) {
+        const deadLetter = indices.length === 1 && isPermanentWriteError(message);
+        for (const i of indices) stored[i] = { ack: false, error: message, deadLetter };
+        return;
+      }
+      if (indices.length === storing.length) {
+        log("warn", "routing batch not stored at once; storing it in parts", { count: indices.length, error: message });
+      }
+      const half = Math.ceil(indices.length / 2);
+      await write(indices.slice(0, half));
+      await write(indices.slice(half));
+    }
+  };
+  await write(storing);
+  for (const v of stored) if (v.ack && v.logFields) log("info", "routed", v.logFields);
+  return stored;
+}
+
+/**
+ * Sends the events that fail the same way on every try to the dead-letter queue,
+ * whose consumer marks them dead with the reason and alerts. Returns the positions
+ * sent; if the send fails, those events are retried like the others.
+ */
+async function sendDeadLetters(env: Env, bodies: RoutingMessage[], verdicts: Verdict[]): Promise<Set<number>> {
+  const letters = bodies.flatMap((body, i) => {
+    const verdict = verdicts[i];
+    if (!verdict || verdict.ack || !verdict.deadLetter) return [];
+    log("error", "routing dead-lettered: D1 refuses this event's decision", { eventId: body.eventId, sourceId: body.sourceId, error: verdict.error });
+    return [{ i, letter: { eventId: body.eventId, sourceId: body.sourceId, reason: `Its decision could not be stored: ${verdict.error}` } }];
+  });
+  if (letters.length === 0) return new Set();
   try {
-    await runQueries(env.DB, [...decideEventsQueries(decided), ...statements.map((s) => s.toSQL())]);
+    await sendMessages(env.DEAD_LETTER_QUEUE, letters.map((l) => l.letter));
+    return new Set(letters.map((l) => l.i));
   } catch (error) {
-    const message = errorMessage(error);
-    return verdicts.map((v) => (stores(v) ? { ack: false, error: message } : v));
+    log("error", "dead letters not sent; those events will be retried", { count: letters.length, error: errorMessage(error) });
+    return new Set();
   }
-  for (const v of verdicts) if (v.ack && v.logFields) log("info", "routed", v.logFields);
-  return verdicts;
 }
 
 /**
@@ -235,7 +296,16 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   }
   if (valid.length === 0) return;
 
-  const config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  let config: ActiveConfig;
+  try {
+    config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  } catch (error) {
+    // No event can be routed without the configuration (e.g. no key opens its
+    // secrets): back off instead of burning the queue's retries at once.
+    log("error", "configuration not readable; routing batch retried", { count: valid.length, error: errorMessage(error) });
+    for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    return;
+  }
   const rows = await getEvents(
     createDb(env.DB),
     valid.map((v) => v.body.eventId),
@@ -280,9 +350,10 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
     sendFailed = true;
     log("error", "delivery messages not sent; events will be retried", { count: outgoing.length, error: errorMessage(error) });
   }
+  const buried = await sendDeadLetters(env, valid.map((v) => v.body), verdicts);
   valid.forEach(({ message, body }, i) => {
     const verdict = verdicts[i];
-    if (verdict?.ack && !(sendFailed && verdict.deliveries.length > 0)) {
+    if ((verdict?.ack && !(sendFailed && verdict.deliveries.length > 0)) || buried.has(i)) {
       message.ack();
       return;
     }

@@ -3,6 +3,7 @@ import type { Action, GatewayConfig, PoolConfig, RouteConfig, SlaConfig, SourceC
 import type { LeadDelivery } from "../connectors/types";
 import type { LeadMatch } from "../db/leads";
 import type { EnrichResult, Enrich } from "../enrich/types";
+import { fitDecision, type TrimmedTrace } from "./budget";
 import { mergeFields } from "./enrich-merge";
 import { skippedAfter, tryRoute } from "./evaluate";
 import type { Lead } from "./lead";
@@ -59,6 +60,8 @@ export interface DecisionTrace {
   owner?: { ownerId?: string; reason: string; pool?: string; sticky: boolean; fallback?: boolean };
   actions: { route: string; action: string; destination?: string; deliveryId?: string; arm?: string; note?: string }[];
   explain: string[];
+  /** Set when the lead or the trace was over its storage budget (budget.ts). */
+  trimmed?: TrimmedTrace;
 }
 
 /** An SLA the routed lead's owner is held to; the routing consumer starts its clock. */
@@ -132,9 +135,20 @@ export async function decide(
 /**
  * `decide` for a lead already mapped: the routing consumer maps a whole batch first,
  * so that it can look up every earlier lead of the batch in one query and decide
- * leads that share an email, phone or domain one after the other.
+ * leads that share an email, phone or domain one after the other. The decision fits
+ * the storage budgets (budget.ts): one oversized lead cannot fail a batch's write.
  */
 export async function decideLead(
+  config: GatewayConfig,
+  source: SourceConfig,
+  event: { id: string; sourceId: string },
+  mapped: { lead: Lead; warnings: string[] },
+  deps: DecideDeps,
+): Promise<Decision> {
+  return fitDecision(await decideWhole(config, source, event, mapped, deps));
+}
+
+async function decideWhole(
   config: GatewayConfig,
   source: SourceConfig,
   event: { id: string; sourceId: string },

@@ -156,6 +156,15 @@ describe("npm run config", () => {
     assert.equal((await api("GET", "/config")).etag, '"2"');
   });
 
+  it("rekey: re-seals every stored version under CONFIG_KEY, page by page, and says when the old key can go", async () => {
+    const result = cli(["rekey"]);
+    assert.equal(result.status, 0, result.err);
+    // Both versions and the active one are already under this gateway's only key.
+    assert.match(result.out, /rekeyed 0 stored versions \(3 already under CONFIG_KEY\)/);
+    assert.match(result.out, /CONFIG_KEY_PREVIOUS can be removed/);
+    assert.equal((await api("GET", "/config")).etag, '"2"');
+  });
+
   it("fails clearly with a wrong token or an unreachable gateway", () => {
     const wrong = cli(["pull", path.join(work, "x.json")], { SWITCHBOARD_ADMIN_TOKEN: "nope" });
     assert.equal(wrong.status, 1);
