@@ -135,3 +135,53 @@ describe("Pipedrive fake contract", () => {
     expect((await post({ ...person, owner_id: "101" })).status).toBe(400);
   });
 });
+
+describe("Pipedrive fake rate limits and search lag", () => {
+  const headers = (token: string) => ({ "x-api-token": token, accept: "application/json" });
+
+  it("sends x-ratelimit-* per plan and answers 429 over the 2-second window, then holds the token", async () => {
+    const limited = await privateFake("pipedrive", { plan: "lite" });
+    const get = () => fetch(`${limited.url}/api/v1/leads?limit=1`, { headers: headers(limited.credentials.apiToken ?? "") });
+    const answers: Response[] = [];
+    for (let i = 0; i < 21; i++) answers.push(await get());
+    expect(answers[0]?.headers.get("x-ratelimit-limit")).toBe("20");
+    expect(answers[0]?.headers.get("x-ratelimit-remaining")).toBe("19");
+    expect(answers[19]?.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(answers.slice(0, 20).every((r) => r.status === 200)).toBe(true);
+    const refused = answers[20];
+    expect(refused?.status).toBe(429);
+    expect(refused?.headers.get("x-ratelimit-reset")).toBe("10");
+    expect(refused?.headers.get("retry-after")).toBe("10");
+    expect(await refused?.json()).toMatchObject({ success: false, errorCode: 429 });
+  });
+
+  it("limits searches to 10 per 2 s on every plan", async () => {
+    const limited = await privateFake("pipedrive", { plan: "ultimate" });
+    const search = () =>
+      fetch(`${limited.url}/api/v2/persons/search?term=a%40b.example&fields=email&exact_match=true`, { headers: headers(limited.credentials.apiToken ?? "") });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await search()).status);
+    expect(statuses).toEqual([...Array(10).fill(200), 429]);
+  });
+
+  it("answers 429 with x-daily-requests-left: 0 once the daily budget is spent", async () => {
+    const limited = await privateFake("pipedrive", { dailyBudget: 2 });
+    const get = () => fetch(`${limited.url}/api/v1/leads`, { headers: headers(limited.credentials.apiToken ?? "") });
+    expect((await get()).headers.get("x-daily-requests-left")).toBe("1");
+    expect((await get()).status).toBe(200);
+    const refused = await get();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("x-daily-requests-left")).toBe("0");
+  });
+
+  it("finds a new person by search only after searchLagMs", async () => {
+    const lagging = await privateFake("pipedrive", { searchLagMs: 3000 });
+    const token = lagging.credentials.apiToken ?? "";
+    const lagged = { ...destination, apiToken: token, baseUrl: lagging.url };
+    const lead = delivery({ email: "lag@acme.example" });
+    expect(await upsertLead(lagged, lead, options)).toMatchObject({ ok: true, externalId: "1" });
+    // Searched again at once, the person is not found yet: a second person.
+    expect(await upsertLead(lagged, lead, options)).toMatchObject({ ok: true, externalId: "2" });
+    expect((await lagging.records<Records>()).persons).toHaveLength(2);
+  });
+});
