@@ -137,6 +137,7 @@ function leadAndDeliveryStatements(db: Database, eventId: string, decision: Deci
           id: planned.delivery.deliveryId,
           eventId,
           destinationId: planned.destinationId,
+          leadId,
           action: planned.action,
           status: "pending" as const,
           attempts: 0,
