@@ -7,6 +7,8 @@
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
+  /** Nothing is handed out before this time (the destination asked us to wait). */
+  private pausedUntil = 0;
 
   constructor(
     private perSecond: number,
@@ -24,15 +26,29 @@ export class TokenBucket {
     this.tokens = Math.min(this.tokens, burst);
   }
 
-  /** Takes one token; returns 0 when taken, else the seconds until one is available. */
-  take(nowMs: number): number {
+  /**
+   * Takes `count` tokens at once (one per call a unit of work will make); returns 0
+   * when taken, else the seconds until they are available. A count above the burst
+   * takes the whole burst, so it is never refused for good.
+   */
+  take(nowMs: number, count = 1): number {
+    if (nowMs < this.pausedUntil) return (this.pausedUntil - nowMs) / 1000;
+    const need = Math.min(count, this.burst);
     const elapsed = Math.max(0, nowMs - this.updatedAt) / 1000;
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.perSecond);
     this.updatedAt = nowMs;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= need) {
+      this.tokens -= need;
       return 0;
     }
-    return (1 - this.tokens) / this.perSecond;
+    return (need - this.tokens) / this.perSecond;
+  }
+
+  /** Hands out nothing until `untilMs`, then starts from an empty bucket. */
+  pause(nowMs: number, untilMs: number): void {
+    if (untilMs <= Math.max(nowMs, this.pausedUntil)) return;
+    this.pausedUntil = untilMs;
+    this.tokens = 0;
+    this.updatedAt = untilMs;
   }
 }
