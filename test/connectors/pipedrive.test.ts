@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PipedriveDestination } from "../../src/connectors/pipedrive";
-import { upsertLead } from "../../src/connectors/pipedrive";
+import { rateLimitWait, upsertLead } from "../../src/connectors/pipedrive";
 import type { FakeHandle } from "../fakes/client";
 import type { PipedriveLead, PipedrivePerson } from "../fakes/pipedrive";
 import { delivery, jsonOf, options, privateFake } from "./fixtures";
@@ -183,5 +183,43 @@ describe("Pipedrive fake rate limits and search lag", () => {
     // Searched again at once, the person is not found yet: a second person.
     expect(await upsertLead(lagged, lead, options)).toMatchObject({ ok: true, externalId: "2" });
     expect((await lagging.records<Records>()).persons).toHaveLength(2);
+  });
+});
+
+describe("Pipedrive with the record map", () => {
+  it("updates a known person by id without searching, and names the person and lead it wrote", async () => {
+    const first = await upsertLead(destination, delivery({ email: "known@acme.example" }), options);
+    expect(first).toMatchObject({ ok: true, records: { person: "1" } });
+    const records = first.ok ? first.records : undefined;
+    const before = (await fake.requests()).length;
+
+    const again = await upsertLead(destination, delivery({ email: "known@acme.example", firstName: "Kim" }, { records }), options);
+    expect(again).toMatchObject({ ok: true, status: 200, records });
+    expect((await calls()).slice(before)).toEqual(["PATCH /api/v2/persons/1", "GET /api/v1/leads"]);
+    const { leads } = await fake.records<Records>();
+    expect(records?.lead).toBe(leads[0]?.id);
+  });
+
+  it("finds the person by email again when the known id is gone (404)", async () => {
+    const outcome = await upsertLead(destination, delivery({ email: "gone@acme.example" }, { records: { person: "999" } }), options);
+    expect(outcome).toMatchObject({ ok: true, records: { person: "1" } });
+    expect(await calls()).toEqual(["PATCH /api/v2/persons/999", "GET /api/v2/persons/search", "POST /api/v2/persons", "GET /api/v1/leads", "POST /api/v1/leads"]);
+  });
+});
+
+describe("Pipedrive 429s", () => {
+  it("waits for x-ratelimit-reset when it is later than Retry-After, and holds the destination as long", async () => {
+    const limited = await privateFake("pipedrive", { plan: "lite" });
+    const target = { ...destination, apiToken: limited.credentials.apiToken ?? "", baseUrl: limited.url };
+    const get = () => fetch(`${limited.url}/api/v1/leads`, { headers: { "x-api-token": target.apiToken } });
+    for (let i = 0; i < 20; i++) await get();
+    expect(await upsertLead(target, delivery(), options)).toMatchObject({ ok: false, retryable: true, status: 429, retryAfterSeconds: 10, holdSeconds: 10 });
+  });
+
+  it("waits until midnight UTC once the daily budget is spent", () => {
+    const now = Date.parse("2026-12-06T23:00:00Z");
+    const headers = new Headers({ "x-daily-requests-left": "0", "retry-after": "5" });
+    expect(rateLimitWait(headers, { ok: false, retryable: true, retryAfterSeconds: 5, error: "HTTP 429", latencyMs: 0 }, now)).toBe(3600);
+    expect(rateLimitWait(new Headers({ "x-ratelimit-reset": "2" }), { ok: false, retryable: true, retryAfterSeconds: 7, error: "HTTP 429", latencyMs: 0 }, now)).toBe(7);
   });
 });
