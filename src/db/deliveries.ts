@@ -1,14 +1,15 @@
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { type SQL, and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
 import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
 import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, events } from "./schema";
 
-export type NewDelivery = typeof deliveries.$inferInsert;
+/** A delivery row to insert; `leadId` may be SQL (the lead row found in the same batch). */
+export type NewDelivery = Omit<typeof deliveries.$inferInsert, "leadId"> & { leadId?: string | SQL | null };
 export type NewAttempt = typeof attempts.$inferInsert;
 
 /** Rows per INSERT so that one statement binds at most 100 parameters. */
-const deliveriesPerInsert = 6; // 15 columns × 6 = 90 parameters
+const deliveriesPerInsert = 6; // 15 columns and the lead's email × 6 = 96 parameters
 
 /** INSERT OR IGNORE: deciding an event twice never creates a second delivery. */
 export function insertDeliveriesStatements(db: Database, rows: NewDelivery[]): BuiltStatement[] {
