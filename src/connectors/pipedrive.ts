@@ -51,6 +51,9 @@ export type PipedriveDestination = Extract<DestinationConfig, { type: "pipedrive
  * - A 429 waits for the later of `Retry-After` and `x-ratelimit-reset` (Pipedrive holds
  *   a token for a penalty after a refusal); with the daily budget spent
  *   (`x-daily-requests-left: 0`) it waits until midnight UTC, when the budget resets.
+ *   The outcome's `holdSeconds` asks the consumer to hold every delivery to the
+ *   destination as long, and so does an answer with `x-ratelimit-remaining: 0` (until
+ *   `x-ratelimit-reset`), so the next call is not refused and penalized.
  *   https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting
  */
 export async function upsertLead(
@@ -121,6 +124,7 @@ export async function upsertLead(
     records: { [PERSON]: String(personId), [LEAD]: leadId },
     excerpt: excerpt(`person ${how}: ${person.result.text}`),
     latencyMs: client.latencyMs,
+    ...client.hold(),
   };
 }
 
@@ -176,6 +180,8 @@ type Call =
 /** The calls of one delivery: shared auth, timeout, and the latency they add up to. */
 class PipedriveClient {
   latencyMs = 0;
+  /** Seconds until the token's window frees up, once an answer said none is left. */
+  private spentFor: number | undefined;
   private readonly base: string;
 
   constructor(
@@ -200,6 +206,12 @@ class PipedriveClient {
       allowHttp: this.options.allowHttp,
     });
     this.latencyMs += result.latencyMs;
+    if (result.kind === "response" && result.headers.get("x-ratelimit-remaining") === "0") {
+      // The window is spent: the next call, from any delivery, would be refused (and
+      // refusals add a penalty), so the destination waits for the reset instead.
+      const reset = Math.ceil(Number(result.headers.get("x-ratelimit-reset")));
+      if (Number.isFinite(reset) && reset > 0) this.spentFor = Math.max(this.spentFor ?? 0, reset);
+    }
     if (result.kind !== "response") return { ok: false, outcome: { ...classify(result), latencyMs: this.latencyMs } };
     if (result.status < 200 || result.status >= 300) {
       // Only the machine code: Pipedrive's `error` text may quote the values sent.
@@ -207,9 +219,14 @@ class PipedriveClient {
       const outcome = classify(result, code);
       const retryAfterSeconds = result.status === 429 ? rateLimitWait(result.headers, outcome) : undefined;
       const wait = retryAfterSeconds === undefined ? {} : { retryAfterSeconds, holdSeconds: retryAfterSeconds };
-      return { ok: false, outcome: { ...outcome, ...wait, latencyMs: this.latencyMs } };
+      return { ok: false, outcome: { ...outcome, ...this.hold(), ...wait, latencyMs: this.latencyMs } };
     }
     return { ok: true, result, json: parseJson(result.text) };
+  }
+
+  /** `holdSeconds` for the outcome when an answer said the window is spent. */
+  hold(): { holdSeconds?: number } {
+    return this.spentFor === undefined ? {} : { holdSeconds: this.spentFor };
   }
 
   malformed(result: Extract<HttpResult, { kind: "response" }>, what: string): DeliveryOutcome {

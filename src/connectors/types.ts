@@ -29,6 +29,8 @@ export type DeliveryOutcome =
       externalId?: string;
       /** Record ids for the record map (kind → id), remembered for this lead and destination. */
       records?: Record<string, string>;
+      /** As for a failure: the destination said its window is spent; everyone waits this long. */
+      holdSeconds?: number;
       /** The first few hundred characters of the response, for the attempt log. */
       excerpt: string;
       latencyMs: number;

@@ -113,7 +113,7 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
     const outcomes = await dispatch(destination, payloads, { allowHttp: allowHttpFrom(env) });
     await recordOutcomes(env, db, destination, chunk, outcomes, byId);
     // The destination said it holds every caller (a rate limit): every consumer waits it out.
-    const pause = Math.max(0, ...outcomes.map((o) => (o.ok ? 0 : (o.holdSeconds ?? 0))));
+    const pause = Math.max(0, ...outcomes.map((o) => o.holdSeconds ?? 0));
     if (pause > 0) await limiter.pause(perSecond, burst, pause);
   }
   await handOverTurns(db, env.DELIVERY_QUEUE, destination.id, leadIdsOf(claimed.slice(0, done)), Date.now());

@@ -216,6 +216,16 @@ describe("Pipedrive 429s", () => {
     expect(await upsertLead(target, delivery(), options)).toMatchObject({ ok: false, retryable: true, status: 429, retryAfterSeconds: 10, holdSeconds: 10 });
   });
 
+  it("asks to hold the destination when an answer says the window is spent, before any 429", async () => {
+    const limited = await privateFake("pipedrive", { plan: "lite" });
+    const target = { ...destination, apiToken: limited.credentials.apiToken ?? "", baseUrl: limited.url };
+    for (let i = 0; i < 16; i++) await fetch(`${limited.url}/api/v1/leads`, { headers: { "x-api-token": target.apiToken } });
+    const outcome = await upsertLead(target, delivery(), options);
+    expect(outcome).toMatchObject({ ok: true, holdSeconds: expect.any(Number) });
+    expect(outcome.holdSeconds).toBeGreaterThanOrEqual(1);
+    expect(outcome.holdSeconds).toBeLessThanOrEqual(2);
+  });
+
   it("waits until midnight UTC once the daily budget is spent", () => {
     const now = Date.parse("2026-12-06T23:00:00Z");
     const headers = new Headers({ "x-daily-requests-left": "0", "retry-after": "5" });
