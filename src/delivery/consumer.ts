@@ -97,9 +97,15 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
       const records = d.leadId ? known.get(d.leadId) : undefined;
       return records ? { ...payload, records } : payload;
     });
+    // Both buckets reserve under the chunk's first delivery, so a message sent back to
+    // wait finds its tokens waiting when it returns (src/delivery/destination-limiter.ts).
     const cost = costOf(destination, payloads);
-    const searchWait = searchRate && cost.searches > 0 ? await searchLimiterOf(env, destination.id).take(searchRate.perSecond, searchRate.burst, cost.searches) : 0;
-    const wait = searchWait > 0 ? searchWait : await limiter.take(perSecond, burst, cost.calls);
+    const key = chunk[0]?.id;
+    const [searchWait, callWait] = await Promise.all([
+      searchRate && cost.searches > 0 ? searchLimiterOf(env, destination.id).take(searchRate.perSecond, searchRate.burst, cost.searches, key) : 0,
+      limiter.take(perSecond, burst, cost.calls, key),
+    ]);
+    const wait = Math.max(searchWait, callWait);
     if (wait > 0) {
       // Over the destination's rate: come back later. Not an attempt.
       const rest = claimed.slice(done);

@@ -44,11 +44,29 @@ export class TokenBucket {
     return (need - this.tokens) / this.perSecond;
   }
 
-  /** Hands out nothing until `untilMs`, then starts from an empty bucket. */
+  /**
+   * Like `take`, but a caller who must wait keeps its place in line: the tokens are
+   * taken now (the balance may go below zero, a debt later callers queue behind) and
+   * the answer is the seconds until they are covered. Nothing is taken when that
+   * would be longer than `maxWaitSeconds`.
+   */
+  reserve(nowMs: number, count = 1, maxWaitSeconds = Number.POSITIVE_INFINITY): number {
+    const need = Math.min(count, this.burst);
+    const from = Math.max(nowMs, this.pausedUntil);
+    const elapsed = Math.max(0, from - this.updatedAt) / 1000;
+    const tokens = Math.min(this.burst, this.tokens + elapsed * this.perSecond);
+    const wait = (from - nowMs) / 1000 + Math.max(0, need - tokens) / this.perSecond;
+    if (wait > maxWaitSeconds) return wait;
+    this.tokens = tokens - need;
+    this.updatedAt = Math.max(this.updatedAt, from);
+    return wait;
+  }
+
+  /** Hands out nothing until `untilMs`, then starts from an empty bucket (keeping any debt). */
   pause(nowMs: number, untilMs: number): void {
     if (untilMs <= Math.max(nowMs, this.pausedUntil)) return;
     this.pausedUntil = untilMs;
-    this.tokens = 0;
+    this.tokens = Math.min(this.tokens, 0);
     this.updatedAt = untilMs;
   }
 }
