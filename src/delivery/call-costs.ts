@@ -39,3 +39,8 @@ export function costOf(destination: DestinationConfig, deliveries: readonly Lead
 export const searchRates: Partial<Record<DestinationConfig["type"], { perSecond: number; burst: number }>> = {
   pipedrive: { perSecond: 2, burst: 4 },
 };
+
+/** A destination's search limit: its own `searchRate`, else the default for its type. */
+export function searchRateOf(destination: DestinationConfig): { perSecond: number; burst: number } | undefined {
+  return (destination.type === "pipedrive" ? destination.searchRate : undefined) ?? searchRates[destination.type];
+}

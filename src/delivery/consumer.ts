@@ -19,7 +19,7 @@ import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
 import { rateOf } from "./default-rates";
 import { deliveriesPerCall, dispatch } from "./dispatch";
-import { costOf, searchRates } from "./call-costs";
+import { costOf, searchRateOf } from "./call-costs";
 import { handOverTurns, turnDelays } from "./lead-order";
 import { retryDelaySeconds } from "./retry";
 
@@ -85,7 +85,7 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
   const perCall = deliveriesPerCall(destination);
   const limiter = env.DESTINATION_LIMITER.getByName(destination.id);
   const { perSecond, burst } = rateOf(destination);
-  const searchRate = searchRates[destination.type];
+  const searchRate = searchRateOf(destination);
   const leadIdsOf = (rows: DeliveryRow[]) => rows.flatMap((d) => (d.leadId ? [d.leadId] : []));
   // Claimed deliveries are one per lead (claimDeliveries), so this holds for the whole group.
   const known = await recordIdsOf(db, destination.id, leadIdsOf(claimed));

@@ -15,7 +15,8 @@ const db = () => createDb(env.DB);
 const form = (email: string, name = "Ada") => ({ event_id: crypto.randomUUID(), email, name });
 
 /** One source routing every lead to one Pipedrive destination. */
-async function configureFor(fake: FakeHandle, destination: { id: string; rate?: { perSecond: number; burst: number } }) {
+type Rate = { perSecond: number; burst: number };
+async function configureFor(fake: FakeHandle, destination: { id: string; rate?: Rate; searchRate?: Rate }) {
   await configure({
     sources: [{ id: "forms", provider: "standard-webhooks", secrets: [standardSecret], mapping: { email: "email", firstName: "name" } }],
     destinations: [
@@ -128,6 +129,28 @@ describe("rate limits count calls", () => {
     expect((await fake.requests()).length).toBe(8);
     const tried = await db().select().from(attempts).where(eq(attempts.destinationId, "pipedrive-lite"));
     expect(tried).toHaveLength(2);
+  });
+
+  it("keeps searches within Pipedrive's limit when the call rate is raised", async () => {
+    const fake = await privateFake("pipedrive", { plan: "ultimate" });
+    await configureFor(fake, { id: "pipedrive-searches", rate: { perSecond: 100, burst: 100 } });
+    for (let i = 0; i < 6; i++) await postSigned("forms", form(`search${i}@acme.example`));
+    const { messages } = await routeQueued("forms");
+    const result = await runQueue(queueNames.deliveries, messages);
+    // The default search bucket holds 4: four new leads now, two later, no 429.
+    expect(result.explicitAcks).toHaveLength(4);
+    expect((await fake.requests()).filter((r) => r.path.endsWith("/search"))).toHaveLength(4);
+    expect((await fake.requests()).some((r) => r.fault !== undefined)).toBe(false);
+
+  });
+
+  it("takes a destination's own searchRate (a server that is not Pipedrive's)", async () => {
+    const fake = await privateFake("pipedrive");
+    const fast = { perSecond: 100, burst: 100 };
+    await configureFor(fake, { id: "pipedrive-fast-search", rate: fast, searchRate: fast });
+    for (let i = 0; i < 6; i++) await postSigned("forms", form(`fast${i}@acme.example`));
+    const { messages } = await routeQueued("forms");
+    expect((await runQueue(queueNames.deliveries, messages)).explicitAcks).toHaveLength(6);
   });
 
   it("holds every delivery to the destination while a 429 lasts, without calling it", async () => {
