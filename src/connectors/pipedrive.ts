@@ -162,7 +162,9 @@ const errorSchema = z.object({ code: z.string().optional() });
  * until the next UTC midnight when the daily budget is spent.
  */
 export function rateLimitWait(headers: Headers, outcome: DeliveryOutcome, now: number = Date.now()): number | undefined {
-  if (headers.get("x-daily-requests-left") === "0") {
+  // x-daily-requests-left is the documented header; token-based accounts are
+  // reported (not documented) to send x-daily-ratelimit-token-remaining.
+  if (headers.get("x-daily-requests-left") === "0" || headers.get("x-daily-ratelimit-token-remaining") === "0") {
     const midnight = new Date(now).setUTCHours(24, 0, 0, 0);
     return Math.ceil((midnight - now) / 1000);
   }
