@@ -199,7 +199,9 @@ export function settleEventsStatement(db: Database, eventIds: readonly string[],
 
 /**
  * Pending deliveries overdue since before `olderThanMs` that nobody holds: their
- * queue message may be lost. One waiting out a backoff is not overdue.
+ * queue message may be lost. One waiting out a backoff is not overdue, nor is one
+ * waiting behind an older delivery of its lead (that one is re-sent, and hands the
+ * turn over when done).
  */
 export async function findStalledDeliveries(db: Database, olderThanMs: number, limit: number): Promise<DeliveryRow[]> {
   return db
@@ -210,6 +212,7 @@ export async function findStalledDeliveries(db: Database, olderThanMs: number, l
         eq(deliveries.status, "pending"),
         lt(deliveries.nextAttemptAt, olderThanMs),
         or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, olderThanMs)),
+        sql`not ${olderPendingExists}`,
       ),
     )
     .limit(limit);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { claimDeliveries, insertDeliveriesStatements } from "../../src/db/deliveries";
+import { claimDeliveries, findStalledDeliveries, insertDeliveriesStatements } from "../../src/db/deliveries";
 import { runQueries } from "../../src/db/json-rows";
 import { deliveries } from "../../src/db/schema";
 import { handOverTurns, turnDelays } from "../../src/delivery/lead-order";
@@ -70,5 +70,16 @@ describe("per-lead order", () => {
     await handOverTurns(db(), env.DELIVERY_QUEUE, "crm", ["lead_h"], Date.now());
     sent.restore();
     expect(sent.bodies).toEqual([{ deliveryId: "evt_h2:0", eventId: "evt_h2", destinationId: "crm" }]);
+  });
+});
+
+describe("the sweeper's stalled deliveries", () => {
+  it("are the first in line of each lead, not the deliveries waiting behind them", async () => {
+    await store([
+      { id: "evt_s1:0", leadId: "lead_s", destinationId: "sweep", createdAt: now - 600_000 },
+      { id: "evt_s2:0", leadId: "lead_s", destinationId: "sweep", createdAt: now - 590_000 },
+    ]);
+    const stalled = await findStalledDeliveries(db(), now, 1000);
+    expect(stalled.filter((d) => d.destinationId === "sweep").map((d) => d.id)).toEqual(["evt_s1:0"]);
   });
 });
