@@ -165,9 +165,10 @@ describe("Pipedrive fake rate limits and search lag", () => {
   });
 
   it("answers 429 with x-daily-requests-left: 0 once the daily budget is spent", async () => {
-    const limited = await privateFake("pipedrive", { dailyBudget: 2 });
+    // Two lists (20 tokens each) fit in 50 tokens; the third does not.
+    const limited = await privateFake("pipedrive", { dailyBudget: 50 });
     const get = () => fetch(`${limited.url}/api/v1/leads`, { headers: headers(limited.credentials.apiToken ?? "") });
-    expect((await get()).headers.get("x-daily-requests-left")).toBe("1");
+    expect((await get()).headers.get("x-daily-requests-left")).toBe("30");
     expect((await get()).status).toBe(200);
     const refused = await get();
     expect(refused.status).toBe(429);

@@ -25,8 +25,10 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  * penalty of 10 s, as Pipedrive's staff describe it
  * (https://devcommunity.pipedrive.com/t/rate-limiting-issues/7462: "in case the rate
  * limit is reached, the x-ratelimit-reset header is set to 10"). A search counts
- * against both windows. `dailyBudget` (token-based limits: a daily budget that resets at
- * midnight UTC, same page) answers 429 with `x-daily-requests-left: 0` once spent.
+ * against both windows. `dailyBudget` is the token-based plans' daily budget (same page:
+ * 30,000 tokens × plan multiplier × seats, reset at midnight UTC), each request costing
+ * tokens by kind: a search 40, a list 20, a single read 2, a write 10 (the page's cost
+ * examples); spent, the answer is 429 with `x-daily-requests-left: 0`.
  * Without `plan` nothing is limited (throughput runs such as the e2e suite).
  *
  * Search lag (`searchLagMs`): Pipedrive's search is served from a search index, not
@@ -57,7 +59,7 @@ export const pipedriveFakeOptionsSchema = z.object({
   customFieldKeys: z.array(z.string()).default([]),
   /** The account's plan: sets the 2-second request window; unset, nothing is rate limited. */
   plan: z.enum(Object.keys(pipedrivePlans) as [keyof typeof pipedrivePlans]).optional(),
-  /** Requests (of any cost) allowed per UTC day; unset, no daily budget. */
+  /** API tokens per UTC day (requests cost 2–40 each, see above); unset, no daily budget. */
   dailyBudget: z.number().int().positive().optional(),
   /** How long after its creation a person becomes findable by search. */
   searchLagMs: z.number().int().nonnegative().max(60_000).default(0),
@@ -118,7 +120,7 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
     if ((c.req.method === "POST" || c.req.method === "PATCH") && !(c.req.header("content-type") ?? "").startsWith("application/json")) {
       return invalid("Content-Type must be application/json");
     }
-    const verdict = limiter.take(Date.now(), c.req.path.endsWith("/search"));
+    const verdict = limiter.take(Date.now(), c.req.path.endsWith("/search"), tokenCost(c.req.method, c.req.path));
     if (!verdict.ok) return jsonResponse(errorBody(429), 429, verdict.headers);
     await next();
     for (const [name, value] of Object.entries(verdict.headers)) c.res.headers.set(name, value);
@@ -258,18 +260,18 @@ class RateWindows {
     private readonly dailyBudget: number | undefined,
   ) {}
 
-  take(now: number, search: boolean): { ok: boolean; headers: Record<string, string> } {
+  take(now: number, search: boolean, cost: number): { ok: boolean; headers: Record<string, string> } {
     const today = new Date(now).toISOString().slice(0, 10);
     if (today !== this.day) {
       this.day = today;
       this.spent = 0;
     }
-    if (this.dailyBudget !== undefined && this.spent >= this.dailyBudget) {
+    if (this.dailyBudget !== undefined && this.spent + cost > this.dailyBudget) {
       const midnight = Date.parse(`${today}T00:00:00Z`) + 86_400_000;
       return { ok: false, headers: { "x-daily-requests-left": "0", "retry-after": String(Math.ceil((midnight - now) / 1000)) } };
     }
     if (this.limit === undefined) {
-      this.spent += 1;
+      this.spent += cost;
       return { ok: true, headers: this.daily() };
     }
     this.all = this.all.filter((at) => at > now - WINDOW_MS);
@@ -284,7 +286,7 @@ class RateWindows {
     }
     this.all.push(now);
     if (search) this.searches.push(now);
-    this.spent += 1;
+    this.spent += cost;
     const oldest = window[0] ?? now;
     return {
       ok: true,
@@ -300,6 +302,13 @@ class RateWindows {
   private daily(): Record<string, string> {
     return this.dailyBudget === undefined ? {} : { "x-daily-requests-left": String(this.dailyBudget - this.spent) };
   }
+}
+
+/** A request's cost in API tokens against the daily budget. */
+function tokenCost(method: string, path: string): number {
+  if (path.endsWith("/search")) return 40;
+  if (method !== "GET") return 10;
+  return /\/(persons|leads)\/[^/]+$/.test(path) ? 2 : 20;
 }
 
 interface PersonBody {
