@@ -33,15 +33,17 @@ const leaseMsFor = (destination: DestinationConfig | undefined) => (destination?
 
 /**
  * The deliveries queue's consumer. A batch is grouped by destination so that
- * HubSpot gets one batch-upsert call for up to 100 leads; every dispatch first takes
- * a token per call it will make from the destination's shared limiter (and one per
- * search from its search limiter), and a destination's hold (a Pipedrive 429) pauses the limiter for everyone. Only
- * the oldest pending delivery of a lead to a destination is claimed (src/db/deliveries.ts,
- * src/delivery/lead-order.ts); the connector gets the lead's known record ids
- * (the record map) and the ids it reports are remembered with the attempt. Each outcome is an attempt row; a
- * delivery then succeeds, fails for good (a 4xx the API will never accept), waits
- * for a retry with backoff (Retry-After as a floor), or — out of attempts — is
- * marked dead and handed to the dead-letter queue for the alert.
+ * HubSpot gets one batch-upsert call for up to 100 leads. Only the oldest pending
+ * delivery of a lead to a destination is claimed (src/db/deliveries.ts,
+ * src/delivery/lead-order.ts). Every dispatch first takes a token per call it will
+ * make from the destination's shared limiter (and one per search from its search
+ * limiter, src/delivery/call-costs.ts); a destination's hold (a Pipedrive 429)
+ * pauses the limiter for everyone. The connector gets the lead's known record ids
+ * (the record map), and the ids it reports are remembered with the attempt. Each
+ * outcome is an attempt row; a delivery then succeeds, fails for good (a 4xx the
+ * API will never accept), waits for a retry with backoff (Retry-After as a floor),
+ * or — out of attempts — is marked dead and handed to the dead-letter queue for
+ * the alert.
  */
 export async function handleDeliveryBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const groups = new Map<string, Item[]>();
