@@ -115,7 +115,8 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
         db,
         rest.map((d) => d.id),
       );
-      for (const d of rest) byId.get(d.id)?.message.retry({ delaySeconds: Math.ceil(wait) });
+      // Queues take at most 12 hours; a longer pause (a spent daily budget) waits again.
+      for (const d of rest) byId.get(d.id)?.message.retry({ delaySeconds: Math.min(maxQueueDelaySeconds, Math.ceil(wait)) });
       break;
     }
     const outcomes = await dispatch(destination, payloads, { allowHttp: allowHttpFrom(env) });
@@ -126,6 +127,8 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
   }
   await handOverTurns(db, env.DELIVERY_QUEUE, destination.id, leadIdsOf(claimed.slice(0, done)), Date.now());
 }
+
+const maxQueueDelaySeconds = 43_200;
 
 /** The bucket for a destination's searches, apart from its calls (Pipedrive's Search API limit). */
 const searchLimiterOf = (env: Env, destinationId: string) => env.DESTINATION_LIMITER.getByName(`${destinationId}#search`);
