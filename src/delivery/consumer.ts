@@ -12,13 +12,13 @@ import {
   settleEventsStatement,
 } from "../db/deliveries";
 import type { DeliveryRow } from "../db/schema";
-import { type LearnedRecord, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
+import { type LearnedRecord, type RecordIds, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
 import { runQueries } from "../db/json-rows";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
 import { rateOf } from "./default-rates";
-import { deliveriesPerCall, dispatch } from "./dispatch";
+import { deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
 import { costOf, searchRateOf } from "./call-costs";
 import { handOverTurns, turnDelays } from "./lead-order";
 import { retryDelaySeconds } from "./retry";
@@ -90,7 +90,7 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
   const searchRate = searchRateOf(destination);
   const leadIdsOf = (rows: DeliveryRow[]) => rows.flatMap((d) => (d.leadId ? [d.leadId] : []));
   // Claimed deliveries are one per lead (claimDeliveries), so this holds for the whole group.
-  const known = await recordIdsOf(db, destination.id, leadIdsOf(claimed));
+  const known = usesRecordMap(destination) ? await recordIdsOf(db, destination.id, leadIdsOf(claimed)) : new Map<string, RecordIds>();
   let done = 0;
   for (; done < claimed.length; done += perCall) {
     const chunk = claimed.slice(done, done + perCall);
