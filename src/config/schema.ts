@@ -244,6 +244,12 @@ export const pipedriveDestinationSchema = z.object({
   /** API token (x-api-token header). Write-only. */
   apiToken: z.string().min(1),
   baseUrl: outboundUrl().default("https://api.pipedrive.com"),
+  /**
+   * Searches per second, apart from `rate` (calls). Pipedrive allows 10 per 2 s on
+   * every plan; the default (src/delivery/call-costs.ts) stays under it. Raise it only
+   * for a server that is not Pipedrive's (a local fake).
+   */
+  searchRate: rateSchema.optional(),
 });
 
 export const slackDestinationSchema = z.object({

@@ -129,6 +129,11 @@ export const deliveries = sqliteTable(
     id: text("id").primaryKey(),
     eventId: text("event_id").notNull(),
     destinationId: text("destination_id").notNull(),
+    /**
+     * The event's lead: one lead's deliveries to one destination run one at a time,
+     * oldest first (claimDeliveries). Null only for rows older than the column.
+     */
+    leadId: text("lead_id"),
     action: text("action", { enum: ["upsert", "notify", "forward"] }).notNull(),
     status: text("status", { enum: deliveryStatuses }).notNull(),
     attempts: integer("attempts").notNull().default(0),
@@ -148,9 +153,31 @@ export const deliveries = sqliteTable(
     index("deliveries_status_next").on(t.status, t.nextAttemptAt),
     // Outcome reports name the CRM's record id: this finds the lead it was delivered as.
     index("deliveries_external").on(t.externalId),
+    index("deliveries_lead_destination").on(t.leadId, t.destinationId),
   ],
 );
 export type DeliveryRow = typeof deliveries.$inferSelect;
+
+/**
+ * The record map: a lead's record ids in a destination (a Pipedrive person and lead,
+ * later a HubSpot contact or a Salesforce record), learned by a delivery. Later
+ * deliveries of that lead update by id: no search (which may lag creation), no
+ * duplicate. `kind` is the connector's name for the record type.
+ */
+export const crmRecords = sqliteTable(
+  "crm_records",
+  {
+    destinationId: text("destination_id").notNull(),
+    leadId: text("lead_id").notNull(),
+    kind: text("kind").notNull(),
+    externalId: text("external_id").notNull(),
+    /** The delivery that learned (or last confirmed) the id. */
+    deliveryId: text("delivery_id").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.destinationId, t.leadId, t.kind] }), index("crm_records_external").on(t.destinationId, t.kind, t.externalId)],
+);
+export type CrmRecordRow = typeof crmRecords.$inferSelect;
 
 /** Every call to a destination, successful or not. */
 export const attempts = sqliteTable(

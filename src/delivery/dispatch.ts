@@ -12,6 +12,11 @@ export function deliveriesPerCall(destination: DestinationConfig): number {
   return destination.type === "hubspot" ? HUBSPOT_BATCH_LIMIT : 1;
 }
 
+/** Whether the destination's connector reads and reports record ids (the record map). */
+export function usesRecordMap(destination: DestinationConfig): boolean {
+  return destination.type === "pipedrive";
+}
+
 /**
  * Sends deliveries to a destination with its connector: one outcome per delivery,
  * in order. The action was checked against the destination's type when the
