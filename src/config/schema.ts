@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { type CrmType, destinationSchemas } from "../connectors/registry";
 import { isIpOrCidr } from "../ingest/ip-allowlist";
+import { entryIdSchema, rateSchema } from "../lib/config-fields";
 import { durationMs, durationPattern } from "./duration";
 import { ownerSchema } from "./owners-schema";
 
@@ -33,14 +35,7 @@ export const providers = [
 ] as const;
 export type Provider = (typeof providers)[number];
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1–64 letters, digits, '-', '_' or '.', starting with a letter or digit");
-
-export const rateSchema = z.object({
-  perSecond: z.number().positive().max(100_000),
-  burst: z.number().int().positive().max(1_000_000),
-});
+const id = entryIdSchema;
 
 /** Options for the generic HMAC scheme (`provider: "hmac"`). */
 export const hmacOptionsSchema = z.object({
@@ -193,73 +188,13 @@ export type PoolInput = z.input<typeof poolSchema>;
 
 // ─── Destinations ─────────────────────────────────────────────────────────────
 
-const destinationCommon = {
-  id,
-  /** Requests per second to this destination (a token bucket shared by all Workers). */
-  rate: rateSchema.optional(),
-  timeoutMs: z.number().int().positive().max(60_000).default(10_000),
-  /** Attempts before the delivery is dead-lettered. */
-  maxAttempts: z.number().int().positive().max(50).default(8),
-};
-
-export const hubspotDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("hubspot"),
-  /** Private app access token (Bearer). Write-only. */
-  token: z.string().min(1),
-  baseUrl: z.url().default("https://api.hubapi.com"),
-});
-
-export const salesforceDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("salesforce"),
-  /** e.g. https://yourorg.my.salesforce.com */
-  instanceUrl: z.url(),
-  /** OAuth access token (Bearer). Write-only. */
-  accessToken: z.string().min(1),
-  apiVersion: z.string().regex(/^v\d+\.\d$/).default("v60.0"),
-  /** sObject to upsert into. */
-  object: z.string().min(1).default("Lead"),
-  /**
-   * The field the upsert is keyed on; its value is the lead's email. It must be a
-   * field marked External ID on the object (e.g. a custom `Email__c`): Salesforce
-   * does not allow upserts on the standard Email field.
-   */
-  externalIdField: z.string().min(1),
-});
-
-export const pipedriveDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("pipedrive"),
-  /** API token (x-api-token header). Write-only. */
-  apiToken: z.string().min(1),
-  baseUrl: z.url().default("https://api.pipedrive.com"),
-});
-
-export const slackDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("slack"),
-  /** Incoming webhook URL. Write-only: it is a credential. */
-  url: z.url(),
-});
-
-export const httpDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("http"),
-  url: z.url(),
-  /** Standard Webhooks signing secret (`whsec_…`) the receiver verifies with. Write-only. */
-  secret: z.string().min(1),
-});
-
-export const destinationSchema = z.discriminatedUnion("type", [
-  hubspotDestinationSchema,
-  salesforceDestinationSchema,
-  pipedriveDestinationSchema,
-  slackDestinationSchema,
-  httpDestinationSchema,
-]);
+/**
+ * One schema per connector, each declared by its connector module (src/connectors/)
+ * and listed in the connector registry; the `type` field picks the connector.
+ */
+export const destinationSchema = z.discriminatedUnion("type", destinationSchemas);
 export type DestinationConfig = z.infer<typeof destinationSchema>;
-export type CrmDestination = Extract<DestinationConfig, { type: "hubspot" | "salesforce" | "pipedrive" }>;
+export type CrmDestination = Extract<DestinationConfig, { type: CrmType }>;
 
 // ─── Enrichments ──────────────────────────────────────────────────────────────
 

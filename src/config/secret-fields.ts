@@ -1,19 +1,20 @@
+import { connectors, destinationTypes } from "../connectors/registry";
 import type { DestinationConfig, EnrichmentConfig, GatewayConfig, GatewayConfigInput } from "./schema";
+import { fieldSchemaAt, hasParent, isRecord, mapStringsAt, type SecretPath, splitPath, stringsAt, valueAt, withValueAt } from "./secret-paths";
 import { type ConfigWrite, maskPrefix } from "./write-schema";
 
 /**
- * Where secrets sit in the configuration document: each source's `secrets`, one
- * field per destination type (a Slack incoming-webhook URL is itself a credential),
- * and an `http` enrichment's optional `token`. Everything that masks, keeps or
- * encrypts secrets goes through these lists.
+ * Where secrets sit in the configuration document: each source's `secrets`, the
+ * secret paths each connector declares for its destinations (a Slack
+ * incoming-webhook URL is itself a credential), and an `http` enrichment's optional
+ * `token`. Everything that masks, keeps or encrypts secrets goes through these lists.
  */
-export const destinationSecretField = {
-  hubspot: "token",
-  salesforce: "accessToken",
-  pipedrive: "apiToken",
-  slack: "url",
-  http: "secret",
-} as const satisfies Record<DestinationConfig["type"], string>;
+const destinationSecretPaths = new Map<string, readonly SecretPath[]>(destinationTypes.map((type) => [type, connectors[type].secrets.map(splitPath)]));
+
+/** The secret paths of a destination of this type (none for a type no connector has). */
+export function destinationSecretsOf(type: string): readonly SecretPath[] {
+  return destinationSecretPaths.get(type) ?? [];
+}
 
 /** The secret field of each enrichment type that has one (a `hubspot-company` lookup uses its destination's token). */
 export const enrichmentSecretField: Partial<Record<EnrichmentConfig["type"], string>> = { http: "token" };
@@ -52,9 +53,7 @@ export function maskDocument(document: GatewayConfig): GatewayConfig {
 }
 
 export function maskDestination(destination: DestinationConfig): DestinationConfig {
-  const field = destinationSecretField[destination.type];
-  const value = (destination as Record<string, unknown>)[field];
-  return typeof value === "string" ? ({ ...destination, [field]: maskSecret(value) } as DestinationConfig) : destination;
+  return mapStringsAt(destination, destinationSecretsOf(destination.type), maskSecret);
 }
 
 export function maskEnrichment(enrichment: EnrichmentConfig): EnrichmentConfig {
@@ -97,19 +96,25 @@ export function resolveSecrets(
   });
 
   const destinations = input.destinations.map((destination, i) => {
-    const field = destinationSecretField[destination.type];
-    const value = (destination as Record<string, unknown>)[field];
-    if (typeof value === "string" && !isMasked(value)) return destination;
-    const previous = storedDestinations.get(destination.id) as Record<string, unknown> | undefined;
-    const kept = previous?.[field];
-    if (typeof kept === "string" && (value === undefined || maskSecret(kept) === value)) {
-      return { ...destination, [field]: kept };
+    const previous = storedDestinations.get(destination.id);
+    const kept = previous?.type === destination.type ? previous : undefined;
+    let resolved: Record<string, unknown> = destination;
+    for (const path of destinationSecretsOf(destination.type)) {
+      const value = valueAt(resolved, path);
+      if ((typeof value === "string" && !isMasked(value)) || !hasParent(resolved, path)) continue;
+      const stored = valueAt(kept, path);
+      if (typeof stored === "string" && (value === undefined || maskSecret(stored) === value)) {
+        resolved = withValueAt(resolved, path, stored);
+        continue;
+      }
+      // Left out and optional for this shape (e.g. a grant type without it): nothing to keep.
+      if (value === undefined && fieldSchemaAt(connectors[destination.type].schema, resolved, path)?.safeParse(undefined).success) continue;
+      problems.push({
+        pointer: `/destinations/${i}/${path.join("/")}`,
+        message: value === undefined ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
+      });
     }
-    problems.push({
-      pointer: `/destinations/${i}/${field}`,
-      message: value === undefined ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
-    });
-    return destination;
+    return resolved;
   });
 
   const enrichments = input.enrichments.map((enrichment, i) => {
@@ -158,11 +163,9 @@ export async function transformSecrets(
     ? await Promise.all(
         document.destinations.map(async (destination: unknown) => {
           if (!isRecord(destination) || typeof destination.type !== "string") return destination;
-          const field = Object.hasOwn(destinationSecretField, destination.type)
-            ? destinationSecretField[destination.type as DestinationConfig["type"]]
-            : undefined;
-          const value = field ? destination[field] : undefined;
-          return field && typeof value === "string" ? { ...destination, [field]: await transform(value) } : destination;
+          const found = stringsAt(destination, destinationSecretsOf(destination.type));
+          const replaced = await Promise.all(found.map(({ text }) => transform(text)));
+          return found.reduce<Record<string, unknown>>((out, { path }, k) => withValueAt(out, path, replaced[k]), destination);
         }),
       )
     : document.destinations;
@@ -189,8 +192,4 @@ export function hasSecrets(document: GatewayConfig): boolean {
       return field !== undefined && typeof (e as Record<string, unknown>)[field] === "string";
     })
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

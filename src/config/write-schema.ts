@@ -1,19 +1,7 @@
 import { z } from "zod";
-import {
-  configSchema,
-  httpDestinationSchema,
-  httpEnrichmentSchema,
-  hubspotCompanyEnrichmentSchema,
-  hubspotDestinationSchema,
-  pipedriveDestinationSchema,
-  poolMemberSchema,
-  poolSchema,
-  routeSchema,
-  salesforceDestinationSchema,
-  settingsSchema,
-  slackDestinationSchema,
-  sourceSchema,
-} from "./schema";
+import { connectors, type DestinationType } from "../connectors/registry";
+import { configSchema, httpEnrichmentSchema, hubspotCompanyEnrichmentSchema, poolMemberSchema, poolSchema, routeSchema, settingsSchema, sourceSchema } from "./schema";
+import { splitPath, type SecretPath } from "./secret-paths";
 import { ownerSchema } from "./owners-schema";
 
 /**
@@ -49,13 +37,55 @@ export const sourceWriteSchema = sourceSchema
   })
   .strict();
 
-export const destinationWriteSchema = z.discriminatedUnion("type", [
-  hubspotDestinationSchema.extend({ token: keep(z.string().min(1)) }).strict(),
-  salesforceDestinationSchema.extend({ accessToken: keep(z.string().min(1)) }).strict(),
-  pipedriveDestinationSchema.extend({ apiToken: keep(z.string().min(1)) }).strict(),
-  slackDestinationSchema.extend({ url: keep(z.url()) }).strict(),
-  httpDestinationSchema.extend({ secret: keep(z.string().min(1)) }).strict(),
-]);
+/**
+ * A connector's schema as a write takes it: each secret path `keep`s, and the
+ * objects on the way to it are strict like the entry itself.
+ */
+function keepSecrets(schema: z.ZodType, paths: readonly SecretPath[]): z.ZodType {
+  if (schema instanceof z.ZodObject) {
+    const replaced: Record<string, z.ZodType> = {};
+    for (const key of new Set(paths.flatMap((path) => path.slice(0, 1)))) {
+      const field = schema.shape[key];
+      if (!(field instanceof z.ZodType)) continue;
+      const rest = paths.filter((path) => path[0] === key).map((path) => path.slice(1));
+      replaced[key] = rest.some((path) => path.length === 0) ? keep(field) : keepSecrets(field, rest);
+    }
+    return schema.extend(replaced).strict();
+  }
+  if (schema instanceof z.ZodOptional) return keepSecrets(schema.unwrap() as z.ZodType, paths).optional();
+  if (schema instanceof z.ZodDiscriminatedUnion) {
+    const options = (schema.options as z.ZodType[]).map((option) => keepSecrets(option, paths)) as [z.ZodObject, ...z.ZodObject[]];
+    return z.discriminatedUnion(schema._zod.def.discriminator, options);
+  }
+  if (schema instanceof z.ZodUnion) {
+    return z.union((schema.options as z.ZodType[]).map((option) => keepSecrets(option, paths)) as [z.ZodType, ...z.ZodType[]]);
+  }
+  throw new Error(`a secret path cannot pass through a ${schema.type} schema`);
+}
+
+/** `T` with the field at dot path `P` optional, through nested objects and unions. */
+type OptionalAt<T, P extends string> = T extends unknown
+  ? P extends `${infer Head}.${infer Rest}`
+    ? Head extends keyof T
+      ? Omit<T, Head> & { [K in Head]: OptionalAt<T[K], Rest> }
+      : T
+    : P extends keyof T
+      ? Omit<T, P> & { [K in P]?: T[K] }
+      : T
+  : never;
+type OptionalAtAll<T, Paths extends readonly string[]> = Paths extends readonly [infer P extends string, ...infer Rest extends readonly string[]] ? OptionalAtAll<OptionalAt<T, P>, Rest> : T;
+type WriteOf<Type extends DestinationType> = OptionalAtAll<z.infer<(typeof connectors)[Type]["schema"]>, (typeof connectors)[Type]["secrets"]>;
+export type DestinationWrite = { [Type in DestinationType]: WriteOf<Type> }[DestinationType];
+
+/**
+ * Built from the connector registry, in its order. The type is stated rather than
+ * inferred: zod cannot follow the schemas rebuilt from secret paths, and
+ * `DestinationWrite` says the same from the registry's types.
+ */
+export const destinationWriteSchema = z.discriminatedUnion(
+  "type",
+  Object.values(connectors).map((connector) => keepSecrets(connector.schema, connector.secrets.map(splitPath))) as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<DestinationWrite>;
 
 export const enrichmentWriteSchema = z.discriminatedUnion("type", [
   httpEnrichmentSchema.extend({ token: keep(z.string().min(1)) }).strict(),
@@ -80,7 +110,6 @@ export const configWriteSchema = configSchema
 
 export type ConfigWrite = z.infer<typeof configWriteSchema>;
 export type SourceWrite = z.infer<typeof sourceWriteSchema>;
-export type DestinationWrite = z.infer<typeof destinationWriteSchema>;
 
 /** The kinds of entries of the document that have their own admin endpoints. */
 export type EntryKind = "sources" | "destinations" | "enrichments" | "routes" | "pools";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DestinationConfig } from "../config/schema";
+import { defineConnector, destinationCommon, eachDelivery } from "./connector";
 import {
   type ConnectorOptions,
   type HttpRequest,
@@ -13,7 +13,28 @@ import {
 } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
-export type PipedriveDestination = Extract<DestinationConfig, { type: "pipedrive" }>;
+export const pipedriveDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("pipedrive"),
+  /** API token (x-api-token header). Write-only. */
+  apiToken: z.string().min(1),
+  baseUrl: z.url().default("https://api.pipedrive.com"),
+});
+export type PipedriveDestination = z.infer<typeof pipedriveDestinationSchema>;
+
+export const pipedriveConnector = defineConnector({
+  schema: pipedriveDestinationSchema,
+  secrets: ["apiToken"],
+  // Pipedrive's API-token budget is roughly 80 requests per 2 s on the lower plans.
+  defaultRate: { perSecond: 10, burst: 20 },
+  deliveriesPerCall: 1,
+  actions: ["upsert"],
+  crm: true,
+  label: "Pipedrive",
+  target: (destination) => destination.baseUrl,
+  deliver: eachDelivery(upsertLead),
+  errorCode: pipedriveErrorCode,
+});
 
 /**
  * Puts a lead into Pipedrive as a person (found by email, else created) and, when
@@ -120,6 +141,11 @@ const leadsSchema = z.object({ success: z.literal(true), data: z.array(z.object(
 const leadSchema = z.object({ success: z.literal(true), data: z.object({ id: z.string() }) });
 const errorSchema = z.object({ code: z.string().optional() });
 
+/** Pipedrive's machine error code (e.g. `ERR_...`) from an error body. */
+function pipedriveErrorCode(text: string): string | undefined {
+  return errorSchema.safeParse(parseJson(text)).data?.code;
+}
+
 type Call =
   | { ok: true; result: Extract<HttpResult, { kind: "response" }>; json: unknown }
   | { ok: false; outcome: DeliveryOutcome };
@@ -154,8 +180,7 @@ class PipedriveClient {
     if (result.kind !== "response") return { ok: false, outcome: { ...classify(result), latencyMs: this.latencyMs } };
     if (result.status < 200 || result.status >= 300) {
       // Only the machine code: Pipedrive's `error` text may quote the values sent.
-      const code = errorSchema.safeParse(parseJson(result.text)).data?.code;
-      return { ok: false, outcome: { ...classify(result, code), latencyMs: this.latencyMs } };
+      return { ok: false, outcome: { ...classify(result, pipedriveErrorCode(result.text)), latencyMs: this.latencyMs } };
     }
     return { ok: true, result, json: parseJson(result.text) };
   }
