@@ -35,7 +35,12 @@ export const destinationTypes = Object.keys(connectors) as DestinationType[];
 /** The connectors' schemas, in registry order, for the configuration's discriminated union. */
 export const destinationSchemas = Object.values(connectors).map((connector) => connector.schema) as unknown as [Schemas, ...Schemas[]];
 
-export const crmTypes = destinationTypes.filter((type): type is CrmType => connectors[type].crm);
+export function isCrmType(type: string): type is CrmType {
+  return isDestinationType(type) && connectors[type].crm;
+}
+
+/** The CRM destination types, in registry order. */
+export const crmTypes: readonly CrmType[] = destinationTypes.filter(isCrmType);
 
 /** The destination types each route action may name. */
 export function typesTaking(action: DestinationAction): DestinationType[] {
@@ -47,10 +52,11 @@ export function isDestinationType(type: string): type is DestinationType {
 }
 
 /**
- * The connector of a destination, typed for that destination. The record is keyed
- * by each schema's `type` literal (checked above), so the connector found by a
- * destination's type always takes that destination.
+ * The connector of a destination, typed for any destination. The record is keyed by
+ * each schema's `type` literal (checked by `satisfies` above), so the connector found
+ * by a destination's type always takes that destination; TypeScript cannot follow
+ * that correlation through a union, hence the one cast here.
  */
-export function connectorOf<D extends Destination>(destination: D): Connector<DestinationSchema> & { deliver: Connector["deliver"] } {
-  return connectors[destination.type] as unknown as Connector<DestinationSchema>;
+export function connectorOf(destination: Destination): Connector<z.ZodType<Destination> & DestinationSchema> {
+  return connectors[destination.type] as unknown as Connector<z.ZodType<Destination> & DestinationSchema>;
 }
