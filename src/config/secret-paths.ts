@@ -83,3 +83,31 @@ function objectFor(schema: z.ZodType, value: unknown): z.ZodObject | undefined {
   }
   return undefined;
 }
+
+/**
+ * `schema` with the field at each path replaced by `replace(field)` (a write's
+ * "absent or masked keeps the stored value"), through nested objects, optional ones
+ * and unions of objects. The objects on the way become strict, like the entry itself:
+ * a misspelt secret must not be dropped in silence.
+ */
+export function replaceFieldsAt(schema: z.ZodType, paths: readonly SecretPath[], replace: (field: z.ZodType) => z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodObject) {
+    const replaced: Record<string, z.ZodType> = {};
+    for (const key of new Set(paths.flatMap((path) => path.slice(0, 1)))) {
+      const field = schema.shape[key];
+      if (!(field instanceof z.ZodType)) continue;
+      const rest = paths.filter((path) => path[0] === key).map((path) => path.slice(1));
+      replaced[key] = rest.some((path) => path.length === 0) ? replace(field) : replaceFieldsAt(field, rest, replace);
+    }
+    return schema.extend(replaced).strict();
+  }
+  if (schema instanceof z.ZodOptional) return replaceFieldsAt(schema.unwrap() as z.ZodType, paths, replace).optional();
+  if (schema instanceof z.ZodDiscriminatedUnion) {
+    const options = (schema.options as z.ZodType[]).map((option) => replaceFieldsAt(option, paths, replace)) as [z.ZodObject, ...z.ZodObject[]];
+    return z.discriminatedUnion(schema._zod.def.discriminator, options);
+  }
+  if (schema instanceof z.ZodUnion) {
+    return z.union((schema.options as z.ZodType[]).map((option) => replaceFieldsAt(option, paths, replace)) as [z.ZodType, ...z.ZodType[]]);
+  }
+  throw new Error(`a secret path cannot pass through a ${schema.type} schema`);
+}

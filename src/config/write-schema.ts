@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { connectors, type DestinationType } from "../connectors/registry";
 import { configSchema, httpEnrichmentSchema, hubspotCompanyEnrichmentSchema, poolMemberSchema, poolSchema, routeSchema, settingsSchema, sourceSchema } from "./schema";
-import { splitPath, type SecretPath } from "./secret-paths";
 import { ownerSchema } from "./owners-schema";
+import { replaceFieldsAt, splitPath } from "./secret-paths";
 
 /**
  * What the admin API and the config CLI accept: the configuration document, except
@@ -37,32 +37,6 @@ export const sourceWriteSchema = sourceSchema
   })
   .strict();
 
-/**
- * A connector's schema as a write takes it: each secret path `keep`s, and the
- * objects on the way to it are strict like the entry itself.
- */
-function keepSecrets(schema: z.ZodType, paths: readonly SecretPath[]): z.ZodType {
-  if (schema instanceof z.ZodObject) {
-    const replaced: Record<string, z.ZodType> = {};
-    for (const key of new Set(paths.flatMap((path) => path.slice(0, 1)))) {
-      const field = schema.shape[key];
-      if (!(field instanceof z.ZodType)) continue;
-      const rest = paths.filter((path) => path[0] === key).map((path) => path.slice(1));
-      replaced[key] = rest.some((path) => path.length === 0) ? keep(field) : keepSecrets(field, rest);
-    }
-    return schema.extend(replaced).strict();
-  }
-  if (schema instanceof z.ZodOptional) return keepSecrets(schema.unwrap() as z.ZodType, paths).optional();
-  if (schema instanceof z.ZodDiscriminatedUnion) {
-    const options = (schema.options as z.ZodType[]).map((option) => keepSecrets(option, paths)) as [z.ZodObject, ...z.ZodObject[]];
-    return z.discriminatedUnion(schema._zod.def.discriminator, options);
-  }
-  if (schema instanceof z.ZodUnion) {
-    return z.union((schema.options as z.ZodType[]).map((option) => keepSecrets(option, paths)) as [z.ZodType, ...z.ZodType[]]);
-  }
-  throw new Error(`a secret path cannot pass through a ${schema.type} schema`);
-}
-
 /** `T` with the field at dot path `P` optional, through nested objects and unions. */
 type OptionalAt<T, P extends string> = T extends unknown
   ? P extends `${infer Head}.${infer Rest}`
@@ -84,7 +58,7 @@ export type DestinationWrite = { [Type in DestinationType]: WriteOf<Type> }[Dest
  */
 export const destinationWriteSchema = z.discriminatedUnion(
   "type",
-  Object.values(connectors).map((connector) => keepSecrets(connector.schema, connector.secrets.map(splitPath))) as [z.ZodObject, ...z.ZodObject[]],
+  Object.values(connectors).map((connector) => replaceFieldsAt(connector.schema, connector.secrets.map(splitPath), keep)) as [z.ZodObject, ...z.ZodObject[]],
 ) as unknown as z.ZodType<DestinationWrite>;
 
 export const enrichmentWriteSchema = z.discriminatedUnion("type", [
