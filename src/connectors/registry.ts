@@ -13,13 +13,18 @@ import { slackConnector } from "./slack";
  * secret handling, validation, dispatch, default rates, the console and outcome
  * linking all read this record. Order is the order of the configuration schema's union.
  */
-export const connectors = {
+export const connectors = keyedByType({
   hubspot: hubspotConnector,
   salesforce: salesforceConnector,
   pipedrive: pipedriveConnector,
   slack: slackConnector,
   http: forwardConnector,
-} as const satisfies { [Type in string]: Connector<DestinationSchema<Type>> };
+});
+
+/** Only compiles when each key is its connector's `type` literal. */
+function keyedByType<R>(record: R & { [Key in keyof R]: Connector<DestinationSchema<Key & string>> }): R {
+  return record;
+}
 
 type Connectors = typeof connectors;
 export type DestinationType = keyof Connectors;
@@ -53,10 +58,13 @@ export function isDestinationType(type: string): type is DestinationType {
 
 /**
  * The connector of a destination, typed for any destination. The record is keyed by
- * each schema's `type` literal (checked by `satisfies` above), so the connector found
+ * each schema's `type` literal (checked by `keyedByType`), so the connector found
  * by a destination's type always takes that destination; TypeScript cannot follow
  * that correlation through a union, hence the one cast here.
  */
-export function connectorOf(destination: Destination): Connector<z.ZodType<Destination> & DestinationSchema> {
-  return connectors[destination.type] as unknown as Connector<z.ZodType<Destination> & DestinationSchema>;
+export function connectorOf(destination: Destination): AnyConnector {
+  return connectors[destination.type] as unknown as AnyConnector;
 }
+
+/** A connector as `connectorOf` hands it out: taking a destination of any type. */
+type AnyConnector = Connector<z.ZodType<Destination> & DestinationSchema>;
