@@ -1,6 +1,6 @@
 import { connectors, destinationTypes } from "../connectors/registry";
 import type { DestinationConfig, EnrichmentConfig, GatewayConfig, GatewayConfigInput } from "./schema";
-import { fieldSchemaAt, hasParent, isRecord, mapStringsAt, type SecretPath, splitPath, stringsAt, valueAt, withValueAt } from "./secret-paths";
+import { isRecord, keepStoredAt, mapStringsAt, type SecretPath, splitPath, stringsAt, withValueAt } from "./secret-paths";
 import { type ConfigWrite, maskPrefix } from "./write-schema";
 
 /**
@@ -97,24 +97,19 @@ export function resolveSecrets(
 
   const destinations = input.destinations.map((destination, i) => {
     const previous = storedDestinations.get(destination.id);
-    const kept = previous?.type === destination.type ? previous : undefined;
-    let resolved: Record<string, unknown> = destination;
-    for (const path of destinationSecretsOf(destination.type)) {
-      const value = valueAt(resolved, path);
-      if ((typeof value === "string" && !isMasked(value)) || !hasParent(resolved, path)) continue;
-      const stored = valueAt(kept, path);
-      if (typeof stored === "string" && (value === undefined || maskSecret(stored) === value)) {
-        resolved = withValueAt(resolved, path, stored);
-        continue;
-      }
-      // Left out and optional for this shape (e.g. a grant type without it): nothing to keep.
-      if (value === undefined && fieldSchemaAt(connectors[destination.type].schema, resolved, path)?.safeParse(undefined).success) continue;
+    const kept = keepStoredAt(destination, previous?.type === destination.type ? previous : undefined, {
+      schema: connectors[destination.type].schema,
+      paths: destinationSecretsOf(destination.type),
+      maskSecret,
+      isMasked,
+    });
+    for (const { path, missing } of kept.problems) {
       problems.push({
         pointer: `/destinations/${i}/${path.join("/")}`,
-        message: value === undefined ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
+        message: missing ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
       });
     }
-    return resolved;
+    return kept.value;
   });
 
   const enrichments = input.enrichments.map((enrichment, i) => {

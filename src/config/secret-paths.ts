@@ -85,6 +85,33 @@ function objectFor(schema: z.ZodType, value: unknown): z.ZodObject | undefined {
 }
 
 /**
+ * Fills the secrets a write left out or sent masked from the entry as stored (`stored`
+ * undefined: nothing to keep). A secret that cannot be filled is a problem: `missing`
+ * when left out though the schema requires it for this shape (a secret another
+ * shape of a union has, or one under an object the write left out, is not missing),
+ * else a masked value that masks nothing stored.
+ */
+export function keepStoredAt<T>(
+  written: T,
+  stored: unknown,
+  { schema, paths, maskSecret, isMasked }: { schema: z.ZodType; paths: readonly SecretPath[]; maskSecret(value: string): string; isMasked(value: string): boolean },
+): { value: T; problems: { path: SecretPath; missing: boolean }[] } {
+  let value = written;
+  const problems: { path: SecretPath; missing: boolean }[] = [];
+  for (const path of paths) {
+    const sent = valueAt(value, path);
+    if ((typeof sent === "string" && !isMasked(sent)) || !hasParent(value, path)) continue;
+    // A shape without this field (another option of a union) neither keeps nor needs it.
+    const field = fieldSchemaAt(schema, value, path);
+    if (field === undefined) continue;
+    const kept = valueAt(stored, path);
+    if (typeof kept === "string" && (sent === undefined || maskSecret(kept) === sent)) value = withValueAt(value, path, kept);
+    else if (sent !== undefined || !field.safeParse(undefined).success) problems.push({ path, missing: sent === undefined });
+  }
+  return { value, problems };
+}
+
+/**
  * `schema` with the field at each path replaced by `replace(field)` (a write's
  * "absent or masked keeps the stored value"), through nested objects, optional ones
  * and unions of objects. The objects on the way become strict, like the entry itself:

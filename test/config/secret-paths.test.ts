@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { fieldSchemaAt, hasParent, mapStringsAt, replaceFieldsAt, splitPath, valueAt, withValueAt } from "../../src/config/secret-paths";
+import { fieldSchemaAt, hasParent, keepStoredAt, mapStringsAt, replaceFieldsAt, splitPath, valueAt, withValueAt } from "../../src/config/secret-paths";
 
 /**
  * A destination shape with nested secrets inside a union, as a connector with OAuth
@@ -60,6 +60,29 @@ describe("secret paths", () => {
     expect(write.safeParse({ id: "crm", type: "oauth-crm", auth: { ...refreshAuth, clientSecret: "" } }).success).toBe(false);
     // The document schema itself still requires them.
     expect(oauthDestination.safeParse({ id: "crm", type: "oauth-crm", auth: { type: "refresh_token", clientId: "app" } }).success).toBe(false);
+  });
+
+  it("keeps nested secrets from the stored entry, and requires only those the written shape has", () => {
+    const masks = { schema: oauthDestination, paths, maskSecret: (v: string) => `••••${v.slice(-2)}`, isMasked: (v: string) => v.startsWith("••••") };
+    const stored = { id: "crm", type: "oauth-crm", auth: refreshAuth };
+
+    // Left out and masked: both kept.
+    const rewritten = keepStoredAt({ id: "crm", type: "oauth-crm", auth: { type: "refresh_token", clientId: "app", refreshToken: "••••-2" } }, stored, masks);
+    expect(rewritten).toEqual({ value: stored, problems: [] });
+
+    // Switched to client credentials: the secret is kept, the refresh token is not asked for.
+    const switched = keepStoredAt({ id: "crm", type: "oauth-crm", auth: { type: "client_credentials", clientId: "app" } }, stored, masks);
+    expect(switched).toEqual({ value: { id: "crm", type: "oauth-crm", auth: { type: "client_credentials", clientId: "app", clientSecret: "client-secret-1" } }, problems: [] });
+
+    // New, nothing stored: each required secret of the shape is missing; a wrong mask matches nothing.
+    const fresh = keepStoredAt({ id: "crm", type: "oauth-crm", auth: { type: "refresh_token", clientId: "app", clientSecret: "••••zz" } }, undefined, masks);
+    expect(fresh.problems).toEqual([
+      { path: ["auth", "clientSecret"], missing: false },
+      { path: ["auth", "refreshToken"], missing: true },
+    ]);
+
+    // No auth written: nothing under it is asked for.
+    expect(keepStoredAt({ id: "crm", type: "oauth-crm" }, undefined, masks).problems).toEqual([]);
   });
 
   it("refuses a secret path through something that is not an object", () => {
