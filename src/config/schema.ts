@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type CrmType, destinationSchemas } from "../connectors/registry";
+import { destinationSchemas } from "../connectors/registry";
 import { isIpOrCidr } from "../ingest/ip-allowlist";
 import { entryIdSchema, rateSchema } from "../lib/config-fields";
 import { durationMs, durationPattern } from "./duration";
@@ -194,7 +194,6 @@ export type PoolInput = z.input<typeof poolSchema>;
  */
 export const destinationSchema = z.discriminatedUnion("type", destinationSchemas);
 export type DestinationConfig = z.infer<typeof destinationSchema>;
-export type CrmDestination = Extract<DestinationConfig, { type: CrmType }>;
 
 // ─── Enrichments ──────────────────────────────────────────────────────────────
 

@@ -141,7 +141,10 @@ const leadsSchema = z.object({ success: z.literal(true), data: z.array(z.object(
 const leadSchema = z.object({ success: z.literal(true), data: z.object({ id: z.string() }) });
 const errorSchema = z.object({ code: z.string().optional() });
 
-/** Pipedrive's machine error code (e.g. `ERR_...`) from an error body. */
+/**
+ * Pipedrive's machine error code from an error body, when it sends one (e.g.
+ * `feature_capping_deals_limit`): https://pipedrive.readme.io/docs/core-api-concepts-responses
+ */
 function pipedriveErrorCode(text: string): string | undefined {
   return errorSchema.safeParse(parseJson(text)).data?.code;
 }

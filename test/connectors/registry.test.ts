@@ -94,6 +94,32 @@ describe("connector registry", () => {
     }
   });
 
+  it("reads each API's error code from the error body its documentation shows", () => {
+    // One documented error body per connector that reads error codes.
+    const documented: Partial<Record<DestinationType, { body: string; code: string }>> = {
+      // https://developers.hubspot.com/docs/api/error-handling
+      hubspot: { body: JSON.stringify({ status: "error", message: "Property values were not valid", correlationId: "aeb5f871", category: "VALIDATION_ERROR" }), code: "VALIDATION_ERROR" },
+      // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
+      salesforce: { body: JSON.stringify([{ message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" }]), code: "INVALID_SESSION_ID" },
+      // https://pipedrive.readme.io/docs/core-api-concepts-responses
+      pipedrive: {
+        body: JSON.stringify({ success: false, error: "Couldn't add the deal. Open deals limit reached.", error_info: "Please check developers.pipedrive.com", data: null, additional_data: null, code: "feature_capping_deals_limit" }),
+        code: "feature_capping_deals_limit",
+      },
+      // https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks
+      slack: { body: "channel_is_archived", code: "channel_is_archived" },
+    };
+    for (const type of destinationTypes) {
+      const read = connectors[type].errorCode;
+      const sample = documented[type];
+      expect(read === undefined, `${type}: an error reader needs a documented sample here, and a sample a reader`).toBe(sample === undefined);
+      if (read && sample) {
+        expect(read(sample.body), type).toBe(sample.code);
+        expect(read("<html><body>Bad Gateway</body></html>"), type).toBeUndefined();
+      }
+    }
+  });
+
   it("refuses a misspelt field on write for every type (writes are strict)", () => {
     for (const type of destinationTypes) {
       expect(destinationWriteSchema.safeParse(samples[type]).success, type).toBe(true);
