@@ -1,6 +1,7 @@
 import { type ChangeSummary, describeSummary, type FieldChange, fieldChanges, isEmptySummary, summarizeChanges } from "./diff";
 import type { GatewayConfig } from "./schema";
-import { destinationSecretField, enrichmentSecretOf, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
+import { destinationSecretsOf, enrichmentSecretOf, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
+import { hasParent, valueAt, withValueAt } from "./secret-paths";
 import { checkOffline } from "./validate";
 import type { ConfigWrite } from "./write-schema";
 
@@ -26,10 +27,13 @@ export function comparable(local: ConfigWrite, remote: GatewayConfig): GatewayCo
     secrets: source.secrets === undefined ? (remoteSources.get(source.id)?.secrets ?? []) : source.secrets.map((s) => (isMasked(s) ? s : maskSecret(s))),
   }));
   const destinations = local.destinations.map((destination) => {
-    const field = destinationSecretField[destination.type];
-    const value = (destination as Record<string, unknown>)[field];
-    const shown = typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remoteDestinations.get(destination.id)?.[field];
-    return { ...destination, [field]: shown };
+    let shown: Record<string, unknown> = destination;
+    for (const path of destinationSecretsOf(destination.type)) {
+      if (!hasParent(shown, path)) continue;
+      const value = valueAt(shown, path);
+      shown = withValueAt(shown, path, typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : valueAt(remoteDestinations.get(destination.id), path));
+    }
+    return shown;
   });
   const enrichments = local.enrichments.map((enrichment) => {
     const field = enrichmentSecretOf(enrichment.type);

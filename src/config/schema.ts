@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { destinationSchemas } from "../connectors/registry";
 import { isIpOrCidr } from "../ingest/ip-allowlist";
+import { entryIdSchema, outboundUrl, rateSchema } from "../lib/config-fields";
 import { durationMs, durationPattern } from "./duration";
 import { ownerSchema } from "./owners-schema";
-import { outboundProtocols } from "../lib/outbound-url";
 
 /**
  * Configuration schemas: what operators write (the configuration document in
@@ -34,14 +35,7 @@ export const providers = [
 ] as const;
 export type Provider = (typeof providers)[number];
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1–64 letters, digits, '-', '_' or '.', starting with a letter or digit");
-
-export const rateSchema = z.object({
-  perSecond: z.number().positive().max(100_000),
-  burst: z.number().int().positive().max(1_000_000),
-});
+const id = entryIdSchema;
 
 /** Options for the generic HMAC scheme (`provider: "hmac"`). */
 export const hmacOptionsSchema = z.object({
@@ -196,86 +190,11 @@ export type PoolInput = z.input<typeof poolSchema>;
 // ─── Destinations ─────────────────────────────────────────────────────────────
 
 /**
- * A URL the gateway calls (any destination's or enrichment's `url`, `baseUrl`,
- * `instanceUrl`, `tokenUrl`…): http or https here; whether http and local addresses
- * are allowed depends on ALLOW_HTTP_DESTINATIONS, which `checkWrite` applies to every
- * destination and enrichment field named `url` or `…Url` (src/lib/outbound-url.ts).
+ * One schema per connector, each declared by its connector module (src/connectors/)
+ * and listed in the connector registry; the `type` field picks the connector.
  */
-export const outboundUrl = () => z.url({ protocol: outboundProtocols, error: "an https URL (http only when ALLOW_HTTP_DESTINATIONS is true)" });
-
-const destinationCommon = {
-  id,
-  /** Requests per second to this destination (a token bucket shared by all Workers). */
-  rate: rateSchema.optional(),
-  timeoutMs: z.number().int().positive().max(60_000).default(10_000),
-  /** Attempts before the delivery is dead-lettered. */
-  maxAttempts: z.number().int().positive().max(50).default(8),
-};
-
-export const hubspotDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("hubspot"),
-  /** Private app access token (Bearer). Write-only. */
-  token: z.string().min(1),
-  baseUrl: outboundUrl().default("https://api.hubapi.com"),
-});
-
-export const salesforceDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("salesforce"),
-  /** e.g. https://yourorg.my.salesforce.com */
-  instanceUrl: outboundUrl(),
-  /** OAuth access token (Bearer). Write-only. */
-  accessToken: z.string().min(1),
-  apiVersion: z.string().regex(/^v\d+\.\d$/).default("v60.0"),
-  /** sObject to upsert into. */
-  object: z.string().min(1).default("Lead"),
-  /**
-   * The field the upsert is keyed on; its value is the lead's email. It must be a
-   * field marked External ID on the object (e.g. a custom `Email__c`): Salesforce
-   * does not allow upserts on the standard Email field.
-   */
-  externalIdField: z.string().min(1),
-});
-
-export const pipedriveDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("pipedrive"),
-  /** API token (x-api-token header). Write-only. */
-  apiToken: z.string().min(1),
-  baseUrl: outboundUrl().default("https://api.pipedrive.com"),
-  /**
-   * Searches per second, apart from `rate` (calls). Pipedrive allows 10 per 2 s on
-   * every plan; the default (src/delivery/call-costs.ts) stays under it. Raise it only
-   * for a server that is not Pipedrive's (a local fake).
-   */
-  searchRate: rateSchema.optional(),
-});
-
-export const slackDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("slack"),
-  /** Incoming webhook URL. Write-only: it is a credential. */
-  url: outboundUrl(),
-});
-
-export const httpDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("http"),
-  url: outboundUrl(),
-  /** Standard Webhooks signing secret (`whsec_…`) the receiver verifies with. Write-only. */
-  secret: z.string().min(1),
-});
-
-export const destinationSchema = z.discriminatedUnion("type", [
-  hubspotDestinationSchema,
-  salesforceDestinationSchema,
-  pipedriveDestinationSchema,
-  slackDestinationSchema,
-  httpDestinationSchema,
-]);
+export const destinationSchema = z.discriminatedUnion("type", destinationSchemas);
 export type DestinationConfig = z.infer<typeof destinationSchema>;
-export type CrmDestination = Extract<DestinationConfig, { type: "hubspot" | "salesforce" | "pipedrive" }>;
 
 // ─── Enrichments ──────────────────────────────────────────────────────────────
 

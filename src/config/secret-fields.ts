@@ -1,19 +1,20 @@
+import { connectors, destinationTypes } from "../connectors/registry";
 import type { DestinationConfig, EnrichmentConfig, GatewayConfig, GatewayConfigInput } from "./schema";
+import { isRecord, keepStoredAt, mapStringsAt, type SecretPath, splitPath, stringsAt, valueAt, withValueAt } from "./secret-paths";
 import { type ConfigWrite, maskPrefix } from "./write-schema";
 
 /**
- * Where secrets sit in the configuration document: each source's `secrets`, one
- * field per destination type (a Slack incoming-webhook URL is itself a credential),
- * and an `http` enrichment's optional `token`. Everything that masks, keeps or
- * encrypts secrets goes through these lists.
+ * Where secrets sit in the configuration document: each source's `secrets`, the
+ * secret paths each connector declares for its destinations (a Slack
+ * incoming-webhook URL is itself a credential), and an `http` enrichment's optional
+ * `token`. Everything that masks, keeps or encrypts secrets goes through these lists.
  */
-export const destinationSecretField = {
-  hubspot: "token",
-  salesforce: "accessToken",
-  pipedrive: "apiToken",
-  slack: "url",
-  http: "secret",
-} as const satisfies Record<DestinationConfig["type"], string>;
+const destinationSecretPaths = new Map<string, readonly SecretPath[]>(destinationTypes.map((type) => [type, connectors[type].secrets.map(splitPath)]));
+
+/** The secret paths of a destination of this type (none for a type no connector has). */
+export function destinationSecretsOf(type: string): readonly SecretPath[] {
+  return destinationSecretPaths.get(type) ?? [];
+}
 
 /** The secret field of each enrichment type that has one (a `hubspot-company` lookup uses its destination's token). */
 export const enrichmentSecretField: Partial<Record<EnrichmentConfig["type"], string>> = { http: "token" };
@@ -52,9 +53,7 @@ export function maskDocument(document: GatewayConfig): GatewayConfig {
 }
 
 export function maskDestination(destination: DestinationConfig): DestinationConfig {
-  const field = destinationSecretField[destination.type];
-  const value = (destination as Record<string, unknown>)[field];
-  return typeof value === "string" ? ({ ...destination, [field]: maskSecret(value) } as DestinationConfig) : destination;
+  return mapStringsAt(destination, destinationSecretsOf(destination.type), maskSecret);
 }
 
 export function maskEnrichment(enrichment: EnrichmentConfig): EnrichmentConfig {
@@ -97,19 +96,20 @@ export function resolveSecrets(
   });
 
   const destinations = input.destinations.map((destination, i) => {
-    const field = destinationSecretField[destination.type];
-    const value = (destination as Record<string, unknown>)[field];
-    if (typeof value === "string" && !isMasked(value)) return destination;
-    const previous = storedDestinations.get(destination.id) as Record<string, unknown> | undefined;
-    const kept = previous?.[field];
-    if (typeof kept === "string" && (value === undefined || maskSecret(kept) === value)) {
-      return { ...destination, [field]: kept };
-    }
-    problems.push({
-      pointer: `/destinations/${i}/${field}`,
-      message: value === undefined ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
+    const previous = storedDestinations.get(destination.id);
+    const kept = keepStoredAt(destination, previous?.type === destination.type ? previous : undefined, {
+      schema: connectors[destination.type].schema,
+      paths: destinationSecretsOf(destination.type),
+      maskSecret,
+      isMasked,
     });
-    return destination;
+    for (const { path, missing } of kept.problems) {
+      problems.push({
+        pointer: `/destinations/${i}/${path.join("/")}`,
+        message: missing ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
+      });
+    }
+    return kept.value;
   });
 
   const enrichments = input.enrichments.map((enrichment, i) => {
@@ -163,9 +163,10 @@ export async function transformSecrets(
   const destinations = Array.isArray(document.destinations)
     ? await Promise.all(
         document.destinations.map(async (destination: unknown, i) => {
-          const field = isRecord(destination) ? destinationSecretOf(destination.type) : undefined;
-          const value = field && isRecord(destination) ? destination[field] : undefined;
-          return field && typeof value === "string" ? { ...(destination as object), [field]: await transform(value, `/destinations/${i}/${field}`) } : destination;
+          if (!isRecord(destination) || typeof destination.type !== "string") return destination;
+          const found = stringsAt(destination, destinationSecretsOf(destination.type));
+          const replaced = await Promise.all(found.map(({ path, text }) => transform(text, `/destinations/${i}/${path.join("/")}`)));
+          return found.reduce<Record<string, unknown>>((out, { path }, k) => withValueAt(out, path, replaced[k]), destination);
         }),
       )
     : document.destinations;
@@ -182,10 +183,6 @@ export async function transformSecrets(
   return { ...document, sources, destinations, ...(enrichments === undefined ? {} : { enrichments }) };
 }
 
-/** The secret field of a destination of this type, if the type is known. */
-function destinationSecretOf(type: unknown): string | undefined {
-  return typeof type === "string" && Object.hasOwn(destinationSecretField, type) ? destinationSecretField[type as DestinationConfig["type"]] : undefined;
-}
 
 /**
  * The secrets a write leaves out or sends masked although the stored one is there
@@ -211,9 +208,13 @@ export function secretsLeftToKeep(input: unknown, sealed: unknown): PointerProbl
     }
   }
   for (const { e, i } of entries(input.destinations)) {
-    const field = destinationSecretOf(e.type);
-    const value = field ? e[field] : undefined;
-    if (field && (value === undefined || (typeof value === "string" && isMasked(value)))) problems.push({ pointer: `/destinations/${i}/${field}`, message });
+    if (typeof e.type !== "string") continue;
+    for (const path of destinationSecretsOf(e.type)) {
+      const value = valueAt(e, path);
+      // A nested secret under a part the write left out (an `auth` it does not send) is not asked for.
+      const parentSent = path.length === 1 || valueAt(e, path.slice(0, -1)) !== undefined;
+      if (parentSent && (value === undefined || (typeof value === "string" && isMasked(value)))) problems.push({ pointer: `/destinations/${i}/${path.join("/")}`, message });
+    }
   }
   for (const { e, i } of entries(input.enrichments)) {
     const field = typeof e.type === "string" ? enrichmentSecretOf(e.type) : undefined;
@@ -237,8 +238,4 @@ export function hasSecrets(document: GatewayConfig): boolean {
       return field !== undefined && typeof (e as Record<string, unknown>)[field] === "string";
     })
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,8 +1,10 @@
 import type { z } from "zod";
 import { type OutboundPolicy, outboundUrlProblem } from "../lib/outbound-url";
+import type { DestinationAction } from "../connectors/connector";
+import { typesTaking } from "../connectors/registry";
 import { compileMapping } from "../routing/mapping";
 import { applyOperator } from "../routing/conditions";
-import { type Action, type Condition, configSchema, type DestinationConfig, type GatewayConfig, operators } from "./schema";
+import { type Action, type Condition, configSchema, type GatewayConfig, operators } from "./schema";
 import { type PointerProblem, resolveSecrets } from "./secret-fields";
 import { type ConfigWrite, configWriteSchema } from "./write-schema";
 
@@ -38,13 +40,12 @@ function issueProblems(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]):
   return [{ pointer: pointerOf(path), message: issue.message }];
 }
 
-const crmTypes: ReadonlySet<DestinationConfig["type"]> = new Set(["hubspot", "salesforce", "pipedrive"]);
-/** Which destination types each action can use (the delivery dispatch goes by type). */
-const actionTargets = {
-  upsert: crmTypes,
-  notify: new Set<DestinationConfig["type"]>(["slack", "http"]),
-  forward: new Set<DestinationConfig["type"]>(["http"]),
-} as const;
+/** Which destination types each action can use, as each connector declares (the delivery dispatch goes by type). */
+const actionTargets: Record<DestinationAction, ReadonlySet<string>> = {
+  upsert: new Set(typesTaking("upsert")),
+  notify: new Set(typesTaking("notify")),
+  forward: new Set(typesTaking("forward")),
+};
 
 /** Semantic problems of a schema-valid document (secrets may still be masked or absent). */
 export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProblem[] {

@@ -1,23 +1,9 @@
 import { z } from "zod";
 import { hmacOptionProblems } from "./hmac-template";
-import {
-  configSchema,
-  hmacOptionsSchema,
-  httpDestinationSchema,
-  httpEnrichmentSchema,
-  hubspotCompanyEnrichmentSchema,
-  hubspotDestinationSchema,
-  outboundUrl,
-  pipedriveDestinationSchema,
-  poolMemberSchema,
-  poolSchema,
-  routeSchema,
-  salesforceDestinationSchema,
-  settingsSchema,
-  slackDestinationSchema,
-  sourceSchema,
-} from "./schema";
+import { connectors, type DestinationType } from "../connectors/registry";
+import { configSchema, hmacOptionsSchema, httpEnrichmentSchema, hubspotCompanyEnrichmentSchema, poolMemberSchema, poolSchema, routeSchema, settingsSchema, sourceSchema } from "./schema";
 import { ownerSchema } from "./owners-schema";
+import { replaceFieldsAt, splitPath } from "./secret-paths";
 
 /**
  * What the admin API and the config CLI accept: the configuration document, except
@@ -62,13 +48,29 @@ export const sourceWriteSchema = sourceSchema
   })
   .strict();
 
-export const destinationWriteSchema = z.discriminatedUnion("type", [
-  hubspotDestinationSchema.extend({ token: keep(z.string().min(1)) }).strict(),
-  salesforceDestinationSchema.extend({ accessToken: keep(z.string().min(1)) }).strict(),
-  pipedriveDestinationSchema.extend({ apiToken: keep(z.string().min(1)) }).strict(),
-  slackDestinationSchema.extend({ url: keep(outboundUrl()) }).strict(),
-  httpDestinationSchema.extend({ secret: keep(z.string().min(1)) }).strict(),
-]);
+/** `T` with the field at dot path `P` optional, through nested objects and unions. */
+type OptionalAt<T, P extends string> = T extends unknown
+  ? P extends `${infer Head}.${infer Rest}`
+    ? Head extends keyof T
+      ? Omit<T, Head> & { [K in Head]: OptionalAt<T[K], Rest> }
+      : T
+    : P extends keyof T
+      ? Omit<T, P> & { [K in P]?: T[K] }
+      : T
+  : never;
+type OptionalAtAll<T, Paths extends readonly string[]> = Paths extends readonly [infer P extends string, ...infer Rest extends readonly string[]] ? OptionalAtAll<OptionalAt<T, P>, Rest> : T;
+type WriteOf<Type extends DestinationType> = OptionalAtAll<z.infer<(typeof connectors)[Type]["schema"]>, (typeof connectors)[Type]["secrets"]>;
+export type DestinationWrite = { [Type in DestinationType]: WriteOf<Type> }[DestinationType];
+
+/**
+ * Built from the connector registry, in its order. The type is stated rather than
+ * inferred: zod cannot follow the schemas rebuilt from secret paths, and
+ * `DestinationWrite` says the same from the registry's types.
+ */
+export const destinationWriteSchema = z.discriminatedUnion(
+  "type",
+  Object.values(connectors).map((connector) => replaceFieldsAt(connector.schema, connector.secrets.map(splitPath), keep)) as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<DestinationWrite>;
 
 export const enrichmentWriteSchema = z.discriminatedUnion("type", [
   httpEnrichmentSchema.extend({ token: keep(z.string().min(1)) }).strict(),
@@ -93,7 +95,6 @@ export const configWriteSchema = configSchema
 
 export type ConfigWrite = z.infer<typeof configWriteSchema>;
 export type SourceWrite = z.infer<typeof sourceWriteSchema>;
-export type DestinationWrite = z.infer<typeof destinationWriteSchema>;
 
 /** The kinds of entries of the document that have their own admin endpoints. */
 export type EntryKind = "sources" | "destinations" | "enrichments" | "routes" | "pools";

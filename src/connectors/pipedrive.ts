@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { DestinationConfig } from "../config/schema";
+import { outboundUrl, rateSchema } from "../lib/config-fields";
+import { defineConnector, destinationCommon, eachDelivery } from "./connector";
 import {
   type ConnectorOptions,
   type HttpRequest,
@@ -13,7 +14,37 @@ import {
 } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
-export type PipedriveDestination = Extract<DestinationConfig, { type: "pipedrive" }>;
+export const pipedriveDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("pipedrive"),
+  /** API token (x-api-token header). Write-only. */
+  apiToken: z.string().min(1),
+  baseUrl: outboundUrl().default("https://api.pipedrive.com"),
+  /**
+   * Searches per second, apart from `rate` (calls). Pipedrive allows 10 per 2 s on
+   * every plan; the default (src/delivery/call-costs.ts) stays under it. Raise it only
+   * for a server that is not Pipedrive's (a local fake).
+   */
+  searchRate: rateSchema.optional(),
+});
+export type PipedriveDestination = z.infer<typeof pipedriveDestinationSchema>;
+
+export const pipedriveConnector = defineConnector({
+  schema: pipedriveDestinationSchema,
+  secrets: ["apiToken"],
+  // Calls, not deliveries (a delivery is 3–4 calls, src/delivery/call-costs.ts):
+  // burst + 2 s × rate = 18 stays under the smallest plan's 20 requests per 2 s per
+  // token (Essential/Lite), with room for the account's other integrations; that is
+  // about 1.3 new leads per second. Larger plans can raise `rate`.
+  defaultRate: { perSecond: 5, burst: 8 },
+  deliveriesPerCall: 1,
+  actions: ["upsert"],
+  crm: true,
+  label: "Pipedrive",
+  target: (destination) => destination.baseUrl,
+  deliver: eachDelivery(upsertLead),
+  errorCode: pipedriveErrorCode,
+});
 
 /**
  * Puts a lead into Pipedrive as a person (found by email, else created) and, when
@@ -175,6 +206,14 @@ export function rateLimitWait(headers: Headers, outcome: DeliveryOutcome, now: n
   return Math.max(fromReset, fromRetryAfter ?? 0);
 }
 
+/**
+ * Pipedrive's machine error code from an error body, when it sends one (e.g.
+ * `feature_capping_deals_limit`): https://pipedrive.readme.io/docs/core-api-concepts-responses
+ */
+function pipedriveErrorCode(text: string): string | undefined {
+  return errorSchema.safeParse(parseJson(text)).data?.code;
+}
+
 type Call =
   | { ok: true; result: Extract<HttpResult, { kind: "response" }>; json: unknown }
   | { ok: false; outcome: DeliveryOutcome };
@@ -217,8 +256,7 @@ class PipedriveClient {
     if (result.kind !== "response") return { ok: false, outcome: { ...classify(result), latencyMs: this.latencyMs } };
     if (result.status < 200 || result.status >= 300) {
       // Only the machine code: Pipedrive's `error` text may quote the values sent.
-      const code = errorSchema.safeParse(parseJson(result.text)).data?.code;
-      const outcome = classify(result, code);
+      const outcome = classify(result, pipedriveErrorCode(result.text));
       const retryAfterSeconds = result.status === 429 ? rateLimitWait(result.headers, outcome) : undefined;
       const wait = retryAfterSeconds === undefined ? {} : { retryAfterSeconds, holdSeconds: retryAfterSeconds };
       return { ok: false, outcome: { ...outcome, ...this.hold(), ...wait, latencyMs: this.latencyMs } };

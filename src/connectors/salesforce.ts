@@ -1,9 +1,41 @@
 import { z } from "zod";
-import type { DestinationConfig } from "../config/schema";
+import { outboundUrl } from "../lib/config-fields";
+import { defineConnector, destinationCommon, eachDelivery } from "./connector";
 import { type ConnectorOptions, classify, parseJson, permanentFailure, sendHttp } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
-export type SalesforceDestination = Extract<DestinationConfig, { type: "salesforce" }>;
+export const salesforceDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("salesforce"),
+  /** e.g. https://yourorg.my.salesforce.com */
+  instanceUrl: outboundUrl(),
+  /** OAuth access token (Bearer). Write-only. */
+  accessToken: z.string().min(1),
+  apiVersion: z.string().regex(/^v\d+\.\d$/).default("v60.0"),
+  /** sObject to upsert into. */
+  object: z.string().min(1).default("Lead"),
+  /**
+   * The field the upsert is keyed on; its value is the lead's email. It must be a
+   * field marked External ID on the object (e.g. a custom `Email__c`): Salesforce
+   * does not allow upserts on the standard Email field.
+   */
+  externalIdField: z.string().min(1),
+});
+export type SalesforceDestination = z.infer<typeof salesforceDestinationSchema>;
+
+export const salesforceConnector = defineConnector({
+  schema: salesforceDestinationSchema,
+  secrets: ["accessToken"],
+  // Salesforce has no per-second limit (a daily allocation, 25 concurrent long requests).
+  defaultRate: { perSecond: 20, burst: 25 },
+  deliveriesPerCall: 1,
+  actions: ["upsert"],
+  crm: true,
+  label: "Salesforce",
+  target: (destination) => `${destination.instanceUrl} (${destination.object}.${destination.externalIdField})`,
+  deliver: eachDelivery(upsertLead),
+  errorCode: errorCodeOf,
+});
 
 /** Written where Salesforce requires a value the lead does not have. */
 export const NOT_PROVIDED = "[not provided]";

@@ -1,6 +1,7 @@
-import { outcomeLabel } from "../kpis/verdict";
-import type { Action, Condition, DestinationConfig } from "../config/schema";
+import type { Action, Condition } from "../config/schema";
+import { connectors, isDestinationType } from "../connectors/registry";
 import type { EventStatus } from "../db/schema";
+import { outcomeLabel } from "../kpis/verdict";
 
 /** Pure text helpers shared by the console's pages. */
 
@@ -72,16 +73,9 @@ export function conditionText(condition: Condition, nested = false): string {
   return `${condition.field} ${opWords[condition.op] ?? condition.op} ${valueText(condition.value)}`;
 }
 
-const typeNames: Record<DestinationConfig["type"], string> = {
-  hubspot: "HubSpot",
-  salesforce: "Salesforce",
-  pipedrive: "Pipedrive",
-  slack: "Slack",
-  http: "signed HTTP",
-};
-
+/** The connector's label for a destination type; the type itself when no connector has it. */
 export function destinationTypeName(type: string): string {
-  return typeNames[type as DestinationConfig["type"]] ?? type;
+  return isDestinationType(type) ? connectors[type].label : type;
 }
 
 /** One action of a route as words: `Upsert the lead into hubspot (HubSpot), setting lifecyclestage`. */

@@ -1,5 +1,6 @@
 import type { AssignResult } from "../assign/owner-pool";
 import type { Action, GatewayConfig, PoolConfig, RouteConfig, SlaConfig, SourceConfig } from "../config/schema";
+import type { DestinationAction } from "../connectors/connector";
 import type { LeadDelivery } from "../connectors/types";
 import type { LeadMatch } from "../db/leads";
 import type { EnrichResult, Enrich } from "../enrich/types";
@@ -21,7 +22,8 @@ export interface DecideDeps {
   enrich: Enrich;
 }
 
-export type ActionKind = "upsert" | "notify" | "forward";
+/** The route actions that send a lead somewhere, as connectors declare them. */
+export type ActionKind = DestinationAction;
 
 export interface PlannedDelivery {
   destinationId: string;

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { readCurrentConfig } from "../../config/store";
+import { destinationActions } from "../../connectors/connector";
 import { createDb } from "../../db/client";
 import { findMatchingLead } from "../../db/leads";
 import { runtimeAwayAfter } from "../../db/owner-away";
@@ -50,7 +51,7 @@ const simulateResult = z
     actions: z.array(
       z.object({
         routeId: z.string(),
-        action: z.enum(["upsert", "notify", "forward"]),
+        action: z.enum(destinationActions),
         destinationId: z.string(),
         destinationType: z.string(),
         ownerId: z.string().optional(),
