@@ -1,5 +1,6 @@
 import jsonata from "jsonata";
 import type { SourceConfig } from "../config/schema";
+import { compilePattern, LinearRegExp } from "../lib/linear-regex";
 import { type Lead, leadFields } from "./lead";
 import { type FieldProblem, type LeadField, type MappedLead, describeProblems, normalizeLead } from "./normalize";
 
@@ -77,7 +78,13 @@ const CACHE_LIMIT = 500;
  * calls into loops) would run into the CPU limit and take the whole queue batch
  * with it; the step budget below stops it first.
  */
-const jsonataOptions = { stack: 200, timeout: 1000, sequence: 100_000 };
+const jsonataOptions: jsonata.JsonataOptions = {
+  stack: 200,
+  timeout: 1000,
+  sequence: 100_000,
+  // JSONata only constructs it and calls `exec` with `lastIndex`, as on a global RegExp.
+  RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+};
 
 /** Evaluation steps one expression may take; real mappings need a few hundred. */
 export const STEP_BUDGET = 100_000;
@@ -117,6 +124,8 @@ function compile(text: string): Compiled {
 function tryCompile(text: string): Compiled {
   try {
     const expression = jsonata(text, jsonataOptions);
+    const refused = refusedRegex(expression.ast());
+    if (refused) return { ok: false, error: refused };
     // `assign` takes any binding key at runtime; its typing only names strings.
     expression.assign(entryHook as unknown as string, countStep);
     const path = plainPath(text);
@@ -124,6 +133,28 @@ function tryCompile(text: string): Compiled {
   } catch (error) {
     return { ok: false, error: jsonataMessage(error) };
   }
+}
+
+/**
+ * Why a `/…/` literal of the expression cannot run on RE2, if one cannot. JSONata's
+ * parser makes each literal a native RegExp (compiling never matches, so that is
+ * safe); evaluation hands it to `RegexEngine`, which runs it on RE2.
+ */
+function refusedRegex(ast: unknown): string | undefined {
+  const pending: unknown[] = [ast];
+  const seen = new Set<object>();
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (typeof node !== "object" || node === null || seen.has(node)) continue;
+    seen.add(node);
+    if (node instanceof RegExp) {
+      const compiled = compilePattern(node.source, node.flags);
+      if (!compiled.ok) return `regular expression /${node.source}/: ${compiled.error}`;
+      continue;
+    }
+    pending.push(...Object.values(node));
+  }
+  return undefined;
 }
 
 /** JSONata throws plain objects with `message` and `position`, not always Errors. */
