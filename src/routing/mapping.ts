@@ -1,6 +1,7 @@
 import jsonata from "jsonata";
 import type { SourceConfig } from "../config/schema";
 import { compilePattern, LinearRegExp } from "../lib/linear-regex";
+import { budgetBindings, bound } from "./mapping-budget";
 import { type Lead, leadFields } from "./lead";
 import { type FieldProblem, type LeadField, type MappedLead, describeProblems, normalizeLead } from "./normalize";
 
@@ -73,10 +74,9 @@ const cache = new Map<string, Compiled>();
 const CACHE_LIMIT = 500;
 
 /**
- * `stack` stops deep recursion and `sequence` huge results. `timeout` is set too,
- * but inside Workers the clock only moves on I/O, so a loop (JSONata turns tail
- * calls into loops) would run into the CPU limit and take the whole queue batch
- * with it; the step budget below stops it first.
+ * `stack` stops deep recursion and `sequence` huge sequences; the budget of
+ * mapping-budget.ts stops loops and huge text. `timeout` only works where the clock
+ * moves during CPU work (locally, not on Cloudflare), so the step budget is the bound.
  */
 const jsonataOptions: jsonata.JsonataOptions = {
   stack: 200,
@@ -85,24 +85,6 @@ const jsonataOptions: jsonata.JsonataOptions = {
   // JSONata only constructs it and calls `exec` with `lastIndex`, as on a global RegExp.
   RegexEngine: LinearRegExp as unknown as RegExpConstructor,
 };
-
-/** Evaluation steps one expression may take; real mappings need a few hundred. */
-export const STEP_BUDGET = 100_000;
-const STEPS = "__switchboard_steps";
-
-/**
- * JSONata calls the function bound to this symbol before every evaluation step (the
- * hook its debugger uses). It counts in an object bound per evaluation, so
- * concurrent evaluations of one compiled expression do not share a count.
- */
-const entryHook = Symbol.for("jsonata.__evaluate_entry");
-
-function countStep(_expr: unknown, _input: unknown, environment: jsonata.Environment): void {
-  const counter: unknown = environment.lookup(STEPS);
-  if (typeof counter !== "object" || counter === null || !("n" in counter) || typeof counter.n !== "number") return;
-  counter.n += 1;
-  if (counter.n > STEP_BUDGET) throw new Error(`expression exceeded ${STEP_BUDGET} evaluation steps`);
-}
 
 function compile(text: string): Compiled {
   const hit = cache.get(text);
@@ -126,8 +108,7 @@ function tryCompile(text: string): Compiled {
     const expression = jsonata(text, jsonataOptions);
     const refused = refusedRegex(expression.ast());
     if (refused) return { ok: false, error: refused };
-    // `assign` takes any binding key at runtime; its typing only names strings.
-    expression.assign(entryHook as unknown as string, countStep);
+    bound(expression);
     const path = plainPath(text);
     return { ok: true, expression, ...(path ? { path } : {}) };
   } catch (error) {
@@ -175,13 +156,14 @@ export function compiledCacheSize(): number {
 export type Evaluated = { ok: true; raw: Record<string, unknown> } | { ok: false; reason: string; problems: FieldProblem[] };
 
 /**
- * Each expression of `mapping` over `payload`, compiled once per isolate and held to
- * the step budget; undefined results are left out. Enrichment answers are mapped
- * with it too (src/enrich/apply-fields.ts).
+ * Each expression of `mapping` over `payload`, compiled once per isolate; together
+ * they are held to one budget (mapping-budget.ts). Undefined results are left out.
+ * Enrichment answers are mapped with it too (src/enrich/apply-fields.ts).
  */
 export async function evaluateMapping(mapping: Record<string, string>, payload: unknown): Promise<Evaluated> {
   const entries = Object.entries(mapping);
-  const results = await Promise.all(entries.map(([field, text]) => evaluateOne(field, text, payload)));
+  const bindings = budgetBindings();
+  const results = await Promise.all(entries.map(([field, text]) => evaluateOne(field, text, payload, bindings)));
   const raw: Record<string, unknown> = {};
   const problems: FieldProblem[] = [];
   for (const result of results) {
@@ -192,7 +174,12 @@ export async function evaluateMapping(mapping: Record<string, string>, payload: 
   return { ok: true, raw };
 }
 
-async function evaluateOne(field: string, text: string, payload: unknown): Promise<{ field: string; value: unknown } | FieldProblem> {
+async function evaluateOne(
+  field: string,
+  text: string,
+  payload: unknown,
+  bindings: Record<string, unknown>,
+): Promise<{ field: string; value: unknown } | FieldProblem> {
   const compiled = compile(text);
   if (!compiled.ok) return { field, message: compiled.error };
   if (compiled.path) {
@@ -200,7 +187,7 @@ async function evaluateOne(field: string, text: string, payload: unknown): Promi
     if (walked.done) return { field, value: walked.value };
   }
   try {
-    return { field, value: toJson(await compiled.expression.evaluate(payload, { [STEPS]: { n: 0 } })) };
+    return { field, value: toJson(await compiled.expression.evaluate(payload, bindings)) };
   } catch (error) {
     return { field, message: jsonataMessage(error) };
   }
