@@ -1,10 +1,12 @@
+import type { MiddlewareHandler } from "hono";
 import { isEmptySummary, summarizeChanges } from "../config/diff";
+import { depthProblem } from "../config/limits";
 import type { GatewayConfig } from "../config/schema";
 import type { PointerProblem } from "../config/secret-fields";
 import { type StoredConfig, commitConfig, readCurrentConfig } from "../config/store";
 import { checkWrite } from "../config/validate";
 import type { AdminBindings } from "./env";
-import { type ValidationProblem, validationFailed } from "./problems";
+import { overLimit, type ValidationProblem, validationFailed } from "./problems";
 
 export interface WriteResult {
   version: number;
@@ -41,7 +43,9 @@ export async function applyDocument(
   const current = await readCurrentConfig(env);
   const checked = checkWrite(build(current?.document), current?.document);
   if (!checked.ok) {
-    throw validationFailed(options.mapProblems ? options.mapProblems(checked.problems) : checked.problems);
+    const problems = options.mapProblems ? options.mapProblems(checked.problems) : checked.problems;
+    if (checked.over === undefined) throw validationFailed(problems);
+    throw overLimit(checked.over, problems);
   }
   if (current && isEmptySummary(summarizeChanges(current.document, checked.document))) {
     return result(current, true);
@@ -52,3 +56,17 @@ export async function applyDocument(
   });
   return result(stored, false);
 }
+
+/**
+ * Refuses a configuration write whose JSON body nests deeper than a document may,
+ * before the route's schema (recursive, for conditions) would overflow the stack
+ * on it. A body that is not JSON is left to the route's own validation.
+ */
+export const configBodyDepth: MiddlewareHandler = async (c, next) => {
+  if (/^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "")) {
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const deep = depthProblem(body);
+    if (deep) throw overLimit("limit", [deep]);
+  }
+  await next();
+};

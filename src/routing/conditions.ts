@@ -1,3 +1,4 @@
+import { configLimits } from "../config/limits";
 import { type Condition, type Operator, operators } from "../config/schema";
 import { type CompiledPattern, compilePattern } from "../lib/linear-regex";
 import { type Lead, leadSchema } from "./lead";
@@ -27,7 +28,7 @@ import { type ConditionTrace, type FieldTrace, clipValue } from "./trace";
  *   its trace; evaluation never throws.
  */
 
-const MAX_DEPTH = 32;
+const MAX_DEPTH = configLimits.conditionDepth;
 
 /** Evaluates a condition completely (see trace.ts) and returns its trace; `.result` is the outcome. */
 export function evaluateCondition(condition: Condition, lead: Lead): ConditionTrace {
