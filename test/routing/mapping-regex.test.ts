@@ -30,9 +30,15 @@ describe("JSONata regular expressions run on RE2", () => {
     "$replace('aaa', /a/, 'b')",
     "$match('line1\\nline2', /^line\\d$/m)",
     "$match('a\\nb', /a.b/)",
+    "$match('aa', /^a/)",
+    "$match('ba a', /\\ba/)",
   ])("%s gives what JavaScript's engine gives", async (expression) => {
     const result = await evaluateMapping({ x: expression }, payload);
     expect(result).toEqual({ ok: true, raw: (await native(expression)) === null ? {} : { x: await native(expression) } });
+  });
+
+  it("matches by code point: `.` takes a whole emoji, where JavaScript without `u` takes half", async () => {
+    expect(await evaluateMapping({ x: "$match(s, /^./).match" }, { s: "\u{1F600}x" })).toEqual({ ok: true, raw: { x: "\u{1F600}" } });
   });
 
   it("fails a pattern that matches the empty string repeatedly, as JSONata does", async () => {
