@@ -21,8 +21,12 @@ export const STEP_BUDGET = 5_000;
 /** Characters of text one lead's mapping may build (more than a whole 1.5 MiB body as one string). */
 export const TEXT_BUDGET = 2_000_000;
 
-/** The binding that carries the budget of one evaluation; hooks and built-ins read it. */
-const BUDGET = "__switchboard_budget";
+/**
+ * The binding that carries the budget of one evaluation; hooks and built-ins read
+ * it. JSONata's lexer ends a variable name at a space, so no expression can name
+ * this one, and none can rebind it to a fresh budget.
+ */
+const BUDGET = "switchboard budget";
 
 export interface Budget {
   steps: number;

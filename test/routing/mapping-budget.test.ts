@@ -94,6 +94,13 @@ describe("the step budget", () => {
     for (const lead of leads) expect(lead).toEqual({ ok: true, raw: { a: 4000 } });
   });
 
+  it("cannot be replaced from inside an expression", async () => {
+    const loop = "($f := function($n) { $f($n + 1) }; $f(0))";
+    for (const name of ["$__switchboard_budget", "$switchboard", "$budget"]) {
+      expect(await failure({ x: `(${name} := { 'steps': -1e9, 'text': 0 }; ${loop})` })).toMatch(/evaluation steps/);
+    }
+  });
+
   it("fails that lead with the limit as its reason", async () => {
     const result = await mapLead({ mapping: { email: "email", company: "$pad('', 1e8)" } }, { email: "a@b.co" });
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^mapping failed: company: \$pad would build/) });
