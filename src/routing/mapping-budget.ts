@@ -28,19 +28,21 @@ export const TEXT_BUDGET = 2_000_000;
  */
 const BUDGET = "switchboard budget";
 
-export interface Budget {
+interface Budget {
   steps: number;
   text: number;
+  /** Sizes as JSON of the objects and arrays already measured (see `measure`). */
+  sizes: WeakMap<object, number>;
 }
 
 /** A fresh budget, as bindings for `Expression.evaluate`; share it across one lead's expressions. */
-export function budgetBindings(budget: Budget = { steps: 0, text: 0 }): Record<string, Budget> {
-  return { [BUDGET]: budget };
+export function budgetBindings(): Record<string, Budget> {
+  return { [BUDGET]: { steps: 0, text: 0, sizes: new WeakMap() } };
 }
 
 function budgetOf(environment: jsonata.Environment): Budget | undefined {
   const value: unknown = environment.lookup(BUDGET);
-  if (typeof value !== "object" || value === null || !("steps" in value) || !("text" in value)) return undefined;
+  if (typeof value !== "object" || value === null || !("steps" in value) || !("sizes" in value)) return undefined;
   return value as Budget;
 }
 
@@ -73,7 +75,33 @@ function onEntry(_expr: unknown, _input: unknown, environment: jsonata.Environme
 }
 
 function onExit(expr: { type?: string }, _input: unknown, environment: jsonata.Environment, result: unknown): void {
-  if (typeof result === "string" && makesText.has(expr.type ?? "")) spendText(budgetOf(environment), result.length);
+  if (!makesText.has(expr.type ?? "")) return;
+  const budget = budgetOf(environment);
+  if (typeof result === "string") spendText(budget, result.length);
+  else if (budget && typeof result === "object" && result !== null && measure(result, budget.sizes) > TEXT_BUDGET) {
+    throw new Error(`mapping built a value of more than ${TEXT_BUDGET} characters as JSON`);
+  }
+}
+
+/**
+ * About how many characters `value` takes as JSON. An object built in a loop can
+ * hold the previous one twice (`{"a": $a, "b": $a}`): cheap to build, but its JSON
+ * doubles each round, and `$string`, `=` or storing the lead would expand it. Sizes
+ * are remembered per object, so each object is measured once per lead.
+ */
+function measure(value: unknown, sizes: WeakMap<object, number>): number {
+  if (typeof value === "string") return value.length + 2;
+  if (typeof value !== "object" || value === null) return typeof value === "function" ? 0 : String(value).length;
+  const known = sizes.get(value);
+  if (known !== undefined) return known;
+  let size = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) size += measure(item, sizes) + 1;
+  } else {
+    for (const [key, item] of Object.entries(value)) size += key.length + 4 + measure(item, sizes);
+  }
+  sizes.set(value, size);
+  return size;
 }
 
 // ─── built-ins that can multiply their input in one call ─────────────────────

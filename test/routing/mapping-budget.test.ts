@@ -22,6 +22,9 @@ describe("the text budget", () => {
     ["$replace($pad('', 2000, 'a'), 'a', $pad('', 1000, 'b'))", /\$replace would build/],
     ["$replace($pad('', 2000, 'a'), /a/, '$0$0$0$0$0$0$0$0$0$0' & $pad('', 1000, 'b'))", /\$replace would build/],
     ["$string([1..100000].$string($))", /more than 2000000 characters|evaluation steps/],
+    ["$reduce([1..60], function($a, $v) { { 'a': $a, 'b': $a } }, 'x')", /a value of more than 2000000 characters as JSON/],
+    ["$string($reduce([1..60], function($a, $v) { [$a, $a] }, 'x'))", /a value of more than 2000000 characters as JSON|maximum sequence length/],
+    ["($o := $reduce([1..60], function($a, $v) { { 'a': $a, 'b': $a } }, 1); $o = $o)", /a value of more than 2000000 characters as JSON/],
   ])("%s ends with the limit as the reason", async (expression, reason) => {
     expect(await failure({ x: expression })).toMatch(reason);
   });

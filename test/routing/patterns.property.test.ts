@@ -36,6 +36,7 @@ const expression = fc.oneof(
   pattern.map((p) => `$split(company, /${p}/)`),
   fc.integer({ min: -1e9, max: 1e9 }).map((width) => `$pad(company, ${width})`),
   fc.nat(60).map((n) => `$reduce([1..${n}], function($a, $v) { $a & $a }, company)`),
+  fc.nat(60).map((n) => `$string($reduce([1..${n}], function($a, $v) { { 'a': $a, 'b': $a } }, company))`),
   fc.nat(200_000).map((n) => `$count($map([1..${n}], function($v) { $v }))`),
   fc.constant("($f := function($n) { $f($n + 1) }; $f(0))"),
   fc.constant("$toMillis(company, '[Yw][Mw][Dw]')"),
