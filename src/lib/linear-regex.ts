@@ -13,6 +13,13 @@ export type CompiledPattern = { ok: true; regex: RE2JS } | { ok: false; error: s
 
 /** Longest pattern accepted: RE2's program grows with it, and real patterns are short. */
 export const MAX_PATTERN = 1000;
+/**
+ * Largest RE2 program accepted. Counted repetitions grow it (`[a-z]{1000}` is about
+ * 1,000 instructions) and the first match of a large one builds its automaton for a
+ * long while (a few hundred milliseconds at 1,000); real patterns, even alternations
+ * of dozens of names, stay far below.
+ */
+export const MAX_PROGRAM = 600;
 const CACHE_LIMIT = 500;
 /** Compiling is the costly part; isolates live for many requests and patterns change rarely. */
 const cache = new Map<string, CompiledPattern>();
@@ -46,11 +53,17 @@ function build(source: string, flags: string): CompiledPattern {
   if (hasBackreference(source)) return { ok: false, error: "not supported by the linear-time engine: backreferences (\\1, \\k<name>)" };
   let bits = 0;
   for (const flag of flags) bits |= flagBits[flag] ?? 0;
+  let regex: RE2JS;
   try {
-    return { ok: true, regex: RE2JS.compile(RE2JS.translateRegExp(source), bits) };
+    regex = RE2JS.compile(RE2JS.translateRegExp(source), bits);
   } catch (error) {
     return { ok: false, error: whyRefused(source, flags, error) };
   }
+  const size = regex.programSize();
+  if (size > MAX_PROGRAM) {
+    return { ok: false, error: `too complex: ${size} RE2 instructions, over the limit of ${MAX_PROGRAM} (use smaller repetition counts)` };
+  }
+  return { ok: true, regex };
 }
 
 /**
