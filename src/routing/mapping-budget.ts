@@ -12,8 +12,9 @@ import jsonata from "jsonata";
  * step can build a huge string (`$pad("", 1e8)`, a string doubled in `$reduce`):
  * every string a call or an operator returns is counted, and the built-ins that
  * can multiply their input in one call (`$pad`, `$join`, `$replace`) check what
- * they would build before building it. `$toMillis` with a picture, the one
- * built-in that backtracks, reads only short text.
+ * they would build before building it. Objects and arrays built are measured as
+ * JSON (one built in a loop can double at the cost of a step). `$toMillis` with a
+ * picture, the one built-in that backtracks, reads only short text.
  */
 
 /** Evaluation steps one lead's mapping may take. */
@@ -60,12 +61,13 @@ function wouldExceed(budget: Budget | undefined, characters: number, what: strin
 
 /**
  * JSONata calls these around every evaluation step (the hooks its debugger uses).
- * Only results that make text are counted: a path hands back text already in the
- * payload, and a block or condition passes on what a counted step made.
+ * Only results that calls and operators build are counted and measured: a path
+ * hands back what is already in the payload, and a block or condition passes on
+ * what a counted step built.
  */
 const entryHook = Symbol.for("jsonata.__evaluate_entry");
 const exitHook = Symbol.for("jsonata.__evaluate_exit");
-const makesText: ReadonlySet<string> = new Set(["function", "partial", "binary", "unary", "apply"]);
+const buildsValues: ReadonlySet<string> = new Set(["function", "partial", "binary", "unary", "apply"]);
 
 function onEntry(_expr: unknown, _input: unknown, environment: jsonata.Environment): void {
   const budget = budgetOf(environment);
@@ -75,7 +77,7 @@ function onEntry(_expr: unknown, _input: unknown, environment: jsonata.Environme
 }
 
 function onExit(expr: { type?: string }, _input: unknown, environment: jsonata.Environment, result: unknown): void {
-  if (!makesText.has(expr.type ?? "")) return;
+  if (!buildsValues.has(expr.type ?? "")) return;
   const budget = budgetOf(environment);
   if (typeof result === "string") spendText(budget, result.length);
   else if (budget && typeof result === "object" && result !== null && measure(result, budget.sizes) > TEXT_BUDGET) {
