@@ -6,7 +6,8 @@ import type { PointerProblem } from "./secret-fields";
  * gateway with hundreds of routes is unusual) and keeps what one lead costs, and
  * what one stored version weighs, bounded: routing evaluates every route's
  * conditions for every lead and records them in its trace, and a version is one KV
- * value (25 MiB at most) that every isolate loads. Checked on the document as
+ * value (25 MiB at most, https://developers.cloudflare.com/kv/platform/limits)
+ * that every isolate loads. Checked on the document as
  * written, before its schema: a document nested 100,000 levels deep must not reach
  * the recursive schema, nor a 26 MiB one the store.
  */

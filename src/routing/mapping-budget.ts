@@ -8,7 +8,8 @@ import jsonata from "jsonata";
  * reason naming the limit, which the decision trace shows.
  *
  * Steps, not time: on Cloudflare the clock does not move during CPU work (it does
- * under local workerd), so only a count can stop a loop. Text, because a single
+ * under local workerd), so only a count can stop a loop
+ * (https://developers.cloudflare.com/workers/runtime-apis/performance). Text, because a single
  * step can build a huge string (`$pad("", 1e8)`, a string doubled in `$reduce`):
  * every string a call or an operator returns is counted, and the built-ins that
  * can multiply their input in one call (`$pad`, `$join`, `$replace`) check what
