@@ -24,8 +24,8 @@ export default defineConfig(async () => {
           ),
           bindings: {
             TEST_MIGRATIONS: migrations,
-            ADMIN_TOKEN: "test-admin-token",
-            ADMIN_READ_TOKEN: "test-read-token",
+            ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
+            ADMIN_READ_TOKEN: "test-read-token-0123456789abcdefg",
             // Secrets in the configuration are encrypted with a key derived from this.
             CONFIG_KEY: "test-config-key-0123456789abcdef",
             ALLOW_HTTP_DESTINATIONS: "true",

@@ -19,6 +19,8 @@ export const errorCodes = {
   // Admin API
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
+  auth_throttled: { status: 429, title: "Too many failed authentications" },
+  token_too_short: { status: 503, title: "Admin token too short" },
   validation_failed: { status: 422, title: "Validation failed" },
   config_too_large: { status: 413, title: "Configuration too large" },
   config_limit_exceeded: { status: 422, title: "Configuration over a limit" },

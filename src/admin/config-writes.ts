@@ -5,6 +5,7 @@ import type { GatewayConfig } from "../config/schema";
 import type { PointerProblem } from "../config/secret-fields";
 import { type StoredConfig, commitConfig, readCurrentConfig } from "../config/store";
 import { checkWrite } from "../config/validate";
+import { allowHttpFrom } from "../connectors/http";
 import type { AdminBindings } from "./env";
 import { overLimit, type ValidationProblem, validationFailed } from "./problems";
 
@@ -41,7 +42,8 @@ export async function applyDocument(
   options: WriteOptions,
 ): Promise<WriteResult> {
   const current = await readCurrentConfig(env);
-  const checked = checkWrite(build(current?.document), current?.document);
+  // The URL policy follows ALLOW_HTTP_DESTINATIONS, as sending does.
+  const checked = checkWrite(build(current?.document), current?.document, { allowHttp: allowHttpFrom(env) });
   if (!checked.ok) {
     const problems = options.mapProblems ? options.mapProblems(checked.problems) : checked.problems;
     if (checked.over === undefined) throw validationFailed(problems);

@@ -17,6 +17,8 @@ export const configLimits = {
   /** JSON nesting anywhere in the document (a condition 32 levels deep needs about 70). */
   depth: 100,
   sources: 200,
+  /** People leads are assigned to, with their hours (a sales team, not a company directory). */
+  owners: 2_000,
   destinations: 200,
   pools: 200,
   enrichments: 100,
@@ -94,7 +96,7 @@ function listAt(document: Record<string, unknown>, kind: string): unknown[] {
   return Array.isArray(list) ? list : [];
 }
 
-const countedKinds = ["sources", "destinations", "pools", "enrichments", "routes"] as const;
+const countedKinds = ["sources", "owners", "destinations", "pools", "enrichments", "routes"] as const;
 
 function countProblems(document: unknown): LimitProblem[] {
   if (!isRecord(document)) return [];

@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { isIpOrCidr } from "../ingest/ip-allowlist";
+import { durationMs, durationPattern } from "./duration";
+import { ownerSchema } from "./owners-schema";
+import { outboundProtocols } from "../lib/outbound-url";
 
 /**
  * Configuration schemas: what operators write (the configuration document in
@@ -76,7 +79,7 @@ export const dedupSchema = z.union([
 // ─── Outcome feedback ─────────────────────────────────────────────────────────
 
 /** What became of a lead, as KPIs count it. Each counts once per lead: its first report. */
-export const outcomeNames = ["qualified", "meeting_booked", "won", "lost"] as const;
+export const outcomeNames = ["contacted", "qualified", "meeting_booked", "won", "lost"] as const;
 export type OutcomeName = (typeof outcomeNames)[number];
 
 export const outcomeFeedbackSchema = z.object({
@@ -178,12 +181,26 @@ export const poolSchema = z.object({
     .array(poolMemberSchema)
     .min(1)
     .refine((members) => new Set(members.map((m) => m.ownerId)).size === members.length, "each ownerId may appear once"),
-  /** Who gets the lead when every member is paused or capped. */
+  /** Who gets the lead when every member is paused, capped or unavailable. */
   fallbackOwnerId: z.string().min(1).optional(),
+  /**
+   * `always`: members take leads at any hour (time away still counts).
+   * `working_hours`: members outside their owner entry's working hours are skipped too.
+   */
+  availability: z.enum(["always", "working_hours"]).default("always"),
 });
 export type PoolConfig = z.infer<typeof poolSchema>;
+export type PoolInput = z.input<typeof poolSchema>;
 
 // ─── Destinations ─────────────────────────────────────────────────────────────
+
+/**
+ * A URL the gateway calls (any destination's or enrichment's `url`, `baseUrl`,
+ * `instanceUrl`, `tokenUrl`…): http or https here; whether http and local addresses
+ * are allowed depends on ALLOW_HTTP_DESTINATIONS, which `checkWrite` applies to every
+ * destination and enrichment field named `url` or `…Url` (src/lib/outbound-url.ts).
+ */
+export const outboundUrl = () => z.url({ protocol: outboundProtocols, error: "an https URL (http only when ALLOW_HTTP_DESTINATIONS is true)" });
 
 const destinationCommon = {
   id,
@@ -199,14 +216,14 @@ export const hubspotDestinationSchema = z.object({
   type: z.literal("hubspot"),
   /** Private app access token (Bearer). Write-only. */
   token: z.string().min(1),
-  baseUrl: z.url().default("https://api.hubapi.com"),
+  baseUrl: outboundUrl().default("https://api.hubapi.com"),
 });
 
 export const salesforceDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("salesforce"),
   /** e.g. https://yourorg.my.salesforce.com */
-  instanceUrl: z.url(),
+  instanceUrl: outboundUrl(),
   /** OAuth access token (Bearer). Write-only. */
   accessToken: z.string().min(1),
   apiVersion: z.string().regex(/^v\d+\.\d$/).default("v60.0"),
@@ -225,20 +242,20 @@ export const pipedriveDestinationSchema = z.object({
   type: z.literal("pipedrive"),
   /** API token (x-api-token header). Write-only. */
   apiToken: z.string().min(1),
-  baseUrl: z.url().default("https://api.pipedrive.com"),
+  baseUrl: outboundUrl().default("https://api.pipedrive.com"),
 });
 
 export const slackDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("slack"),
   /** Incoming webhook URL. Write-only: it is a credential. */
-  url: z.url(),
+  url: outboundUrl(),
 });
 
 export const httpDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("http"),
-  url: z.url(),
+  url: outboundUrl(),
   /** Standard Webhooks signing secret (`whsec_…`) the receiver verifies with. Write-only. */
   secret: z.string().min(1),
 });
@@ -279,7 +296,7 @@ export const httpEnrichmentSchema = z.object({
   ...enrichmentCommon,
   type: z.literal("http"),
   /** Called with POST and the lead as JSON; answers JSON. */
-  url: z.url(),
+  url: outboundUrl(),
   /** Sent as `Authorization: Bearer …` when set. Write-only. */
   token: z.string().min(1).optional(),
   /** The cache key: the company domain (default) or the email. */
@@ -326,6 +343,26 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   ]),
 );
 
+/** The longest SLA: past a month, it is a report, not a timer. */
+export const maxSlaMs = 30 * 86_400_000;
+
+export const slaSchema = z.strictObject({
+  /** How long the owner has, e.g. `15m`, `4h`, `2d`. */
+  within: z
+    .string()
+    .regex(durationPattern, "a duration such as 90s, 15m, 4h or 2d")
+    .refine((text) => (durationMs(text) ?? 0) <= maxSlaMs, "at most 30 days"),
+  /** The outcome that stops the clock; any later outcome of the funnel stops it too. */
+  until: z.enum(outcomeNames).default("contacted"),
+  /** `reassign`: the pool's next available owner (never the same one) takes the lead; `escalate`: only tell. */
+  then: z.enum(["reassign", "escalate"]),
+  /** A Slack or HTTP destination told about every miss. */
+  notify: z.string().min(1).optional(),
+  /** Count only the owner's working hours (from the `owners` entry) toward `within`. */
+  workingHoursOnly: z.boolean().default(false),
+});
+export type SlaConfig = z.infer<typeof slaSchema>;
+
 const propertiesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
 export const actionSchema = z.union([
@@ -337,6 +374,8 @@ export const actionSchema = z.union([
   z.strictObject({ forward: z.strictObject({ destination: z.string().min(1) }) }),
   /** Looks the lead up and merges the answer into it; later routes see the new fields. */
   z.strictObject({ enrich: z.strictObject({ enrichment: z.string().min(1) }) }),
+  /** Holds the owner to a deadline: if the outcome does not arrive in time, reassign or escalate. */
+  z.strictObject({ sla: slaSchema }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
@@ -405,6 +444,7 @@ export const settingsSchema = z.object({
 /** The whole configuration document. */
 export const configSchema = z.object({
   sources: z.array(sourceSchema).default([]),
+  owners: z.array(ownerSchema).default([]),
   pools: z.array(poolSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
   enrichments: z.array(enrichmentSchema).default([]),

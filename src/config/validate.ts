@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { type OutboundPolicy, outboundUrlProblem } from "../lib/outbound-url";
 import { compileMapping } from "../routing/mapping";
 import { applyOperator } from "../routing/conditions";
 import { type Action, type Condition, configSchema, type DestinationConfig, type GatewayConfig, operators } from "./schema";
@@ -45,7 +46,7 @@ const actionTargets = {
 /** Semantic problems of a schema-valid document (secrets may still be masked or absent). */
 export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProblem[] {
   const problems: PointerProblem[] = [];
-  for (const kind of ["sources", "pools", "destinations", "enrichments", "routes"] as const) {
+  for (const kind of ["sources", "owners", "pools", "destinations", "enrichments", "routes"] as const) {
     const seen = new Map<string, number>();
     document[kind].forEach((entry, i) => {
       const first = seen.get(entry.id);
@@ -117,6 +118,21 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
         }
         return;
       }
+      if ("sla" in action) {
+        const notify = action.sla.notify;
+        if (notify !== undefined) {
+          const type = destinations.get(notify);
+          if (type === undefined) problems.push({ pointer: `${at}/sla/notify`, message: `no destination has the id '${notify}'` });
+          else if (!actionTargets.notify.has(type)) {
+            problems.push({ pointer: `${at}/sla/notify`, message: `an SLA notifies a ${[...actionTargets.notify].join(" or ")} destination, not ${type}` });
+          }
+        }
+        const assigns = [...route.actions, ...(route.split ?? []).flatMap((arm) => arm.actions)].some((a) => "assign" in a);
+        if (action.sla.then === "reassign" && !assigns) {
+          problems.push({ pointer: `${at}/sla/then`, message: "reassign picks the next owner of the route's pool: the route needs an `assign` action" });
+        }
+        return;
+      }
       const [kind, target] =
         "upsert" in action
           ? (["upsert", action.upsert.destination] as const)
@@ -162,6 +178,26 @@ function checkCondition(condition: Condition, at: string, depth = 0): PointerPro
 }
 
 /**
+ * Every outbound URL of the destinations and enrichments under the gateway's policy
+ * (src/lib/outbound-url.ts). A field holds one when it is named `url` or ends in
+ * `Url`, so a URL field added later is checked without being listed here. Runs on
+ * the document with secrets resolved, since a Slack URL is itself a secret.
+ */
+export function checkOutboundUrls(document: GatewayConfig, policy: OutboundPolicy): PointerProblem[] {
+  const problems: PointerProblem[] = [];
+  for (const kind of ["destinations", "enrichments"] as const) {
+    document[kind].forEach((entry, i) => {
+      for (const [field, value] of Object.entries(entry)) {
+        if ((field !== "url" && !field.endsWith("Url")) || typeof value !== "string") continue;
+        const problem = outboundUrlProblem(value, policy);
+        if (problem) problems.push({ pointer: `/${kind}/${i}/${field}`, message: `the URL ${problem}` });
+      }
+    });
+  }
+  return problems;
+}
+
+/**
  * A refused document: `problems` with pointers, and when a size limit (limits.ts)
  * is the reason, which kind: the document as a whole (`tooLarge`) or a count.
  */
@@ -179,9 +215,10 @@ function overLimits(input: unknown): Refused | undefined {
 
 /**
  * The whole check of a write: size limits, schema (secrets may be omitted or
- * masked), secrets resolved against `stored`, the full schema again, then `checkConfig`.
+ * masked), secrets resolved against `stored`, the full schema again, then
+ * `checkConfig`, then the outbound URLs under the gateway's `policy`.
  */
-export function checkWrite(input: unknown, stored: GatewayConfig | undefined): CheckResult {
+export function checkWrite(input: unknown, stored: GatewayConfig | undefined, policy: OutboundPolicy): CheckResult {
   const over = overLimits(input);
   if (over) return over;
   const parsed = configWriteSchema.safeParse(input);
@@ -191,6 +228,8 @@ export function checkWrite(input: unknown, stored: GatewayConfig | undefined): C
   if (resolved.problems.length > 0 || semantic.length > 0) return { ok: false, problems: [...resolved.problems, ...semantic] };
   const complete = configSchema.safeParse(resolved.document);
   if (!complete.success) return { ok: false, problems: zodProblems(complete.error) };
+  const urls = checkOutboundUrls(complete.data, policy);
+  if (urls.length > 0) return { ok: false, problems: urls };
   return { ok: true, document: complete.data };
 }
 

@@ -5,6 +5,7 @@ import {
   httpEnrichmentSchema,
   hubspotCompanyEnrichmentSchema,
   hubspotDestinationSchema,
+  outboundUrl,
   pipedriveDestinationSchema,
   poolMemberSchema,
   poolSchema,
@@ -14,6 +15,7 @@ import {
   slackDestinationSchema,
   sourceSchema,
 } from "./schema";
+import { ownerSchema } from "./owners-schema";
 
 /**
  * What the admin API and the config CLI accept: the configuration document, except
@@ -52,7 +54,7 @@ export const destinationWriteSchema = z.discriminatedUnion("type", [
   hubspotDestinationSchema.extend({ token: keep(z.string().min(1)) }).strict(),
   salesforceDestinationSchema.extend({ accessToken: keep(z.string().min(1)) }).strict(),
   pipedriveDestinationSchema.extend({ apiToken: keep(z.string().min(1)) }).strict(),
-  slackDestinationSchema.extend({ url: keep(z.url()) }).strict(),
+  slackDestinationSchema.extend({ url: keep(outboundUrl()) }).strict(),
   httpDestinationSchema.extend({ secret: keep(z.string().min(1)) }).strict(),
 ]);
 
@@ -62,11 +64,13 @@ export const enrichmentWriteSchema = z.discriminatedUnion("type", [
 ]);
 
 export const routeWriteSchema = routeSchema.strict();
+export const ownerWriteSchema = ownerSchema.strict();
 export const poolWriteSchema = poolSchema.extend({ members: z.array(poolMemberSchema.strict()).min(1) }).strict();
 
 export const configWriteSchema = configSchema
   .extend({
     sources: z.array(sourceWriteSchema).default([]),
+    owners: z.array(ownerWriteSchema).default([]),
     pools: z.array(poolWriteSchema).default([]),
     destinations: z.array(destinationWriteSchema).default([]),
     enrichments: z.array(enrichmentWriteSchema).default([]),

@@ -65,8 +65,9 @@ export function slackMessage(delivery: LeadDelivery): SlackMessage {
     ["Source", delivery.sourceId],
   ];
   // Values are clipped so the owner and route at the end always fit in the text.
+  const title = delivery.headline ?? "New lead";
   const summary = [
-    `New lead: ${truncate(who, 200)}`,
+    `${truncate(title, 300)}: ${truncate(who, 200)}`,
     lead.email && name ? ` (${truncate(lead.email, 254)})` : "",
     lead.company ? ` at ${truncate(lead.company, 200)}` : "",
     lead.score === undefined ? "" : `, score ${lead.score}`,
@@ -76,7 +77,7 @@ export function slackMessage(delivery: LeadDelivery): SlackMessage {
   return {
     text: truncate(escapeMrkdwn(summary), 3000),
     blocks: [
-      { type: "header", text: { type: "plain_text", text: truncate(`New lead: ${who}`, 150) } },
+      { type: "header", text: { type: "plain_text", text: truncate(delivery.headline ? `${delivery.headline}: ${who}` : `New lead: ${who}`, 150) } },
       {
         type: "section",
         fields: fields

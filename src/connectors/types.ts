@@ -12,6 +12,8 @@ export interface LeadDelivery {
   ownerId?: string;
   /** Extra CRM properties from the route's `upsert` action. */
   properties: Record<string, string | number | boolean>;
+  /** A notification's first line instead of "New lead: …" (an SLA miss). */
+  headline?: string;
 }
 
 /** What one delivery attempt came to; `retryable` decides between backoff and dead letter. */

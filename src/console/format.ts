@@ -1,3 +1,4 @@
+import { outcomeLabel } from "../kpis/verdict";
 import type { Action, Condition, DestinationConfig } from "../config/schema";
 import type { EventStatus } from "../db/schema";
 
@@ -96,6 +97,11 @@ export function actionText(action: Action, types: ReadonlyMap<string, string>): 
   }
   if ("notify" in action) return `Notify ${of(action.notify.destination)}`;
   if ("enrich" in action) return `Enrich the lead with ${action.enrich.enrichment}`;
+  if ("sla" in action) {
+    const { within, until, then, notify } = action.sla;
+    const next = then === "reassign" ? "reassign it to the pool's next owner" : "escalate";
+    return `Expect ${outcomeLabel(until)} within ${within}${action.sla.workingHoursOnly ? " of working hours" : ""}, else ${next}${notify ? ` and notify ${of(notify)}` : ""}`;
+  }
   return `Forward the lead to ${of(action.forward.destination)}`;
 }
 

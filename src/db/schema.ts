@@ -231,3 +231,50 @@ export const outcomes = sqliteTable(
   (t) => [uniqueIndex("outcomes_lead_outcome").on(t.leadId, t.outcome), index("outcomes_lead_event").on(t.leadEventId), index("outcomes_occurred").on(t.occurredAt)],
 );
 export type OutcomeRow = typeof outcomes.$inferSelect;
+
+/**
+ * Time away set at runtime (`PUT /admin/v1/owners/{id}/away`): one row per owner,
+ * taking effect at once without a configuration version. Planned time away lives in
+ * the configuration's `owners[].away`.
+ */
+export const ownerAway = sqliteTable("owner_away", {
+  ownerId: text("owner_id").primaryKey(),
+  fromMs: integer("from_ms").notNull(),
+  untilMs: integer("until_ms").notNull(),
+  reason: text("reason"),
+  setAt: integer("set_at").notNull(),
+});
+export type OwnerAwayRow = typeof ownerAway.$inferSelect;
+
+export const slaStatuses = ["running", "met", "reassigned", "escalated", "stopped"] as const;
+export type SlaStatus = (typeof slaStatuses)[number];
+
+/**
+ * One SLA clock per routed event whose route holds its owner to a deadline. Written
+ * with the routing decision (so a decided event never lacks its clock); the SLA
+ * clock Durable Object's alarm and the cron sweeper fire the due ones.
+ */
+export const slaTimers = sqliteTable(
+  "sla_timers",
+  {
+    eventId: text("event_id").primaryKey(),
+    leadId: text("lead_id").notNull(),
+    routeId: text("route_id").notNull(),
+    poolId: text("pool_id"),
+    ownerId: text("owner_id").notNull(),
+    untilOutcome: text("until_outcome", { enum: outcomeNames }).notNull(),
+    then: text("then_action", { enum: ["reassign", "escalate"] }).notNull(),
+    notify: text("notify"),
+    workingHoursOnly: integer("working_hours_only", { mode: "boolean" }).notNull(),
+    withinMs: integer("within_ms").notNull(),
+    startedAt: integer("started_at").notNull(),
+    dueAt: integer("due_at").notNull(),
+    status: text("status", { enum: slaStatuses }).notNull(),
+    reassignments: integer("reassignments").notNull().default(0),
+    /** JSON list of SlaHistoryEntry: start, met, miss, reassignment, notification. */
+    history: text("history").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("sla_timers_status_due").on(t.status, t.dueAt)],
+);
+export type SlaTimerRow = typeof slaTimers.$inferSelect;

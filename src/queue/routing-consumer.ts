@@ -6,6 +6,8 @@ import { getEvents } from "../db/events";
 import { type BuiltStatement, runQueries } from "../db/json-rows";
 import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
+import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
+import { poolAvailability } from "../assign/availability";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
 import { errorMessage, type LogFields, log } from "../lib/log";
@@ -20,6 +22,8 @@ import { payloadOf } from "../routing/payload";
 import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
 import type { ActiveConfig } from "../config/store";
 import type { SourceConfig } from "../config/schema";
+import { startSlaStatement } from "../db/sla-timers";
+import { slaTimerFor, wakeSlaClock } from "../routing/sla-start";
 import { groupBySharedKeys } from "./key-groups";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
 
@@ -31,6 +35,8 @@ interface Routed {
   deliveries: DeliveryMessage[];
   /** Written once the statements are stored. */
   logFields?: LogFields;
+  /** When the SLA clock this decision starts is due: the SLA clock is woken for it once stored. */
+  slaDueAt?: number;
 }
 
 type Verdict = ({ ack: true } & Routed) | { ack: false; error: string };
@@ -82,16 +88,27 @@ async function decideOne(
   item: Extract<Prepared, { kind: "lead" }>,
   index: LeadIndex,
   enrich: Enrich,
+  away: readonly RuntimeAway[],
 ): Promise<Routed> {
   const decision = await decideLead(config.document, item.source, item.event, item.mapped, {
     findLead: async (keys) => index.find(keys),
-    assignOwner: (pool, eventId) => env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool }),
+    assignOwner: (pool, eventId) => {
+      const nowMs = Date.now();
+      const availability = poolAvailability(pool, config.document.owners, away, nowMs);
+      return env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool, nowMs, availability });
+    },
     enrich,
   });
   const nowMs = Date.now();
   const leadId = newLeadIdFor(decision, nowMs);
   if (decision.status !== "invalid" && leadId) rememberLead(index, decision, leadId, item.event.id, nowMs);
-  return routedOf(db, item.event, decision, nowMs, leadId);
+  const routed = routedOf(db, item.event, decision, nowMs, leadId);
+  const sla = decision.status === "routed" && leadId ? slaTimerFor(config.document, decision, item.event.id, leadId, nowMs) : undefined;
+  if (sla) {
+    routed.statements.push(startSlaStatement(db, sla));
+    routed.slaDueAt = sla.dueAt;
+  }
+  return routed;
 }
 
 /** What the stored decision will make of the leads table, mirrored in the batch's index. */
@@ -152,8 +169,11 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
   const verdicts = new Map<string, Verdict>();
   if (items.length === 0) return verdicts;
   let index: LeadIndex;
+  let away: RuntimeAway[];
   try {
     index = new LeadIndex(await findLeadsForKeys(db, items.map((item) => item.keys)));
+    // Time away set at runtime, read once per batch (only pools need it).
+    away = config.document.pools.length > 0 ? await runtimeAwayAfter(db, Date.now()) : [];
   } catch (error) {
     for (const item of items) verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
     return verdicts;
@@ -167,7 +187,7 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
     groups.map(async (group) => {
       for (const item of group) {
         try {
-          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, enrich)) });
+          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, enrich, away)) });
         } catch (error) {
           verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
         }
@@ -246,6 +266,11 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
     return decided.get(p.event.id) ?? { ack: false, error: "not decided" };
   });
   const verdicts = await storeDecisions(env, routed);
+  const slaDue = verdicts.flatMap((v) => (v.ack && v.slaDueAt !== undefined ? [v.slaDueAt] : []));
+  if (slaDue.length > 0) {
+    // The clocks are stored; a failed wake-up is covered by the cron sweeper within a minute.
+    await wakeSlaClock(env, Math.min(...slaDue)).catch((error: unknown) => log("warn", "SLA clock not woken", { error: errorMessage(error) }));
+  }
 
   const outgoing = verdicts.flatMap((v) => (v.ack ? v.deliveries : []));
   let sendFailed = false;

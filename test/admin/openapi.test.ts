@@ -38,6 +38,9 @@ describe("GET /admin/v1/openapi.json", () => {
         "GET /v1/dead-letters",
         "POST /v1/simulate",
         "GET /v1/stats",
+        "GET /v1/owners",
+        "PUT /v1/owners/{id}/away",
+        "DELETE /v1/owners/{id}/away",
       ].sort(),
     );
     for (const [path, methods] of Object.entries(doc.paths)) {

@@ -14,7 +14,7 @@ import { freePort } from "../../../scripts/lib/free-port.mjs";
 import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangler-env.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const token = "cli-test-admin-token";
+const token = "cli-test-admin-token-0123456789abcdef";
 const work = mkdtempSync(path.join(os.tmpdir(), "switchboard-cli-"));
 let url;
 let server;
