@@ -24,6 +24,8 @@ export const errorCodes = {
   auth_throttled: { status: 429, title: "Too many failed authentications" },
   token_too_short: { status: 503, title: "Admin token too short" },
   validation_failed: { status: 422, title: "Validation failed" },
+  config_too_large: { status: 413, title: "Configuration too large" },
+  config_limit_exceeded: { status: 422, title: "Configuration over a limit" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   entry_not_found: { status: 404, title: "Configuration entry not found" },
   event_not_found: { status: 404, title: "Event not found" },

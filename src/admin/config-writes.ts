@@ -1,11 +1,13 @@
+import type { MiddlewareHandler } from "hono";
 import { isEmptySummary, summarizeChanges } from "../config/diff";
+import { depthProblem } from "../config/limits";
 import type { GatewayConfig } from "../config/schema";
 import { type PointerProblem, secretsLeftToKeep } from "../config/secret-fields";
 import { type StoredConfig, commitConfig, isKeyMismatch, readCurrentConfig, readCurrentSealed } from "../config/store";
 import { checkWrite } from "../config/validate";
 import { allowHttpFrom } from "../connectors/http";
 import type { AdminBindings } from "./env";
-import { type ValidationProblem, validationFailed } from "./problems";
+import { overLimit, type ValidationProblem, validationFailed } from "./problems";
 
 export interface WriteResult {
   version: number;
@@ -58,8 +60,10 @@ export async function applyDocument(
   if (!checked.ok || unkept.length > 0) {
     // Where a secret cannot be kept, say why rather than "matches no stored secret".
     const pointers = new Set(unkept.map((p) => p.pointer));
-    const problems = [...unkept, ...(checked.ok ? [] : checked.problems.filter((p) => !pointers.has(p.pointer)))];
-    throw validationFailed(options.mapProblems ? options.mapProblems(problems) : problems);
+    const all = [...unkept, ...(checked.ok ? [] : checked.problems.filter((p) => !pointers.has(p.pointer)))];
+    const problems = options.mapProblems ? options.mapProblems(all) : all;
+    if (checked.ok || checked.over === undefined) throw validationFailed(problems);
+    throw overLimit(checked.over, problems);
   }
   if (current && isEmptySummary(summarizeChanges(current.document, checked.document))) {
     return result(current, true);
@@ -70,3 +74,17 @@ export async function applyDocument(
   });
   return result(stored, false);
 }
+
+/**
+ * Refuses a configuration write whose JSON body nests deeper than a document may,
+ * before the route's schema (recursive, for conditions) would overflow the stack
+ * on it. A body that is not JSON is left to the route's own validation.
+ */
+export const configBodyDepth: MiddlewareHandler = async (c, next) => {
+  if (/^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "")) {
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const deep = depthProblem(body);
+    if (deep) throw overLimit("limit", [deep]);
+  }
+  await next();
+};

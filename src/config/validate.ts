@@ -5,6 +5,8 @@ import { typesTaking } from "../connectors/registry";
 import { compileMapping } from "../routing/mapping";
 import { applyOperator } from "../routing/conditions";
 import { type Action, type Condition, configSchema, type GatewayConfig, operators } from "./schema";
+import { checkLimits, configLimits, type LimitProblem } from "./limits";
+import { pointerOf } from "./pointer";
 import { type PointerProblem, resolveSecrets } from "./secret-fields";
 import { type ConfigWrite, configWriteSchema } from "./write-schema";
 
@@ -15,11 +17,6 @@ import { type ConfigWrite, configWriteSchema } from "./write-schema";
  * JSONata compiles, conditions whose values fit their operator. Pure: the admin API
  * runs it before storing, and the config CLI runs the very same code offline.
  */
-
-/** RFC 6901: `~` and `/` in a key are escaped. */
-export function pointerOf(path: readonly PropertyKey[]): string {
-  return path.map((segment) => `/${String(segment).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
-}
 
 /**
  * Zod issues as problems with JSON pointers. When no branch of a union fits, the
@@ -170,7 +167,7 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
 
 /** Leaf values that cannot work with their operator (bad regex, `in` without a list, …). */
 function checkCondition(condition: Condition, at: string, depth = 0): PointerProblem[] {
-  if (depth > 32) return [{ pointer: at, message: "conditions nest deeper than 32 levels" }];
+  if (depth > configLimits.conditionDepth) return [{ pointer: at, message: `conditions nest deeper than ${configLimits.conditionDepth} levels` }];
   if ("all" in condition) return condition.all.flatMap((c, k) => checkCondition(c, `${at}/all/${k}`, depth + 1));
   if ("any" in condition) return condition.any.flatMap((c, k) => checkCondition(c, `${at}/any/${k}`, depth + 1));
   if ("not" in condition) return checkCondition(condition.not, `${at}/not`, depth + 1);
@@ -201,14 +198,30 @@ export function checkOutboundUrls(document: GatewayConfig, policy: OutboundPolic
   return problems;
 }
 
-export type CheckResult = { ok: true; document: GatewayConfig } | { ok: false; problems: PointerProblem[] };
+/**
+ * A refused document: `problems` with pointers, and when a size limit (limits.ts)
+ * is the reason, which kind: the document as a whole (`tooLarge`) or a count.
+ */
+export type Refused =
+  | { ok: false; over?: undefined; problems: PointerProblem[] }
+  | { ok: false; over: "document" | "limit"; problems: LimitProblem[] };
+
+export type CheckResult = { ok: true; document: GatewayConfig } | Refused;
+
+function overLimits(input: unknown): Refused | undefined {
+  const limits = checkLimits(input);
+  if (limits.ok) return undefined;
+  return { ok: false, over: limits.tooLarge ? "document" : "limit", problems: limits.problems };
+}
 
 /**
- * The whole check of a write: schema (secrets may be omitted or masked), secrets
- * resolved against `stored`, the full schema again, then `checkConfig`, then the
- * outbound URLs under the gateway's `policy`.
+ * The whole check of a write: size limits, schema (secrets may be omitted or
+ * masked), secrets resolved against `stored`, the full schema again, then
+ * `checkConfig`, then the outbound URLs under the gateway's `policy`.
  */
 export function checkWrite(input: unknown, stored: GatewayConfig | undefined, policy: OutboundPolicy): CheckResult {
+  const over = overLimits(input);
+  if (over) return over;
   const parsed = configWriteSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
   const resolved = resolveSecrets(parsed.data, stored);
@@ -225,7 +238,9 @@ export function checkWrite(input: unknown, stored: GatewayConfig | undefined, po
  * The offline check of the config CLI: everything but the stored secrets, which
  * only the gateway has (an omitted or masked secret is taken as "keep").
  */
-export function checkOffline(input: unknown): { ok: true; document: ConfigWrite } | { ok: false; problems: PointerProblem[] } {
+export function checkOffline(input: unknown): { ok: true; document: ConfigWrite } | Refused {
+  const over = overLimits(input);
+  if (over) return over;
   const parsed = configWriteSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
   const problems = checkConfig(parsed.data);

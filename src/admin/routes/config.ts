@@ -45,14 +45,14 @@ const putConfig = createRoute({
   security,
   summary: "Import a whole configuration",
   description:
-    "Validates all of it — schema, ids unique per kind, references between entries, JSONata mappings, condition values, secrets — and stores it as a new version, or answers 422 with every problem and changes nothing. A document equal to the active one makes no new version.",
+    "Validates all of it — size limits, schema, ids unique per kind, references between entries, JSONata mappings, condition values, secrets — and stores it as a new version, or answers 422 with every problem (`config_limit_exceeded` when a limit is gone over; 413 `config_too_large` for a document over 2 MiB) and changes nothing. A document equal to the active one makes no new version.",
   request: {
     headers: ifMatchHeaders,
     body: { required: true, content: { "application/json": { schema: configWrite } } },
   },
   responses: {
     200: { description: "Stored (or unchanged)", content: { "application/json": { schema: writeResult } } },
-    ...problemResponses(400, 403, 412, 415, 422, 503),
+    ...problemResponses(400, 403, 412, 413, 415, 422, 503),
   },
 });
 

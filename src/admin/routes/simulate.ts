@@ -73,7 +73,7 @@ const simulate = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: simulateBody } } } },
   responses: {
     200: { description: "The decision", content: { "application/json": { schema: simulateResult } } },
-    ...problemResponses(400, 404, 415, 422, 503),
+    ...problemResponses(400, 404, 413, 415, 422, 503),
   },
 });
 
