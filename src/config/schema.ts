@@ -194,12 +194,33 @@ const destinationCommon = {
   maxAttempts: z.number().int().positive().max(50).default(8),
 };
 
+/** HubSpot subscription tiers; the API's burst limit depends on the portal's highest one. */
+export const hubspotPlans = ["free", "starter", "professional", "enterprise"] as const;
+
+/** An IANA time zone name the runtime knows (`Europe/Berlin`, `UTC`). */
+const timeZone = z.string().refine((name) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}, "not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)");
+
 export const hubspotDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("hubspot"),
   /** Private app access token (Bearer). Write-only. */
   token: z.string().min(1),
   baseUrl: z.url().default("https://api.hubapi.com"),
+  /**
+   * The portal's plan, which sets the default `rate`: 100 calls per 10 s on Free and
+   * Starter, 190 on Professional and Enterprise. Default `starter`: the lower limit
+   * only slows a bigger portal, the higher one would get a smaller portal 429s.
+   */
+  plan: z.enum(hubspotPlans).default("starter"),
+  /** The HubSpot account's time zone: its daily API limit resets at midnight there. */
+  accountTimeZone: timeZone.default("UTC"),
 });
 
 export const salesforceDestinationSchema = z.object({

@@ -3,6 +3,7 @@ import type { DestinationConfig } from "../config/schema";
 import {
   type ConnectorOptions,
   type DeliveryFailure,
+  type HttpResult,
   classify,
   excerpt,
   malformedResponse,
@@ -10,6 +11,7 @@ import {
   permanentFailure,
   sendHttp,
 } from "./http";
+import { holdOf } from "./hubspot-limits";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
 export type HubspotDestination = Extract<DestinationConfig, { type: "hubspot" }>;
@@ -17,23 +19,42 @@ export type HubspotDestination = Extract<DestinationConfig, { type: "hubspot" }>
 /** HubSpot takes at most 100 inputs per batch call. */
 export const HUBSPOT_BATCH_LIMIT = 100;
 
+/** The contact property that holds the owner. */
+const OWNER_PROPERTY = "hubspot_owner_id";
+
+/** One contact to write: deliveries with the same email merged. */
+interface Input {
+  email: string;
+  properties: Record<string, string>;
+  /** The pool's fallback owner, from the last merged delivery that had one. */
+  fallbackOwnerId?: string;
+}
+
+/** A batch HubSpot refused as a whole: its answer, whose message covers every bad input in it. */
+type Refusal = Extract<HttpResult, { kind: "response" }>;
+
 /**
  * Creates or updates HubSpot contacts, keyed by email, in as few calls as possible.
  *
  * API: "Create or update a batch of contacts by unique property values (upsert)",
  * `POST /crm/v3/objects/contacts/batch/upsert` with
  * `{ inputs: [{ idProperty: "email", id, properties }] }`, `Authorization: Bearer`
- * (private app token). 200 when every input succeeded, 207 with `errors` when some
- * did not; `results[]` carry `id` and `properties` and are not promised in input order.
+ * (private app token). 200 when every input was written; `results[]` carry `id` and
+ * `properties` and are not promised in input order.
  * https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/batch/upsert-contacts
- * Errors: https://developers.hubspot.com/docs/api/error-handling
+ * Errors: https://developers.hubspot.com/docs/api-reference/error-handling
  *
  * - One outcome per delivery, in the same order.
  * - A lead without an email cannot be keyed: permanent failure, no call.
  * - Deliveries with the same email in one batch are merged into one input (later
  *   deliveries win per property), because HubSpot rejects the whole batch when two
  *   inputs resolve to the same record; every merged delivery gets that input's outcome.
- * - Results are mapped back by the `email` property, which is always sent.
+ * - HubSpot refuses a batch as a whole (400) when any input is invalid. A refused
+ *   batch is split and the parts sent again until each bad input stands alone, so
+ *   the others land (see `writeRefused`); each bad input gets HubSpot's message.
+ * - An input refused for its owner (the message names `hubspot_owner_id`) is sent
+ *   again with the pool's fallback owner, then without an owner; the outcome says so.
+ * - A 429 holds the destination (`hold`), as HubSpot's `policyName` says.
  */
 export async function upsertLeads(
   destination: HubspotDestination,
@@ -41,7 +62,7 @@ export async function upsertLeads(
   options: ConnectorOptions,
 ): Promise<DeliveryOutcome[]> {
   const outcomes: (DeliveryOutcome | undefined)[] = deliveries.map(() => undefined);
-  const byEmail = new Map<string, { properties: Record<string, string>; indexes: number[] }>();
+  const byEmail = new Map<string, Input & { indexes: number[] }>();
 
   deliveries.forEach((delivery, index) => {
     const email = delivery.lead.email?.trim().toLowerCase();
@@ -49,20 +70,22 @@ export async function upsertLeads(
       outcomes[index] = permanentFailure("lead has no email: HubSpot contacts are upserted by email");
       return;
     }
-    const entry = byEmail.get(email) ?? { properties: {}, indexes: [] };
+    const entry = byEmail.get(email) ?? { email, properties: {}, indexes: [] };
     Object.assign(entry.properties, contactProperties(delivery), { email });
+    if (delivery.fallbackOwnerId) entry.fallbackOwnerId = delivery.fallbackOwnerId;
     entry.indexes.push(index);
     byEmail.set(email, entry);
   });
 
-  const inputs = [...byEmail.entries()];
+  const inputs = [...byEmail.values()];
+  const writer = new BatchWriter(destination, options);
   for (let start = 0; start < inputs.length; start += HUBSPOT_BATCH_LIMIT) {
     const chunk = inputs.slice(start, start + HUBSPOT_BATCH_LIMIT);
-    const chunkOutcomes = await upsertChunk(destination, chunk, options);
-    chunk.forEach(([email, { indexes }]) => {
-      const outcome = chunkOutcomes.get(email);
-      for (const index of indexes) outcomes[index] = outcome;
-    });
+    const chunkOutcomes = await writer.write(chunk, start > 0);
+    for (const input of chunk) {
+      const outcome = chunkOutcomes.get(input.email);
+      for (const index of input.indexes) outcomes[index] = outcome;
+    }
   }
   return outcomes.map((outcome) => outcome ?? permanentFailure("internal: delivery was not sent"));
 }
@@ -81,7 +104,7 @@ export function contactProperties(delivery: LeadDelivery): Record<string, string
     // `numemployees` is left out: on contacts it is a dropdown of ranges whose
     // options a portal may change, and one invalid option fails the whole batch.
     // Routes can set it through `properties`.
-    hubspot_owner_id: delivery.ownerId,
+    [OWNER_PROPERTY]: delivery.ownerId,
   };
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(mapped)) if (value !== undefined && value !== "") out[name] = value;
@@ -104,41 +127,154 @@ const batchResponseSchema = z.object({
   results: z.array(resultSchema),
   errors: z.array(errorSchema).optional(),
 });
-const errorBodySchema = z.object({ category: z.string().optional(), errorType: z.string().optional() });
+/** HubSpot's error body; every field optional, as the error-handling guide asks. */
+const errorBodySchema = z.object({ category: z.string().optional(), errorType: z.string().optional(), message: z.string().optional() });
 
-async function upsertChunk(
-  destination: HubspotDestination,
-  chunk: [string, { properties: Record<string, string> }][],
-  options: ConnectorOptions,
-): Promise<Map<string, DeliveryOutcome>> {
-  const body = JSON.stringify({
-    inputs: chunk.map(([email, { properties }]) => ({ idProperty: "email", id: email, properties })),
-  });
-  const result = await sendHttp(
-    {
-      url: `${destination.baseUrl.replace(/\/+$/, "")}/crm/v3/objects/contacts/batch/upsert`,
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${destination.token}`,
-        "content-type": "application/json",
-        accept: "application/json",
+type Outcomes = Map<string, DeliveryOutcome>;
+
+/** The calls of one `upsertLeads`: sends batches, splits refused ones. */
+class BatchWriter {
+  constructor(
+    private readonly destination: HubspotDestination,
+    private readonly options: ConnectorOptions,
+  ) {}
+
+  /** Writes `inputs` in one call (`paced`: wait for the limiter first); splits it if refused. */
+  async write(inputs: Input[], paced: boolean): Promise<Outcomes> {
+    const result = await this.send(inputs, paced);
+    const refusal = refusalOf(result);
+    if (!refusal) return readAnswer(result, inputs, this.destination);
+    if (inputs.length === 1 && inputs[0]) return new Map([[inputs[0].email, await this.refusedAlone(inputs[0], refusal)]]);
+    return this.writeRefused(inputs, refusal);
+  }
+
+  /**
+   * A batch HubSpot refused as a whole. It is split in two — the inputs the refusal
+   * names first set apart, when it names some (a hint, never a verdict), else
+   * halves — and the first part is sent. If all of it landed, every bad input is in
+   * the second part: that part is split again without being sent (the refusal's
+   * message is about it alone). Otherwise the second part is sent too. So each bad
+   * input stands alone after at most ⌈log2 n⌉ splits, and no input is failed for
+   * another's fault.
+   */
+  private async writeRefused(inputs: Input[], refusal: Refusal): Promise<Outcomes> {
+    const [first, second] = split(inputs, refusal);
+    const firstOutcomes = await this.write(first, true);
+    if ([...firstOutcomes.values()].every((o) => o.ok)) {
+      if (second.length === 1 && second[0]) return new Map([...firstOutcomes, [second[0].email, await this.refusedAlone(second[0], refusal)]]);
+      return new Map([...firstOutcomes, ...(await this.writeRefused(second, refusal))]);
+    }
+    const unsent = [...firstOutcomes.values()].find((o) => !o.ok && o.hold !== undefined);
+    // Rate-limited half way: the rest waits with the same hold rather than another 429.
+    if (unsent) return new Map([...firstOutcomes, ...second.map((input) => [input.email, unsent] as const)]);
+    return new Map([...firstOutcomes, ...(await this.write(second, true))]);
+  }
+
+  /**
+   * One input HubSpot refused. When the refusal names the owner property it is
+   * sent again with the pool's fallback owner, then with no owner: if that lands,
+   * the owner was the only fault. Anything else fails for good with HubSpot's message.
+   */
+  private async refusedAlone(input: Input, refusal: Refusal): Promise<DeliveryOutcome> {
+    const refusedOwnerId = input.properties[OWNER_PROPERTY];
+    if (refusedOwnerId === undefined || !namesOwner(refusal)) return refused(refusal);
+    const message = messageOf(refusal);
+    const candidates = [...new Set([input.fallbackOwnerId, undefined])].filter((id) => id !== refusedOwnerId);
+    let last = refusal;
+    for (const ownerId of candidates) {
+      const { [OWNER_PROPERTY]: _, ...rest } = input.properties;
+      const retry: Input = { ...input, properties: ownerId === undefined ? rest : { ...rest, [OWNER_PROPERTY]: ownerId } };
+      const result = await this.send([retry], true);
+      const again = refusalOf(result);
+      if (!again) {
+        const outcome = readAnswer(result, [retry], this.destination).get(input.email) ?? permanentFailure("internal: no outcome");
+        if (!outcome.ok) return outcome;
+        return { ...outcome, ownerFallback: { refusedOwnerId, ...(ownerId === undefined ? {} : { ownerId }), message } };
+      }
+      last = again;
+      // Refused for something besides the owner: the fallback does not help.
+      if (!namesOwner(again)) return refused(again);
+    }
+    return refused(last);
+  }
+
+  private async send(inputs: Input[], paced: boolean): Promise<HttpResult> {
+    if (paced) await this.options.pace?.();
+    const { destination, options } = this;
+    return sendHttp(
+      {
+        url: `${destination.baseUrl.replace(/\/+$/, "")}/crm/v3/objects/contacts/batch/upsert`,
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${destination.token}`,
+          "content-type": "application/json",
+          accept: "application/json",
+        },
+        body: JSON.stringify({ inputs: inputs.map(({ email, properties }) => ({ idProperty: "email", id: email, properties })) }),
       },
-      body,
-    },
-    { timeoutMs: options.timeoutMs ?? destination.timeoutMs, allowHttp: options.allowHttp },
-  );
+      { timeoutMs: options.timeoutMs ?? destination.timeoutMs, allowHttp: options.allowHttp },
+    );
+  }
+}
 
-  const all = (outcome: DeliveryOutcome) => new Map(chunk.map(([email]) => [email, outcome]));
+/** A 400: HubSpot refused the batch for its inputs (VALIDATION_ERROR and the like). */
+function refusalOf(result: HttpResult): Refusal | undefined {
+  return result.kind === "response" && result.status === 400 ? result : undefined;
+}
+
+function messageOf(refusal: Refusal): string {
+  const body = errorBodySchema.safeParse(parseJson(refusal.text));
+  return (body.success ? body.data.message : undefined) ?? excerpt(refusal.text);
+}
+
+/** Whether HubSpot's refusal is about the owner property. */
+function namesOwner(refusal: Refusal): boolean {
+  return refusal.text.includes(OWNER_PROPERTY);
+}
+
+/** A permanent failure carrying HubSpot's message. */
+function refused(refusal: Refusal): DeliveryFailure {
+  const body = errorBodySchema.safeParse(parseJson(refusal.text)).data;
+  const code = body?.category ?? body?.errorType;
+  return {
+    ok: false,
+    retryable: false,
+    status: refusal.status,
+    error: `HTTP ${refusal.status}${code ? ` ${code}` : ""}: ${messageOf(refusal)}`.slice(0, 1000),
+    excerpt: excerpt(refusal.text),
+    latencyMs: refusal.latencyMs,
+  };
+}
+
+/**
+ * Two non-empty parts of a refused batch: the inputs whose value HubSpot's message
+ * quotes (an email, an owner id, an option) last, so that the first part is likely
+ * to land whole; halves when the message names none or all of them.
+ */
+function split(inputs: Input[], refusal: Refusal): [Input[], Input[]] {
+  const message = messageOf(refusal);
+  const named = inputs.filter((input) =>
+    Object.entries(input.properties).some(([name, value]) => value.length >= 3 && message.includes(name) && message.includes(value)),
+  );
+  if (named.length > 0 && named.length < inputs.length) return [inputs.filter((input) => !named.includes(input)), named];
+  const half = Math.ceil(inputs.length / 2);
+  return [inputs.slice(0, half), inputs.slice(half)];
+}
+
+/** What HubSpot answered for inputs it did not refuse as a whole. */
+function readAnswer(result: HttpResult, inputs: Input[], destination: HubspotDestination): Outcomes {
+  const all = (outcome: DeliveryOutcome): Outcomes => new Map(inputs.map(({ email }) => [email, outcome]));
   if (result.kind !== "response" || result.status < 200 || result.status >= 300) {
-    const code =
-      result.kind === "response" ? errorBodySchema.safeParse(parseJson(result.text)).data : undefined;
-    return all(classify(result, code?.errorType ?? code?.category));
+    const body = result.kind === "response" ? errorBodySchema.safeParse(parseJson(result.text)).data : undefined;
+    const outcome = classify(result, body?.errorType ?? body?.category);
+    const hold = holdOf(result, destination);
+    return all(!outcome.ok && hold ? { ...outcome, hold } : outcome);
   }
 
   const parsed = batchResponseSchema.safeParse(parseJson(result.text));
   if (!parsed.success) return all(malformedResponse(result, "not a HubSpot batch response"));
 
-  const outcomes = new Map<string, DeliveryOutcome>();
+  const outcomes: Outcomes = new Map();
   for (const item of parsed.data.results) {
     const email = item.properties.email?.toLowerCase();
     if (!email) continue;
@@ -156,7 +292,7 @@ async function upsertChunk(
       ok: false,
       retryable: false,
       status: result.status,
-      error: `HubSpot ${error.category ?? "error"} for this contact`,
+      error: `HubSpot ${error.category ?? "error"} for this contact${error.message ? `: ${error.message}` : ""}`.slice(0, 1000),
       excerpt: excerpt(JSON.stringify(error)),
       latencyMs: result.latencyMs,
     };
@@ -170,7 +306,7 @@ async function upsertChunk(
   // A 200 without errors means every input was written, even if a result did not
   // echo its email; only a 207 leaves an unnamed input in doubt (retry: idempotent).
   const allWritten = result.status === 200 && (parsed.data.errors ?? []).length === 0;
-  for (const [email] of chunk) {
+  for (const { email } of inputs) {
     if (outcomes.has(email)) continue;
     outcomes.set(
       email,

@@ -119,6 +119,30 @@ export function recordAttemptsQueries(records: readonly AttemptRecord[]): RawQue
   ];
 }
 
+/** A remark on a delivery that succeeded with a change (an owner the CRM refused, replaced). */
+export interface DeliveryNote {
+  eventId: string;
+  deliveryId: string;
+  destinationId: string;
+  note: string;
+  /** ISO time. */
+  at: string;
+}
+
+/**
+ * Appends notes to their events' decision traces (`trace.deliveryNotes`), so the
+ * admin API and the console tell the story where the decision is. One statement per
+ * note, in order, so that two notes for one event both stay.
+ */
+export function appendDeliveryNotesQueries(notes: readonly DeliveryNote[]): RawQuery[] {
+  return notes.map(({ eventId, ...note }) => ({
+    sql: `UPDATE events SET trace = json_set(coalesce(trace, '{}'), '$.deliveryNotes',
+            json_insert(coalesce(json_extract(trace, '$.deliveryNotes'), json('[]')), '$[#]', json(?2)))
+          WHERE id = ?1`,
+    params: [eventId, JSON.stringify(note)],
+  }));
+}
+
 /** Lets another consumer take a delivery now (rate-limited: no attempt was made). */
 export async function releaseDeliveries(db: Database, ids: string[]): Promise<void> {
   if (ids.length === 0) return;

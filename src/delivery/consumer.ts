@@ -1,10 +1,12 @@
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
 import { allowHttpFrom } from "../connectors/http";
-import type { DeliveryOutcome, LeadDelivery } from "../connectors/types";
+import type { DeliveryOutcome, Hold, LeadDelivery, OwnerFallback } from "../connectors/types";
 import { type Database, createDb } from "../db/client";
 import {
   type AttemptRecord,
+  type DeliveryNote,
+  appendDeliveryNotesQueries,
   claimDeliveries,
   getDeliveries,
   recordAttemptsQueries,
@@ -16,7 +18,9 @@ import { runQueries } from "../db/json-rows";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
+import { sendAlert } from "./alert";
 import { rateOf } from "./default-rates";
+import type { DestinationLimiter } from "./destination-limiter";
 import { deliveriesPerCall, dispatch } from "./dispatch";
 import { retryDelaySeconds } from "./retry";
 
@@ -71,29 +75,84 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
 
   if (!destination) {
     const reason = `Destination '${destinationId}' is no longer configured.`;
-    await recordOutcomes(env, db, undefined, claimed, claimed.map(() => ({ ok: false, retryable: false, error: reason, latencyMs: 0 })), byId);
+    await recordOutcomes(env, config, db, undefined, claimed, claimed.map(() => ({ ok: false, retryable: false, error: reason, latencyMs: 0 })), byId);
     return;
   }
 
   const perCall = deliveriesPerCall(destination);
   const limiter = env.DESTINATION_LIMITER.getByName(destination.id);
   const { perSecond, burst } = rateOf(destination);
+  // Calls a connector makes beyond the first (a refused batch split up) take tokens too.
+  const pace = async () => {
+    const wait = await limiter.take(perSecond, burst);
+    if (wait > 0) await sleep(Math.min(wait, maxPaceSeconds) * 1000);
+  };
   for (let i = 0; i < claimed.length; i += perCall) {
     const chunk = claimed.slice(i, i + perCall);
     const wait = await limiter.take(perSecond, burst);
     if (wait > 0) {
       // Over the destination's rate: come back later. Not an attempt.
-      const rest = claimed.slice(i);
-      await releaseDeliveries(
-        db,
-        rest.map((d) => d.id),
-      );
-      for (const d of rest) byId.get(d.id)?.message.retry({ delaySeconds: Math.ceil(wait) });
+      await comeBackLater(db, claimed.slice(i), byId, wait);
       return;
     }
     const payloads = chunk.map((d) => JSON.parse(d.payload) as LeadDelivery);
-    const outcomes = await dispatch(destination, payloads, { allowHttp: allowHttpFrom(env) });
-    await recordOutcomes(env, db, destination, chunk, outcomes, byId);
+    const outcomes = await dispatch(destination, payloads, { allowHttp: allowHttpFrom(env), pace });
+    const holds = outcomes.flatMap((o) => (!o.ok && o.hold ? [o.hold] : []));
+    if (holds.length === 0) {
+      await recordOutcomes(env, config, db, destination, chunk, outcomes, byId);
+      continue;
+    }
+    // Rate-limited by the destination itself: the held deliveries and everything
+    // after them wait out the hold; not an attempt. The others are recorded.
+    const hold = holds.reduce((a, b) => (b.untilMs > a.untilMs ? b : a));
+    await holdDestination(env, config, limiter, destination, hold);
+    const done = chunk.filter((_, j) => !isHeld(outcomes[j]));
+    await recordOutcomes(env, config, db, destination, done, outcomes.filter((o) => !isHeld(o)), byId);
+    const waiting = [...chunk.filter((_, j) => isHeld(outcomes[j])), ...claimed.slice(i + perCall)];
+    await comeBackLater(db, waiting, byId, (hold.untilMs - Date.now()) / 1000);
+    return;
+  }
+}
+
+/** The longest a connector waits for a token between its own calls. */
+const maxPaceSeconds = 10;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const isHeld = (outcome: DeliveryOutcome | undefined) => outcome !== undefined && !outcome.ok && outcome.hold !== undefined;
+
+/** Releases deliveries for another try after `seconds` (capped by the queue's 12 h). Not an attempt. */
+async function comeBackLater(db: Database, rows: DeliveryRow[], byId: Map<string, Item>, seconds: number): Promise<void> {
+  if (rows.length === 0) return;
+  await releaseDeliveries(
+    db,
+    rows.map((d) => d.id),
+  );
+  const delaySeconds = Math.min(maxQueueDelaySeconds, Math.max(1, Math.ceil(seconds)));
+  for (const d of rows) byId.get(d.id)?.message.retry({ delaySeconds });
+}
+
+/** Queues cap a message's delay at 12 hours; a longer hold is waited out in steps. */
+const maxQueueDelaySeconds = 43_200;
+
+/**
+ * Holds every call to the destination until the limit ends. A daily limit is told
+ * to the alert destination once per hold (the limiter knows whether it is new).
+ */
+async function holdDestination(
+  env: Env,
+  config: ActiveConfig,
+  limiter: DurableObjectStub<DestinationLimiter>,
+  destination: DestinationConfig,
+  hold: Hold,
+): Promise<void> {
+  const fresh = await limiter.hold(hold.untilMs);
+  log("warn", "destination rate-limited; held", { destinationId: destination.id, policy: hold.policy, until: new Date(hold.untilMs).toISOString() });
+  if (fresh && hold.daily) {
+    await sendAlert(env, config, {
+      title: `${destination.id} reached its daily API limit`,
+      detail: `The destination answered 429 ${hold.policy}. Deliveries to it are held until ${new Date(hold.untilMs).toISOString()} and then sent; nothing is lost.`,
+    });
   }
 }
 
@@ -110,8 +169,17 @@ async function settleUnclaimed(db: Database, byId: Map<string, Item>, claimed: S
   }
 }
 
+const instead = (fallback: OwnerFallback) =>
+  fallback.ownerId ? `written with the pool's fallback owner ${fallback.ownerId}` : "written without an owner";
+
+/** The note a delivery carries when the CRM refused its owner and took the lead without it. */
+export function ownerFallbackNote(fallback: OwnerFallback): string {
+  return `Owner ${fallback.refusedOwnerId} refused (${fallback.message.slice(0, 300)}); ${instead(fallback)}.`;
+}
+
 async function recordOutcomes(
   env: Env,
+  config: ActiveConfig,
   db: Database,
   destination: DestinationConfig | undefined,
   rows: DeliveryRow[],
@@ -122,7 +190,9 @@ async function recordOutcomes(
   const maxAttempts = destination?.maxAttempts ?? 1;
   const records: AttemptRecord[] = [];
   const after: (() => void)[] = [];
-  const deadLetters: (DeliveryMessage & { reason: string })[] = [];
+  const deadLetters: (DeliveryMessage & { reason: string; refused?: boolean })[] = [];
+  const notes: DeliveryNote[] = [];
+  const fallbacks: { row: DeliveryRow; fallback: OwnerFallback }[] = [];
   rows.forEach((row, i) => {
     const outcome: DeliveryOutcome = outcomes[i] ?? { ok: false, retryable: true, error: "No outcome for this delivery.", latencyMs: 0 };
     const attempt = row.attempts + 1;
@@ -139,10 +209,21 @@ async function recordOutcomes(
       at,
     };
     if (outcome.ok) {
-      records.push({ attempt: { ...base, outcome: "succeeded" }, update: { status: "succeeded", ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }), lastError: null } });
+      // A succeeded attempt's `error` is a warning: the CRM took the lead, not all of it.
+      const note = outcome.ownerFallback ? ownerFallbackNote(outcome.ownerFallback) : null;
+      if (outcome.ownerFallback) fallbacks.push({ row, fallback: outcome.ownerFallback });
+      if (note) notes.push({ eventId: row.eventId, deliveryId: row.id, destinationId: row.destinationId, note, at: new Date(at).toISOString() });
+      records.push({
+        attempt: { ...base, outcome: "succeeded", ...(note ? { error: note } : {}) },
+        update: { status: "succeeded", ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }), lastError: note },
+      });
       after.push(() => message?.ack());
     } else if (!outcome.retryable) {
-      records.push({ attempt: { ...base, outcome: "failed", error: outcome.error }, update: { status: "failed", lastError: outcome.error } });
+      // Refused for good: a dead letter like one out of attempts (listed, alerted,
+      // counted), its status `failed` saying the destination refused it.
+      const reason = `Refused by ${row.destinationId}: ${outcome.error}`;
+      records.push({ attempt: { ...base, outcome: "failed", error: outcome.error }, update: { status: "failed", lastError: reason } });
+      deadLetters.push({ deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, reason, refused: true });
       after.push(() => message?.ack());
     } else if (attempt >= maxAttempts) {
       const reason = `Out of attempts (${attempt}/${maxAttempts}): ${outcome.error}`;
@@ -159,8 +240,13 @@ async function recordOutcomes(
     }
   });
   // Attempts first, then the events they settle: one D1 batch, one transaction.
-  const queries = [...recordAttemptsQueries(records), settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL()];
+  const queries = [
+    ...recordAttemptsQueries(records),
+    ...appendDeliveryNotesQueries(notes),
+    settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL(),
+  ];
   await runQueries(env.DB, queries);
+  await alertOwnerFallbacks(env, config, fallbacks);
   // The dead letter carries the alert; send it before acking so it cannot be lost.
   await sendMessages(env.DEAD_LETTER_QUEUE, deadLetters);
   for (const settle of after) settle();
@@ -175,6 +261,28 @@ async function recordOutcomes(
       status: outcome?.status,
       latencyMs: outcome ? Math.round(outcome.latencyMs) : undefined,
       error: outcome && !outcome.ok ? outcome.error : undefined,
+    });
+  }
+}
+
+/** One alert per refused owner id: someone has to fix the pool or the CRM's users. */
+async function alertOwnerFallbacks(env: Env, config: ActiveConfig, fallbacks: { row: DeliveryRow; fallback: OwnerFallback }[]): Promise<void> {
+  const byOwner = new Map<string, { row: DeliveryRow; fallback: OwnerFallback }[]>();
+  for (const entry of fallbacks) {
+    const key = `${entry.row.destinationId}\u0000${entry.fallback.refusedOwnerId}`;
+    byOwner.set(key, [...(byOwner.get(key) ?? []), entry]);
+  }
+  for (const entries of byOwner.values()) {
+    const [first] = entries;
+    if (!first) continue;
+    const { row, fallback } = first;
+    await sendAlert(env, config, {
+      title: `${row.destinationId} refused owner ${fallback.refusedOwnerId}`,
+      eventId: row.eventId,
+      detail:
+        `${entries.length} lead${entries.length === 1 ? "" : "s"} assigned to owner ${fallback.refusedOwnerId} ${entries.length === 1 ? "was" : "were"} ` +
+        `${instead(fallback)}: ${row.destinationId} refused the owner (${fallback.message.slice(0, 300)}). ` +
+        `Add the owner in ${row.destinationId} or take it out of the pool.`,
     });
   }
 }

@@ -1,9 +1,11 @@
 import type { DestinationConfig } from "../config/schema";
+import { hubspotRate } from "../connectors/hubspot-limits";
 
 /**
  * Calls per second when a destination sets no `rate`, from each API's published
  * limits, rounded down to leave room for other integrations on the same account:
- * HubSpot private apps allow 190 requests per rolling 10 s (Professional/Enterprise);
+ * HubSpot's depends on the portal's plan (`hubspotRate`; the entry here is the
+ * Professional/Enterprise one);
  * Pipedrive's API-token budget is roughly 80 requests per 2 s on the lower plans;
  * Salesforce has no per-second limit (daily allocation, 25 concurrent long
  * requests); Slack incoming webhooks allow about one message per second.
@@ -19,5 +21,6 @@ export const defaultRates: Record<DestinationConfig["type"], { perSecond: number
 };
 
 export function rateOf(destination: DestinationConfig): { perSecond: number; burst: number } {
-  return destination.rate ?? defaultRates[destination.type];
+  if (destination.rate) return destination.rate;
+  return destination.type === "hubspot" ? hubspotRate(destination) : defaultRates[destination.type];
 }

@@ -59,6 +59,8 @@ export interface DecisionTrace {
   owner?: { ownerId?: string; reason: string; pool?: string; sticky: boolean; fallback?: boolean };
   actions: { route: string; action: string; destination?: string; deliveryId?: string; arm?: string; note?: string }[];
   explain: string[];
+  /** Added after routing by the deliveries consumer: a delivery that landed changed (an owner the CRM refused). */
+  deliveryNotes?: { deliveryId: string; destinationId: string; note: string; at: string }[];
 }
 
 export type Decision =
@@ -174,6 +176,8 @@ export async function decideLead(
   if (!first) return { status: "unmatched", lead, match, trace };
 
   let ownerId = match?.lead.ownerId ?? undefined;
+  /** The assigning pool's fallback owner: what a CRM that refuses `ownerId` gets instead. */
+  let fallbackOwnerId: string | undefined;
   if (ownerId) {
     trace.owner = { ownerId, sticky: true, reason: `kept ${ownerId}, the owner of the lead matched by ${match?.by}` };
   }
@@ -202,6 +206,7 @@ export async function decideLead(
           ? { ownerId: result.ownerId, pool: pool.id, sticky: false, fallback: result.fallback, reason: result.reason }
           : { pool: pool.id, sticky: false, reason: result.reason };
         if (result.ok) ownerId = result.ownerId;
+        if (pool.fallbackOwnerId) fallbackOwnerId = pool.fallbackOwnerId;
         trace.explain.push(`owner: ${trace.owner.reason}`);
         trace.actions.push({ route: route.id, action: "assign", ...armNote });
         continue;
@@ -230,7 +235,10 @@ export async function decideLead(
     }
   }
   // The owner may be decided by an action after some deliveries were planned.
-  for (const planned of deliveries) if (ownerId) planned.delivery.ownerId = ownerId;
+  for (const planned of deliveries) {
+    if (ownerId) planned.delivery.ownerId = ownerId;
+    if (ownerId && fallbackOwnerId && fallbackOwnerId !== ownerId) planned.delivery.fallbackOwnerId = fallbackOwnerId;
+  }
   const experimentEntry = matched.find((m) => m.arm !== undefined);
   const experiment = experimentEntry?.arm === undefined ? undefined : { route: experimentEntry.route.id, arm: experimentEntry.arm };
   return { status: "routed", lead, match, routeId: first.route.id, ownerId, ...(experiment ? { experiment } : {}), deliveries, trace };

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import type { DestinationConfig } from "../config/schema";
+import type { HttpResult } from "./http";
+import { parseJson } from "./http";
+import type { Hold } from "./types";
+
+type HubspotDestination = Extract<DestinationConfig, { type: "hubspot" }>;
+
+/**
+ * HubSpot's API limits as HubSpot states them, in one place for the connector and
+ * the company enrichment (which share the destination's limiter).
+ * https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details
+ */
+
+/** Calls per rolling 10 s for private apps, by the portal's plan. */
+const callsPerTenSeconds: Record<HubspotDestination["plan"], number> = {
+  free: 100,
+  starter: 100,
+  professional: 190,
+  enterprise: 190,
+};
+
+/** A bucket's burst; the refill rate is what the 10 s window leaves after it. */
+const burst = 20;
+
+/**
+ * The default rate of a HubSpot destination: burst + 10 s × rate stays within the
+ * plan's calls per rolling 10 s (a full bucket plus ten seconds of refill), so
+ * 100 → 8/s, 190 → 17/s.
+ */
+export function hubspotRate(destination: HubspotDestination): { perSecond: number; burst: number } {
+  return { perSecond: (callsPerTenSeconds[destination.plan] - burst) / 10, burst };
+}
+
+/**
+ * HubSpot's 429 body: `{ status, message, errorType: "RATE_LIMIT", correlationId,
+ * policyName, requestId }`; `policyName` is `TEN_SECONDLY_ROLLING`, `DAILY` (or,
+ * e.g., `SECONDLY` for search). HubSpot sends no Retry-After.
+ */
+const rateLimitBody = z.object({ errorType: z.string().optional(), policyName: z.string().optional() }).loose();
+
+/** Only the interval is used: `X-HubSpot-RateLimit-Interval-Milliseconds` (10000 for the burst limit). */
+const defaultIntervalMs = 10_000;
+
+/**
+ * What a HubSpot 429 asks of us: wait out the rolling window (its interval, from
+ * the header) or, for `DAILY`, hold until midnight in the account's time zone.
+ * Undefined for anything that is not a 429.
+ */
+export function holdOf(result: HttpResult, destination: HubspotDestination, nowMs: number = Date.now()): Hold | undefined {
+  if (result.kind !== "response" || result.status !== 429) return undefined;
+  const body = rateLimitBody.safeParse(parseJson(result.text));
+  const policy = (body.success ? body.data.policyName : undefined) ?? "UNKNOWN";
+  if (policy === "DAILY") return { untilMs: nextMidnight(nowMs, destination.accountTimeZone), policy, daily: true };
+  const interval = Number(result.headers.get("x-hubspot-ratelimit-interval-milliseconds"));
+  const windowMs = Number.isFinite(interval) && interval > 0 && interval <= 60_000 ? interval : defaultIntervalMs;
+  return { untilMs: nowMs + windowMs, policy, daily: false };
+}
+
+/** The next midnight in `timeZone` after `nowMs`, as epoch milliseconds. */
+export function nextMidnight(nowMs: number, timeZone: string): number {
+  const { year, month, day } = localParts(nowMs, timeZone);
+  // Midnight of the next local day, first read as if it were UTC, then moved by the
+  // zone's offset at that moment (twice: the offset may change at the boundary).
+  const naive = Date.UTC(year, month - 1, day + 1);
+  let guess = naive - offsetMs(naive, timeZone);
+  guess = naive - offsetMs(guess, timeZone);
+  return guess;
+}
+
+function localParts(ms: number, timeZone: string) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(ms));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute"), second: get("second") };
+}
+
+/** How far the zone's wall clock is ahead of UTC at `ms`. */
+function offsetMs(ms: number, timeZone: string): number {
+  const p = localParts(ms, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
