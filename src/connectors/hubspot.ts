@@ -162,12 +162,34 @@ class BatchWriter {
     const firstOutcomes = await this.write(first, true);
     if ([...firstOutcomes.values()].every((o) => o.ok)) {
       if (second.length === 1 && second[0]) return new Map([...firstOutcomes, [second[0].email, await this.refusedAlone(second[0], refusal)]]);
+      // Every bad input is here and HubSpot quotes each one's owner: one call for all of them.
+      if (second.every((input) => quotesOwner(input, refusal))) return new Map([...firstOutcomes, ...(await this.writeOwnersReplaced(second, refusal))]);
       return new Map([...firstOutcomes, ...(await this.writeRefused(second, refusal))]);
     }
     const unsent = [...firstOutcomes.values()].find((o) => !o.ok && o.hold !== undefined);
     // Rate-limited half way: the rest waits with the same hold rather than another 429.
     if (unsent) return new Map([...firstOutcomes, ...second.map((input) => [input.email, unsent] as const)]);
     return new Map([...firstOutcomes, ...(await this.write(second, true))]);
+  }
+
+  /**
+   * Inputs whose owners HubSpot refused, written with their pool's fallback owner
+   * (or none) in one batch — itself split if refused — each outcome saying so.
+   */
+  private async writeOwnersReplaced(inputs: Input[], refusal: Refusal): Promise<Outcomes> {
+    const message = messageOf(refusal);
+    const replaced = inputs.map((input) => withOwner(input, fallbackFor(input)));
+    const outcomes = await this.write(replaced, true);
+    return new Map(
+      inputs.map((input): [string, DeliveryOutcome] => {
+        const outcome = outcomes.get(input.email) ?? permanentFailure("internal: no outcome");
+        if (!outcome.ok) return [input.email, outcome];
+        // The fallback owner refused too: written without one (`ownerFallback` already says so).
+        const ownerId = outcome.ownerFallback ? outcome.ownerFallback.ownerId : fallbackFor(input);
+        const refusedOwnerId = input.properties[OWNER_PROPERTY] ?? "";
+        return [input.email, { ...outcome, ownerFallback: { refusedOwnerId, ...(ownerId === undefined ? {} : { ownerId }), message } }];
+      }),
+    );
   }
 
   /**
@@ -179,11 +201,10 @@ class BatchWriter {
     const refusedOwnerId = input.properties[OWNER_PROPERTY];
     if (refusedOwnerId === undefined || !namesOwner(refusal)) return refused(refusal);
     const message = messageOf(refusal);
-    const candidates = [...new Set([input.fallbackOwnerId, undefined])].filter((id) => id !== refusedOwnerId);
+    const candidates = [...new Set([fallbackFor(input), undefined])];
     let last = refusal;
     for (const ownerId of candidates) {
-      const { [OWNER_PROPERTY]: _, ...rest } = input.properties;
-      const retry: Input = { ...input, properties: ownerId === undefined ? rest : { ...rest, [OWNER_PROPERTY]: ownerId } };
+      const retry = withOwner(input, ownerId);
       const result = await this.send([retry], true);
       const again = refusalOf(result);
       if (!again) {
@@ -215,6 +236,29 @@ class BatchWriter {
       { timeoutMs: options.timeoutMs ?? destination.timeoutMs, allowHttp: options.allowHttp },
     );
   }
+}
+
+/** The owner to try instead of the input's own: the pool's fallback, unless that is the same one. */
+function fallbackFor(input: Input): string | undefined {
+  return input.fallbackOwnerId !== input.properties[OWNER_PROPERTY] ? input.fallbackOwnerId : undefined;
+}
+
+/** The input with another owner, or none. */
+function withOwner(input: Input, ownerId: string | undefined): Input {
+  const { [OWNER_PROPERTY]: _, ...rest } = input.properties;
+  return { ...input, properties: ownerId === undefined ? rest : { ...rest, [OWNER_PROPERTY]: ownerId } };
+}
+
+/** Whether `text` quotes `value` as a whole token (owner 99 is not quoted by "999"). */
+function quotes(text: string, value: string): boolean {
+  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return value.length > 0 && new RegExp(`(^|[^0-9A-Za-z@._-])${escaped}($|[^0-9A-Za-z@._-])`).test(text);
+}
+
+/** Whether HubSpot's refusal is about this input's owner: it names the owner property and quotes the id. */
+function quotesOwner(input: Input, refusal: Refusal): boolean {
+  const owner = input.properties[OWNER_PROPERTY];
+  return owner !== undefined && namesOwner(refusal) && quotes(messageOf(refusal), owner);
 }
 
 /** A 400: HubSpot refused the batch for its inputs (VALIDATION_ERROR and the like). */
@@ -254,7 +298,7 @@ function refused(refusal: Refusal): DeliveryFailure {
 function split(inputs: Input[], refusal: Refusal): [Input[], Input[]] {
   const message = messageOf(refusal);
   const named = inputs.filter((input) =>
-    Object.entries(input.properties).some(([name, value]) => value.length >= 3 && message.includes(name) && message.includes(value)),
+    Object.entries(input.properties).some(([name, value]) => message.includes(name) && quotes(message, value)),
   );
   if (named.length > 0 && named.length < inputs.length) return [inputs.filter((input) => !named.includes(input)), named];
   const half = Math.ceil(inputs.length / 2);

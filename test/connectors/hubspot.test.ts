@@ -376,3 +376,18 @@ describe("nextMidnight", () => {
     expect(new Date(nextMidnight(Date.parse(now), zone)).toISOString()).toBe(expected);
   });
 });
+
+describe("HubSpot owner refusal, many leads", () => {
+  it("writes every lead of the unknown owner with the fallback owner", async () => {
+    const deliveries = Array.from({ length: 60 }, (_, i) =>
+      delivery({ email: `pool${i}@acme.example` }, { ownerId: ["101", "102", "999"][i % 3], ...(i % 3 === 0 ? {} : { fallbackOwnerId: "101" }) }),
+    );
+    const outcomes = await upsertLeads(destination, deliveries, options);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const owners = (await fake.records<HubspotContact[]>()).map((c) => c.properties.hubspot_owner_id);
+    expect(owners.filter((o) => o === "101")).toHaveLength(40);
+    expect(outcomes.filter((o) => o.ok && o.ownerFallback?.refusedOwnerId)).toHaveLength(20);
+    // Refused whole; the 40 the message does not name land; the 20 it names go again together, with the fallback owner.
+    expect(await batchSizes()).toEqual([60, 40, 20]);
+  });
+});
