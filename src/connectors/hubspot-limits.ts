@@ -24,12 +24,18 @@ const callsPerTenSeconds: Record<HubspotDestination["plan"], number> = {
 const burst = 20;
 
 /**
- * The default rate of a HubSpot destination: burst + 10 s × rate stays within the
+ * The rate of a HubSpot destination: its `rate`, else by plan: burst + 10 s × rate stays within the
  * plan's calls per rolling 10 s (a full bucket plus ten seconds of refill), so
  * 100 → 8/s, 190 → 17/s.
  */
 export function hubspotRate(destination: HubspotDestination): { perSecond: number; burst: number } {
-  return { perSecond: (callsPerTenSeconds[destination.plan] - burst) / 10, burst };
+  return destination.rate ?? { perSecond: (callsPerTenSeconds[destination.plan] - burst) / 10, burst };
+}
+
+/** What the company enrichment needs of its destination's limiter (the `DestinationLimiter` Durable Object). */
+export interface Limiter {
+  take(perSecond: number, burst: number): Promise<number>;
+  hold(untilMs: number): Promise<boolean>;
 }
 
 /**

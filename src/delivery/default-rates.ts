@@ -21,6 +21,6 @@ export const defaultRates: Record<DestinationConfig["type"], { perSecond: number
 };
 
 export function rateOf(destination: DestinationConfig): { perSecond: number; burst: number } {
-  if (destination.rate) return destination.rate;
-  return destination.type === "hubspot" ? hubspotRate(destination) : defaultRates[destination.type];
+  if (destination.type === "hubspot") return hubspotRate(destination);
+  return destination.rate ?? defaultRates[destination.type];
 }

@@ -9,8 +9,8 @@ import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
-import { configure, eventsOf, postSigned, recordSends, standardSecret } from "../helpers";
-import { liftHold, routeQueued, runQueue } from "./pipeline-helpers";
+import { configure, eventsOf, liftHold, postSigned, recordSends, standardSecret } from "../helpers";
+import { routeQueued, runQueue } from "./pipeline-helpers";
 
 /**
  * What HubSpot's refusals come to through the deliveries consumer, against the

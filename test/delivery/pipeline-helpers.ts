@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
@@ -33,12 +33,3 @@ export async function routeQueued(sourceId: string) {
 }
 
 
-/** Lifts a destination's hold (as if its window passed); returns when it would have ended. */
-export async function liftHold(destinationId: string): Promise<number> {
-  return runInDurableObject(env.DESTINATION_LIMITER.getByName(destinationId), async (instance, state) => {
-    const held = (await state.storage.get<number>("heldUntil")) ?? 0;
-    await state.storage.put("heldUntil", 0);
-    Object.assign(instance, { heldUntil: 0 });
-    return held;
-  });
-}
