@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { DestinationConfig } from "../config/schema";
-import type { HttpResult } from "./http";
-import { parseJson } from "./http";
+import { type HttpResult, parseJson, sendHttp } from "./http";
 import type { Hold } from "./types";
 
 type HubspotDestination = Extract<DestinationConfig, { type: "hubspot" }>;
@@ -61,6 +60,47 @@ export function holdOf(result: HttpResult, destination: HubspotDestination, nowM
   const interval = Number(result.headers.get("x-hubspot-ratelimit-interval-milliseconds"));
   const windowMs = Number.isFinite(interval) && interval > 0 && interval <= 60_000 ? interval : defaultIntervalMs;
   return { untilMs: nowMs + windowMs, policy, daily: false };
+}
+
+/**
+ * "Retrieve the daily API usage for private apps":
+ * `GET /account-info/v3/api-usage/daily/private-apps` →
+ * `{ results: [{ name: "private-apps-api-calls-daily", usageLimit, currentUsage, resetsAt, … }] }`.
+ * https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-usage-details
+ */
+const usageAnswer = z.object({
+  results: z.array(z.object({ name: z.string().optional(), resetsAt: z.string() }).loose()),
+});
+
+/** The longest a daily hold may last: HubSpot's answer beyond it is not believed. */
+const maxDailyHoldMs = 48 * 3_600_000;
+
+/**
+ * A `DAILY` hold ends when HubSpot says the daily limit resets (`resetsAt` of the
+ * account's usage); `holdOf`'s midnight in `accountTimeZone` stands when HubSpot
+ * does not say (no scope for it, an error, an answer not in the next 48 h).
+ */
+export async function dailyReset(
+  hold: Hold,
+  destination: HubspotDestination,
+  options: { allowHttp: boolean },
+  nowMs: number = Date.now(),
+): Promise<Hold> {
+  if (!hold.daily) return hold;
+  const result = await sendHttp(
+    {
+      url: `${destination.baseUrl.replace(/\/+$/, "")}/account-info/v3/api-usage/daily/private-apps`,
+      method: "GET",
+      headers: { authorization: `Bearer ${destination.token}`, accept: "application/json" },
+    },
+    { timeoutMs: destination.timeoutMs, allowHttp: options.allowHttp },
+  );
+  if (result.kind !== "response" || result.status !== 200) return hold;
+  const answer = usageAnswer.safeParse(parseJson(result.text));
+  const daily = answer.success ? (answer.data.results.find((r) => r.name === "private-apps-api-calls-daily") ?? answer.data.results[0]) : undefined;
+  const resetsAt = daily ? Date.parse(daily.resetsAt) : Number.NaN;
+  if (!Number.isFinite(resetsAt) || resetsAt <= nowMs || resetsAt > nowMs + maxDailyHoldMs) return hold;
+  return { ...hold, untilMs: resetsAt };
 }
 
 /** The next midnight in `timeZone` after `nowMs`, as epoch milliseconds. */

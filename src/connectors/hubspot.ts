@@ -11,7 +11,7 @@ import {
   permanentFailure,
   sendHttp,
 } from "./http";
-import { holdOf } from "./hubspot-limits";
+import { dailyReset, holdOf } from "./hubspot-limits";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
 export type HubspotDestination = Extract<DestinationConfig, { type: "hubspot" }>;
@@ -87,7 +87,19 @@ export async function upsertLeads(
       for (const index of input.indexes) outcomes[index] = outcome;
     }
   }
-  return outcomes.map((outcome) => outcome ?? permanentFailure("internal: delivery was not sent"));
+  return withDailyReset(
+    outcomes.map((outcome) => outcome ?? permanentFailure("internal: delivery was not sent")),
+    destination,
+    options,
+  );
+}
+
+/** A daily hold lasts until HubSpot says the limit resets: asked once per call of `upsertLeads`. */
+async function withDailyReset(outcomes: DeliveryOutcome[], destination: HubspotDestination, options: ConnectorOptions): Promise<DeliveryOutcome[]> {
+  const daily = outcomes.find((o) => !o.ok && o.hold?.daily);
+  if (!daily || daily.ok || !daily.hold) return outcomes;
+  const hold = await dailyReset(daily.hold, destination, options);
+  return outcomes.map((o) => (!o.ok && o.hold?.daily ? { ...o, hold } : o));
 }
 
 /** HubSpot contact properties for one delivery; route properties win over mapped ones. */

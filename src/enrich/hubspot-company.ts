@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { DestinationConfig, EnrichmentConfig } from "../config/schema";
 import { parseJson, sendHttp } from "../connectors/http";
-import { holdOf, hubspotRate, type Limiter } from "../connectors/hubspot-limits";
+import { dailyReset, holdOf, hubspotRate, type Limiter } from "../connectors/hubspot-limits";
 import type { LookupAnswer } from "./answer";
 import { transportError } from "./http-lookup";
 
@@ -68,7 +68,7 @@ export async function lookupHubspotCompany(
   );
   if (result.kind !== "response") return { kind: "failed", error: transportError(result, enrichment.timeoutMs) };
   const hold = holdOf(result, destination);
-  if (hold && limiter) await limiter.hold(hold.untilMs);
+  if (hold && limiter) await limiter.hold((await dailyReset(hold, destination, options)).untilMs);
   const json = parseJson(result.text);
   if (result.status < 200 || result.status >= 300) {
     const error = errorAnswer.safeParse(json);

@@ -160,10 +160,27 @@ describe("HubSpot failures", () => {
     expect(until - Date.now()).toBeLessThanOrEqual(10_000);
   });
 
-  it("holds the destination until midnight in the account's time zone on a DAILY 429", async () => {
+  it("holds the destination until HubSpot says the daily limit resets on a DAILY 429", async () => {
+    const resetsAt = new Date(Date.now() + 5 * 3_600_000).toISOString();
+    const limited = await privateFake("hubspot", { dailyLimit: 1, dailyResetsAt: resetsAt });
+    const dest = { ...destination, baseUrl: limited.url, token: limited.credentials.token ?? "" };
+    expect(await upsertLeads(dest, [delivery()], options)).toMatchObject([{ ok: true }]);
+    const outcomes = await upsertLeads(dest, [delivery(), delivery()], options);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ ok: false, retryable: true, status: 429, hold: { policy: "DAILY", daily: true, untilMs: Date.parse(resetsAt) } });
+    }
+    expect((await limited.requests()).map((r) => r.path)).toEqual([
+      "/crm/v3/objects/contacts/batch/upsert",
+      "/crm/v3/objects/contacts/batch/upsert",
+      "/account-info/v3/api-usage/daily/private-apps",
+    ]);
+  });
+
+  it("holds it until midnight in the account's time zone when HubSpot does not say when", async () => {
     const limited = await privateFake("hubspot", { dailyLimit: 1 });
     const dest = { ...destination, baseUrl: limited.url, token: limited.credentials.token ?? "", accountTimeZone: "America/New_York" };
     expect(await upsertLeads(dest, [delivery()], options)).toMatchObject([{ ok: true }]);
+    await limited.fault({ status: 403, path: "/account-info/" });
     const [outcome] = await upsertLeads(dest, [delivery()], options);
     expect(outcome).toMatchObject({ ok: false, retryable: true, status: 429, hold: { policy: "DAILY", daily: true } });
     const until = outcome?.ok === false ? (outcome.hold?.untilMs ?? 0) : 0;

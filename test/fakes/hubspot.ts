@@ -30,6 +30,8 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  *   `policyName` is `TEN_SECONDLY_ROLLING` (`rateLimit`) or `DAILY` (`dailyLimit`).
  *   https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details and
  *   https://developers.hubspot.com/changelog/2018-11-06-rate-limit-information-headers-will-be-included-in-http-responses
+ * - `GET /account-info/v3/api-usage/daily/private-apps`: the daily usage and when it
+ *   resets (`resetsAt`, `dailyResetsAt`), per …/account-information/get-usage-details
  * - 200 `{ status: "COMPLETE", results, startedAt, completedAt }`; results come back
  *   in reverse input order, because HubSpot does not promise any order
  *   https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/batch/upsert-contacts
@@ -53,6 +55,8 @@ export const hubspotFakeOptionsSchema = z.object({
   rateLimit: z.object({ requests: z.number().int().positive(), perMs: z.number().int().positive() }).optional(),
   /** Requests allowed per day (HubSpot: 250,000 to 1,000,000, by plan); past it every call gets a DAILY 429. */
   dailyLimit: z.number().int().positive().optional(),
+  /** When the daily limit resets (ISO), as the usage endpoint says; default the next midnight UTC. */
+  dailyResetsAt: z.string().optional(),
   /** Valid `hubspot_owner_id` values; unset accepts any numeric id. */
   owners: z.array(z.string()).optional(),
   /** Custom contact properties that exist in this portal. */
@@ -191,6 +195,29 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
     today += 1;
     await next();
     for (const [name, value] of Object.entries(headers())) c.res.headers.set(name, value);
+  });
+
+  // "Retrieve the daily API usage for private apps"; not counted against the limits here.
+  // https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-usage-details
+  app.get("/account-info/v3/api-usage/daily/private-apps", (c) => {
+    if (c.req.header("authorization") !== `Bearer ${options.token}`) return jsonResponse(errorBody(401), 401);
+    const midnight = new Date();
+    midnight.setUTCHours(24, 0, 0, 0);
+    return jsonResponse(
+      {
+        results: [
+          {
+            collectedAt: new Date().toISOString(),
+            currentUsage: today,
+            fetchStatus: "SUCCESS",
+            name: "private-apps-api-calls-daily",
+            resetsAt: options.dailyResetsAt ?? midnight.toISOString(),
+            usageLimit: options.dailyLimit ?? 250_000,
+          },
+        ],
+      },
+      200,
+    );
   });
 
   app.post("/crm/v3/objects/contacts/batch/upsert", async (c) => {
