@@ -143,10 +143,17 @@ export function appendDeliveryNotesQueries(notes: readonly DeliveryNote[]): RawQ
   }));
 }
 
-/** Lets another consumer take a delivery now (rate-limited: no attempt was made). */
-export async function releaseDeliveries(db: Database, ids: string[]): Promise<void> {
+/**
+ * Lets another consumer take a delivery (rate-limited: no attempt was made). With
+ * `nextAttemptAt`, the delivery is due then, so the sweeper does not count it as
+ * overdue (and re-send it) while its destination is held.
+ */
+export async function releaseDeliveries(db: Database, ids: string[], nextAttemptAt?: number): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(deliveries).set({ leaseUntil: null }).where(inIdList(deliveries.id, ids));
+  await db
+    .update(deliveries)
+    .set({ leaseUntil: null, ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }) })
+    .where(inIdList(deliveries.id, ids));
 }
 
 /** Marks deliveries dead (dead-letter queue); returns those that were not final yet. */

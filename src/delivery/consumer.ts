@@ -124,11 +124,12 @@ const isHeld = (outcome: DeliveryOutcome | undefined) => outcome !== undefined &
 /** Releases deliveries for another try after `seconds` (capped by the queue's 12 h). Not an attempt. */
 async function comeBackLater(db: Database, rows: DeliveryRow[], byId: Map<string, Item>, seconds: number): Promise<void> {
   if (rows.length === 0) return;
+  const delaySeconds = Math.min(maxQueueDelaySeconds, Math.max(1, Math.ceil(seconds)));
   await releaseDeliveries(
     db,
     rows.map((d) => d.id),
+    Date.now() + delaySeconds * 1000,
   );
-  const delaySeconds = Math.min(maxQueueDelaySeconds, Math.max(1, Math.ceil(seconds)));
   for (const d of rows) byId.get(d.id)?.message.retry({ delaySeconds });
 }
 
