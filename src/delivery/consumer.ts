@@ -1,7 +1,7 @@
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
 import { allowHttpFrom } from "../connectors/http";
-import type { DeliveryOutcome, Hold, LeadDelivery, OwnerFallback } from "../connectors/types";
+import type { DeliveryOutcome, LeadDelivery, OwnerFallback } from "../connectors/types";
 import { type Database, createDb } from "../db/client";
 import {
   type AttemptRecord,
@@ -18,10 +18,10 @@ import { runQueries } from "../db/json-rows";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
-import { sendAlert } from "./alert";
 import { rateOf } from "./default-rates";
-import type { DestinationLimiter } from "./destination-limiter";
 import { deliveriesPerCall, dispatch } from "./dispatch";
+import { holdDestination } from "./hold";
+import { alertOwnerFallbacks, ownerFallbackNote } from "./owner-fallback";
 import { retryDelaySeconds } from "./retry";
 
 interface Item {
@@ -136,27 +136,6 @@ async function comeBackLater(db: Database, rows: DeliveryRow[], byId: Map<string
 /** Queues cap a message's delay at 12 hours; a longer hold is waited out in steps. */
 const maxQueueDelaySeconds = 43_200;
 
-/**
- * Holds every call to the destination until the limit ends. A daily limit is told
- * to the alert destination once per hold (the limiter knows whether it is new).
- */
-async function holdDestination(
-  env: Env,
-  config: ActiveConfig,
-  limiter: DurableObjectStub<DestinationLimiter>,
-  destination: DestinationConfig,
-  hold: Hold,
-): Promise<void> {
-  const fresh = await limiter.hold(hold.untilMs);
-  log("warn", "destination rate-limited; held", { destinationId: destination.id, policy: hold.policy, until: new Date(hold.untilMs).toISOString() });
-  if (fresh && hold.daily) {
-    await sendAlert(env, config, {
-      title: `${destination.id} reached its daily API limit`,
-      detail: `The destination answered 429 ${hold.policy}. Deliveries to it are held until ${new Date(hold.untilMs).toISOString()} and then sent; nothing is lost.`,
-    });
-  }
-}
-
 /** Messages whose delivery this consumer could not claim: done already, or held by another. */
 async function settleUnclaimed(db: Database, byId: Map<string, Item>, claimed: Set<string>): Promise<void> {
   const unclaimed = [...byId.keys()].filter((id) => !claimed.has(id));
@@ -168,14 +147,6 @@ async function settleUnclaimed(db: Database, byId: Map<string, Item>, claimed: S
     if (row?.status === "pending") item?.message.retry({ delaySeconds: 30 });
     else item?.message.ack();
   }
-}
-
-const instead = (fallback: OwnerFallback) =>
-  fallback.ownerId ? `written with the pool's fallback owner ${fallback.ownerId}` : "written without an owner";
-
-/** The note a delivery carries when the CRM refused its owner and took the lead without it. */
-export function ownerFallbackNote(fallback: OwnerFallback): string {
-  return `Owner ${fallback.refusedOwnerId} refused (${fallback.message.slice(0, 300)}); ${instead(fallback)}.`;
 }
 
 async function recordOutcomes(
@@ -247,10 +218,10 @@ async function recordOutcomes(
     settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL(),
   ];
   await runQueries(env.DB, queries);
-  await alertOwnerFallbacks(env, config, fallbacks);
   // The dead letter carries the alert; send it before acking so it cannot be lost.
   await sendMessages(env.DEAD_LETTER_QUEUE, deadLetters);
   for (const settle of after) settle();
+  await alertOwnerFallbacks(env, config, fallbacks);
   for (const [i, row] of rows.entries()) {
     const outcome = outcomes[i];
     log(outcome?.ok ? "info" : "warn", "delivery attempt", {
@@ -266,24 +237,3 @@ async function recordOutcomes(
   }
 }
 
-/** One alert per refused owner id: someone has to fix the pool or the CRM's users. */
-async function alertOwnerFallbacks(env: Env, config: ActiveConfig, fallbacks: { row: DeliveryRow; fallback: OwnerFallback }[]): Promise<void> {
-  const byOwner = new Map<string, { row: DeliveryRow; fallback: OwnerFallback }[]>();
-  for (const entry of fallbacks) {
-    const key = `${entry.row.destinationId}\u0000${entry.fallback.refusedOwnerId}`;
-    byOwner.set(key, [...(byOwner.get(key) ?? []), entry]);
-  }
-  for (const entries of byOwner.values()) {
-    const [first] = entries;
-    if (!first) continue;
-    const { row, fallback } = first;
-    await sendAlert(env, config, {
-      title: `${row.destinationId} refused owner ${fallback.refusedOwnerId}`,
-      eventId: row.eventId,
-      detail:
-        `${entries.length} lead${entries.length === 1 ? "" : "s"} assigned to owner ${fallback.refusedOwnerId} ${entries.length === 1 ? "was" : "were"} ` +
-        `${instead(fallback)}: ${row.destinationId} refused the owner (${fallback.message.slice(0, 300)}). ` +
-        `Add the owner in ${row.destinationId} or take it out of the pool.`,
-    });
-  }
-}
