@@ -119,6 +119,8 @@ const DEFAULT_PROPERTIES = [
   "city", "zip", "address", "industry", "jobtitle", "numemployees", "annualrevenue", "lifecyclestage",
   "hs_lead_status", "hubspot_owner_id", "message",
 ];
+/** The default options of the `hs_lead_status` dropdown (a portal may change them). */
+const LEAD_STATUSES = ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"];
 const LIFECYCLE_STAGES = [
   "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other",
 ];
@@ -345,9 +347,8 @@ function checkProperty(name: string, value: string, known: Set<string>, owners: 
   if (name === "hubspot_owner_id" && value !== "" && (owners ? !owners.includes(value) : !/^\d+$/.test(value))) {
     return [problem(name, "INVALID_OWNER_ID", `${value} is not a valid owner id`)];
   }
-  if (name === "lifecyclestage" && !LIFECYCLE_STAGES.includes(value)) {
-    return [problem(name, "INVALID_OPTION", `${value} was not one of the allowed options`)];
-  }
+  const options = name === "lifecyclestage" ? LIFECYCLE_STAGES : name === "hs_lead_status" ? LEAD_STATUSES : undefined;
+  if (options && !options.includes(value)) return [problem(name, "INVALID_OPTION", `${value} was not one of the allowed options`)];
   if (name === "email" && !EMAIL_PATTERN.test(value)) return [problem(name, "INVALID_EMAIL", `Email address ${value} is invalid`)];
   return [];
 }
