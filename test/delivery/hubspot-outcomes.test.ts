@@ -6,6 +6,7 @@ import { createDb } from "../../src/db/client";
 import { attempts, deliveries } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { admin, json } from "../admin/helpers";
+import { consoleFetch, page, signIn } from "../console/helpers";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
@@ -108,6 +109,10 @@ describe("owners 101, 102 and 999 where HubSpot knows 101 and 102: 60 leads", ()
     // The event's trace in the admin API tells it too.
     const detail = await json<{ trace: { deliveryNotes?: { deliveryId: string; note: string }[] } }>(await admin("GET", `/v1/events/${noted[0]?.eventId}`));
     expect(detail.trace.deliveryNotes).toEqual([expect.objectContaining({ deliveryId: noted[0]?.id, destinationId: "crm", note: noted[0]?.lastError })]);
+    // And the console's event page, under Owner.
+    const { session } = await signIn();
+    const html = await page(await consoleFetch("GET", `/events/${noted[0]?.eventId}`, { session }));
+    expect(html).toContain(`At crm (${noted[0]?.id}): Owner 999 refused`);
 
     // One alert naming the owner, none of them dead letters.
     const sent = (await alerts.records<{ text: string }[]>()).slice(alertsBefore);
