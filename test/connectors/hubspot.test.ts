@@ -408,3 +408,25 @@ describe("HubSpot owner refusal, many leads", () => {
     expect(await batchSizes()).toEqual([60, 40, 20]);
   });
 });
+
+describe("HubSpot's message as a hint", () => {
+  it("takes an owner id as quoted only as a whole word: owner 101 is not the refused 1010", async () => {
+    const outcomes = await upsertLeads(
+      destination,
+      [
+        delivery({ email: "keeps@acme.example" }, { ownerId: "101", fallbackOwnerId: "102" }),
+        delivery({ email: "refused@acme.example" }, { ownerId: "1010", fallbackOwnerId: "102" }),
+        delivery({ email: "other@acme.example" }, { ownerId: "102" }),
+      ],
+      options,
+    );
+    expect(outcomes.map((o) => o.ok && (o.ownerFallback?.refusedOwnerId ?? "own"))).toEqual(["own", "1010", "own"]);
+    const contacts = await fake.records<HubspotContact[]>();
+    expect(Object.fromEntries(contacts.map((c) => [c.properties.email, c.properties.hubspot_owner_id]))).toEqual({
+      "keeps@acme.example": "101",
+      "refused@acme.example": "102",
+      "other@acme.example": "102",
+    });
+    expect(await batchSizes()).toEqual([3, 2, 1]);
+  });
+});
