@@ -25,6 +25,11 @@ export interface ConnectorOptions {
   allowHttp: boolean;
   /** Overrides the destination's `timeoutMs`. */
   timeoutMs?: number;
+  /**
+   * Called before each call a connector makes beyond the first of a batch (a refused
+   * batch split and sent again): waits for the destination's limiter.
+   */
+  pace?: () => Promise<void>;
 }
 
 export type HttpResult =
