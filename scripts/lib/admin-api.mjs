@@ -45,6 +45,8 @@ export function adminApi(base, token) {
     putConfig: (document) => call("PUT", "/config", document),
     stats: () => call("GET", "/stats"),
     event: (id) => call("GET", `/events/${encodeURIComponent(id)}`),
+    /** Routes the event again as a new one (`replayOf`); answers `{ id, replayOf, sourceId, status }`. */
+    replay: (id) => call("POST", `/events/${encodeURIComponent(id)}/replay`),
     /** Every event matching the filters (`status`, `source`, …), newest first. */
     events: (filters = {}) => allPages("/events", filters),
     /** Every dead letter of a kind (`delivery` or `routing`). */
