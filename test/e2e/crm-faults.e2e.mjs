@@ -8,12 +8,23 @@
 //   bad one lands with the fallback owner or is a dead letter with HubSpot's message;
 // - five leads with one email sent to Pipedrive at once, its search lagging 3 s:
 //   one person;
+// - 30 leads to Salesforce with refresh-token auth, access tokens expiring every 3
+//   calls and refresh tokens rotating: every lead lands once, country in CountryCode;
 // - a HubSpot outage longer than the retry budget: dead letters, alerts, replay
 //   after recovery, each lead landed once.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { checkGatewayErrors } from "./lib/checks.mjs";
-import { checkAllFinal, checkHubspotBatch, checkIsolation, checkOutage, checkPipedriveSameEmail, departedBatchSize } from "./lib/crm-faults-checks.mjs";
+import {
+  checkAllFinal,
+  checkHubspotBatch,
+  checkIsolation,
+  checkOutage,
+  checkPipedriveSameEmail,
+  checkSalesforceTokens,
+  departedBatchSize,
+  salesforceCalls,
+} from "./lib/crm-faults-checks.mjs";
 import { runCrmFaults } from "./lib/crm-faults.mjs";
 import { gatewayRecords } from "./lib/run.mjs";
 import { figuresTable, seconds } from "./lib/summary.mjs";
@@ -38,6 +49,7 @@ describe("CRM faults and bad leads, end to end (wrangler dev over real HTTP)", (
           "inputs in the HubSpot call that met the unknown owner": departedBatchSize(run),
           "HubSpot batch calls": run.hubspotRequests.filter((r) => r.path.endsWith("/batch/upsert")).length,
           "Pipedrive persons for the shared email": run.records.pipedrive.filter((p) => p.emails.includes(run.sharedEmail.toLowerCase())).length,
+          "Salesforce: API calls, token requests": Object.values(salesforceCalls(run)).reverse().join(", "),
           "outage: calls refused, dead letters, alerts, replays": `${run.outage.callsDuringOutage}, ${run.outage.letters.length}, ${run.outage.alerts.length}, ${run.outage.replays.length}`,
           "dead letters in all": run.deadLetters.length,
           "setup": seconds(run.timings.setupMs),
@@ -58,6 +70,10 @@ describe("CRM faults and bad leads, end to end (wrangler dev over real HTTP)", (
 
   it("five leads with one email sent at once to Pipedrive, its search lagging: one person", () => {
     assertNone(checkPipedriveSameEmail(run), "Pipedrive problems");
+  });
+
+  it("a Salesforce destination whose access tokens expire every few calls loses nothing, and sends the country as CountryCode", () => {
+    assertNone(checkSalesforceTokens(run), "Salesforce problems");
   });
 
   it("an outage longer than the retry budget: dead letter, alert, replay after recovery, landed once", () => {

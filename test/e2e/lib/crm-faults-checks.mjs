@@ -1,7 +1,16 @@
 // Verdicts of the faulted CRM run (crm-faults.mjs), one per scenario, each a pure
 // function of what the run collected returning a list of problems (one readable line
 // per broken promise; empty is a pass).
-import { departedOwner, evilCompany, fallbackOwner, healthzTimeoutMs, isolationBudgetMs, normalLeadsBehind, outageAttempts } from "./crm-faults-config.mjs";
+import {
+  departedOwner,
+  evilCompany,
+  fallbackOwner,
+  healthzTimeoutMs,
+  isolationBudgetMs,
+  normalLeadsBehind,
+  outageAttempts,
+  salesforceTokenLifetimeCalls,
+} from "./crm-faults-config.mjs";
 import { finalStatuses } from "./drain.mjs";
 
 const lower = (s) => s.toLowerCase();
@@ -90,6 +99,44 @@ export function checkPipedriveSameEmail(run) {
 }
 
 /**
+ * Issue 12: a Salesforce destination with refresh-token auth whose access tokens
+ * expire every few calls (and whose refresh tokens rotate) loses nothing, and the
+ * country goes to `CountryCode`, the picklist org's field for ISO codes.
+ */
+export function checkSalesforceTokens(run) {
+  const { salesforce } = run;
+  const problems = notAccepted(salesforce.leads, "Salesforce lead");
+  const records = new Map();
+  for (const r of salesforce.records) records.set(lower(String(r.externalId)), [...(records.get(lower(String(r.externalId))) ?? []), r]);
+  const events = new Map(run.events.map((e) => [e.id, e]));
+  for (const sent of salesforce.leads.filter((s) => s.eventId)) {
+    const email = lower(sent.payload.email);
+    const found = records.get(email) ?? [];
+    const event = events.get(sent.eventId);
+    if (found.length !== 1) {
+      problems.push(`Salesforce lead ${email}: ${found.length} records, expected 1 (event ${event?.status})`);
+      continue;
+    }
+    const { fields } = found[0];
+    if (fields.CountryCode !== sent.payload.country) problems.push(`Salesforce lead ${email}: CountryCode ${JSON.stringify(fields.CountryCode ?? null)}, sent ${sent.payload.country}`);
+    if (fields.Country !== undefined) problems.push(`Salesforce lead ${email}: Country set to ${JSON.stringify(fields.Country)} (a picklist org takes ISO codes only in CountryCode)`);
+    if (event?.status !== "routed") problems.push(`Salesforce lead ${email}: event ${event?.status}, expected routed`);
+  }
+  for (const letter of run.deadLetters.filter((l) => l.destinationId === "salesforce")) problems.push(`Salesforce dead letter ${letter.eventId}: ${letter.status}: ${letter.reason}`);
+  const tokenCalls = salesforce.requests.filter((r) => r.path === "/services/oauth2/token").length;
+  const apiCalls = salesforce.requests.filter((r) => r.path.startsWith("/services/data/")).length;
+  if (apiCalls <= salesforceTokenLifetimeCalls) problems.push(`only ${apiCalls} Salesforce API calls: no token expired (each serves ${salesforceTokenLifetimeCalls}); the scenario proves nothing`);
+  else if (tokenCalls < 2) problems.push(`${apiCalls} API calls on ${tokenCalls} token request(s): tokens expire every ${salesforceTokenLifetimeCalls} calls, so the connector must have refreshed`);
+  return problems;
+}
+
+/** Token requests and API calls the Salesforce fake saw (for the summary). */
+export function salesforceCalls(run) {
+  const requests = run.salesforce.requests;
+  return { token: requests.filter((r) => r.path === "/services/oauth2/token").length, api: requests.filter((r) => r.path.startsWith("/services/data/")).length };
+}
+
+/**
  * Issue 12: an outage longer than the retry budget. Each lead's delivery is a dead
  * letter after its attempts, alerted; after recovery its replay lands it, once.
  */
@@ -136,6 +183,7 @@ export function checkIsolation(run) {
   }
   const unanswered = isolation.healthz.filter((p) => p.status !== 200);
   if (isolation.healthz.length === 0) problems.push("/healthz was never polled");
+  // Polled from the first bad lead to the end of the run.
   for (const poll of unanswered.slice(0, 5)) problems.push(`/healthz at +${((poll.at - isolation.healthz[0].at) / 1000).toFixed(1)} s: ${poll.error ?? poll.status} (must answer 200 within ${healthzTimeoutMs} ms)`);
   if (unanswered.length > 5) problems.push(`… /healthz failed ${unanswered.length} times in all`);
   const events = new Map(run.events.map((e) => [e.id, e]));
@@ -146,6 +194,12 @@ export function checkIsolation(run) {
     if (!event || !finalStatuses.has(event.status)) problems.push(`${what} ${sent.eventId} is not final (${event?.status})`);
     else if (event.routeId !== "isolation") problems.push(`${what} was routed by ${event.routeId}, expected isolation (the (a|a)*$ route)`);
     if ((contacts.get(lower(sent.payload.email)) ?? []).length !== 1) problems.push(`${what} is not in HubSpot once`);
+  }
+  // Issue 13: over the lead's budget, `custom` is trimmed with a trace note; the lead is kept.
+  const big = isolation.bigDetail;
+  if (big) {
+    if (big.lead?.custom?.notes !== undefined) problems.push(`the 1.4 MB lead's stored lead still carries custom.notes (${String(big.lead.custom.notes).length} characters)`);
+    if (!JSON.stringify(big.trace ?? null).includes("custom.notes")) problems.push("the 1.4 MB lead's trace does not say custom.notes was dropped");
   }
   return problems;
 }

@@ -21,6 +21,13 @@ export const fallbackOwner = "101";
 export const pipedriveUsers = [201, 202];
 /** How far Pipedrive's search trails a create in this run (docs/connectors.md: not documented, observed). */
 export const pipedriveSearchLagMs = 3000;
+/** Salesforce access tokens expire after this many API calls (sessions time out in a real org). */
+export const salesforceTokenLifetimeCalls = 3;
+/** Salesforce leads, sent in waves so that tokens expire between and within them. */
+export const salesforceLeads = 30;
+export const salesforceWaves = 6;
+/** ISO codes the leads carry: a picklist org takes them only in `CountryCode`. */
+export const salesforceCountries = ["US", "GB", "DE", "FR", "CA"];
 /** Attempts of the destination that goes through an outage: the outage outlasts them. */
 export const outageAttempts = 2;
 
@@ -39,7 +46,7 @@ export function crmFaultsSecrets() {
 
 /**
  * @param {{ hubspot: { url: string, credentials: Record<string,string> }, pipedrive: { url: string, credentials: Record<string,string> },
- *   slack: { url: string }, hubspotOutage: { url: string, credentials: Record<string,string> } }} fakes
+ *   salesforce: { url: string, credentials: Record<string,string> }, slack: { url: string }, hubspotOutage: { url: string, credentials: Record<string,string> } }} fakes
  */
 export function crmFaultsConfig(fakes, secrets) {
   const scenario = (name) => ({ field: "custom.scenario", op: "eq", value: name });
@@ -81,6 +88,22 @@ export function crmFaultsConfig(fakes, secrets) {
         rate: { perSecond: 50, burst: 50 },
         maxAttempts: outageAttempts,
       },
+      // OAuth with a refresh token: the connector gets access tokens itself and
+      // refreshes them when Salesforce says the session expired.
+      {
+        id: "salesforce",
+        type: "salesforce",
+        auth: {
+          type: "refresh_token",
+          tokenUrl: fakes.salesforce.credentials.tokenUrl,
+          clientId: fakes.salesforce.credentials.clientId,
+          clientSecret: fakes.salesforce.credentials.clientSecret,
+          refreshToken: fakes.salesforce.credentials.refreshToken,
+        },
+        externalIdField: fakes.salesforce.credentials.externalIdField,
+        rate: { perSecond: 200, burst: 200 },
+        maxAttempts: 4,
+      },
       // The fake has no plan (no 2-second window) but keeps its search lag.
       { id: "pipedrive", type: "pipedrive", apiToken: fakes.pipedrive.credentials.apiToken, baseUrl: fakes.pipedrive.url, maxAttempts: 4 },
       { id: "sales-slack", type: "slack", url: fakes.slack.url, rate: { perSecond: 200, burst: 200 }, maxAttempts: 4 },
@@ -99,6 +122,7 @@ export function crmFaultsConfig(fakes, secrets) {
       },
       { id: "hubspot-batch", when: scenario("hubspot-batch"), actions: [{ assign: { pool: "hubspot-reps" } }, { upsert: { destination: "hubspot" } }] },
       { id: "pipedrive-same-email", when: scenario("pipedrive"), actions: [{ assign: { pool: "pipedrive-reps" } }, { upsert: { destination: "pipedrive" } }] },
+      { id: "salesforce-oauth", when: scenario("salesforce"), actions: [{ upsert: { destination: "salesforce" } }] },
       { id: "outage", when: scenario("outage"), actions: [{ upsert: { destination: "hubspot-outage" } }] },
     ],
     settings: { alertDestination: "sales-slack" },

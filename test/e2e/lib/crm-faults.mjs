@@ -3,7 +3,8 @@
 // First, alone, the isolation scenario (a catastrophic regex and a 1.4 MB lead, then
 // 20 normal leads behind them, /healthz polled all along); then, together, a
 // 100-lead HubSpot batch with one owner HubSpot does not know, five leads with one
-// email to Pipedrive at once, and an outage longer than the retry budget followed by
+// email to Pipedrive at once, Salesforce leads while its access tokens expire every
+// few calls, and an outage longer than the retry budget followed by
 // recovery and replay. Everything the checks need is collected before the processes
 // stop; the verdicts are crm-faults-checks.mjs's.
 import { randomBytes, randomUUID } from "node:crypto";
@@ -28,6 +29,10 @@ import {
   outageLeads,
   pipedriveSearchLagMs,
   pipedriveUsers,
+  salesforceCountries,
+  salesforceLeads,
+  salesforceTokenLifetimeCalls,
+  salesforceWaves,
   sameEmailLeads,
 } from "./crm-faults-config.mjs";
 import { waitUntilFinal } from "./drain.mjs";
@@ -75,6 +80,7 @@ function pollHealthz(base, everyMs = 250) {
       await sleep(everyMs);
     }
   })();
+  // Stopping twice is harmless (the run's `finally` stops it again on failure).
   return async () => {
     running = false;
     await loop;
@@ -95,6 +101,7 @@ export async function runCrmFaults() {
   let fakes;
   let outageFake;
   let gateway;
+  let stopPolling;
   const killNow = () => gateway?.killNow();
   process.on("exit", killNow);
   try {
@@ -103,9 +110,16 @@ export async function runCrmFaults() {
     fakes = await startFakes({
       hubspot: { owners: hubspotOwners },
       pipedrive: { users: pipedriveUsers, searchLagMs: pipedriveSearchLagMs },
+      // Tokens expire every few calls, and each refresh rotates the refresh token.
+      salesforce: { tokenLifetimeCalls: salesforceTokenLifetimeCalls, rotateRefreshTokens: true },
     });
     outageFake = await startFake("hubspot", { owners: hubspotOwners });
-    const origins = { hubspot: fakes.fakes.hubspot.origin, pipedrive: fakes.fakes.pipedrive.origin, slack: fakes.fakes.slack.origin };
+    const origins = {
+      hubspot: fakes.fakes.hubspot.origin,
+      pipedrive: fakes.fakes.pipedrive.origin,
+      salesforce: fakes.fakes.salesforce.origin,
+      slack: fakes.fakes.slack.origin,
+    };
     const token = randomBytes(24).toString("base64url");
     gateway = gatewayProcess({
       port: await freePort(),
@@ -149,8 +163,9 @@ export async function runCrmFaults() {
       );
     const hubspotContacts = async (origin) => (await readFakeRecords({ hubspot: origin })).hubspot;
 
+    // /healthz is polled from here to the end: no scenario may stall the isolate.
+    stopPolling = pollHealthz(gateway.base);
     // ── 1. Isolation, alone: the bad leads first, then 20 normal ones behind them. ──
-    const stopPolling = pollHealthz(gateway.base);
     const isolationStarted = Date.now();
     const badLeads = await sendAll([
       lead("isolation", "evil", { company: evilCompany }),
@@ -172,9 +187,8 @@ export async function runCrmFaults() {
     } catch (error) {
       say(error.message);
     }
-    const healthz = await stopPolling();
-    const isolation = { badLeads, behind, behindLandedMs, healthz, ms: Date.now() - isolationStarted };
-    say(`isolation: the ${normalLeadsBehind} leads behind ${behindLandedMs === undefined ? "did NOT all land" : `landed in ${(behindLandedMs / 1000).toFixed(1)} s`}; ${healthz.length} /healthz polls`);
+    const isolation = { badLeads, behind, behindLandedMs, ms: Date.now() - isolationStarted };
+    say(`isolation: the ${normalLeadsBehind} leads behind ${behindLandedMs === undefined ? "did NOT all land" : `landed in ${(behindLandedMs / 1000).toFixed(1)} s`}`);
 
     // ── 2. The CRM faults, together. ──
     // The outage starts before its leads: every call fails until recovery.
@@ -185,9 +199,25 @@ export async function runCrmFaults() {
     const sharedEmail = `same-person.${runId}@pipedrive.example.com`;
     const samePayloads = Array.from({ length: sameEmailLeads }, (_, i) => lead("pipedrive", `same${i}`, { email: sharedEmail, last_name: `Same ${i}` }));
     const outagePayloads = Array.from({ length: outageLeads }, (_, i) => lead("outage", `o${i}`));
+    const salesforcePayloads = Array.from({ length: salesforceLeads }, (_, i) => lead("salesforce", `s${String(i).padStart(2, "0")}`, { country: salesforceCountries[i % salesforceCountries.length] }));
+    /** In waves a little apart, so the connector makes many calls and tokens expire mid-run. */
+    const sendInWaves = async (payloads, waves) => {
+      const sent = [];
+      const size = Math.ceil(payloads.length / waves);
+      for (let i = 0; i < payloads.length; i += size) {
+        sent.push(...(await sendAll(payloads.slice(i, i + size))));
+        await sleep(500);
+      }
+      return sent;
+    };
     const faultsStarted = Date.now();
-    const [batch, same, outage] = await Promise.all([sendAll(batchPayloads), sendAll(samePayloads), sendAll(outagePayloads)]);
-    say(`sent ${batch.length} HubSpot batch leads, ${same.length} leads with one email to Pipedrive, ${outage.length} leads into a HubSpot outage`);
+    const [batch, same, outage, salesforce] = await Promise.all([
+      sendAll(batchPayloads),
+      sendAll(samePayloads),
+      sendAll(outagePayloads),
+      sendInWaves(salesforcePayloads, salesforceWaves),
+    ]);
+    say(`sent ${batch.length} HubSpot batch leads, ${same.length} leads with one email to Pipedrive, ${outage.length} leads into a HubSpot outage, ${salesforce.length} Salesforce leads`);
 
     // The outage outlasts the retry budget: wait for its dead letters (and their alerts), then recover.
     const outageIds = new Set(outage.map((o) => o.eventId).filter(Boolean));
@@ -224,11 +254,12 @@ export async function runCrmFaults() {
     for (const letter of outageLetters) replays.push(await admin.replay(letter.eventId));
     say(`outage: ${outageLetters.length} dead letters, ${outageAlerts.length} alerts, ${callsDuringOutage} calls refused; replayed ${replays.length} after recovery`);
 
-    const expected = badLeads.length + behind.length + batch.length + same.length + outage.length + replays.length;
+    const expected = badLeads.length + behind.length + batch.length + same.length + outage.length + salesforce.length + replays.length;
     const drain = await waitUntilFinal({ admin, gateway, expected, timeoutMs: 240_000, log: say });
+    isolation.healthz = await stopPolling();
     say(drain.drained ? `all final ${((Date.now() - faultsStarted) / 1000).toFixed(1)} s after the faulted leads went out` : "NOT drained");
 
-    const [events, deadLetters, records, outageRecords, outageRequests, hubspotRequests, pipedriveRequests] = await Promise.all([
+    const [events, deadLetters, records, outageRecords, outageRequests, hubspotRequests, pipedriveRequests, salesforceRecords, salesforceRequests] = await Promise.all([
       admin.events(),
       admin.deadLetters("delivery"),
       readFakeRecords(origins),
@@ -236,10 +267,14 @@ export async function runCrmFaults() {
       control(outageFake.origin, "GET", "requests"),
       control(origins.hubspot, "GET", "requests"),
       control(origins.pipedrive, "GET", "requests"),
+      // The raw records: the checks read `fields` (CountryCode, Country).
+      control(origins.salesforce, "GET", "records"),
+      control(origins.salesforce, "GET", "requests"),
     ]);
     const details = async (entries) => Promise.all(entries.filter((e) => e.eventId).map((e) => admin.event(e.eventId)));
     const departedDetail = await details(batch.filter((b) => b.payload.company === "Departed Owner Inc"));
     const replayDetails = await Promise.all(replays.map((r) => admin.event(r.id)));
+    isolation.bigDetail = (await details(badLeads.filter((b) => b.payload.notes !== undefined)))[0];
     return {
       runId,
       isolation,
@@ -247,6 +282,7 @@ export async function runCrmFaults() {
       departedDetail: departedDetail[0],
       same,
       sharedEmail,
+      salesforce: { leads: salesforce, records: salesforceRecords, requests: salesforceRequests },
       outage: { leads: outage, letters: outageLetters, alerts: outageAlerts, callsDuringOutage, recoveredAt, replays, replayDetails, records: outageRecords, requests: outageRequests },
       events,
       deadLetters,
@@ -258,6 +294,7 @@ export async function runCrmFaults() {
       timings: { setupMs, totalMs: Date.now() - t0 },
     };
   } finally {
+    await stopPolling?.();
     await gateway?.stop();
     await fakes?.stop();
     await outageFake?.close();
