@@ -12,8 +12,8 @@
 //   calls and refresh tokens rotating: every lead lands once, country in CountryCode;
 // - a HubSpot outage longer than the retry budget: dead letters, alerts, replay
 //   after recovery, each lead landed once.
-import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { assertNone } from "./lib/assert-none.mjs";
 import { checkGatewayErrors } from "./lib/checks.mjs";
 import {
   checkAllFinal,
@@ -28,12 +28,6 @@ import {
 import { runCrmFaults } from "./lib/crm-faults.mjs";
 import { gatewayRecords } from "./lib/run.mjs";
 import { figuresTable, seconds } from "./lib/summary.mjs";
-
-function assertNone(problems, what) {
-  if (problems.length === 0) return;
-  const shown = problems.slice(0, 25).map((p) => `  - ${p}`).join("\n");
-  assert.fail(`${problems.length} ${what}:\n${shown}${problems.length > 25 ? `\n  … and ${problems.length - 25} more` : ""}`);
-}
 
 describe("CRM faults and bad leads, end to end (wrangler dev over real HTTP)", () => {
   let run;

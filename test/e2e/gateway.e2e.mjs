@@ -7,16 +7,10 @@
 // E2E_RESTART=0, E2E_CONCURRENCY, E2E_DRAIN_TIMEOUT_S, E2E_PORT (see lib/run.mjs).
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { assertNone } from "./lib/assert-none.mjs";
 import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "./lib/checks.mjs";
 import { gatewayRecords, runE2E } from "./lib/run.mjs";
 import { answersTable, destinationsTable, figuresTable, seconds } from "./lib/summary.mjs";
-
-/** Fails with the first problems listed, and how many there were. */
-function assertNone(problems, what) {
-  if (problems.length === 0) return;
-  const shown = problems.slice(0, 25).map((p) => `  - ${p}`).join("\n");
-  assert.fail(`${problems.length} ${what}:\n${shown}${problems.length > 25 ? `\n  … and ${problems.length - 25} more` : ""}`);
-}
 
 describe("Switchboard end to end (wrangler dev over real HTTP)", () => {
   let run;
