@@ -59,6 +59,7 @@ export function checkHubspotBatch(run) {
         if (!String(delivery?.lastError ?? "").includes(`Owner ${departedOwner} refused`)) {
           problems.push(`the departed-owner lead's delivery does not say its owner was refused (lastError: ${JSON.stringify(delivery?.lastError ?? null)})`);
         }
+        if (!run.records.slack.some((m) => m.alert && m.text.includes(`refused owner ${departedOwner}`))) problems.push(`no alert says HubSpot refused owner ${departedOwner}`);
       } else if (!letter) problems.push(`the departed-owner lead ${sent.eventId} is neither in HubSpot nor a dead letter (event ${event?.status})`);
       else if (!/hubspot_owner_id|owner/i.test(letter.reason ?? "")) problems.push(`the departed-owner lead's dead letter does not carry HubSpot's message: ${letter.reason}`);
       continue;
