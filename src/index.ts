@@ -10,6 +10,7 @@ import { sweep } from "./queue/sweeper";
 import { runRetention } from "./retention/run";
 
 export { OwnerPool } from "./assign/owner-pool";
+export { CrmTokens } from "./connectors/crm-tokens";
 export { DestinationLimiter } from "./delivery/destination-limiter";
 export { SourceInbox } from "./inbox/source-inbox";
 

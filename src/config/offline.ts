@@ -1,6 +1,6 @@
 import { type ChangeSummary, describeSummary, type FieldChange, fieldChanges, isEmptySummary, summarizeChanges } from "./diff";
 import type { GatewayConfig } from "./schema";
-import { destinationSecretField, enrichmentSecretOf, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
+import { comparableDestination, enrichmentSecretOf, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
 import { checkOffline } from "./validate";
 import type { ConfigWrite } from "./write-schema";
 
@@ -19,18 +19,13 @@ export type { ChangeSummary, FieldChange, PointerProblem };
  */
 export function comparable(local: ConfigWrite, remote: GatewayConfig): GatewayConfig {
   const remoteSources = new Map(remote.sources.map((s) => [s.id, s]));
-  const remoteDestinations = new Map(remote.destinations.map((d) => [d.id, d as Record<string, unknown>]));
+  const remoteDestinations = new Map(remote.destinations.map((d) => [d.id, d]));
   const remoteEnrichments = new Map(remote.enrichments.map((e) => [e.id, e as Record<string, unknown>]));
   const sources = local.sources.map((source) => ({
     ...source,
     secrets: source.secrets === undefined ? (remoteSources.get(source.id)?.secrets ?? []) : source.secrets.map((s) => (isMasked(s) ? s : maskSecret(s))),
   }));
-  const destinations = local.destinations.map((destination) => {
-    const field = destinationSecretField[destination.type];
-    const value = (destination as Record<string, unknown>)[field];
-    const shown = typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remoteDestinations.get(destination.id)?.[field];
-    return { ...destination, [field]: shown };
-  });
+  const destinations = local.destinations.map((destination) => comparableDestination(destination, remoteDestinations.get(destination.id)));
   const enrichments = local.enrichments.map((enrichment) => {
     const field = enrichmentSecretOf(enrichment.type);
     if (field === undefined) return enrichment;

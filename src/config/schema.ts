@@ -202,14 +202,47 @@ export const hubspotDestinationSchema = z.object({
   baseUrl: z.url().default("https://api.hubapi.com"),
 });
 
+/**
+ * How a Salesforce destination gets access tokens from a connected app (OAuth 2.0,
+ * form-encoded POST to `tokenUrl`, e.g. https://login.salesforce.com/services/oauth2/token
+ * or the org's My Domain `…/services/oauth2/token`). `clientSecret` and
+ * `refreshToken` are write-only secrets.
+ */
+export const salesforceRefreshTokenAuthSchema = z.object({
+  type: z.literal("refresh_token"),
+  tokenUrl: z.url(),
+  /** The connected app's consumer key. */
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  refreshToken: z.string().min(1),
+});
+export const salesforceClientCredentialsAuthSchema = z.object({
+  type: z.literal("client_credentials"),
+  tokenUrl: z.url(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+});
+export const salesforceAuthSchema = z.discriminatedUnion("type", [salesforceRefreshTokenAuthSchema, salesforceClientCredentialsAuthSchema]);
+export type SalesforceAuth = z.infer<typeof salesforceAuthSchema>;
+
 export const salesforceDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("salesforce"),
-  /** e.g. https://yourorg.my.salesforce.com */
-  instanceUrl: z.url(),
-  /** OAuth access token (Bearer). Write-only. */
-  accessToken: z.string().min(1),
-  apiVersion: z.string().regex(/^v\d+\.\d$/).default("v60.0"),
+  /**
+   * e.g. https://yourorg.my.salesforce.com. Required with `accessToken`; with `auth`
+   * the token answer's `instance_url` is used and this is only a fallback.
+   */
+  instanceUrl: z.url().optional(),
+  /** A fixed OAuth access token (Bearer), for development: it expires with the session. Write-only. */
+  accessToken: z.string().min(1).optional(),
+  /** Tokens from a connected app, refreshed when they expire. Exactly one of `accessToken` and `auth`. */
+  auth: salesforceAuthSchema.optional(),
+  /** sObject Collections upsert needs v46.0 or later; the duplicate-rule header v52.0 or later. */
+  apiVersion: z
+    .string()
+    .regex(/^v\d+\.0$/)
+    .refine((v) => Number(v.slice(1)) >= 52, "v52.0 or later (sObject Collections upsert and the duplicate-rule header)")
+    .default("v60.0"),
   /** sObject to upsert into. */
   object: z.string().min(1).default("Lead"),
   /**
@@ -218,7 +251,20 @@ export const salesforceDestinationSchema = z.object({
    * does not allow upserts on the standard Email field.
    */
   externalIdField: z.string().min(1),
+  /**
+   * Where the lead's ISO country and state codes go. `CountryCode`/`StateCode` exist
+   * when the org has State and Country/Territory Picklists on; without them the
+   * object has no such field and `Country`/`State` are used instead.
+   */
+  countryField: z.string().min(1).default("CountryCode"),
+  stateField: z.string().min(1).default("StateCode"),
+  /**
+   * `Sforce-Duplicate-Rule-Header: allowSave=…`: true saves a lead that a duplicate
+   * rule with an *alert* action flags (rules that *block* still block).
+   */
+  allowSave: z.boolean().default(true),
 });
+export type SalesforceDestinationConfig = z.infer<typeof salesforceDestinationSchema>;
 
 export const pipedriveDestinationSchema = z.object({
   ...destinationCommon,

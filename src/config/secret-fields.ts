@@ -2,18 +2,65 @@ import type { DestinationConfig, EnrichmentConfig, GatewayConfig, GatewayConfigI
 import { type ConfigWrite, maskPrefix } from "./write-schema";
 
 /**
- * Where secrets sit in the configuration document: each source's `secrets`, one
- * field per destination type (a Slack incoming-webhook URL is itself a credential),
- * and an `http` enrichment's optional `token`. Everything that masks, keeps or
- * encrypts secrets goes through these lists.
+ * Where secrets sit in the configuration document: each source's `secrets`, the
+ * secret paths of each destination type (a Slack incoming-webhook URL is itself a
+ * credential; Salesforce's OAuth secrets sit inside `auth`), and an `http`
+ * enrichment's optional `token`. Everything that masks, keeps or encrypts secrets
+ * goes through these lists.
  */
-export const destinationSecretField = {
-  hubspot: "token",
-  salesforce: "accessToken",
-  pipedrive: "apiToken",
-  slack: "url",
-  http: "secret",
-} as const satisfies Record<DestinationConfig["type"], string>;
+export interface SecretPath {
+  /** Property names from the entry down to the secret, e.g. `["auth", "clientSecret"]`. */
+  path: readonly string[];
+  /** Left out of a write with nothing stored to keep: a problem (otherwise the schema decides). */
+  required?: boolean;
+  /**
+   * Left out of a write that has this field, the stored value is not kept: the
+   * write chose another way to authenticate (Salesforce `auth` instead of `accessToken`).
+   */
+  droppedWith?: string;
+}
+
+export const destinationSecretPaths: Record<DestinationConfig["type"], readonly SecretPath[]> = {
+  hubspot: [{ path: ["token"], required: true }],
+  salesforce: [{ path: ["accessToken"], droppedWith: "auth" }, { path: ["auth", "clientSecret"] }, { path: ["auth", "refreshToken"] }],
+  pipedrive: [{ path: ["apiToken"], required: true }],
+  slack: [{ path: ["url"], required: true }],
+  http: [{ path: ["secret"], required: true }],
+};
+
+/** The secret paths of a destination type; none for a type this code does not know. */
+function secretPathsOf(type: unknown): readonly SecretPath[] {
+  return typeof type === "string" && Object.hasOwn(destinationSecretPaths, type) ? destinationSecretPaths[type as DestinationConfig["type"]] : [];
+}
+
+/** The value at `path`, or undefined when any step is missing. */
+export function valueAt(entry: unknown, path: readonly string[]): unknown {
+  let at: unknown = entry;
+  for (const key of path) at = isRecord(at) && Object.hasOwn(at, key) ? at[key] : undefined;
+  return at;
+}
+
+/** A copy of `entry` with `value` at `path`; the objects on the way must exist. */
+function withValueAt<T>(entry: T, path: readonly string[], value: unknown): T {
+  const [key, ...rest] = path;
+  if (key === undefined || !isRecord(entry)) return entry;
+  return { ...entry, [key]: rest.length === 0 ? value : withValueAt(entry[key], rest, value) } as T;
+}
+
+/** True when the object holding the secret at `path` is there (an absent `auth` has no secrets). */
+function holderExists(entry: unknown, path: readonly string[]): boolean {
+  return isRecord(path.length <= 1 ? entry : valueAt(entry, path.slice(0, -1)));
+}
+
+/** Applies `map` to every secret string of a destination (plain JSON or parsed). */
+async function mapDestinationSecrets<T>(destination: T, map: (value: string) => Promise<string>): Promise<T> {
+  let out = destination;
+  for (const { path } of secretPathsOf(valueAt(destination, ["type"]))) {
+    const value = valueAt(out, path);
+    if (typeof value === "string") out = withValueAt(out, path, await map(value));
+  }
+  return out;
+}
 
 /** The secret field of each enrichment type that has one (a `hubspot-company` lookup uses its destination's token). */
 export const enrichmentSecretField: Partial<Record<EnrichmentConfig["type"], string>> = { http: "token" };
@@ -41,6 +88,21 @@ export function isMasked(value: string): boolean {
   return value.startsWith(maskPrefix);
 }
 
+/**
+ * A destination as the gateway would show it: secrets masked, and a secret the
+ * write left out shown as `remote`'s (it is kept on write). For the config CLI's diff.
+ */
+export function comparableDestination<T>(local: T, remote: unknown): T {
+  let out = local;
+  for (const { path, droppedWith } of secretPathsOf(valueAt(local, ["type"]))) {
+    const value = valueAt(out, path);
+    const kept = droppedWith !== undefined && valueAt(local, [droppedWith]) !== undefined ? undefined : valueAt(remote, path);
+    const shown = typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : kept;
+    if (holderExists(out, path) && shown !== undefined) out = withValueAt(out, path, shown);
+  }
+  return out;
+}
+
 /** A copy of the document with every secret masked: what the API returns. */
 export function maskDocument(document: GatewayConfig): GatewayConfig {
   return {
@@ -52,10 +114,14 @@ export function maskDocument(document: GatewayConfig): GatewayConfig {
 }
 
 export function maskDestination(destination: DestinationConfig): DestinationConfig {
-  const field = destinationSecretField[destination.type];
-  const value = (destination as Record<string, unknown>)[field];
-  return typeof value === "string" ? ({ ...destination, [field]: maskSecret(value) } as DestinationConfig) : destination;
+  let out = destination;
+  for (const { path } of destinationSecretPaths[destination.type]) {
+    const value = valueAt(out, path);
+    if (typeof value === "string") out = withValueAt(out, path, maskSecret(value));
+  }
+  return out;
 }
+
 
 export function maskEnrichment(enrichment: EnrichmentConfig): EnrichmentConfig {
   const field = enrichmentSecretOf(enrichment.type);
@@ -97,19 +163,26 @@ export function resolveSecrets(
   });
 
   const destinations = input.destinations.map((destination, i) => {
-    const field = destinationSecretField[destination.type];
-    const value = (destination as Record<string, unknown>)[field];
-    if (typeof value === "string" && !isMasked(value)) return destination;
-    const previous = storedDestinations.get(destination.id) as Record<string, unknown> | undefined;
-    const kept = previous?.[field];
-    if (typeof kept === "string" && (value === undefined || maskSecret(kept) === value)) {
-      return { ...destination, [field]: kept };
+    const previous = storedDestinations.get(destination.id);
+    const stored = previous?.type === destination.type ? previous : undefined;
+    let out = destination;
+    for (const { path, required, droppedWith } of destinationSecretPaths[destination.type]) {
+      if (!holderExists(out, path)) continue;
+      const value = valueAt(out, path);
+      if (typeof value === "string" && !isMasked(value)) continue;
+      const kept = valueAt(stored, path);
+      const keepAbsent = droppedWith === undefined || valueAt(out, [droppedWith]) === undefined;
+      if (typeof kept === "string" && (value === undefined ? keepAbsent : maskSecret(kept) === value)) {
+        out = withValueAt(out, path, kept);
+        continue;
+      }
+      if (value === undefined && !required) continue;
+      problems.push({
+        pointer: `/destinations/${i}/${path.join("/")}`,
+        message: value === undefined ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
+      });
     }
-    problems.push({
-      pointer: `/destinations/${i}/${field}`,
-      message: value === undefined ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
-    });
-    return destination;
+    return out;
   });
 
   const enrichments = input.enrichments.map((enrichment, i) => {
@@ -155,16 +228,7 @@ export async function transformSecrets(
       )
     : document.sources;
   const destinations = Array.isArray(document.destinations)
-    ? await Promise.all(
-        document.destinations.map(async (destination: unknown) => {
-          if (!isRecord(destination) || typeof destination.type !== "string") return destination;
-          const field = Object.hasOwn(destinationSecretField, destination.type)
-            ? destinationSecretField[destination.type as DestinationConfig["type"]]
-            : undefined;
-          const value = field ? destination[field] : undefined;
-          return field && typeof value === "string" ? { ...destination, [field]: await transform(value) } : destination;
-        }),
-      )
+    ? await Promise.all(document.destinations.map((destination: unknown) => mapDestinationSecrets(destination, transform)))
     : document.destinations;
   const enrichments = Array.isArray(document.enrichments)
     ? await Promise.all(

@@ -140,6 +140,16 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
     route.split?.forEach((arm, k) => arm.actions.forEach((action, j) => checkAction(action, `/routes/${i}/split/${k}/actions/${j}`)));
   });
 
+  document.destinations.forEach((destination, i) => {
+    if (destination.type !== "salesforce") return;
+    if (destination.accessToken !== undefined && destination.auth !== undefined) {
+      problems.push({ pointer: `/destinations/${i}/auth`, message: "give either `accessToken` or `auth`, not both" });
+    }
+    if (destination.accessToken !== undefined && destination.instanceUrl === undefined) {
+      problems.push({ pointer: `/destinations/${i}/instanceUrl`, message: "required with `accessToken` (with `auth` the token answer names the instance)" });
+    }
+  });
+
   const alert = document.settings.alertDestination;
   if (alert !== undefined) {
     const type = destinations.get(alert);
@@ -178,6 +188,12 @@ export function checkWrite(input: unknown, stored: GatewayConfig | undefined): C
   if (resolved.problems.length > 0 || semantic.length > 0) return { ok: false, problems: [...resolved.problems, ...semantic] };
   const complete = configSchema.safeParse(resolved.document);
   if (!complete.success) return { ok: false, problems: zodProblems(complete.error) };
+  const unauthenticated = complete.data.destinations.flatMap((d, i) =>
+    d.type === "salesforce" && d.accessToken === undefined && d.auth === undefined
+      ? [{ pointer: `/destinations/${i}/auth`, message: "required: `auth` (a connected app) or `accessToken`" }]
+      : [],
+  );
+  if (unauthenticated.length > 0) return { ok: false, problems: unauthenticated };
   return { ok: true, document: complete.data };
 }
 

@@ -9,7 +9,9 @@ import {
   poolMemberSchema,
   poolSchema,
   routeSchema,
+  salesforceClientCredentialsAuthSchema,
   salesforceDestinationSchema,
+  salesforceRefreshTokenAuthSchema,
   settingsSchema,
   slackDestinationSchema,
   sourceSchema,
@@ -50,7 +52,17 @@ export const sourceWriteSchema = sourceSchema
 
 export const destinationWriteSchema = z.discriminatedUnion("type", [
   hubspotDestinationSchema.extend({ token: keep(z.string().min(1)) }).strict(),
-  salesforceDestinationSchema.extend({ accessToken: keep(z.string().min(1)) }).strict(),
+  salesforceDestinationSchema
+    .extend({
+      accessToken: keep(z.string().min(1)),
+      auth: z
+        .discriminatedUnion("type", [
+          salesforceRefreshTokenAuthSchema.extend({ clientSecret: keep(z.string().min(1)), refreshToken: keep(z.string().min(1)) }).strict(),
+          salesforceClientCredentialsAuthSchema.extend({ clientSecret: keep(z.string().min(1)) }).strict(),
+        ])
+        .optional(),
+    })
+    .strict(),
   pipedriveDestinationSchema.extend({ apiToken: keep(z.string().min(1)) }).strict(),
   slackDestinationSchema.extend({ url: keep(z.url()) }).strict(),
   httpDestinationSchema.extend({ secret: keep(z.string().min(1)) }).strict(),

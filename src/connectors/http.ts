@@ -1,3 +1,4 @@
+import type { CrmTokens } from "./crm-tokens";
 import type { DeliveryOutcome } from "./types";
 
 /**
@@ -24,6 +25,10 @@ export interface ConnectorOptions {
   allowHttp: boolean;
   /** Overrides the destination's `timeoutMs`. */
   timeoutMs?: number;
+  /** Where OAuth destinations get their access tokens (the `CRM_TOKENS` binding). */
+  crmTokens?: DurableObjectNamespace<CrmTokens>;
+  /** The active configuration's version: what per-configuration caches (Salesforce describe) key on. */
+  configVersion?: number;
 }
 
 export type HttpResult =

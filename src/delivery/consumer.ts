@@ -1,6 +1,5 @@
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
-import { allowHttpFrom } from "../connectors/http";
 import type { DeliveryOutcome, LeadDelivery } from "../connectors/types";
 import { type Database, createDb } from "../db/client";
 import {
@@ -17,7 +16,7 @@ import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
 import { rateOf } from "./default-rates";
-import { deliveriesPerCall, dispatch } from "./dispatch";
+import { connectorOptionsFrom, deliveriesPerCall, dispatch } from "./dispatch";
 import { retryDelaySeconds } from "./retry";
 
 interface Item {
@@ -92,7 +91,7 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
       return;
     }
     const payloads = chunk.map((d) => JSON.parse(d.payload) as LeadDelivery);
-    const outcomes = await dispatch(destination, payloads, { allowHttp: allowHttpFrom(env) });
+    const outcomes = await dispatch(destination, payloads, connectorOptionsFrom(env, config.version));
     await recordOutcomes(env, db, destination, chunk, outcomes, byId);
   }
 }

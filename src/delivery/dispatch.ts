@@ -1,15 +1,22 @@
 import type { DestinationConfig } from "../config/schema";
 import { forwardDelivery } from "../connectors/forward";
-import type { ConnectorOptions } from "../connectors/http";
+import { type ConnectorOptions, allowHttpFrom } from "../connectors/http";
 import { HUBSPOT_BATCH_LIMIT, upsertLeads as hubspotUpsert } from "../connectors/hubspot";
 import { upsertLead as pipedriveUpsert } from "../connectors/pipedrive";
-import { upsertLead as salesforceUpsert } from "../connectors/salesforce";
+import { SALESFORCE_BATCH_LIMIT, upsertLeads as salesforceUpsert } from "../connectors/salesforce";
 import { notify as slackNotify } from "../connectors/slack";
 import type { DeliveryOutcome, LeadDelivery } from "../connectors/types";
 
 /** How many deliveries one call to this destination carries (one rate-limit token each call). */
 export function deliveriesPerCall(destination: DestinationConfig): number {
-  return destination.type === "hubspot" ? HUBSPOT_BATCH_LIMIT : 1;
+  if (destination.type === "hubspot") return HUBSPOT_BATCH_LIMIT;
+  if (destination.type === "salesforce") return SALESFORCE_BATCH_LIMIT;
+  return 1;
+}
+
+/** What connectors get from the Worker: the outbound rule, the token store, the configuration's version. */
+export function connectorOptionsFrom(env: Env, configVersion: number): ConnectorOptions {
+  return { allowHttp: allowHttpFrom(env), crmTokens: env.CRM_TOKENS, configVersion };
 }
 
 /**
@@ -26,7 +33,7 @@ export async function dispatch(
     case "hubspot":
       return hubspotUpsert(destination, deliveries, options);
     case "salesforce":
-      return Promise.all(deliveries.map((d) => salesforceUpsert(destination, d, options)));
+      return salesforceUpsert(destination, deliveries, options);
     case "pipedrive":
       return Promise.all(deliveries.map((d) => pipedriveUpsert(destination, d, options)));
     case "slack":

@@ -37,7 +37,7 @@ function target(destination: DestinationConfig): string {
     case "pipedrive":
       return destination.baseUrl;
     case "salesforce":
-      return `${destination.instanceUrl} (${destination.object}.${destination.externalIdField})`;
+      return `${destination.instanceUrl ?? "instance from OAuth"} (${destination.object}.${destination.externalIdField})`;
     case "slack":
     case "http":
       return destination.url;
