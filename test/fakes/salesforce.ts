@@ -62,14 +62,21 @@ const objectSchema = z.object({
   idPrefix: z.string().length(3),
 });
 
-const COUNTRIES = [
-  { value: "US", label: "United States" },
-  { value: "CA", label: "Canada" },
-  { value: "GB", label: "United Kingdom" },
-  { value: "DE", label: "Germany" },
-  { value: "FR", label: "France" },
-  { value: "AU", label: "Australia" },
-];
+/** Salesforce's standard countries are the ISO 3166-1 list, labelled with English names. */
+// Not countries (EU, UN, …) and ISO 3166 reserved codes (AC, CP, …) are no options.
+const NOT_COUNTRIES = new Set(["EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AC", "CP", "CQ", "DG", "EA", "IC", "TA", "XK"]);
+const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+const COUNTRIES = Array.from({ length: 26 * 26 }, (_, i) => String.fromCharCode(65 + Math.floor(i / 26), 65 + (i % 26)))
+  .filter((code) => !NOT_COUNTRIES.has(code))
+  .flatMap((code) => {
+    let label: string | undefined;
+    try {
+      label = regionNames.of(code);
+    } catch {
+      label = undefined;
+    }
+    return label && label !== code ? [{ value: code, label }] : [];
+  });
 const STATES = [
   { value: "CA", label: "California" },
   { value: "NY", label: "New York" },
