@@ -5,7 +5,7 @@ import { NOT_PROVIDED, type SalesforceDestination, upsertLeads } from "../../src
 import type { LeadDelivery } from "../../src/connectors/types";
 import type { FakeHandle } from "../fakes/client";
 import type { SalesforceRecord } from "../fakes/salesforce";
-import { delivery, jsonOf, privateFake } from "./fixtures";
+import { delivery, jsonOf, privateFake, salesforceAuth } from "./fixtures";
 
 const OWNER_A = "005000000000001AAA";
 const OWNER_B = "005000000000002AAA";
@@ -38,16 +38,7 @@ function sfDestination(handle: FakeHandle, extra: Partial<SalesforceDestination>
 
 function oauth(handle: FakeHandle, extra: Partial<SalesforceDestination> = {}): SalesforceDestination {
   const { accessToken: _, instanceUrl: __, ...rest } = sfDestination(handle, extra);
-  return {
-    ...rest,
-    auth: {
-      type: "refresh_token",
-      tokenUrl: handle.credentials.tokenUrl ?? "",
-      clientId: handle.credentials.clientId ?? "",
-      clientSecret: handle.credentials.clientSecret ?? "",
-      refreshToken: handle.credentials.refreshToken ?? "",
-    },
-  };
+  return { ...rest, auth: salesforceAuth(handle) };
 }
 
 async function one(dest: SalesforceDestination, lead: LeadDelivery, opts: ConnectorOptions = options) {

@@ -6,7 +6,7 @@ import { createDb } from "../../src/db/client";
 import { attempts, deliveries } from "../../src/db/schema";
 import { handleDeliveryBatch } from "../../src/delivery/consumer";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
-import { privateFake } from "../connectors/fixtures";
+import { privateFake, salesforceAuth } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
 import type { SalesforceRecord } from "../fakes/salesforce";
 import { configure, postSigned, standardSecret } from "../helpers";
@@ -33,13 +33,7 @@ beforeAll(async () => {
         type: "salesforce",
         externalIdField: "Email__c",
         maxAttempts: 3,
-        auth: {
-          type: "refresh_token",
-          tokenUrl: salesforce.credentials.tokenUrl ?? "",
-          clientId: salesforce.credentials.clientId ?? "",
-          clientSecret: salesforce.credentials.clientSecret ?? "",
-          refreshToken: salesforce.credentials.refreshToken ?? "",
-        },
+        auth: salesforceAuth(salesforce),
       },
     ],
     routes: [{ id: "all", when: { always: true }, actions: [{ upsert: { destination: "salesforce" } }] }],
