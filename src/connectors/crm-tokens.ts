@@ -1,7 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import type { SalesforceAuth } from "../config/schema";
+import { configCryptoKey, decryptSecret, encryptSecret } from "../config/secrets";
 import { allowHttpFrom } from "./http";
 import { type TokenAnswer, requestToken } from "./oauth-token";
+
+type Token = Extract<TokenAnswer, { ok: true }>;
+
+/** A rotated refresh token as stored: encrypted, and for which configured token it stands. */
+interface Rotated {
+  /** SHA-256 of the configured refresh token: a new one in the configuration wins. */
+  of: string;
+  token: string;
+}
 
 /**
  * One per destination (by id): the access token every isolate uses for that
@@ -9,11 +19,14 @@ import { type TokenAnswer, requestToken } from "./oauth-token";
  * Durable Object handles one call at a time but interleaves while a call waits on
  * `fetch`, so concurrent callers of a refresh share the one request in flight.
  *
- * The token is held in memory only: a plaintext credential never lands in storage,
- * and an evicted object costs one token request.
+ * The access token is held in memory only: an evicted object costs one token
+ * request. A refresh token the connected app rotated (refresh token rotation
+ * invalidates the one used) must outlive the object, so it is stored, encrypted
+ * with `CONFIG_KEY` like every secret of the configuration.
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
  */
-export class CrmTokens extends DurableObject<Env> {
-  private current: { key: string; answer: Extract<TokenAnswer, { ok: true }> } | undefined;
+export class CrmTokens extends DurableObject<Env & { CONFIG_KEY?: string }> {
+  private current: { key: string; answer: Token } | undefined;
   private pending: { key: string; answer: Promise<TokenAnswer> } | undefined;
 
   /**
@@ -26,7 +39,7 @@ export class CrmTokens extends DurableObject<Env> {
     if (this.pending?.key === key) return this.pending.answer;
     const pending = {
       key,
-      answer: requestToken(auth, { timeoutMs, allowHttp: allowHttpFrom(this.env) }).then((answer) => {
+      answer: this.fetchToken(auth, timeoutMs).then((answer) => {
         if (answer.ok) this.current = { key, answer };
         if (this.pending === pending) this.pending = undefined;
         return answer;
@@ -35,4 +48,40 @@ export class CrmTokens extends DurableObject<Env> {
     this.pending = pending;
     return pending.answer;
   }
+
+  private async fetchToken(auth: SalesforceAuth, timeoutMs: number): Promise<TokenAnswer> {
+    const options = { timeoutMs, allowHttp: allowHttpFrom(this.env) };
+    if (auth.type !== "refresh_token") return stripRefresh(await requestToken(auth, options));
+    const of = await sha256(auth.refreshToken);
+    const rotated = await this.rotatedToken(of);
+    const grant = await requestToken({ ...auth, refreshToken: rotated ?? auth.refreshToken }, options);
+    if (grant.ok && grant.refreshToken !== undefined && grant.refreshToken !== (rotated ?? auth.refreshToken)) {
+      await this.keepRotated(of, grant.refreshToken);
+    }
+    return stripRefresh(grant);
+  }
+
+  private async rotatedToken(of: string): Promise<string | undefined> {
+    const stored = await this.ctx.storage.get<Rotated>("rotated");
+    if (stored?.of !== of || !this.env.CONFIG_KEY) return undefined;
+    return decryptSecret(await configCryptoKey(this.env.CONFIG_KEY), stored.token).catch(() => undefined);
+  }
+
+  private async keepRotated(of: string, token: string): Promise<void> {
+    // Without CONFIG_KEY no configuration secret can be stored either; nothing to keep.
+    if (!this.env.CONFIG_KEY) return;
+    await this.ctx.storage.put<Rotated>("rotated", { of, token: await encryptSecret(await configCryptoKey(this.env.CONFIG_KEY), token) });
+  }
+}
+
+/** The worker never needs the refresh token: only this object uses it. */
+function stripRefresh(grant: Awaited<ReturnType<typeof requestToken>>): TokenAnswer {
+  if (!grant.ok) return grant;
+  const { refreshToken: _, ...token } = grant;
+  return token;
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

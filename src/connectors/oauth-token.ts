@@ -11,7 +11,10 @@ export interface AccessToken {
 
 export type TokenAnswer = ({ ok: true } & AccessToken) | DeliveryFailure;
 
-const tokenSchema = z.object({ access_token: z.string().min(1), instance_url: z.url().optional() });
+/** What the token endpoint gave: with refresh token rotation on, also the refresh token to use next. */
+export type TokenGrant = ({ ok: true; refreshToken?: string } & AccessToken) | DeliveryFailure;
+
+const tokenSchema = z.object({ access_token: z.string().min(1), instance_url: z.url().optional(), refresh_token: z.string().min(1).optional() });
 const errorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
 
 /**
@@ -26,8 +29,11 @@ const errorSchema = z.object({ error: z.string(), error_description: z.string().
  * `invalid_client`, `unsupported_grant_type`): none passes with time, so they are
  * permanent until the configuration is fixed. 5xx, 408, 429, timeouts and network
  * errors are retryable. Never throws.
+ *
+ * With refresh token rotation on, the answer carries a new `refresh_token` and the
+ * one just used is no longer valid; it is returned for the caller to keep.
  */
-export async function requestToken(auth: SalesforceAuth, options: { timeoutMs: number; allowHttp: boolean }): Promise<TokenAnswer> {
+export async function requestToken(auth: SalesforceAuth, options: { timeoutMs: number; allowHttp: boolean }): Promise<TokenGrant> {
   const form = new URLSearchParams({ grant_type: auth.type, client_id: auth.clientId, client_secret: auth.clientSecret });
   if (auth.type === "refresh_token") form.set("refresh_token", auth.refreshToken);
   const result = await sendHttp(
@@ -45,7 +51,10 @@ export async function requestToken(auth: SalesforceAuth, options: { timeoutMs: n
   const body = parseJson(result.text);
   if (result.status === 200) {
     const token = tokenSchema.safeParse(body);
-    if (token.success) return { ok: true, accessToken: token.data.access_token, instanceUrl: token.data.instance_url };
+    if (token.success) {
+      const { access_token: accessToken, instance_url: instanceUrl, refresh_token: refreshToken } = token.data;
+      return { ok: true, accessToken, ...(instanceUrl ? { instanceUrl } : {}), ...(refreshToken ? { refreshToken } : {}) };
+    }
   }
   const code = errorSchema.safeParse(body).data;
   return {

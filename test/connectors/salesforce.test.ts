@@ -1,3 +1,4 @@
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ConnectorOptions } from "../../src/connectors/http";
@@ -224,6 +225,28 @@ describe("Salesforce OAuth", () => {
     const expired = requests.filter((r) => r.path !== "/services/oauth2/token").length - 7;
     expect(expired).toBeGreaterThan(0);
     expect(requests.filter((r) => r.path === "/services/oauth2/token")).toHaveLength(expired + 1);
+  });
+
+  it("keeps a rotated refresh token across the token object's restarts, encrypted", async () => {
+    const rotating = await privateFake("salesforce", { tokenLifetimeCalls: 2, rotateRefreshTokens: true });
+    const dest = oauth(rotating);
+    for (let i = 0; i < 3; i++) expect(await one(dest, delivery())).toMatchObject({ ok: true });
+    // Eviction: the access token in memory is gone, the stored refresh token is not.
+    await abortAllDurableObjects();
+    expect(await one(dest, delivery())).toMatchObject({ ok: true });
+    const tokenBodies = (await rotating.requests()).filter((r) => r.path === "/services/oauth2/token").map((r) => new URLSearchParams(r.body).get("refresh_token"));
+    expect(tokenBodies.length).toBeGreaterThanOrEqual(3);
+    expect(tokenBodies[0]).toBe(rotating.credentials.refreshToken);
+    expect(tokenBodies.slice(1).every((t) => t?.startsWith("5Aep861fake.rotated."))).toBe(true);
+    const stored = await runInDurableObject(env.CRM_TOKENS.getByName(dest.id), (_, state) => state.storage.get<{ token: string }>("rotated"));
+    expect(stored?.token).toMatch(/^enc:v1:/);
+  });
+
+  it("asks for a new token when the destination's auth changes", async () => {
+    const dest = oauth(fake);
+    expect(await one(dest, delivery())).toMatchObject({ ok: true });
+    const changed = { ...dest, auth: { ...salesforceAuth(fake), refreshToken: "5Aep861some-other-token" } };
+    expect(await one(changed, delivery())).toMatchObject({ ok: false, retryable: false, error: "token endpoint: HTTP 400 invalid_grant" });
   });
 
   it("refreshes once for many concurrent callers whose token expired", async () => {

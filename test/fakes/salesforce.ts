@@ -13,6 +13,8 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  *   https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
  *   https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm
  *   https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm
+ *   With refresh token rotation (`rotateRefreshTokens`) each refresh answers a new
+ *   `refresh_token` and invalidates the one used (refresh token flow page above).
  * - Access tokens expire with the session ("Session expired or invalid"): here after
  *   `tokenLifetimeCalls` API calls, then 401 `[{ message, errorCode: "INVALID_SESSION_ID" }]`.
  *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_understanding_refresh_token_oauth.htm
@@ -127,6 +129,11 @@ export const salesforceFakeOptionsSchema = z.object({
   refreshToken: z.string().default("5Aep861fake.refresh.token.0123456789"),
   /** API calls an issued access token serves before it expires. */
   tokenLifetimeCalls: z.number().int().positive().default(1000),
+  /**
+   * Refresh token rotation: each refresh answers a new `refresh_token` and the one
+   * used stops working.
+   */
+  rotateRefreshTokens: z.boolean().default(false),
   /** Whether the connected app has a client-credentials run-as user. */
   clientCredentials: z.boolean().default(true),
   countryPicklists: z.boolean().default(true),
@@ -164,11 +171,13 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
   let tokens = new Map<string, number>();
   let locks = new Map<string, number>();
   let revoked = false;
+  let refreshToken = options.refreshToken;
   const state = createState("salesforce", () => new Map<string, SalesforceRecord>(), () => {
     sequence = 1;
     tokens = new Map();
     locks = new Map();
     revoked = false;
+    refreshToken = options.refreshToken;
   });
   const app = createFakeApp(
     state,
@@ -212,15 +221,18 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
     if (grant !== "refresh_token" && grant !== "client_credentials") return oauthError("unsupported_grant_type", "grant type not supported");
     if (form.get("client_id") !== options.clientId) return oauthError("invalid_client_id", "client identifier invalid");
     if (form.get("client_secret") !== options.clientSecret) return oauthError("invalid_client", "invalid client credentials");
-    if (grant === "refresh_token" && (revoked || form.get("refresh_token") !== options.refreshToken)) {
+    if (grant === "refresh_token" && (revoked || form.get("refresh_token") !== refreshToken)) {
       return oauthError("invalid_grant", "expired access/refresh token");
     }
+    const rotated = grant === "refresh_token" && options.rotateRefreshTokens;
+    if (rotated) refreshToken = `5Aep861fake.rotated.${crypto.randomUUID()}`;
     if (grant === "client_credentials" && !options.clientCredentials) return oauthError("invalid_grant", "no client credentials user enabled");
     const token = `00Dfake0000000001!issued.${crypto.randomUUID()}`;
     tokens.set(token, options.tokenLifetimeCalls);
     const origin = new URL(c.req.url).origin;
     return jsonResponse({
       access_token: token,
+      ...(rotated ? { refresh_token: refreshToken } : {}),
       signature: "fake-signature=",
       scope: "api refresh_token",
       instance_url: origin,
