@@ -143,7 +143,8 @@ async function upsertChunk(destination: SalesforceDestination, chunk: Prepared[]
   }
   return parsed.data.map((item, i): DeliveryOutcome => {
     const notes = chunk[i]?.notes ?? [];
-    const shown = excerpt(JSON.stringify(notes.length > 0 ? { ...item, notes } : item));
+    // Notes first: the excerpt is cut at 500 characters and they matter more than the echo.
+    const shown = excerpt(JSON.stringify(notes.length > 0 ? { notes, ...item } : item));
     if (item.success) {
       return { ok: true, status: item.created ? 201 : 200, ...(item.id ? { externalId: item.id } : {}), excerpt: shown, latencyMs: result.latencyMs };
     }
