@@ -39,6 +39,8 @@ const retryableRecordErrors = new Set(["UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCE
  * - Deliveries with the same email in one batch are merged into one record (later
  *   deliveries win per field): Salesforce refuses an External ID value twice in one
  *   call (DUPLICATE_VALUE); every merged delivery gets that record's outcome.
+ * - A whole call refused with 400 is split in halves and resent until the record
+ *   that made it malformed fails alone.
  * - DUPLICATE_EXTERNAL_ID (the value matches several records; the single-record
  *   upsert answers 300) fails that lead, naming the records; DUPLICATES_DETECTED
  *   names the records the duplicate rule matched.
@@ -135,6 +137,13 @@ async function upsertChunk(destination: SalesforceDestination, chunk: Prepared[]
   );
   if ("ok" in result) return chunk.map(() => result);
   const call = classifyCall(destination, result, "upsert");
+  if (!call.ok && result.kind === "response" && result.status === 400 && chunk.length > 1) {
+    // A request that is not well formed fails as a whole, though one record made it
+    // so (a value the describe could not vet, e.g. a malformed date): send the
+    // halves until the bad record stands alone (at most ⌈log2 200⌉ levels).
+    const half = Math.ceil(chunk.length / 2);
+    return [...(await upsertChunk(destination, chunk.slice(0, half), options)), ...(await upsertChunk(destination, chunk.slice(half), options))];
+  }
   if (!call.ok || result.kind !== "response") return chunk.map(() => call);
 
   const parsed = collectionResultSchema.safeParse(parseJson(result.text));

@@ -302,6 +302,26 @@ describe("Salesforce record failures", () => {
     expect(outcomes[1]).toMatchObject({ ok: true, status: 201 });
   });
 
+  it("splits a call refused as a whole (400) until the record that made it malformed fails alone", async () => {
+    const dated = await privateFake("salesforce", {
+      objects: {
+        Lead: {
+          externalIdFields: ["Email__c"],
+          fields: ["LastName", "Company", "Email", "Email__c", { name: "Start__c", type: "date" }],
+          required: ["LastName", "Company"],
+          idPrefix: "00Q",
+        },
+      },
+    });
+    const leads = Array.from({ length: 8 }, (_, i) => delivery({}, { properties: { Start__c: i === 5 ? "next tuesday" : "2026-12-24" } }));
+    const outcomes = await upsertLeads(sfDestination(dated), leads, options);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, true, true, false, true, true]);
+    expect(outcomes[5]).toMatchObject({ ok: false, retryable: false, status: 400, error: "upsert: HTTP 400 JSON_PARSER_ERROR" });
+    // Depth first: 8 refused → 4 saved, 4 refused → 2 refused → 1 saved, 1 refused → 2 saved.
+    expect((await apiCalls(dated)).map((c) => (jsonOf(c) as { records: unknown[] }).records.length)).toEqual([8, 4, 4, 2, 1, 1, 2]);
+    expect(await dated.records<SalesforceRecord[]>()).toHaveLength(7);
+  });
+
   it("retries UNABLE_TO_LOCK_ROW", async () => {
     await fake.control("POST", "locks", { externalId: "locked@acme.example", count: 1 });
     const lead = delivery({ email: "locked@acme.example" });

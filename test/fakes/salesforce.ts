@@ -27,7 +27,8 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  * - sObject Collections upsert `PATCH /services/data/vXX.X/composite/sobjects/{object}/{externalIdField}`
  *   (v46.0+): `{ allOrNone, records: [{ attributes: { type }, … }] }`, at most 200
  *   records, each of the URL's type; a request that is not well formed is a 400 for
- *   the whole call (an unknown field: INVALID_FIELD); otherwise 200 with one
+ *   the whole call (an unknown field: INVALID_FIELD; a value that does not parse as
+ *   its field's type, e.g. a date not in YYYY-MM-DD: JSON_PARSER_ERROR); otherwise 200 with one
  *   `{ id, success, errors: [{ statusCode, message, fields }], created }` per record
  *   in request order, each record saved or refused on its own when allOrNone is false.
  *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm
@@ -50,7 +51,7 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
 
 const fieldSchema = z.object({
   name: z.string(),
-  type: z.enum(["string", "email", "phone", "url", "textarea", "picklist", "int", "double", "currency", "reference", "boolean", "id"]),
+  type: z.enum(["string", "email", "phone", "url", "textarea", "picklist", "int", "double", "currency", "reference", "boolean", "id", "date"]),
   length: z.number().int().nonnegative().default(0),
   values: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
   restricted: z.boolean().default(false),
@@ -310,6 +311,10 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
         }
         if ((f.type === "int" || f.type === "double" || f.type === "currency") && typeof raw === "string" && !Number.isFinite(Number(raw))) {
           return errors(400, [{ errorCode: "JSON_PARSER_ERROR", message: `Cannot deserialize instance of ${f.type} from VALUE_STRING value ${raw}` }]);
+        }
+        // Dates are ISO 8601 (YYYY-MM-DD) in JSON; anything else fails the parse of the whole body.
+        if (f.type === "date" && raw !== null && !(typeof raw === "string" && /^\d{4}-\d{2}-\d{2}$/.test(raw) && !Number.isNaN(Date.parse(raw)))) {
+          return errors(400, [{ errorCode: "JSON_PARSER_ERROR", message: `Cannot deserialize value of type \`date\` from String "${String(raw)}"` }]);
         }
         out[name] = raw;
       }
