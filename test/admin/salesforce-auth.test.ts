@@ -1,5 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { configSchema } from "../../src/config/schema";
+import { diffDocuments } from "../../src/config/offline";
+import { configWriteSchema } from "../../src/config/write-schema";
 import { loadConfig } from "../../src/config/store";
 import { admin, json, problem } from "./helpers";
 
@@ -56,5 +59,15 @@ describe("Salesforce destination auth through the admin API", () => {
     expect(switched && "accessToken" in switched ? switched.accessToken : undefined).toBeUndefined();
     const old = await problem(await putDestination(withAuth({ clientSecret: SECRET, refreshToken: REFRESH }, { apiVersion: "v45.0" })), 422);
     expect(old.problems).toContainEqual(expect.objectContaining({ pointer: "/apiVersion" }));
+  });
+});
+
+describe("the config CLI's diff with nested secrets", () => {
+  it("sees no change when auth secrets are left out or masked, and a change when one is replaced", () => {
+    const remote = configSchema.parse({ destinations: [withAuth({ clientSecret: "••••6789", refreshToken: "••••6789" })] });
+    const same = configWriteSchema.parse({ destinations: [withAuth({ clientSecret: "••••6789" })] });
+    expect(diffDocuments(same, remote).changes).toEqual([]);
+    const replaced = configWriteSchema.parse({ destinations: [withAuth({ clientSecret: "a-new-consumer-secret-0000" })] });
+    expect(diffDocuments(replaced, remote).changes).toEqual([expect.objectContaining({ path: expect.stringContaining("clientSecret") })]);
   });
 });
