@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { SalesforceAuth } from "../config/schema";
 import { configCryptoKey, decryptSecret, encryptSecret } from "../config/secrets";
+import { errorMessage } from "../lib/log";
 import { allowHttpFrom } from "./http";
 import { type TokenAnswer, requestToken } from "./oauth-token";
 
@@ -39,11 +40,14 @@ export class CrmTokens extends DurableObject<Env & { CONFIG_KEY?: string }> {
     if (this.pending?.key === key) return this.pending.answer;
     const pending = {
       key,
-      answer: this.fetchToken(auth, timeoutMs).then((answer) => {
-        if (answer.ok) this.current = { key, answer };
-        if (this.pending === pending) this.pending = undefined;
-        return answer;
-      }),
+      answer: this.fetchToken(auth, timeoutMs)
+        // Storage or crypto failing must not leave a rejected refresh in flight for good.
+        .catch((error: unknown): TokenAnswer => ({ ok: false, retryable: true, error: `token store: ${errorMessage(error)}`, latencyMs: 0 }))
+        .then((answer) => {
+          if (answer.ok) this.current = { key, answer };
+          if (this.pending === pending) this.pending = undefined;
+          return answer;
+        }),
     };
     this.pending = pending;
     return pending.answer;
