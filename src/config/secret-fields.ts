@@ -34,7 +34,7 @@ function secretPathsOf(type: unknown): readonly SecretPath[] {
 }
 
 /** The value at `path`, or undefined when any step is missing. */
-export function valueAt(entry: unknown, path: readonly string[]): unknown {
+function valueAt(entry: unknown, path: readonly string[]): unknown {
   let at: unknown = entry;
   for (const key of path) at = isRecord(at) && Object.hasOwn(at, key) ? at[key] : undefined;
   return at;
@@ -121,7 +121,6 @@ export function maskDestination(destination: DestinationConfig): DestinationConf
   }
   return out;
 }
-
 
 export function maskEnrichment(enrichment: EnrichmentConfig): EnrichmentConfig {
   const field = enrichmentSecretOf(enrichment.type);
