@@ -24,14 +24,17 @@ export default defineConfig(async () => {
           ),
           bindings: {
             TEST_MIGRATIONS: migrations,
-            ADMIN_TOKEN: "test-admin-token",
-            ADMIN_READ_TOKEN: "test-read-token",
+            ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
+            ADMIN_READ_TOKEN: "test-read-token-0123456789abcdefg",
             // Secrets in the configuration are encrypted with a key derived from this.
             CONFIG_KEY: "test-config-key-0123456789abcdef",
             ALLOW_HTTP_DESTINATIONS: "true",
             // Tests run the inbox flush themselves (runDurableObjectAlarm), so the
             // alarm must not fire on its own in the middle of a test.
             INBOX_FLUSH_DELAY_MS: "3600000",
+            // Verification failures are counted in the inbox right after each response
+            // (test/ingest/rejections.test.ts sets a window of its own).
+            VERIFY_FAILURE_FLUSH_MS: "0",
           },
         },
       }),

@@ -8,14 +8,17 @@
 //                against, so a concurrent change is refused rather than overwritten)
 //   pull FILE    write the active configuration to FILE (secrets masked; pushing
 //                the file back keeps them)
+//   rekey        after CONFIG_KEY changed (the old key set as CONFIG_KEY_PREVIOUS):
+//                re-encrypt every stored secret, active version and history, under
+//                the new CONFIG_KEY; then CONFIG_KEY_PREVIOUS can be removed
 //
 // The gateway is SWITCHBOARD_URL (default http://127.0.0.1:8787), the token
 // SWITCHBOARD_ADMIN_TOKEN (or ADMIN_TOKEN). Exit status: 0 ok, 1 problems or errors.
-import { apiSettings, fetchConfig, putConfig } from "./config-cli/api.mjs";
+import { apiSettings, fetchConfig, putConfig, rekeyConfig } from "./config-cli/api.mjs";
 import { loadOffline } from "./config-cli/bundle.mjs";
 import { CliError, readDocument, writeDocument } from "./config-cli/files.mjs";
 
-const usage = "usage: npm run config -- check|diff|push|pull FILE [--url URL]";
+const usage = "usage: npm run config -- check|diff|push|pull FILE [--url URL]\n       npm run config -- rekey [--url URL]";
 
 function parseArgs(argv) {
   const args = { positional: [] };
@@ -48,9 +51,23 @@ async function checked(offline, file) {
   return result.document;
 }
 
+async function rekey(settings) {
+  const totals = await rekeyConfig(settings);
+  console.log(`rekeyed ${totals.rekeyed} stored version${totals.rekeyed === 1 ? "" : "s"} (${totals.unchanged} already under CONFIG_KEY)`);
+  if (totals.unreadable.length === 0) {
+    console.log("every stored secret is under CONFIG_KEY now: CONFIG_KEY_PREVIOUS can be removed");
+    return 0;
+  }
+  console.error(
+    `! versions ${totals.unreadable.join(", ")} open with neither key and were left as they are; rolling back to them is refused until their key is set as CONFIG_KEY_PREVIOUS and rekey runs again`,
+  );
+  return 1;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const [command, file] = args.positional;
+  if (command === "rekey" && !file) return rekey(apiSettings(args));
   if (!command || !file || !["check", "diff", "push", "pull"].includes(command)) throw new CliError(usage);
   const settings = apiSettings(args);
 

@@ -14,7 +14,8 @@ export function ensureDevVars() {
       file,
       [
         "# Local secrets for wrangler dev (git-ignored). Delete this file to get new ones.",
-        `ADMIN_TOKEN=${randomBytes(24).toString("base64url")}`,
+        // 43 characters: the gateway refuses admin tokens under 32 (src/admin/token-policy.ts).
+        `ADMIN_TOKEN=${randomBytes(32).toString("base64url")}`,
         `CONFIG_KEY=${randomBytes(32).toString("base64url")}`,
         // The demo's CRM fakes listen on http://127.0.0.1.
         "ALLOW_HTTP_DESTINATIONS=true",

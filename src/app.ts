@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { createAdminApp } from "./admin/app";
+import { requireStrongTokens } from "./admin/token-policy";
 import { createConsoleApp } from "./console/app";
 import type { AppEnv } from "./context";
 import { GatewayError, problemResponse, unexpectedError } from "./errors";
@@ -15,6 +16,7 @@ import { newId } from "./lib/ids";
 function createManagementApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId({ generator: () => newId("req") }));
+  app.use(requireStrongTokens);
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.route("/admin", createAdminApp());
   app.route("/console", createConsoleApp());

@@ -8,11 +8,14 @@ import { queueNames } from "./queue/messages";
 import { handleRoutingBatch } from "./queue/routing-consumer";
 import { sweep } from "./queue/sweeper";
 import { runRetention } from "./retention/run";
+import { hasSlas, wakeSlaClock } from "./routing/sla-start";
 
+export { AuthThrottle } from "./admin/auth-throttle";
 export { OwnerPool } from "./assign/owner-pool";
 export { CrmTokens } from "./connectors/crm-tokens";
 export { DestinationLimiter } from "./delivery/destination-limiter";
 export { SourceInbox } from "./inbox/source-inbox";
+export { SlaClock } from "./sla/clock";
 
 const app = createApp();
 
@@ -37,7 +40,11 @@ export default {
     const results = await Promise.allSettled([
       sweep(env, ctx),
       runRetention(env, controller.scheduledTime),
-      refreshConfig(env, 0).then((config) => checkAlertRules(env, config, controller.scheduledTime)),
+      refreshConfig(env, 0).then(async (config) => {
+        await checkAlertRules(env, config, controller.scheduledTime);
+        // A lost wake-up call costs at most this minute.
+        if (hasSlas(config.document)) await wakeSlaClock(env, controller.scheduledTime);
+      }),
     ]);
     for (const result of results) {
       if (result.status === "rejected") log("error", "scheduled job failed", { error: errorMessage(result.reason) });

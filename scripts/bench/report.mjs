@@ -152,8 +152,8 @@ Written by \`npm run bench\` (scripts/bench.mjs); rerun it to refresh this page.
 ## Ingest against a bare Hono response
 
 Every ingest request is a new, signed webhook: a \`provider: "hmac"\` source
-(sha256 hex over \`{timestamp}.{body}\` in \`x-signature\`, timestamp checked, delivery
-id in \`x-webhook-id\` for dedup), a unique JSON lead of about ${bodyBytes} bytes per
+(sha256 hex over \`{id}.{timestamp}.{body}\` in \`x-signature\`, timestamp checked, the
+signed delivery id in \`x-webhook-id\` for dedup), a unique JSON lead of about ${bodyBytes} bytes per
 request, rate limit far above the load. The bare target is a Hono Worker
 (\`scripts/bench/bare-worker\`) that reads the body and answers \`{ ok: true }\`; it
 gets the very same signed requests, so the load generator does the same work for

@@ -9,7 +9,7 @@ const secret = randomBytes(32).toString("hex");
 /** Makes delivery ids unique across runs too, should a persist directory be reused. */
 const runNonce = randomBytes(4).toString("hex");
 
-/** A generic HMAC source, Stripe-like: sha256 hex over "{timestamp}.{body}", delivery id header. */
+/** A generic HMAC source: sha256 hex over "{id}.{timestamp}.{body}" (the id is signed, so it is the dedup key). */
 export function benchSource() {
   return {
     id: sourceId,
@@ -24,7 +24,7 @@ export function benchSource() {
       algorithm: "sha256",
       encoding: "hex",
       prefix: "",
-      template: "{timestamp}.{body}",
+      template: "{id}.{timestamp}.{body}",
       timestampHeader: "x-webhook-timestamp",
       idHeader: "x-webhook-id",
     },
@@ -71,7 +71,7 @@ export function leadEmail(n) {
 export function signedLead(deliveryId, n) {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const body = leadBody(deliveryId, n);
-  const signature = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+  const signature = createHmac("sha256", secret).update(`${deliveryId}.${timestamp}.${body}`).digest("hex");
   return {
     body,
     headers: {

@@ -44,6 +44,25 @@ export async function putConfig(settings, document, version) {
   return json;
 }
 
+/**
+ * POST /config/rekey until the history is done (the gateway re-seals up to 200
+ * entries per call); resolves to the totals.
+ */
+export async function rekeyConfig(settings) {
+  const totals = { rekeyed: 0, unchanged: 0, unreadable: [], calls: 0 };
+  let cursor;
+  do {
+    const { status, json } = await call(settings, "POST", "/config/rekey", { body: cursor ? { cursor } : {} });
+    if (status !== 200) throw problemError(status, json);
+    totals.rekeyed += json.rekeyed;
+    totals.unchanged += json.unchanged;
+    totals.unreadable.push(...json.unreadable);
+    totals.calls += 1;
+    cursor = json.nextCursor;
+  } while (cursor);
+  return totals;
+}
+
 function problemError(status, problem) {
   const lines = [`${status} ${problem?.title ?? "error"}: ${problem?.detail ?? ""}`.trim()];
   for (const p of problem?.problems ?? []) lines.push(`  ${p.pointer || "/"}${p.in ? ` (${p.in})` : ""}: ${p.message}`);

@@ -36,10 +36,10 @@ export function signatureHeaders(source, secret, { body, deliveryId, timestamp =
     case "hmac": {
       // The gateway's generic scheme, with its defaults (src/config/schema.ts).
       const options = { header: "x-signature", algorithm: "sha256", encoding: "hex", prefix: "", template: "{body}", ...source.hmac };
-      const values = { body, timestamp: String(timestamp), url, method };
+      const values = { body, timestamp: String(timestamp), url, method, id: deliveryId ?? "" };
       // One pass over the template only, as the gateway renders it: a body that
       // contains "{timestamp}" is signed literally.
-      const content = options.template.replace(/\{(body|timestamp|url|method)\}/g, (_, name) => values[name]);
+      const content = options.template.replace(/\{(body|timestamp|url|method|id)\}/g, (_, name) => values[name]);
       const headers = { [options.header]: `${options.prefix}${digest(options.algorithm, secret, content, options.encoding)}` };
       if (options.timestampHeader) headers[options.timestampHeader] = String(timestamp);
       if (options.idHeader && deliveryId) headers[options.idHeader] = deliveryId;

@@ -1,14 +1,17 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { GatewayError, problemResponse, unexpectedError } from "../errors";
 import { errorMessage, log } from "../lib/log";
 import { adminAuth } from "./auth";
+import { configBodyDepth } from "./config-writes";
 import { docsPage } from "./docs";
 import type { AdminEnv } from "./env";
 import { validationHook } from "./problems";
 import { configRoutes } from "./routes/config";
 import { entryRoutes } from "./routes/entries";
 import { eventRoutes } from "./routes/events";
+import { ownerRoutes } from "./routes/owners";
 import { simulateRoutes } from "./routes/simulate";
 import { statsRoutes } from "./routes/stats";
 
@@ -25,6 +28,20 @@ export const openApiInfo: Parameters<OpenAPIHono["getOpenAPI31Document"]>[0] = {
   servers: [{ url: "/admin", description: "This gateway" }],
   security: [{ bearerAuth: [] }],
 };
+
+/**
+ * The largest admin request body: a simulated raw body of the largest source body
+ * (1.5 MiB), escaped into JSON, fits; a configuration document has its own, lower
+ * limit (src/config/limits.ts). Larger bodies are refused before they are parsed.
+ */
+export const ADMIN_BODY_BYTES = 10 * 1024 * 1024;
+
+const adminBodyLimit = bodyLimit({
+  maxSize: ADMIN_BODY_BYTES,
+  onError: () => {
+    throw new GatewayError("payload_too_large", `An admin request body may be at most ${ADMIN_BODY_BYTES} bytes.`);
+  },
+});
 
 /** Turns anything thrown under /admin into a problem; bad input is never a 500. */
 function toResponse(error: Error, requestId: string): Response {
@@ -50,9 +67,12 @@ export function createAdminApp() {
     description: "ADMIN_TOKEN, or ADMIN_READ_TOKEN for reads",
   });
   app.use("*", adminAuth);
+  app.use("/v1/*", adminBodyLimit);
+  app.on("PUT", ["/v1/config", "/v1/:kind/:id"], configBodyDepth);
   app.route("/", configRoutes());
   app.route("/", entryRoutes());
   app.route("/", eventRoutes());
+  app.route("/", ownerRoutes());
   app.route("/", simulateRoutes());
   app.route("/", statsRoutes());
   app.doc31("/v1/openapi.json", openApiInfo);

@@ -1,5 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { GatewayError, problemResponse } from "../errors";
+import { clientAddressOf } from "../lib/client-address";
+import { knownBlock, recordFailure, throttled } from "./auth-throttle";
 import type { AdminEnv, AdminRole } from "./env";
 
 const encoder = new TextEncoder();
@@ -34,14 +36,30 @@ function presentedToken(header: string | undefined, allowBasic: boolean): string
   return undefined;
 }
 
-/** Which role a token grants, compared in constant time; the console's login checks tokens with it too. */
-export async function roleOf(token: string, env: Pick<AdminEnv["Bindings"], "ADMIN_TOKEN" | "ADMIN_READ_TOKEN">): Promise<AdminRole | undefined> {
+/** Which role a token grants, compared in constant time. */
+async function roleOf(token: string, env: Pick<AdminEnv["Bindings"], "ADMIN_TOKEN" | "ADMIN_READ_TOKEN">): Promise<AdminRole | undefined> {
   // Both compared every time, so timing does not tell which token is configured.
   const [admin, read] = await Promise.all([
     env.ADMIN_TOKEN ? sameToken(token, env.ADMIN_TOKEN) : false,
     env.ADMIN_READ_TOKEN ? sameToken(token, env.ADMIN_READ_TOKEN) : false,
   ]);
   return admin ? "admin" : read ? "read" : undefined;
+}
+
+/**
+ * The role a presented token grants, for the admin API and the console's sign-in.
+ * A wrong token counts against the client's address; throws `auth_throttled` when
+ * that address is over its limit, before the token is even compared.
+ */
+export async function authenticate(token: string, env: Pick<AdminEnv["Bindings"], "ADMIN_TOKEN" | "ADMIN_READ_TOKEN" | "AUTH_THROTTLE">, headers: Headers): Promise<AdminRole | undefined> {
+  const address = clientAddressOf(headers);
+  const wait = knownBlock(address);
+  if (wait !== undefined) throw throttled(wait);
+  const role = await roleOf(token, env);
+  if (role) return role;
+  const retryAfter = await recordFailure(env, address);
+  if (retryAfter !== undefined) throw throttled(retryAfter);
+  return undefined;
 }
 
 /** Requests that only read: GET/HEAD, and simulate, which has no side effects at all. */
@@ -66,13 +84,15 @@ function refuse(code: "unauthorized" | "forbidden", detail: string, requestId: s
  * Every /admin request needs a token: `ADMIN_TOKEN` for everything, the optional
  * `ADMIN_READ_TOKEN` for reads only (403 on a write). Nothing under /admin answers
  * without one, not even a 404, so unauthenticated callers learn nothing of the API.
+ * A wrong token counts against the client's address (src/admin/auth-throttle.ts); a
+ * missing one does not, since a browser asks without credentials first.
  */
 export const adminAuth: MiddlewareHandler<AdminEnv> = async (c, next) => {
   const browserPage = isBrowserPage(c.req.path) && c.req.method === "GET";
   const token = presentedToken(c.req.header("authorization"), browserPage);
   const requestId = c.get("requestId");
   if (!token) return refuse("unauthorized", "Send Authorization: Bearer <ADMIN_TOKEN>.", requestId, browserPage);
-  const role = await roleOf(token, c.env);
+  const role = await authenticate(token, c.env, c.req.raw.headers);
   if (!role) return refuse("unauthorized", "The token is not valid.", requestId, browserPage);
   if (role === "read" && !isRead(c.req.method, c.req.path)) {
     return refuse("forbidden", "The read-only token cannot change anything.", requestId, false);

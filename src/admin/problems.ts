@@ -19,6 +19,18 @@ export function validationFailed(problems: ValidationProblem[], detail?: string)
 }
 
 /**
+ * A configuration over one of its limits (src/config/limits.ts): 413 when the
+ * document as a whole is too large, else 422; `problems` name each limit and where.
+ */
+export function overLimit(over: "document" | "limit", problems: ValidationProblem[]): GatewayError {
+  const detail =
+    over === "document"
+      ? (problems[0]?.message ?? "The configuration is too large.")
+      : `The configuration goes over ${problems.length === 1 ? "a limit" : `${problems.length} limits`}; see \`problems\`.`;
+  return new GatewayError(over === "document" ? "config_too_large" : "config_limit_exceeded", detail, undefined, { problems });
+}
+
+/**
  * The hook of every route's zod validation: a failure becomes a 422 problem with
  * pointers (into the body, or naming the query/path parameter), never zod's default
  * 400 shape. Nothing has happened yet when it runs, so a rejected request changes nothing.
@@ -48,10 +60,11 @@ export const problemSchema = z
           pointer: z.string().meta({ description: "RFC 6901 JSON pointer", example: "/routes/0/actions/0/assign/pool" }),
           message: z.string(),
           in: z.enum(["query", "path", "config"]).optional(),
+          limit: z.string().optional().meta({ description: "config_too_large and config_limit_exceeded: the limit gone over" }),
         }),
       )
       .optional()
-      .meta({ description: "validation_failed only: every problem found" }),
+      .meta({ description: "validation_failed, config_too_large and config_limit_exceeded: every problem found" }),
   })
   .openapi("Problem");
 
@@ -64,10 +77,11 @@ const descriptions: Record<number, string> = {
   404: "Not found",
   409: "Conflict",
   412: "The configuration changed since the version in If-Match",
+  413: "The configuration (or the request body) is too large",
   415: "Body is not JSON",
   422: "Validation failed: every problem, each with a JSON pointer",
   429: "Too many requests",
-  503: "CONFIG_KEY is not set",
+  503: "CONFIG_KEY is not set (config_key_missing), or no key opens the stored secrets (config_key_mismatch)",
 };
 
 /** Problem responses for the given statuses (401 always), for a route's `responses`. */

@@ -1,19 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
-import { type PoolConfig, poolSchema } from "../config/schema";
+import { type PoolConfig, type PoolInput, poolSchema } from "../config/schema";
+import type { PoolAvailability } from "./availability";
 import { pickOwner } from "./pick-owner";
 
 /** Assign one lead (identified by its event id) to an owner of `pool`. */
 export interface AssignRequest {
   eventId: string;
-  pool: PoolConfig;
-  /** The clock, for tests and simulations; default `Date.now()`. Decides the UTC day of caps. */
+  pool: PoolInput;
+  /** The clock, for tests and simulations; default `Date.now()`. Decides the day of caps. */
   nowMs?: number;
+  /** Who cannot take leads at `nowMs`, and each owner's local day; default: everybody can, UTC days. */
+  availability?: PoolAvailability;
 }
 
 /** Who would get the next lead of `pool`, without assigning it. */
 export interface PreviewRequest {
-  pool: PoolConfig;
+  pool: PoolInput;
   nowMs?: number;
+  availability?: PoolAvailability;
 }
 
 /** Somebody takes the lead. */
@@ -24,11 +28,11 @@ export interface Assigned {
   memberIndex?: number;
   /** One sentence for the decision trace. */
   reason: string;
-  /** True when every member was paused or capped and `fallbackOwnerId` took the lead. */
+  /** True when no member could take the lead (paused, capped, unavailable) and `fallbackOwnerId` took it. */
   fallback: boolean;
-  /** The UTC day (`YYYY-MM-DD`) the lead counts for. */
+  /** The day (`YYYY-MM-DD`, in the owner's time zone, UTC without one) the lead counts for. */
   day: string;
-  /** Leads per owner that day, this one included: every member (0 if none) and anyone else counted. */
+  /** Leads per owner on each owner's current day, this one included: every member (0 if none) and anyone else counted. */
   counts: Record<string, number>;
 }
 
@@ -125,11 +129,12 @@ export class OwnerPool extends DurableObject<Env> {
       // Our own JSON, written below from an Assigned value.
       if (known) return JSON.parse(known.result) as Assigned;
 
-      const day = utcDay(now);
-      const counts = this.countsOn(day);
-      const pick = pickOwner({ pool, counts, rotation: this.rotation() });
-      if (!pick.ok) return { ok: false, reason: pick.reason, day, counts: withMembers(pool, counts) };
+      const days = capDaysOf(pool, request.availability, now);
+      const counts = this.countsOn(days);
+      const pick = pickOwner({ pool, counts, rotation: this.rotation(), unavailable: request.availability?.unavailable });
+      if (!pick.ok) return { ok: false, reason: pick.reason, day: utcDay(now), counts: withMembers(pool, counts) };
 
+      const day = days.of(pick.ownerId);
       this.sql.exec(
         `INSERT INTO daily_counts (day, owner_id, n) VALUES (?, ?, 1)
          ON CONFLICT (day, owner_id) DO UPDATE SET n = n + 1`,
@@ -163,12 +168,13 @@ export class OwnerPool extends DurableObject<Env> {
    */
   preview(request: PreviewRequest): AssignResult {
     const pool = checkPool(request.pool);
-    const day = utcDay(request.nowMs ?? Date.now());
-    const counts = this.countsOn(day);
-    const pick = pickOwner({ pool, counts, rotation: this.rotation() });
-    if (!pick.ok) return { ok: false, reason: pick.reason, day, counts: withMembers(pool, counts) };
+    const now = request.nowMs ?? Date.now();
+    const days = capDaysOf(pool, request.availability, now);
+    const counts = this.countsOn(days);
+    const pick = pickOwner({ pool, counts, rotation: this.rotation(), unavailable: request.availability?.unavailable });
+    if (!pick.ok) return { ok: false, reason: pick.reason, day: utcDay(now), counts: withMembers(pool, counts) };
     const updated = new Map(counts).set(pick.ownerId, (counts.get(pick.ownerId) ?? 0) + 1);
-    return assigned(pick, day, withMembers(pool, updated));
+    return assigned(pick, days.of(pick.ownerId), withMembers(pool, updated));
   }
 
   /** Today's counts and the rotation state, for the admin API and console. */
@@ -177,17 +183,20 @@ export class OwnerPool extends DurableObject<Env> {
     const remembered = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM assignments").one().n;
     return {
       day,
-      counts: Object.fromEntries(this.countsOn(day)),
+      counts: Object.fromEntries(this.countsOn({ of: () => day, all: [day] })),
       rotation: Object.fromEntries(this.rotation()),
       remembered,
     };
   }
 
-  private countsOn(day: string): Map<string, number> {
-    const rows = this.sql
-      .exec<{ owner_id: string; n: number }>("SELECT owner_id, n FROM daily_counts WHERE day = ?", day)
-      .toArray();
-    return new Map(rows.map((row) => [row.owner_id, row.n]));
+  /** Each owner's count on that owner's day (owners in different zones are on different days). */
+  private countsOn(days: CapDays): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const day of days.all) {
+      const rows = this.sql.exec<{ owner_id: string; n: number }>("SELECT owner_id, n FROM daily_counts WHERE day = ?", day).toArray();
+      for (const row of rows) if (days.of(row.owner_id) === day) counts.set(row.owner_id, row.n);
+    }
+    return counts;
   }
 
   private rotation(): Map<string, number> {
@@ -219,16 +228,32 @@ export class OwnerPool extends DurableObject<Env> {
   }
 }
 
-/** The UTC calendar day of `ms`, `YYYY-MM-DD`: caps reset at UTC midnight. */
+/** The UTC calendar day of `ms`, `YYYY-MM-DD`: caps of owners without a time zone reset at UTC midnight. */
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The day each owner's cap counts in: their local day when known, else the UTC day. */
+interface CapDays {
+  of(ownerId: string): string;
+  /** Every distinct day in use (a few at most: one per time zone's date). */
+  all: string[];
+}
+
+function capDaysOf(pool: PoolConfig, availability: PoolAvailability | undefined, now: number): CapDays {
+  const utc = utcDay(now);
+  const local = availability?.capDays ?? {};
+  const of = (ownerId: string) => (Object.hasOwn(local, ownerId) ? (local[ownerId] ?? utc) : utc);
+  const all = new Set([utc, ...pool.members.map((m) => of(m.ownerId))]);
+  if (pool.fallbackOwnerId !== undefined) all.add(of(pool.fallbackOwnerId));
+  return { of, all: [...all] };
 }
 
 /**
  * The pool as the schema makes it. Callers pass a parsed configuration, but this is
  * an RPC boundary: a missing weight would silently turn the rotation into NaN.
  */
-function checkPool(pool: PoolConfig): PoolConfig {
+function checkPool(pool: PoolInput): PoolConfig {
   const parsed = poolSchema.safeParse(pool);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "pool"}: ${issue.message}`);

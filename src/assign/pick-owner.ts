@@ -16,6 +16,8 @@ export interface PickInput {
   pool: PoolConfig;
   counts: DailyCounts;
   rotation: Rotation;
+  /** Owner id → why they cannot take a lead now (away, outside working hours). */
+  unavailable?: Readonly<Record<string, string>>;
 }
 
 export type Pick =
@@ -48,25 +50,30 @@ interface Candidate {
  * - `load_balanced`: the eligible member with the fewest leads today relative to its
  *   weight (first in member order on a tie).
  *
- * Paused members and members at their `dailyCap` are not eligible; their rotation
- * state is left as it is, so they resume where they were. When nobody is eligible
- * the pool's `fallbackOwnerId` gets the lead, and without one the pick fails.
+ * Paused members, unavailable members (away, or outside working hours in a
+ * `working_hours` pool) and members at their `dailyCap` are not eligible. Their
+ * rotation state is left as it is: they earn no turns while they cannot take leads,
+ * so on return they resume where they were instead of catching up in a run. When
+ * nobody is eligible the pool's `fallbackOwnerId` gets the lead, and without one
+ * the pick fails.
  */
-export function pickOwner({ pool, counts, rotation }: PickInput): Pick {
+export function pickOwner({ pool, counts, rotation, unavailable = {} }: PickInput): Pick {
   const members = distinctMembers(pool.members);
   const next = alignRotation(members, rotation);
   const eligible: Candidate[] = [];
   const skipped: string[] = [];
   for (const { member, index } of members) {
     const count = counts.get(member.ownerId) ?? 0;
+    const away = Object.hasOwn(unavailable, member.ownerId) ? unavailable[member.ownerId] : undefined;
     if (member.paused) skipped.push(`${label(member)} paused`);
+    else if (away !== undefined) skipped.push(`${label(member)} ${away}`);
     else if (member.dailyCap !== undefined && count >= member.dailyCap)
       skipped.push(`${label(member)} capped at ${count}/${member.dailyCap}`);
     else eligible.push({ member, index, count });
   }
 
   if (eligible.length === 0) {
-    const why = `all members capped or paused (${skipped.join(", ")})`;
+    const why = `no member available (${skipped.join(", ")})`;
     if (pool.fallbackOwnerId === undefined) {
       return { ok: false, reason: `${why}, and the pool has no fallback owner`, rotation: next };
     }

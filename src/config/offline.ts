@@ -1,6 +1,7 @@
 import { type ChangeSummary, describeSummary, type FieldChange, fieldChanges, isEmptySummary, summarizeChanges } from "./diff";
 import type { GatewayConfig } from "./schema";
-import { comparableDestination, enrichmentSecretOf, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
+import { destinationSecretsOf, enrichmentSecretOf, isMasked, keptSecretsOf, maskSecret, type PointerProblem } from "./secret-fields";
+import { hasParent, valueAt, withValueAt } from "./secret-paths";
 import { checkOffline } from "./validate";
 import type { ConfigWrite } from "./write-schema";
 
@@ -19,13 +20,23 @@ export type { ChangeSummary, FieldChange, PointerProblem };
  */
 export function comparable(local: ConfigWrite, remote: GatewayConfig): GatewayConfig {
   const remoteSources = new Map(remote.sources.map((s) => [s.id, s]));
-  const remoteDestinations = new Map(remote.destinations.map((d) => [d.id, d]));
+  const remoteDestinations = new Map(remote.destinations.map((d) => [d.id, d as Record<string, unknown>]));
   const remoteEnrichments = new Map(remote.enrichments.map((e) => [e.id, e as Record<string, unknown>]));
   const sources = local.sources.map((source) => ({
     ...source,
     secrets: source.secrets === undefined ? (remoteSources.get(source.id)?.secrets ?? []) : source.secrets.map((s) => (isMasked(s) ? s : maskSecret(s))),
   }));
-  const destinations = local.destinations.map((destination) => comparableDestination(destination, remoteDestinations.get(destination.id)));
+  const destinations = local.destinations.map((destination) => {
+    let shown: Record<string, unknown> = destination;
+    const kept = keptSecretsOf(destination);
+    for (const path of destinationSecretsOf(destination.type)) {
+      if (!hasParent(shown, path)) continue;
+      const value = valueAt(shown, path);
+      const remote = kept.includes(path) ? valueAt(remoteDestinations.get(destination.id), path) : undefined;
+      shown = withValueAt(shown, path, typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remote);
+    }
+    return shown;
+  });
   const enrichments = local.enrichments.map((enrichment) => {
     const field = enrichmentSecretOf(enrichment.type);
     if (field === undefined) return enrichment;

@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { destinationSchemas } from "../connectors/registry";
 import { isIpOrCidr } from "../ingest/ip-allowlist";
+import { entryIdSchema, outboundUrl, rateSchema } from "../lib/config-fields";
+import { durationMs, durationPattern } from "./duration";
+import { ownerSchema } from "./owners-schema";
 
 /**
  * Configuration schemas: what operators write (the configuration document in
@@ -31,14 +35,7 @@ export const providers = [
 ] as const;
 export type Provider = (typeof providers)[number];
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1–64 letters, digits, '-', '_' or '.', starting with a letter or digit");
-
-export const rateSchema = z.object({
-  perSecond: z.number().positive().max(100_000),
-  burst: z.number().int().positive().max(1_000_000),
-});
+const id = entryIdSchema;
 
 /** Options for the generic HMAC scheme (`provider: "hmac"`). */
 export const hmacOptionsSchema = z.object({
@@ -50,12 +47,13 @@ export const hmacOptionsSchema = z.object({
   prefix: z.string().default(""),
   /**
    * What is signed: `{body}` is the raw body, `{timestamp}` the value of
-   * `timestampHeader`, `{url}` the URL, `{method}` the method. Default `{body}`.
+   * `timestampHeader`, `{url}` the URL, `{method}` the method, `{id}` the value of
+   * `idHeader`. Default `{body}`. Writes must sign what they check (hmac-template.ts).
    */
   template: z.string().default("{body}"),
-  /** Header with a Unix timestamp (seconds); when set it is checked against the tolerance. */
+  /** Header with a Unix timestamp (seconds), checked against the tolerance; the template must sign `{timestamp}`. */
   timestampHeader: z.string().min(1).optional(),
-  /** Header with the provider's delivery id, used for dedup. */
+  /** Header with the provider's delivery id: the dedup key when the template signs `{id}`, else kept for tracing. */
   idHeader: z.string().min(1).optional(),
 });
 
@@ -76,7 +74,7 @@ export const dedupSchema = z.union([
 // ─── Outcome feedback ─────────────────────────────────────────────────────────
 
 /** What became of a lead, as KPIs count it. Each counts once per lead: its first report. */
-export const outcomeNames = ["qualified", "meeting_booked", "won", "lost"] as const;
+export const outcomeNames = ["contacted", "qualified", "meeting_booked", "won", "lost"] as const;
 export type OutcomeName = (typeof outcomeNames)[number];
 
 export const outcomeFeedbackSchema = z.object({
@@ -178,126 +176,25 @@ export const poolSchema = z.object({
     .array(poolMemberSchema)
     .min(1)
     .refine((members) => new Set(members.map((m) => m.ownerId)).size === members.length, "each ownerId may appear once"),
-  /** Who gets the lead when every member is paused or capped. */
+  /** Who gets the lead when every member is paused, capped or unavailable. */
   fallbackOwnerId: z.string().min(1).optional(),
+  /**
+   * `always`: members take leads at any hour (time away still counts).
+   * `working_hours`: members outside their owner entry's working hours are skipped too.
+   */
+  availability: z.enum(["always", "working_hours"]).default("always"),
 });
 export type PoolConfig = z.infer<typeof poolSchema>;
+export type PoolInput = z.input<typeof poolSchema>;
 
 // ─── Destinations ─────────────────────────────────────────────────────────────
 
-const destinationCommon = {
-  id,
-  /** Requests per second to this destination (a token bucket shared by all Workers). */
-  rate: rateSchema.optional(),
-  timeoutMs: z.number().int().positive().max(60_000).default(10_000),
-  /** Attempts before the delivery is dead-lettered. */
-  maxAttempts: z.number().int().positive().max(50).default(8),
-};
-
-export const hubspotDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("hubspot"),
-  /** Private app access token (Bearer). Write-only. */
-  token: z.string().min(1),
-  baseUrl: z.url().default("https://api.hubapi.com"),
-});
-
 /**
- * How a Salesforce destination gets access tokens from a connected app (OAuth 2.0,
- * form-encoded POST to `tokenUrl`, e.g. https://login.salesforce.com/services/oauth2/token
- * or the org's My Domain `…/services/oauth2/token`). `clientSecret` and
- * `refreshToken` are write-only secrets.
+ * One schema per connector, each declared by its connector module (src/connectors/)
+ * and listed in the connector registry; the `type` field picks the connector.
  */
-export const salesforceRefreshTokenAuthSchema = z.object({
-  type: z.literal("refresh_token"),
-  tokenUrl: z.url(),
-  /** The connected app's consumer key. */
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  refreshToken: z.string().min(1),
-});
-export const salesforceClientCredentialsAuthSchema = z.object({
-  type: z.literal("client_credentials"),
-  tokenUrl: z.url(),
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-});
-export const salesforceAuthSchema = z.discriminatedUnion("type", [salesforceRefreshTokenAuthSchema, salesforceClientCredentialsAuthSchema]);
-export type SalesforceAuth = z.infer<typeof salesforceAuthSchema>;
-
-export const salesforceDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("salesforce"),
-  /**
-   * e.g. https://yourorg.my.salesforce.com. Required with `accessToken`; with `auth`
-   * the token answer's `instance_url` is used and this is only a fallback.
-   */
-  instanceUrl: z.url().optional(),
-  /** A fixed OAuth access token (Bearer), for development: it expires with the session. Write-only. */
-  accessToken: z.string().min(1).optional(),
-  /** Tokens from a connected app, refreshed when they expire. Exactly one of `accessToken` and `auth`. */
-  auth: salesforceAuthSchema.optional(),
-  /** sObject Collections upsert needs v46.0 or later; the duplicate-rule header v52.0 or later. */
-  apiVersion: z
-    .string()
-    .regex(/^v\d+\.0$/)
-    .refine((v) => Number(v.slice(1)) >= 52, "v52.0 or later (sObject Collections upsert and the duplicate-rule header)")
-    .default("v60.0"),
-  /** sObject to upsert into. */
-  object: z.string().min(1).default("Lead"),
-  /**
-   * The field the upsert is keyed on; its value is the lead's email. It must be a
-   * field marked External ID on the object (e.g. a custom `Email__c`): Salesforce
-   * does not allow upserts on the standard Email field.
-   */
-  externalIdField: z.string().min(1),
-  /**
-   * Where the lead's ISO country and state codes go. `CountryCode`/`StateCode` exist
-   * when the org has State and Country/Territory Picklists on; without them the
-   * object has no such field and `Country`/`State` are used instead.
-   */
-  countryField: z.string().min(1).default("CountryCode"),
-  stateField: z.string().min(1).default("StateCode"),
-  /**
-   * `Sforce-Duplicate-Rule-Header: allowSave=…`: true saves a lead that a duplicate
-   * rule with an *alert* action flags (rules that *block* still block).
-   */
-  allowSave: z.boolean().default(true),
-});
-export type SalesforceDestinationConfig = z.infer<typeof salesforceDestinationSchema>;
-
-export const pipedriveDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("pipedrive"),
-  /** API token (x-api-token header). Write-only. */
-  apiToken: z.string().min(1),
-  baseUrl: z.url().default("https://api.pipedrive.com"),
-});
-
-export const slackDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("slack"),
-  /** Incoming webhook URL. Write-only: it is a credential. */
-  url: z.url(),
-});
-
-export const httpDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("http"),
-  url: z.url(),
-  /** Standard Webhooks signing secret (`whsec_…`) the receiver verifies with. Write-only. */
-  secret: z.string().min(1),
-});
-
-export const destinationSchema = z.discriminatedUnion("type", [
-  hubspotDestinationSchema,
-  salesforceDestinationSchema,
-  pipedriveDestinationSchema,
-  slackDestinationSchema,
-  httpDestinationSchema,
-]);
+export const destinationSchema = z.discriminatedUnion("type", destinationSchemas);
 export type DestinationConfig = z.infer<typeof destinationSchema>;
-export type CrmDestination = Extract<DestinationConfig, { type: "hubspot" | "salesforce" | "pipedrive" }>;
 
 // ─── Enrichments ──────────────────────────────────────────────────────────────
 
@@ -325,7 +222,7 @@ export const httpEnrichmentSchema = z.object({
   ...enrichmentCommon,
   type: z.literal("http"),
   /** Called with POST and the lead as JSON; answers JSON. */
-  url: z.url(),
+  url: outboundUrl(),
   /** Sent as `Authorization: Bearer …` when set. Write-only. */
   token: z.string().min(1).optional(),
   /** The cache key: the company domain (default) or the email. */
@@ -372,6 +269,26 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   ]),
 );
 
+/** The longest SLA: past a month, it is a report, not a timer. */
+export const maxSlaMs = 30 * 86_400_000;
+
+export const slaSchema = z.strictObject({
+  /** How long the owner has, e.g. `15m`, `4h`, `2d`. */
+  within: z
+    .string()
+    .regex(durationPattern, "a duration such as 90s, 15m, 4h or 2d")
+    .refine((text) => (durationMs(text) ?? 0) <= maxSlaMs, "at most 30 days"),
+  /** The outcome that stops the clock; any later outcome of the funnel stops it too. */
+  until: z.enum(outcomeNames).default("contacted"),
+  /** `reassign`: the pool's next available owner (never the same one) takes the lead; `escalate`: only tell. */
+  then: z.enum(["reassign", "escalate"]),
+  /** A Slack or HTTP destination told about every miss. */
+  notify: z.string().min(1).optional(),
+  /** Count only the owner's working hours (from the `owners` entry) toward `within`. */
+  workingHoursOnly: z.boolean().default(false),
+});
+export type SlaConfig = z.infer<typeof slaSchema>;
+
 const propertiesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
 export const actionSchema = z.union([
@@ -383,6 +300,8 @@ export const actionSchema = z.union([
   z.strictObject({ forward: z.strictObject({ destination: z.string().min(1) }) }),
   /** Looks the lead up and merges the answer into it; later routes see the new fields. */
   z.strictObject({ enrich: z.strictObject({ enrichment: z.string().min(1) }) }),
+  /** Holds the owner to a deadline: if the outcome does not arrive in time, reassign or escalate. */
+  z.strictObject({ sla: slaSchema }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
@@ -451,6 +370,7 @@ export const settingsSchema = z.object({
 /** The whole configuration document. */
 export const configSchema = z.object({
   sources: z.array(sourceSchema).default([]),
+  owners: z.array(ownerSchema).default([]),
   pools: z.array(poolSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
   enrichments: z.array(enrichmentSchema).default([]),

@@ -1,65 +1,35 @@
+import { connectors, destinationTypes, isDestinationType } from "../connectors/registry";
 import type { DestinationConfig, EnrichmentConfig, GatewayConfig, GatewayConfigInput } from "./schema";
+import { isRecord, keepStoredAt, mapStringsAt, type SecretPath, splitPath, stringsAt, valueAt, withValueAt } from "./secret-paths";
 import { type ConfigWrite, maskPrefix } from "./write-schema";
 
 /**
  * Where secrets sit in the configuration document: each source's `secrets`, the
- * secret paths of each destination type (a Slack incoming-webhook URL is itself a
- * credential; Salesforce's OAuth secrets sit inside `auth`), and an `http`
- * enrichment's optional `token`. Everything that masks, keeps or encrypts secrets
- * goes through these lists.
+ * secret paths each connector declares for its destinations (a Slack
+ * incoming-webhook URL is itself a credential), and an `http` enrichment's optional
+ * `token`. Everything that masks, keeps or encrypts secrets goes through these lists.
  */
-export interface SecretPath {
-  /** Property names from the entry down to the secret, e.g. `["auth", "clientSecret"]`. */
-  path: readonly string[];
-  /** Left out of a write with nothing stored to keep: a problem (otherwise the schema decides). */
-  required?: boolean;
-  /**
-   * Left out of a write that has this field, the stored value is not kept: the
-   * write chose another way to authenticate (Salesforce `auth` instead of `accessToken`).
-   */
-  droppedWith?: string;
+const destinationSecretPaths = new Map<string, readonly SecretPath[]>(destinationTypes.map((type) => [type, connectors[type].secrets.map(splitPath)]));
+
+/** The secret paths of a destination of this type (none for a type no connector has). */
+export function destinationSecretsOf(type: string): readonly SecretPath[] {
+  return destinationSecretPaths.get(type) ?? [];
 }
 
-export const destinationSecretPaths: Record<DestinationConfig["type"], readonly SecretPath[]> = {
-  hubspot: [{ path: ["token"], required: true }],
-  salesforce: [{ path: ["accessToken"], droppedWith: "auth" }, { path: ["auth", "clientSecret"] }, { path: ["auth", "refreshToken"] }],
-  pipedrive: [{ path: ["apiToken"], required: true }],
-  slack: [{ path: ["url"], required: true }],
-  http: [{ path: ["secret"], required: true }],
-};
-
-/** The secret paths of a destination type; none for a type this code does not know. */
-function secretPathsOf(type: unknown): readonly SecretPath[] {
-  return typeof type === "string" && Object.hasOwn(destinationSecretPaths, type) ? destinationSecretPaths[type as DestinationConfig["type"]] : [];
-}
-
-/** The value at `path`, or undefined when any step is missing. */
-function valueAt(entry: unknown, path: readonly string[]): unknown {
-  let at: unknown = entry;
-  for (const key of path) at = isRecord(at) && Object.hasOwn(at, key) ? at[key] : undefined;
-  return at;
-}
-
-/** A copy of `entry` with `value` at `path`; the objects on the way must exist. */
-function withValueAt<T>(entry: T, path: readonly string[], value: unknown): T {
-  const [key, ...rest] = path;
-  if (key === undefined || !isRecord(entry)) return entry;
-  return { ...entry, [key]: rest.length === 0 ? value : withValueAt(entry[key], rest, value) } as T;
-}
-
-/** True when the object holding the secret at `path` is there (an absent `auth` has no secrets). */
-function holderExists(entry: unknown, path: readonly string[]): boolean {
-  return isRecord(path.length <= 1 ? entry : valueAt(entry, path.slice(0, -1)));
-}
-
-/** Applies `map` to every secret string of a destination (plain JSON or parsed). */
-async function mapDestinationSecrets<T>(destination: T, map: (value: string) => Promise<string>): Promise<T> {
-  let out = destination;
-  for (const { path } of secretPathsOf(valueAt(destination, ["type"]))) {
-    const value = valueAt(out, path);
-    if (typeof value === "string") out = withValueAt(out, path, await map(value));
-  }
-  return out;
+/**
+ * The secret paths a write of this destination keeps from the stored entry when it
+ * leaves them out or sends them masked: its type's, less those a field the write
+ * has stands in for (the connector's `secretsReplacedBy`).
+ */
+export function keptSecretsOf(destination: unknown): readonly SecretPath[] {
+  if (!isRecord(destination) || typeof destination.type !== "string") return [];
+  const paths = destinationSecretsOf(destination.type);
+  const replaced = isDestinationType(destination.type) ? connectors[destination.type].secretsReplacedBy : undefined;
+  if (replaced === undefined) return paths;
+  return paths.filter((path) => {
+    const by = replaced[path.join(".")];
+    return by === undefined || valueAt(destination, splitPath(by)) === undefined;
+  });
 }
 
 /** The secret field of each enrichment type that has one (a `hubspot-company` lookup uses its destination's token). */
@@ -88,21 +58,6 @@ export function isMasked(value: string): boolean {
   return value.startsWith(maskPrefix);
 }
 
-/**
- * A destination as the gateway would show it: secrets masked, and a secret the
- * write left out shown as `remote`'s (it is kept on write). For the config CLI's diff.
- */
-export function comparableDestination<T>(local: T, remote: unknown): T {
-  let out = local;
-  for (const { path, droppedWith } of secretPathsOf(valueAt(local, ["type"]))) {
-    const value = valueAt(out, path);
-    const kept = droppedWith !== undefined && valueAt(local, [droppedWith]) !== undefined ? undefined : valueAt(remote, path);
-    const shown = typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : kept;
-    if (holderExists(out, path) && shown !== undefined) out = withValueAt(out, path, shown);
-  }
-  return out;
-}
-
 /** A copy of the document with every secret masked: what the API returns. */
 export function maskDocument(document: GatewayConfig): GatewayConfig {
   return {
@@ -114,12 +69,7 @@ export function maskDocument(document: GatewayConfig): GatewayConfig {
 }
 
 export function maskDestination(destination: DestinationConfig): DestinationConfig {
-  let out = destination;
-  for (const { path } of destinationSecretPaths[destination.type]) {
-    const value = valueAt(out, path);
-    if (typeof value === "string") out = withValueAt(out, path, maskSecret(value));
-  }
-  return out;
+  return mapStringsAt(destination, destinationSecretsOf(destination.type), maskSecret);
 }
 
 export function maskEnrichment(enrichment: EnrichmentConfig): EnrichmentConfig {
@@ -163,25 +113,19 @@ export function resolveSecrets(
 
   const destinations = input.destinations.map((destination, i) => {
     const previous = storedDestinations.get(destination.id);
-    const stored = previous?.type === destination.type ? previous : undefined;
-    let out = destination;
-    for (const { path, required, droppedWith } of destinationSecretPaths[destination.type]) {
-      if (!holderExists(out, path)) continue;
-      const value = valueAt(out, path);
-      if (typeof value === "string" && !isMasked(value)) continue;
-      const kept = valueAt(stored, path);
-      const keepAbsent = droppedWith === undefined || valueAt(out, [droppedWith]) === undefined;
-      if (typeof kept === "string" && (value === undefined ? keepAbsent : maskSecret(kept) === value)) {
-        out = withValueAt(out, path, kept);
-        continue;
-      }
-      if (value === undefined && !required) continue;
+    const kept = keepStoredAt(destination, previous?.type === destination.type ? previous : undefined, {
+      schema: connectors[destination.type].schema,
+      paths: keptSecretsOf(destination),
+      maskSecret,
+      isMasked,
+    });
+    for (const { path, missing } of kept.problems) {
       problems.push({
         pointer: `/destinations/${i}/${path.join("/")}`,
-        message: value === undefined ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
+        message: missing ? "required (no stored value to keep)" : "masked value matches no stored secret of this destination",
       });
     }
-    return out;
+    return kept.value;
   });
 
   const enrichments = input.enrichments.map((enrichment, i) => {
@@ -210,36 +154,94 @@ function matchMasked(masked: string, stored: string[], position: number, used: R
 
 /**
  * Applies `transform` to every secret of a document as stored (plain JSON, not yet
- * validated: encrypted Slack URLs are no URLs). Returns a new object.
+ * validated: encrypted Slack URLs are no URLs), with the secret's JSON pointer.
+ * Returns a new object.
  */
 export async function transformSecrets(
   document: unknown,
-  transform: (value: string) => Promise<string>,
+  transform: (value: string, pointer: string) => Promise<string>,
 ): Promise<unknown> {
   if (!isRecord(document)) return document;
   const sources = Array.isArray(document.sources)
     ? await Promise.all(
-        document.sources.map(async (source: unknown) =>
+        document.sources.map(async (source: unknown, i) =>
           isRecord(source) && Array.isArray(source.secrets)
-            ? { ...source, secrets: await Promise.all(source.secrets.map((s: unknown) => (typeof s === "string" ? transform(s) : s))) }
+            ? {
+                ...source,
+                secrets: await Promise.all(
+                  source.secrets.map((s: unknown, j) => (typeof s === "string" ? transform(s, `/sources/${i}/secrets/${j}`) : s)),
+                ),
+              }
             : source,
         ),
       )
     : document.sources;
   const destinations = Array.isArray(document.destinations)
-    ? await Promise.all(document.destinations.map((destination: unknown) => mapDestinationSecrets(destination, transform)))
+    ? await Promise.all(
+        document.destinations.map(async (destination: unknown, i) => {
+          if (!isRecord(destination) || typeof destination.type !== "string") return destination;
+          const found = stringsAt(destination, destinationSecretsOf(destination.type));
+          const replaced = await Promise.all(found.map(({ path, text }) => transform(text, `/destinations/${i}/${path.join("/")}`)));
+          return found.reduce<Record<string, unknown>>((out, { path }, k) => withValueAt(out, path, replaced[k]), destination);
+        }),
+      )
     : document.destinations;
   const enrichments = Array.isArray(document.enrichments)
     ? await Promise.all(
-        document.enrichments.map(async (enrichment: unknown) => {
+        document.enrichments.map(async (enrichment: unknown, i) => {
           if (!isRecord(enrichment) || typeof enrichment.type !== "string") return enrichment;
           const field = enrichmentSecretOf(enrichment.type);
           const value = field ? enrichment[field] : undefined;
-          return field && typeof value === "string" ? { ...enrichment, [field]: await transform(value) } : enrichment;
+          return field && typeof value === "string" ? { ...enrichment, [field]: await transform(value, `/enrichments/${i}/${field}`) } : enrichment;
         }),
       )
     : document.enrichments;
   return { ...document, sources, destinations, ...(enrichments === undefined ? {} : { enrichments }) };
+}
+
+
+/**
+ * The secrets a write leaves out or sends masked although the stored one is there
+ * but cannot be read (no key opens it): they cannot be kept, so they must be entered
+ * again. `sealed` is the stored document as in KV; entries are matched by id.
+ */
+export function secretsLeftToKeep(input: unknown, sealed: unknown): PointerProblem[] {
+  if (!isRecord(input)) return [];
+  const stored = isRecord(sealed) ? sealed : {};
+  const byId = (list: unknown) => new Map((Array.isArray(list) ? list : []).flatMap((e: unknown) => (isRecord(e) && typeof e.id === "string" ? [[e.id, e]] : [])));
+  const storedSources = byId(stored.sources);
+  const storedEnrichments = byId(stored.enrichments);
+  const message = "the stored secret cannot be opened with CONFIG_KEY or CONFIG_KEY_PREVIOUS, so it cannot be kept: enter it again";
+  const problems: PointerProblem[] = [];
+  const entries = (list: unknown) => (Array.isArray(list) ? list : []).flatMap((e: unknown, i) => (isRecord(e) ? [{ e, i }] : []));
+  for (const { e, i } of entries(input.sources)) {
+    const had = storedSources.get(String(e.id))?.secrets;
+    if (e.secrets === undefined && Array.isArray(had) && had.length > 0) problems.push({ pointer: `/sources/${i}/secrets`, message });
+    if (Array.isArray(e.secrets)) {
+      e.secrets.forEach((value: unknown, j) => {
+        if (typeof value === "string" && isMasked(value)) problems.push({ pointer: `/sources/${i}/secrets/${j}`, message });
+      });
+    }
+  }
+  for (const { e, i } of entries(input.destinations)) {
+    if (typeof e.type !== "string") continue;
+    for (const path of keptSecretsOf(e)) {
+      const value = valueAt(e, path);
+      // A nested secret under a part the write left out (an `auth` it does not send) is not asked for.
+      const parentSent = path.length === 1 || valueAt(e, path.slice(0, -1)) !== undefined;
+      if (parentSent && (value === undefined || (typeof value === "string" && isMasked(value)))) problems.push({ pointer: `/destinations/${i}/${path.join("/")}`, message });
+    }
+  }
+  for (const { e, i } of entries(input.enrichments)) {
+    const field = typeof e.type === "string" ? enrichmentSecretOf(e.type) : undefined;
+    if (!field) continue;
+    const value = e[field];
+    const had = storedEnrichments.get(String(e.id))?.[field];
+    if ((value === undefined && typeof had === "string") || (typeof value === "string" && isMasked(value))) {
+      problems.push({ pointer: `/enrichments/${i}/${field}`, message });
+    }
+  }
+  return problems;
 }
 
 /** True when the document holds at least one secret (a write then needs `CONFIG_KEY`). */
@@ -252,8 +254,4 @@ export function hasSecrets(document: GatewayConfig): boolean {
       return field !== undefined && typeof (e as Record<string, unknown>)[field] === "string";
     })
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,12 @@
 import type { z } from "zod";
+import { type OutboundPolicy, outboundUrlProblem } from "../lib/outbound-url";
+import type { DestinationAction } from "../connectors/connector";
+import { typesTaking } from "../connectors/registry";
 import { compileMapping } from "../routing/mapping";
 import { applyOperator } from "../routing/conditions";
-import { type Action, type Condition, configSchema, type DestinationConfig, type GatewayConfig, operators } from "./schema";
+import { type Action, type Condition, configSchema, type GatewayConfig, operators } from "./schema";
+import { checkLimits, configLimits, type LimitProblem } from "./limits";
+import { pointerOf } from "./pointer";
 import { type PointerProblem, resolveSecrets } from "./secret-fields";
 import { type ConfigWrite, configWriteSchema } from "./write-schema";
 
@@ -12,11 +17,6 @@ import { type ConfigWrite, configWriteSchema } from "./write-schema";
  * JSONata compiles, conditions whose values fit their operator. Pure: the admin API
  * runs it before storing, and the config CLI runs the very same code offline.
  */
-
-/** RFC 6901: `~` and `/` in a key are escaped. */
-export function pointerOf(path: readonly PropertyKey[]): string {
-  return path.map((segment) => `/${String(segment).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
-}
 
 /**
  * Zod issues as problems with JSON pointers. When no branch of a union fits, the
@@ -37,18 +37,17 @@ function issueProblems(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]):
   return [{ pointer: pointerOf(path), message: issue.message }];
 }
 
-const crmTypes: ReadonlySet<DestinationConfig["type"]> = new Set(["hubspot", "salesforce", "pipedrive"]);
-/** Which destination types each action can use (the delivery dispatch goes by type). */
-const actionTargets = {
-  upsert: crmTypes,
-  notify: new Set<DestinationConfig["type"]>(["slack", "http"]),
-  forward: new Set<DestinationConfig["type"]>(["http"]),
-} as const;
+/** Which destination types each action can use, as each connector declares (the delivery dispatch goes by type). */
+const actionTargets: Record<DestinationAction, ReadonlySet<string>> = {
+  upsert: new Set(typesTaking("upsert")),
+  notify: new Set(typesTaking("notify")),
+  forward: new Set(typesTaking("forward")),
+};
 
 /** Semantic problems of a schema-valid document (secrets may still be masked or absent). */
 export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProblem[] {
   const problems: PointerProblem[] = [];
-  for (const kind of ["sources", "pools", "destinations", "enrichments", "routes"] as const) {
+  for (const kind of ["sources", "owners", "pools", "destinations", "enrichments", "routes"] as const) {
     const seen = new Map<string, number>();
     document[kind].forEach((entry, i) => {
       const first = seen.get(entry.id);
@@ -120,6 +119,21 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
         }
         return;
       }
+      if ("sla" in action) {
+        const notify = action.sla.notify;
+        if (notify !== undefined) {
+          const type = destinations.get(notify);
+          if (type === undefined) problems.push({ pointer: `${at}/sla/notify`, message: `no destination has the id '${notify}'` });
+          else if (!actionTargets.notify.has(type)) {
+            problems.push({ pointer: `${at}/sla/notify`, message: `an SLA notifies a ${[...actionTargets.notify].join(" or ")} destination, not ${type}` });
+          }
+        }
+        const assigns = [...route.actions, ...(route.split ?? []).flatMap((arm) => arm.actions)].some((a) => "assign" in a);
+        if (action.sla.then === "reassign" && !assigns) {
+          problems.push({ pointer: `${at}/sla/then`, message: "reassign picks the next owner of the route's pool: the route needs an `assign` action" });
+        }
+        return;
+      }
       const [kind, target] =
         "upsert" in action
           ? (["upsert", action.upsert.destination] as const)
@@ -163,7 +177,7 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
 
 /** Leaf values that cannot work with their operator (bad regex, `in` without a list, …). */
 function checkCondition(condition: Condition, at: string, depth = 0): PointerProblem[] {
-  if (depth > 32) return [{ pointer: at, message: "conditions nest deeper than 32 levels" }];
+  if (depth > configLimits.conditionDepth) return [{ pointer: at, message: `conditions nest deeper than ${configLimits.conditionDepth} levels` }];
   if ("all" in condition) return condition.all.flatMap((c, k) => checkCondition(c, `${at}/all/${k}`, depth + 1));
   if ("any" in condition) return condition.any.flatMap((c, k) => checkCondition(c, `${at}/any/${k}`, depth + 1));
   if ("not" in condition) return checkCondition(condition.not, `${at}/not`, depth + 1);
@@ -174,13 +188,50 @@ function checkCondition(condition: Condition, at: string, depth = 0): PointerPro
   return error ? [{ pointer: `${at}/value`, message: error }] : [];
 }
 
-export type CheckResult = { ok: true; document: GatewayConfig } | { ok: false; problems: PointerProblem[] };
+/**
+ * Every outbound URL of the destinations and enrichments under the gateway's policy
+ * (src/lib/outbound-url.ts). A field holds one when it is named `url` or ends in
+ * `Url`, at the entry's top level or in an object inside it (a Salesforce
+ * `auth.tokenUrl`), so a URL field added later is checked without being listed
+ * here. Runs on the document with secrets resolved, since a Slack URL is itself a secret.
+ */
+export function checkOutboundUrls(document: GatewayConfig, policy: OutboundPolicy): PointerProblem[] {
+  return (["destinations", "enrichments"] as const).flatMap((kind) => document[kind].flatMap((entry, i) => urlProblems(entry, `/${kind}/${i}`, policy)));
+}
+
+function urlProblems(entry: object, at: string, policy: OutboundPolicy): PointerProblem[] {
+  return Object.entries(entry).flatMap(([field, value]): PointerProblem[] => {
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return urlProblems(value, `${at}/${field}`, policy);
+    if ((field !== "url" && !field.endsWith("Url")) || typeof value !== "string") return [];
+    const problem = outboundUrlProblem(value, policy);
+    return problem ? [{ pointer: `${at}/${field}`, message: `the URL ${problem}` }] : [];
+  });
+}
 
 /**
- * The whole check of a write: schema (secrets may be omitted or masked), secrets
- * resolved against `stored`, the full schema again, then `checkConfig`.
+ * A refused document: `problems` with pointers, and when a size limit (limits.ts)
+ * is the reason, which kind: the document as a whole (`tooLarge`) or a count.
  */
-export function checkWrite(input: unknown, stored: GatewayConfig | undefined): CheckResult {
+export type Refused =
+  | { ok: false; over?: undefined; problems: PointerProblem[] }
+  | { ok: false; over: "document" | "limit"; problems: LimitProblem[] };
+
+export type CheckResult = { ok: true; document: GatewayConfig } | Refused;
+
+function overLimits(input: unknown): Refused | undefined {
+  const limits = checkLimits(input);
+  if (limits.ok) return undefined;
+  return { ok: false, over: limits.tooLarge ? "document" : "limit", problems: limits.problems };
+}
+
+/**
+ * The whole check of a write: size limits, schema (secrets may be omitted or
+ * masked), secrets resolved against `stored`, the full schema again, then
+ * `checkConfig`, then the outbound URLs under the gateway's `policy`.
+ */
+export function checkWrite(input: unknown, stored: GatewayConfig | undefined, policy: OutboundPolicy): CheckResult {
+  const over = overLimits(input);
+  if (over) return over;
   const parsed = configWriteSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
   const resolved = resolveSecrets(parsed.data, stored);
@@ -188,12 +239,15 @@ export function checkWrite(input: unknown, stored: GatewayConfig | undefined): C
   if (resolved.problems.length > 0 || semantic.length > 0) return { ok: false, problems: [...resolved.problems, ...semantic] };
   const complete = configSchema.safeParse(resolved.document);
   if (!complete.success) return { ok: false, problems: zodProblems(complete.error) };
+  // Only with secrets resolved: a write may leave a stored `accessToken` out to keep it.
   const unauthenticated = complete.data.destinations.flatMap((d, i) =>
     d.type === "salesforce" && d.accessToken === undefined && d.auth === undefined
       ? [{ pointer: `/destinations/${i}/auth`, message: "required: `auth` (a connected app) or `accessToken`" }]
       : [],
   );
   if (unauthenticated.length > 0) return { ok: false, problems: unauthenticated };
+  const urls = checkOutboundUrls(complete.data, policy);
+  if (urls.length > 0) return { ok: false, problems: urls };
   return { ok: true, document: complete.data };
 }
 
@@ -201,7 +255,9 @@ export function checkWrite(input: unknown, stored: GatewayConfig | undefined): C
  * The offline check of the config CLI: everything but the stored secrets, which
  * only the gateway has (an omitted or masked secret is taken as "keep").
  */
-export function checkOffline(input: unknown): { ok: true; document: ConfigWrite } | { ok: false; problems: PointerProblem[] } {
+export function checkOffline(input: unknown): { ok: true; document: ConfigWrite } | Refused {
+  const over = overLimits(input);
+  if (over) return over;
   const parsed = configWriteSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
   const problems = checkConfig(parsed.data);

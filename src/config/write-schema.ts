@@ -1,21 +1,9 @@
 import { z } from "zod";
-import {
-  configSchema,
-  httpDestinationSchema,
-  httpEnrichmentSchema,
-  hubspotCompanyEnrichmentSchema,
-  hubspotDestinationSchema,
-  pipedriveDestinationSchema,
-  poolMemberSchema,
-  poolSchema,
-  routeSchema,
-  salesforceClientCredentialsAuthSchema,
-  salesforceDestinationSchema,
-  salesforceRefreshTokenAuthSchema,
-  settingsSchema,
-  slackDestinationSchema,
-  sourceSchema,
-} from "./schema";
+import { hmacOptionProblems } from "./hmac-template";
+import { connectors, type DestinationType } from "../connectors/registry";
+import { configSchema, hmacOptionsSchema, httpEnrichmentSchema, hubspotCompanyEnrichmentSchema, poolMemberSchema, poolSchema, routeSchema, settingsSchema, sourceSchema } from "./schema";
+import { ownerSchema } from "./owners-schema";
+import { replaceFieldsAt, splitPath } from "./secret-paths";
 
 /**
  * What the admin API and the config CLI accept: the configuration document, except
@@ -43,30 +31,46 @@ function keep<T extends z.ZodType>(schema: T) {
  * store a configuration without routes, nor `dailyCapp` a pool without a cap.
  */
 
+/**
+ * Generic HMAC options as a write accepts them: only settings whose signature covers
+ * what they check (see `hmacOptionProblems`). Checked on write only, so a document
+ * stored before still loads; the verifier refuses its requests instead.
+ */
+const hmacOptionsWriteSchema = hmacOptionsSchema.superRefine((options, ctx) => {
+  for (const { field, message } of hmacOptionProblems(options)) ctx.addIssue({ code: "custom", path: [field], message });
+});
+
 export const sourceWriteSchema = sourceSchema
   .extend({
     /** Secrets, newest first. Absent keeps all stored ones; a masked entry keeps the stored secret it masks. */
     secrets: z.array(z.string().min(1)).max(10).optional(),
+    hmac: hmacOptionsWriteSchema.optional(),
   })
   .strict();
 
-export const destinationWriteSchema = z.discriminatedUnion("type", [
-  hubspotDestinationSchema.extend({ token: keep(z.string().min(1)) }).strict(),
-  salesforceDestinationSchema
-    .extend({
-      accessToken: keep(z.string().min(1)),
-      auth: z
-        .discriminatedUnion("type", [
-          salesforceRefreshTokenAuthSchema.extend({ clientSecret: keep(z.string().min(1)), refreshToken: keep(z.string().min(1)) }).strict(),
-          salesforceClientCredentialsAuthSchema.extend({ clientSecret: keep(z.string().min(1)) }).strict(),
-        ])
-        .optional(),
-    })
-    .strict(),
-  pipedriveDestinationSchema.extend({ apiToken: keep(z.string().min(1)) }).strict(),
-  slackDestinationSchema.extend({ url: keep(z.url()) }).strict(),
-  httpDestinationSchema.extend({ secret: keep(z.string().min(1)) }).strict(),
-]);
+/** `T` with the field at dot path `P` optional, through nested objects and unions. */
+type OptionalAt<T, P extends string> = T extends unknown
+  ? P extends `${infer Head}.${infer Rest}`
+    ? Head extends keyof T
+      ? Omit<T, Head> & { [K in Head]: OptionalAt<T[K], Rest> }
+      : T
+    : P extends keyof T
+      ? Omit<T, P> & { [K in P]?: T[K] }
+      : T
+  : never;
+type OptionalAtAll<T, Paths extends readonly string[]> = Paths extends readonly [infer P extends string, ...infer Rest extends readonly string[]] ? OptionalAtAll<OptionalAt<T, P>, Rest> : T;
+type WriteOf<Type extends DestinationType> = OptionalAtAll<z.infer<(typeof connectors)[Type]["schema"]>, (typeof connectors)[Type]["secrets"]>;
+export type DestinationWrite = { [Type in DestinationType]: WriteOf<Type> }[DestinationType];
+
+/**
+ * Built from the connector registry, in its order. The type is stated rather than
+ * inferred: zod cannot follow the schemas rebuilt from secret paths, and
+ * `DestinationWrite` says the same from the registry's types.
+ */
+export const destinationWriteSchema = z.discriminatedUnion(
+  "type",
+  Object.values(connectors).map((connector) => replaceFieldsAt(connector.schema, connector.secrets.map(splitPath), keep)) as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<DestinationWrite>;
 
 export const enrichmentWriteSchema = z.discriminatedUnion("type", [
   httpEnrichmentSchema.extend({ token: keep(z.string().min(1)) }).strict(),
@@ -74,11 +78,13 @@ export const enrichmentWriteSchema = z.discriminatedUnion("type", [
 ]);
 
 export const routeWriteSchema = routeSchema.strict();
+export const ownerWriteSchema = ownerSchema.strict();
 export const poolWriteSchema = poolSchema.extend({ members: z.array(poolMemberSchema.strict()).min(1) }).strict();
 
 export const configWriteSchema = configSchema
   .extend({
     sources: z.array(sourceWriteSchema).default([]),
+    owners: z.array(ownerWriteSchema).default([]),
     pools: z.array(poolWriteSchema).default([]),
     destinations: z.array(destinationWriteSchema).default([]),
     enrichments: z.array(enrichmentWriteSchema).default([]),
@@ -89,7 +95,6 @@ export const configWriteSchema = configSchema
 
 export type ConfigWrite = z.infer<typeof configWriteSchema>;
 export type SourceWrite = z.infer<typeof sourceWriteSchema>;
-export type DestinationWrite = z.infer<typeof destinationWriteSchema>;
 
 /** The kinds of entries of the document that have their own admin endpoints. */
 export type EntryKind = "sources" | "destinations" | "enrichments" | "routes" | "pools";

@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import type { SalesforceAuth } from "../config/schema";
-import { configCryptoKey, decryptSecret, encryptSecret } from "../config/secrets";
 import { errorMessage } from "../lib/log";
+import { configCryptoKey, encryptSecret, openSecret } from "../lib/secrets";
 import { allowHttpFrom } from "./http";
 import { type TokenAnswer, requestToken } from "./oauth-token";
+import type { SalesforceAuth } from "./salesforce";
 
 type Token = Extract<TokenAnswer, { ok: true }>;
 
@@ -23,10 +23,11 @@ interface Rotated {
  * The access token is held in memory only: an evicted object costs one token
  * request. A refresh token the connected app rotated (refresh token rotation
  * invalidates the one used) must outlive the object, so it is stored, encrypted
- * with `CONFIG_KEY` like every secret of the configuration.
+ * with `CONFIG_KEY` like every secret of the configuration; while the key is
+ * rotated it also opens with `CONFIG_KEY_PREVIOUS` and is sealed again with the new one.
  * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
  */
-export class CrmTokens extends DurableObject<Env & { CONFIG_KEY?: string }> {
+export class CrmTokens extends DurableObject<Env & { CONFIG_KEY?: string; CONFIG_KEY_PREVIOUS?: string }> {
   private current: { key: string; answer: Token } | undefined;
   private pending: { key: string; answer: Promise<TokenAnswer> } | undefined;
 
@@ -68,7 +69,11 @@ export class CrmTokens extends DurableObject<Env & { CONFIG_KEY?: string }> {
   private async rotatedToken(of: string): Promise<string | undefined> {
     const stored = await this.ctx.storage.get<Rotated>("rotated");
     if (stored?.of !== of || !this.env.CONFIG_KEY) return undefined;
-    return decryptSecret(await configCryptoKey(this.env.CONFIG_KEY), stored.token).catch(() => undefined);
+    const keys = [this.env.CONFIG_KEY, this.env.CONFIG_KEY_PREVIOUS].filter((key): key is string => Boolean(key));
+    const opened = await openSecret(await Promise.all(keys.map(configCryptoKey)), stored.token);
+    if (opened === undefined) return undefined;
+    if (opened.keyIndex > 0) await this.keepRotated(of, opened.plaintext);
+    return opened.plaintext;
   }
 
   private async keepRotated(of: string, token: string): Promise<void> {

@@ -1,9 +1,31 @@
-import type { DestinationConfig } from "../config/schema";
+import { z } from "zod";
+import { outboundUrl } from "../lib/config-fields";
 import { fromBase64, hmac, toBase64, utf8 } from "../verify/crypto";
+import { defineConnector, destinationCommon, eachDelivery } from "./connector";
 import { type ConnectorOptions, classify, permanentFailure, sendHttp } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
-export type HttpDestination = Extract<DestinationConfig, { type: "http" }>;
+export const httpDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("http"),
+  url: outboundUrl(),
+  /** Standard Webhooks signing secret (`whsec_…`) the receiver verifies with. Write-only. */
+  secret: z.string().min(1),
+});
+export type HttpDestination = z.infer<typeof httpDestinationSchema>;
+
+/** Any HTTP endpoint: `forward` sends it the lead, `notify` too (it is a generic receiver). */
+export const forwardConnector = defineConnector({
+  schema: httpDestinationSchema,
+  secrets: ["secret"],
+  defaultRate: { perSecond: 50, burst: 100 },
+  deliveriesPerCall: 1,
+  actions: ["notify", "forward"],
+  crm: false,
+  label: "signed HTTP",
+  target: (destination) => destination.url,
+  deliver: eachDelivery(forwardDelivery),
+});
 
 /** The event type receivers see in the payload. */
 export const FORWARD_EVENT_TYPE = "lead.routed";

@@ -1,3 +1,4 @@
+import { outboundUrlProblem } from "../lib/outbound-url";
 import type { CrmTokens } from "./crm-tokens";
 import type { DeliveryOutcome } from "./types";
 
@@ -81,15 +82,8 @@ export async function sendHttp(request: HttpRequest, options: HttpOptions): Prom
 }
 
 function checkUrl(url: string, allowHttp: boolean): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "refused: destination URL is not a valid URL";
-  }
-  if (parsed.protocol === "https:") return undefined;
-  if (parsed.protocol === "http:" && allowHttp) return undefined;
-  return "refused: destination URL must use https (http only when ALLOW_HTTP_DESTINATIONS is true)";
+  const problem = outboundUrlProblem(url, { allowHttp });
+  return problem === undefined ? undefined : `refused: destination URL ${problem}`;
 }
 
 /** An error's name and message with any URL cut out: webhook URLs are credentials. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { DestinationConfig } from "../config/schema";
+import { outboundUrl } from "../lib/config-fields";
+import { defineConnector, destinationCommon } from "./connector";
 import {
   type ConnectorOptions,
   type DeliveryFailure,
@@ -12,10 +13,33 @@ import {
 } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
-export type HubspotDestination = Extract<DestinationConfig, { type: "hubspot" }>;
+export const hubspotDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("hubspot"),
+  /** Private app access token (Bearer). Write-only. */
+  token: z.string().min(1),
+  baseUrl: outboundUrl().default("https://api.hubapi.com"),
+});
+export type HubspotDestination = z.infer<typeof hubspotDestinationSchema>;
 
 /** HubSpot takes at most 100 inputs per batch call. */
 export const HUBSPOT_BATCH_LIMIT = 100;
+
+export const hubspotConnector = defineConnector({
+  schema: hubspotDestinationSchema,
+  secrets: ["token"],
+  // HubSpot private apps allow 190 requests per rolling 10 s (Professional/Enterprise).
+  // burst + 10 s × rate = 190: a full bucket plus ten seconds of refill stays within
+  // it (19/s with a burst of 19 would allow 209).
+  defaultRate: { perSecond: 17, burst: 20 },
+  deliveriesPerCall: HUBSPOT_BATCH_LIMIT,
+  actions: ["upsert"],
+  crm: true,
+  label: "HubSpot",
+  target: (destination) => destination.baseUrl,
+  deliver: upsertLeads,
+  errorCode: hubspotErrorCode,
+});
 
 /**
  * Creates or updates HubSpot contacts, keyed by email, in as few calls as possible.
@@ -106,6 +130,12 @@ const batchResponseSchema = z.object({
 });
 const errorBodySchema = z.object({ category: z.string().optional(), errorType: z.string().optional() });
 
+/** HubSpot's error type, else its category (e.g. `VALIDATION_ERROR`), from an error body. */
+function hubspotErrorCode(text: string): string | undefined {
+  const body = errorBodySchema.safeParse(parseJson(text)).data;
+  return body?.errorType ?? body?.category;
+}
+
 async function upsertChunk(
   destination: HubspotDestination,
   chunk: [string, { properties: Record<string, string> }][],
@@ -130,9 +160,7 @@ async function upsertChunk(
 
   const all = (outcome: DeliveryOutcome) => new Map(chunk.map(([email]) => [email, outcome]));
   if (result.kind !== "response" || result.status < 200 || result.status >= 300) {
-    const code =
-      result.kind === "response" ? errorBodySchema.safeParse(parseJson(result.text)).data : undefined;
-    return all(classify(result, code?.errorType ?? code?.category));
+    return all(classify(result, result.kind === "response" ? hubspotErrorCode(result.text) : undefined));
   }
 
   const parsed = batchResponseSchema.safeParse(parseJson(result.text));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { SalesforceAuth } from "../config/schema";
+import type { SalesforceAuth } from "./salesforce";
 import { type DeliveryFailure, excerpt, isRetryableStatus, parseJson, sendHttp } from "./http";
 
 /** An access token as a token endpoint gave it. */

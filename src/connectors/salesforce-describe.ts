@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { SalesforceDestinationConfig } from "../config/schema";
+import type { SalesforceDestination } from "./salesforce";
 import { type ConnectorOptions, type DeliveryFailure, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
 import { classifyCall, withSession } from "./salesforce-session";
 
@@ -37,7 +37,7 @@ type DescribeAnswer = { ok: true; fields: ObjectFields } | DeliveryFailure;
 const cache = new Map<string, Promise<DescribeAnswer>>();
 const CACHE_ENTRIES = 64;
 
-export function describeObject(destination: SalesforceDestinationConfig, options: ConnectorOptions): Promise<DescribeAnswer> {
+export function describeObject(destination: SalesforceDestination, options: ConnectorOptions): Promise<DescribeAnswer> {
   const key = JSON.stringify([destination.id, options.configVersion ?? 0, destination.apiVersion, destination.object]);
   const cached = cache.get(key);
   if (cached) return cached;
@@ -50,7 +50,7 @@ export function describeObject(destination: SalesforceDestinationConfig, options
   return answer;
 }
 
-async function fetchDescribe(destination: SalesforceDestinationConfig, options: ConnectorOptions): Promise<DescribeAnswer> {
+async function fetchDescribe(destination: SalesforceDestination, options: ConnectorOptions): Promise<DescribeAnswer> {
   const path = `services/data/${encodeURIComponent(destination.apiVersion)}/sobjects/${encodeURIComponent(destination.object)}/describe`;
   const result = await withSession(destination, options, (session) =>
     sendHttp(

@@ -1,4 +1,4 @@
-import type { SalesforceDestinationConfig } from "../config/schema";
+import type { SalesforceDestination } from "./salesforce";
 import type { LeadDelivery } from "./types";
 import type { DescribedField, ObjectFields } from "./salesforce-describe";
 
@@ -21,7 +21,7 @@ export const NOT_PROVIDED = "[not provided]";
  *   code with FIELD_INTEGRITY_EXCEPTION.
  *   https://help.salesforce.com/s/articleView?id=sf.admin_state_country_picklists_overview.htm
  */
-export function salesforceFields(destination: SalesforceDestinationConfig, delivery: LeadDelivery, email: string): Record<string, FieldValue> {
+export function salesforceFields(destination: SalesforceDestination, delivery: LeadDelivery, email: string): Record<string, FieldValue> {
   const { lead } = delivery;
   const fields: Record<string, FieldValue | undefined> = { Email: email, OwnerId: delivery.ownerId };
   if (destination.object === "Lead" || destination.object === "Contact") {

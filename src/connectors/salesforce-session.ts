@@ -1,6 +1,6 @@
-import type { SalesforceDestinationConfig } from "../config/schema";
 import { z } from "zod";
 import { type ConnectorOptions, type DeliveryFailure, type HttpResult, classify, parseJson, permanentFailure } from "./http";
+import type { SalesforceDestination } from "./salesforce";
 import type { DeliveryOutcome } from "./types";
 
 /** Where and with what a Salesforce call is made. */
@@ -29,7 +29,7 @@ export function errorCodeOf(text: string): string | undefined {
  * Returns the call's result, or a failure when no token could be had.
  */
 export async function withSession<T extends HttpResult>(
-  destination: SalesforceDestinationConfig,
+  destination: SalesforceDestination,
   options: ConnectorOptions,
   call: (session: SalesforceSession) => Promise<T>,
 ): Promise<T | DeliveryFailure> {
@@ -48,7 +48,7 @@ export async function withSession<T extends HttpResult>(
  * that outlived the refresh (the next attempt refreshes again). A fixed access
  * token's 401 is final.
  */
-export function classifyCall(destination: SalesforceDestinationConfig, result: HttpResult, what: string): DeliveryOutcome {
+export function classifyCall(destination: SalesforceDestination, result: HttpResult, what: string): DeliveryOutcome {
   const code = result.kind === "response" ? errorCodeOf(result.text) : undefined;
   const outcome = classify(result, code);
   if (outcome.ok) return outcome;
@@ -60,7 +60,7 @@ function isExpiredSession(result: HttpResult): result is Response {
   return result.kind === "response" && result.status === 401 && errorCodeOf(result.text) === "INVALID_SESSION_ID";
 }
 
-async function sessionFor(destination: SalesforceDestinationConfig, options: ConnectorOptions, stale?: string): Promise<SalesforceSession | DeliveryFailure> {
+async function sessionFor(destination: SalesforceDestination, options: ConnectorOptions, stale?: string): Promise<SalesforceSession | DeliveryFailure> {
   const fallback = destination.instanceUrl?.replace(/\/+$/, "");
   if (destination.auth === undefined) {
     if (destination.accessToken === undefined || fallback === undefined) return permanentFailure("no Salesforce credentials: set `auth` or `accessToken` and `instanceUrl`");

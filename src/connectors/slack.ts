@@ -1,8 +1,31 @@
-import type { DestinationConfig } from "../config/schema";
+import { z } from "zod";
+import { outboundUrl } from "../lib/config-fields";
+import { defineConnector, destinationCommon, eachDelivery } from "./connector";
 import { type ConnectorOptions, classify, sendHttp } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
-export type SlackDestination = Extract<DestinationConfig, { type: "slack" }>;
+export const slackDestinationSchema = z.object({
+  ...destinationCommon,
+  type: z.literal("slack"),
+  /** Incoming webhook URL. Write-only: it is a credential. */
+  url: outboundUrl(),
+});
+export type SlackDestination = z.infer<typeof slackDestinationSchema>;
+
+export const slackConnector = defineConnector({
+  schema: slackDestinationSchema,
+  // The incoming-webhook URL is itself the credential.
+  secrets: ["url"],
+  // Slack incoming webhooks allow about one message per second.
+  defaultRate: { perSecond: 1, burst: 5 },
+  deliveriesPerCall: 1,
+  actions: ["notify"],
+  crm: false,
+  label: "Slack",
+  target: (destination) => destination.url,
+  deliver: eachDelivery(notify),
+  errorCode: slackErrorCode,
+});
 
 /**
  * Posts a message about a routed lead to a Slack incoming webhook.
@@ -33,9 +56,13 @@ export async function notify(
     },
     { timeoutMs: options.timeoutMs ?? destination.timeoutMs, allowHttp: options.allowHttp },
   );
-  // Slack's error body is a bare code such as `channel_is_archived`.
-  const code = result.kind === "response" && /^[a-z_]{1,60}$/.test(result.text.trim()) ? result.text.trim() : undefined;
-  return classify(result, code);
+  return classify(result, result.kind === "response" ? slackErrorCode(result.text) : undefined);
+}
+
+/** Slack's error body is a bare code such as `channel_is_archived`. */
+function slackErrorCode(text: string): string | undefined {
+  const code = text.trim();
+  return /^[a-z_]{1,60}$/.test(code) ? code : undefined;
 }
 
 export interface SlackMessage {
@@ -65,8 +92,9 @@ export function slackMessage(delivery: LeadDelivery): SlackMessage {
     ["Source", delivery.sourceId],
   ];
   // Values are clipped so the owner and route at the end always fit in the text.
+  const title = delivery.headline ?? "New lead";
   const summary = [
-    `New lead: ${truncate(who, 200)}`,
+    `${truncate(title, 300)}: ${truncate(who, 200)}`,
     lead.email && name ? ` (${truncate(lead.email, 254)})` : "",
     lead.company ? ` at ${truncate(lead.company, 200)}` : "",
     lead.score === undefined ? "" : `, score ${lead.score}`,
@@ -76,7 +104,7 @@ export function slackMessage(delivery: LeadDelivery): SlackMessage {
   return {
     text: truncate(escapeMrkdwn(summary), 3000),
     blocks: [
-      { type: "header", text: { type: "plain_text", text: truncate(`New lead: ${who}`, 150) } },
+      { type: "header", text: { type: "plain_text", text: truncate(delivery.headline ? `${delivery.headline}: ${who}` : `New lead: ${who}`, 150) } },
       {
         type: "section",
         fields: fields

@@ -12,6 +12,14 @@ export interface LeadDelivery {
   ownerId?: string;
   /** Extra CRM properties from the route's `upsert` action. */
   properties: Record<string, string | number | boolean>;
+  /** A notification's first line instead of "New lead: …" (an SLA miss). */
+  headline?: string;
+  /**
+   * The lead's record ids in this destination by kind, from the record map
+   * (src/db/crm-records.ts): set by the consumer at each attempt, never stored in the
+   * payload. A connector updates these by id instead of searching.
+   */
+  records?: Record<string, string>;
 }
 
 /** What one delivery attempt came to; `retryable` decides between backoff and dead letter. */
@@ -21,6 +29,10 @@ export type DeliveryOutcome =
       status: number;
       /** The record's id in the destination, when it says. */
       externalId?: string;
+      /** Record ids for the record map (kind → id), remembered for this lead and destination. */
+      records?: Record<string, string>;
+      /** As for a failure: the destination said its window is spent; everyone waits this long. */
+      holdSeconds?: number;
       /** The first few hundred characters of the response, for the attempt log. */
       excerpt: string;
       latencyMs: number;
@@ -31,6 +43,12 @@ export type DeliveryOutcome =
       retryable: boolean;
       /** From the destination's Retry-After, when it sent one. */
       retryAfterSeconds?: number;
+      /**
+       * The destination holds every caller this long (its rate-limit window, a penalty,
+       * a spent daily budget): the consumer pauses the destination's limiter, so other
+       * deliveries wait instead of being refused one by one.
+       */
+      holdSeconds?: number;
       status?: number;
       error: string;
       excerpt?: string;

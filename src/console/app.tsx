@@ -4,9 +4,10 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { roleOf } from "../admin/auth";
+import { authenticate } from "../admin/auth";
 import { rollbackConfig } from "../admin/routes/config";
 import { replayEvent } from "../admin/routes/events";
+import { endSession, spendFormNonce } from "../db/console-sessions";
 import { errorCodes, GatewayError } from "../errors";
 import { errorMessage, log } from "../lib/log";
 import { serveAsset } from "./assets";
@@ -20,7 +21,7 @@ import { defaultWindow, loadOverview, OverviewPage } from "./pages/overview";
 import { loadRouting, RoutingPage } from "./pages/routing";
 import { loadSimulateForm, SimulatePage, simulateForm } from "./pages/simulate";
 import { loadVersion, VersionPage } from "./pages/version";
-import { issueSession, loginCookie, randomToken, readSession, type Session, sameSecret, sessionCookie, sessionSeconds } from "./session";
+import { activeSession, formNonce, loginCookie, randomToken, type Session, sameSecret, sessionCookie, sessionSeconds, signIn } from "./session";
 import { securityHeaders } from "./security";
 
 const cookieBase = { httpOnly: true, secure: true, sameSite: "Strict" } as const;
@@ -45,7 +46,7 @@ function field(form: Record<string, unknown>, name: string): string {
   return typeof value === "string" ? value : "";
 }
 
-function refuse(c: ConsoleContext, status: 401 | 403 | 404 | 413, title: string, detail: string) {
+function refuse(c: ConsoleContext, status: 401 | 403 | 404 | 409 | 413, title: string, detail: string) {
   return c.html(<ErrorPage status={status} title={title} detail={detail} session={sessionOf(c)} />, status);
 }
 
@@ -56,9 +57,9 @@ function loginForm(c: ConsoleContext, status: 200 | 401 | 403, error?: string, n
   return c.html(<LoginPage next={safeNext(next ?? c.req.query("next"))} nonce={nonce} error={error} />, status);
 }
 
-/** Every page behind the login: a valid signed session cookie, else the login form (GET) or 401. */
+/** Every page behind the login: a valid signed session cookie of a session not ended, else the login form (GET) or 401. */
 const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
-  const session = await readSession(c.env, getCookie(c, sessionCookie));
+  const session = await activeSession(c.env, getCookie(c, sessionCookie));
   if (!session) {
     if (c.req.method === "GET" || c.req.method === "HEAD") {
       const url = new URL(c.req.url);
@@ -70,13 +71,22 @@ const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   await next();
 };
 
-/** Every POST behind the login carries the session's CSRF token in `_csrf` (SameSite and Origin are checked too). */
-const requireCsrfToken: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
+/**
+ * Every POST behind the login carries a form token of this session in `_csrf`
+ * (SameSite and Origin are checked too), and each token works once: the second
+ * copy of a POST is refused before anything runs.
+ */
+const requireFormToken: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   if (c.req.method === "GET" || c.req.method === "HEAD") return next();
   const form = await c.req.parseBody();
   const session = sessionOf(c);
-  if (!session || !(await sameSecret(field(form, "_csrf"), session.csrf))) {
+  const nonce = session && (await formNonce(session, field(form, "_csrf")));
+  if (!session || !nonce) {
     return refuse(c, 403, "Refused", "The form did not carry this session's security token. Reload the page and try again.");
+  }
+  if (!(await spendFormNonce(c.env.DB, nonce, session.id, Math.floor(Date.now() / 1000)))) {
+    log("warn", "console form sent twice", { requestId: c.get("requestId"), path: c.req.path });
+    return refuse(c, 409, "Already sent", "This form was sent already, so it was not run again. Reload the page to do it once more.");
   }
   await next();
 };
@@ -107,7 +117,7 @@ export function createConsoleApp() {
   app.use("*", csrf());
 
   app.get("/login", async (c) => {
-    if (await readSession(c.env, getCookie(c, sessionCookie))) return c.redirect(safeNext(c.req.query("next")), 303);
+    if (await activeSession(c.env, getCookie(c, sessionCookie))) return c.redirect(safeNext(c.req.query("next")), 303);
     return loginForm(c, 200);
   });
 
@@ -118,12 +128,13 @@ export function createConsoleApp() {
     if (!(await sameSecret(field(form, "login_nonce"), expected))) {
       return loginForm(c, 403, "The sign-in form expired or did not come from this console. Try again.", next);
     }
-    const role = await roleOf(field(form, "token"), c.env);
+    // Throttled with the admin API's tokens, by the same per-address counter.
+    const role = await authenticate(field(form, "token"), c.env, c.req.raw.headers);
     if (!role) {
       log("warn", "console sign-in refused", { requestId: c.get("requestId") });
       return loginForm(c, 401, "That token is not valid.", next);
     }
-    const { value } = await issueSession(c.env, role);
+    const { value } = await signIn(c.env, role);
     setCookie(c, sessionCookie, value, { ...cookieBase, path: consoleBase, maxAge: sessionSeconds });
     deleteCookie(c, loginCookie, { ...cookieBase, path: loginPath });
     log("info", "console sign-in", { requestId: c.get("requestId"), role });
@@ -131,9 +142,10 @@ export function createConsoleApp() {
   });
 
   app.use("*", requireSession);
-  app.use("*", requireCsrfToken);
+  app.use("*", requireFormToken);
 
-  app.post("/logout", (c) => {
+  app.post("/logout", async (c) => {
+    await endSession(c.env.DB, need(sessionOf(c)).id, Math.floor(Date.now() / 1000));
     deleteCookie(c, sessionCookie, { ...cookieBase, path: consoleBase });
     return c.redirect(loginPath, 303);
   });

@@ -1,5 +1,7 @@
-import type { Action, Condition, DestinationConfig } from "../config/schema";
+import type { Action, Condition } from "../config/schema";
+import { connectors, isDestinationType } from "../connectors/registry";
 import type { EventStatus } from "../db/schema";
+import { outcomeLabel } from "../kpis/verdict";
 
 /** Pure text helpers shared by the console's pages. */
 
@@ -71,16 +73,9 @@ export function conditionText(condition: Condition, nested = false): string {
   return `${condition.field} ${opWords[condition.op] ?? condition.op} ${valueText(condition.value)}`;
 }
 
-const typeNames: Record<DestinationConfig["type"], string> = {
-  hubspot: "HubSpot",
-  salesforce: "Salesforce",
-  pipedrive: "Pipedrive",
-  slack: "Slack",
-  http: "signed HTTP",
-};
-
+/** The connector's label for a destination type; the type itself when no connector has it. */
 export function destinationTypeName(type: string): string {
-  return typeNames[type as DestinationConfig["type"]] ?? type;
+  return isDestinationType(type) ? connectors[type].label : type;
 }
 
 /** One action of a route as words: `Upsert the lead into hubspot (HubSpot), setting lifecyclestage`. */
@@ -96,6 +91,11 @@ export function actionText(action: Action, types: ReadonlyMap<string, string>): 
   }
   if ("notify" in action) return `Notify ${of(action.notify.destination)}`;
   if ("enrich" in action) return `Enrich the lead with ${action.enrich.enrichment}`;
+  if ("sla" in action) {
+    const { within, until, then, notify } = action.sla;
+    const next = then === "reassign" ? "reassign it to the pool's next owner" : "escalate";
+    return `Expect ${outcomeLabel(until)} within ${within}${action.sla.workingHoursOnly ? " of working hours" : ""}, else ${next}${notify ? ` and notify ${of(notify)}` : ""}`;
+  }
   return `Forward the lead to ${of(action.forward.destination)}`;
 }
 

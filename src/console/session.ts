@@ -1,11 +1,17 @@
 import type { AdminBindings, AdminRole } from "../admin/env";
+import { isSessionActive, startSession } from "../db/console-sessions";
 
 /**
- * Console sessions, stateless: the cookie is `<role>.<expires>.<nonce>.<mac>`, an
- * HMAC over the rest under a key derived from that role's token. It carries no token
- * (nothing in it gives one back), a tampered or expired cookie fails the MAC or the
- * clock, and rotating a token ends every session made with it. There is no server-side
- * list, so signing out clears the cookie and expiry bounds a stolen one.
+ * Console sessions: the cookie is `<role>.<expires>.<id>.<mac>`, an HMAC over the
+ * rest under a key derived from that role's token. It carries no token (nothing in
+ * it gives one back), a tampered or expired cookie fails the MAC or the clock, and
+ * rotating a token ends every session made with it. Each session also has a row in
+ * D1 (src/db/console-sessions.ts): signing out ends the row, so a copied cookie is
+ * worth nothing afterwards.
+ *
+ * Every page gets a fresh form token, `<nonce>.<mac>` over the session id and the
+ * nonce; a POST must carry one, and its nonce is spent on use, so a captured POST
+ * cannot be sent again and another site cannot make one up.
  */
 
 export const sessionCookie = "sb_console";
@@ -14,11 +20,15 @@ export const loginCookie = "sb_console_login";
 export const sessionSeconds = 8 * 3600;
 
 export interface Session {
+  /** The cookie's nonce: the session's row in D1. */
+  id: string;
   role: AdminRole;
   /** Seconds since the epoch. */
   expiresAt: number;
-  /** Per-session CSRF token: every POST form carries it in `_csrf`. */
+  /** This page's single-use form token: every POST form carries it in `_csrf`. */
   csrf: string;
+  /** The role's signing key, to check a posted form token. */
+  key: CryptoKey;
 }
 
 type Tokens = Pick<AdminBindings, "ADMIN_TOKEN" | "ADMIN_READ_TOKEN">;
@@ -60,21 +70,40 @@ async function mac(key: CryptoKey, text: string): Promise<string> {
   return base64url(await crypto.subtle.sign("HMAC", key, encoder.encode(text)));
 }
 
-async function csrfFor(key: CryptoKey, nonce: string): Promise<string> {
-  return mac(key, `csrf.${nonce}`);
+/** A fresh form token of a session: a new nonce and its MAC under the session. */
+async function formToken(key: CryptoKey, sessionId: string): Promise<string> {
+  const nonce = randomToken();
+  return `${nonce}.${await mac(key, `form.${sessionId}.${nonce}`)}`;
 }
 
-/** A new session for `role`: the cookie value and the session it stands for. */
+/** The nonce of a form token this session issued, or undefined when it is not one. */
+export async function formNonce(session: Session, token: string): Promise<string | undefined> {
+  if (token.length > 200) return undefined;
+  const [nonce, signature, ...rest] = token.split(".");
+  const signed = signature === undefined ? undefined : fromBase64url(signature);
+  if (!nonce || !signed || rest.length > 0) return undefined;
+  const ok = await crypto.subtle.verify("HMAC", session.key, signed, encoder.encode(`form.${session.id}.${nonce}`));
+  return ok ? nonce : undefined;
+}
+
+/** A new session for `role`: the cookie value and the session it stands for (not yet recorded; see `signIn`). */
 export async function issueSession(env: Tokens, role: AdminRole, nowMs = Date.now()): Promise<{ value: string; session: Session }> {
   const key = await roleKey(env, role);
   if (!key) throw new Error(`no token is configured for the ${role} role`);
   const expiresAt = Math.floor(nowMs / 1000) + sessionSeconds;
-  const nonce = randomToken();
-  const claim = `${role}.${expiresAt}.${nonce}`;
-  return { value: `${claim}.${await mac(key, claim)}`, session: { role, expiresAt, csrf: await csrfFor(key, nonce) } };
+  const id = randomToken();
+  const claim = `${role}.${expiresAt}.${id}`;
+  return { value: `${claim}.${await mac(key, claim)}`, session: { id, role, expiresAt, csrf: await formToken(key, id), key } };
 }
 
-/** The session a cookie value stands for, or undefined when it is malformed, forged or expired. */
+/** Issues a session and records it in D1: the sign-in itself. */
+export async function signIn(env: Tokens & { DB: D1Database }, role: AdminRole, nowMs = Date.now()): Promise<{ value: string; session: Session }> {
+  const issued = await issueSession(env, role, nowMs);
+  await startSession(env.DB, issued.session, Math.floor(nowMs / 1000));
+  return issued;
+}
+
+/** The session a cookie value stands for, or undefined when it is malformed, forged or expired (D1 not asked). */
 export async function readSession(env: Tokens, value: string | undefined, nowMs = Date.now()): Promise<Session | undefined> {
   if (!value || value.length > 200) return undefined;
   const parts = value.split(".");
@@ -89,7 +118,14 @@ export async function readSession(env: Tokens, value: string | undefined, nowMs 
   if (!key || !signed) return undefined;
   // verify() compares in constant time.
   const ok = await crypto.subtle.verify("HMAC", key, signed, encoder.encode(`${role}.${expires}.${nonce}`));
-  return ok ? { role, expiresAt, csrf: await csrfFor(key, nonce) } : undefined;
+  return ok ? { id: nonce, role, expiresAt, csrf: await formToken(key, nonce), key } : undefined;
+}
+
+/** The session of a cookie that is genuine and still signed in (its D1 row not ended). */
+export async function activeSession(env: Tokens & { DB: D1Database }, value: string | undefined, nowMs = Date.now()): Promise<Session | undefined> {
+  const session = await readSession(env, value, nowMs);
+  if (!session) return undefined;
+  return (await isSessionActive(env.DB, session.id, Math.floor(nowMs / 1000))) ? session : undefined;
 }
 
 /** Constant-time equality of two secrets of any length: both are hashed first. */

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import type { Decision } from "../routing/decide";
 import { matchKeys } from "../routing/normalize";
@@ -5,6 +6,7 @@ import type { Database } from "./client";
 import { insertDeliveriesStatements } from "./deliveries";
 import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
 import { upsertLeadStatement } from "./leads";
+import { leads } from "./schema";
 
 /**
  * The lead a decision is recorded under: the matched person (email or phone match),
@@ -126,10 +128,13 @@ export function decideEventsQueries(rows: readonly EventDecision[]): RawQuery[] 
  */
 function leadAndDeliveryStatements(db: Database, eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): BuiltStatement[] {
   if (decision.status === "invalid" || leadId === undefined) return [];
-  const statements: BuiltStatement[] = [
-    upsertLeadStatement(db, { id: leadId, keys: matchKeys(decision.lead), ownerId: ownerOf(decision), eventId, nowMs }, decision.match),
-  ];
+  const keys = matchKeys(decision.lead);
+  const statements: BuiltStatement[] = [upsertLeadStatement(db, { id: leadId, keys, ownerId: ownerOf(decision), eventId, nowMs }, decision.match)];
   if (decision.status === "routed") {
+    // The lead row of this email as it stands after the upsert above (same batch): a
+    // concurrent routing batch may have recorded the email first under its own id,
+    // and one person's deliveries must share one lead to run in order.
+    const deliveryLeadId = keys.email ? sql`coalesce((select ${leads.id} from ${leads} where ${leads.email} = ${keys.email}), ${leadId})` : leadId;
     statements.push(
       ...insertDeliveriesStatements(
         db,
@@ -137,6 +142,7 @@ function leadAndDeliveryStatements(db: Database, eventId: string, decision: Deci
           id: planned.delivery.deliveryId,
           eventId,
           destinationId: planned.destinationId,
+          leadId: deliveryLeadId,
           action: planned.action,
           status: "pending" as const,
           attempts: 0,

@@ -1,14 +1,15 @@
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { type SQL, and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
 import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
 import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, events } from "./schema";
 
-export type NewDelivery = typeof deliveries.$inferInsert;
+/** A delivery row to insert; `leadId` may be SQL (the lead row found in the same batch). */
+export type NewDelivery = Omit<typeof deliveries.$inferInsert, "leadId"> & { leadId?: string | SQL | null };
 export type NewAttempt = typeof attempts.$inferInsert;
 
 /** Rows per INSERT so that one statement binds at most 100 parameters. */
-const deliveriesPerInsert = 7; // 14 columns × 7 = 98 parameters
+const deliveriesPerInsert = 6; // 15 columns and the lead's email × 6 = 96 parameters
 
 /** INSERT OR IGNORE: deciding an event twice never creates a second delivery. */
 export function insertDeliveriesStatements(db: Database, rows: NewDelivery[]): BuiltStatement[] {
@@ -38,9 +39,24 @@ export function pendingDeliveriesOf(db: Database, eventId: string) {
 }
 
 /**
+ * True when an older delivery of the same lead to the same destination is still
+ * pending (waiting, in flight or backing off). Older: created earlier, then by id
+ * (`<eventId>:<index>`, and event ids are time-ordered).
+ */
+const olderPendingExists = sql`exists (select 1 from deliveries as older
+  where older.lead_id = deliveries.lead_id and older.destination_id = deliveries.destination_id and +older.status = 'pending'
+    and (older.created_at < deliveries.created_at or (older.created_at = deliveries.created_at and older.id < deliveries.id)))`;
+
+/**
  * Takes pending deliveries for this consumer until `leaseUntil`. D1 applies one
  * write at a time, so the UPDATE … RETURNING is a compare-and-set: two consumers
  * holding the same redelivered message cannot both call the destination.
+ *
+ * Per lead, in order: a delivery is taken only when it is the oldest pending one of
+ * its lead to its destination. So one lead's deliveries to one destination never
+ * run at the same time (a second one would search the CRM before the first one's
+ * record is findable and create a duplicate), and a later one never overtakes an
+ * earlier one that is backing off (an update landing before the create it follows).
  */
 export async function claimDeliveries(db: Database, ids: string[], nowMs: number, leaseMs: number): Promise<DeliveryRow[]> {
   if (ids.length === 0) return [];
@@ -51,8 +67,26 @@ export function claimQuery(db: Database, ids: string[], nowMs: number, leaseMs: 
   return db
     .update(deliveries)
     .set({ leaseUntil: nowMs + leaseMs })
-    .where(and(inIdList(deliveries.id, ids), isPending, or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, nowMs))))
+    .where(
+      and(inIdList(deliveries.id, ids), isPending, or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, nowMs)), sql`not ${olderPendingExists}`),
+    )
     .returning();
+}
+
+/**
+ * The first in line of each of these leads towards one destination: its oldest
+ * pending delivery, the one `claimDeliveries` will take next.
+ */
+export async function firstInLineOf(db: Database, destinationId: string, leadIds: readonly string[]): Promise<DeliveryRow[]> {
+  if (leadIds.length === 0) return [];
+  return firstInLineQuery(db, destinationId, leadIds);
+}
+
+export function firstInLineQuery(db: Database, destinationId: string, leadIds: readonly string[]) {
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(inIdList(deliveries.leadId, [...new Set(leadIds)]), eq(deliveries.destinationId, destinationId), isPending, sql`not ${olderPendingExists}`));
 }
 
 export interface AttemptRecord {
@@ -165,7 +199,9 @@ export function settleEventsStatement(db: Database, eventIds: readonly string[],
 
 /**
  * Pending deliveries overdue since before `olderThanMs` that nobody holds: their
- * queue message may be lost. One waiting out a backoff is not overdue.
+ * queue message may be lost. One waiting out a backoff is not overdue, nor is one
+ * waiting behind an older delivery of its lead (that one is re-sent, and hands the
+ * turn over when done).
  */
 export async function findStalledDeliveries(db: Database, olderThanMs: number, limit: number): Promise<DeliveryRow[]> {
   return db
@@ -176,6 +212,7 @@ export async function findStalledDeliveries(db: Database, olderThanMs: number, l
         eq(deliveries.status, "pending"),
         lt(deliveries.nextAttemptAt, olderThanMs),
         or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, olderThanMs)),
+        sql`not ${olderPendingExists}`,
       ),
     )
     .limit(limit);

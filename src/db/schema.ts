@@ -129,6 +129,11 @@ export const deliveries = sqliteTable(
     id: text("id").primaryKey(),
     eventId: text("event_id").notNull(),
     destinationId: text("destination_id").notNull(),
+    /**
+     * The event's lead: one lead's deliveries to one destination run one at a time,
+     * oldest first (claimDeliveries). Null only for rows older than the column.
+     */
+    leadId: text("lead_id"),
     action: text("action", { enum: ["upsert", "notify", "forward"] }).notNull(),
     status: text("status", { enum: deliveryStatuses }).notNull(),
     attempts: integer("attempts").notNull().default(0),
@@ -148,9 +153,31 @@ export const deliveries = sqliteTable(
     index("deliveries_status_next").on(t.status, t.nextAttemptAt),
     // Outcome reports name the CRM's record id: this finds the lead it was delivered as.
     index("deliveries_external").on(t.externalId),
+    index("deliveries_lead_destination").on(t.leadId, t.destinationId),
   ],
 );
 export type DeliveryRow = typeof deliveries.$inferSelect;
+
+/**
+ * The record map: a lead's record ids in a destination (a Pipedrive person and lead,
+ * later a HubSpot contact or a Salesforce record), learned by a delivery. Later
+ * deliveries of that lead update by id: no search (which may lag creation), no
+ * duplicate. `kind` is the connector's name for the record type.
+ */
+export const crmRecords = sqliteTable(
+  "crm_records",
+  {
+    destinationId: text("destination_id").notNull(),
+    leadId: text("lead_id").notNull(),
+    kind: text("kind").notNull(),
+    externalId: text("external_id").notNull(),
+    /** The delivery that learned (or last confirmed) the id. */
+    deliveryId: text("delivery_id").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.destinationId, t.leadId, t.kind] }), index("crm_records_external").on(t.destinationId, t.kind, t.externalId)],
+);
+export type CrmRecordRow = typeof crmRecords.$inferSelect;
 
 /** Every call to a destination, successful or not. */
 export const attempts = sqliteTable(
@@ -231,3 +258,50 @@ export const outcomes = sqliteTable(
   (t) => [uniqueIndex("outcomes_lead_outcome").on(t.leadId, t.outcome), index("outcomes_lead_event").on(t.leadEventId), index("outcomes_occurred").on(t.occurredAt)],
 );
 export type OutcomeRow = typeof outcomes.$inferSelect;
+
+/**
+ * Time away set at runtime (`PUT /admin/v1/owners/{id}/away`): one row per owner,
+ * taking effect at once without a configuration version. Planned time away lives in
+ * the configuration's `owners[].away`.
+ */
+export const ownerAway = sqliteTable("owner_away", {
+  ownerId: text("owner_id").primaryKey(),
+  fromMs: integer("from_ms").notNull(),
+  untilMs: integer("until_ms").notNull(),
+  reason: text("reason"),
+  setAt: integer("set_at").notNull(),
+});
+export type OwnerAwayRow = typeof ownerAway.$inferSelect;
+
+export const slaStatuses = ["running", "met", "reassigned", "escalated", "stopped"] as const;
+export type SlaStatus = (typeof slaStatuses)[number];
+
+/**
+ * One SLA clock per routed event whose route holds its owner to a deadline. Written
+ * with the routing decision (so a decided event never lacks its clock); the SLA
+ * clock Durable Object's alarm and the cron sweeper fire the due ones.
+ */
+export const slaTimers = sqliteTable(
+  "sla_timers",
+  {
+    eventId: text("event_id").primaryKey(),
+    leadId: text("lead_id").notNull(),
+    routeId: text("route_id").notNull(),
+    poolId: text("pool_id"),
+    ownerId: text("owner_id").notNull(),
+    untilOutcome: text("until_outcome", { enum: outcomeNames }).notNull(),
+    then: text("then_action", { enum: ["reassign", "escalate"] }).notNull(),
+    notify: text("notify"),
+    workingHoursOnly: integer("working_hours_only", { mode: "boolean" }).notNull(),
+    withinMs: integer("within_ms").notNull(),
+    startedAt: integer("started_at").notNull(),
+    dueAt: integer("due_at").notNull(),
+    status: text("status", { enum: slaStatuses }).notNull(),
+    reassignments: integer("reassignments").notNull().default(0),
+    /** JSON list of SlaHistoryEntry: start, met, miss, reassignment, notification. */
+    history: text("history").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("sla_timers_status_due").on(t.status, t.dueAt)],
+);
+export type SlaTimerRow = typeof slaTimers.$inferSelect;

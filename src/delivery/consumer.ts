@@ -11,12 +11,15 @@ import {
   settleEventsStatement,
 } from "../db/deliveries";
 import type { DeliveryRow } from "../db/schema";
+import { type LearnedRecord, type RecordIds, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
 import { runQueries } from "../db/json-rows";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
 import { rateOf } from "./default-rates";
-import { connectorOptionsFrom, deliveriesPerCall, dispatch } from "./dispatch";
+import { connectorOptionsFrom, deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
+import { costOf, searchRateOf } from "./call-costs";
+import { handOverTurns, turnDelays } from "./lead-order";
 import { retryDelaySeconds } from "./retry";
 
 interface Item {
@@ -29,11 +32,17 @@ const leaseMsFor = (destination: DestinationConfig | undefined) => (destination?
 
 /**
  * The deliveries queue's consumer. A batch is grouped by destination so that
- * HubSpot gets one batch-upsert call for up to 100 leads; every call first takes a
- * token from the destination's shared limiter. Each outcome is an attempt row; a
- * delivery then succeeds, fails for good (a 4xx the API will never accept), waits
- * for a retry with backoff (Retry-After as a floor), or — out of attempts — is
- * marked dead and handed to the dead-letter queue for the alert.
+ * HubSpot gets one batch-upsert call for up to 100 leads. Only the oldest pending
+ * delivery of a lead to a destination is claimed (src/db/deliveries.ts,
+ * src/delivery/lead-order.ts). Every dispatch first takes a token per call it will
+ * make from the destination's shared limiter (and one per search from its search
+ * limiter, src/delivery/call-costs.ts); a destination's hold (a Pipedrive 429)
+ * pauses the limiter for everyone. The connector gets the lead's known record ids
+ * (the record map), and the ids it reports are remembered with the attempt. Each
+ * outcome is an attempt row; a delivery then succeeds, fails for good (a 4xx the
+ * API will never accept), waits for a retry with backoff (Retry-After as a floor),
+ * or — out of attempts — is marked dead and handed to the dead-letter queue for
+ * the alert.
  */
 export async function handleDeliveryBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const groups = new Map<string, Item[]>();
@@ -65,7 +74,7 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
   const destination = config.document.destinations.find((d) => d.id === destinationId);
   const byId = new Map(items.map((item) => [item.body.deliveryId, item]));
   const claimed = await claimDeliveries(db, [...byId.keys()], Date.now(), leaseMsFor(destination));
-  await settleUnclaimed(db, byId, new Set(claimed.map((d) => d.id)));
+  await settleUnclaimed(db, destinationId, byId, new Set(claimed.map((d) => d.id)));
   if (claimed.length === 0) return;
 
   if (!destination) {
@@ -77,36 +86,78 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
   const perCall = deliveriesPerCall(destination);
   const limiter = env.DESTINATION_LIMITER.getByName(destination.id);
   const { perSecond, burst } = rateOf(destination);
-  for (let i = 0; i < claimed.length; i += perCall) {
-    const chunk = claimed.slice(i, i + perCall);
-    const wait = await limiter.take(perSecond, burst);
+  const searchRate = searchRateOf(destination);
+  const leadIdsOf = (rows: DeliveryRow[]) => rows.flatMap((d) => (d.leadId ? [d.leadId] : []));
+  // Claimed deliveries are one per lead (claimDeliveries), so this holds for the whole group.
+  const known = usesRecordMap(destination) ? await recordIdsOf(db, destination.id, leadIdsOf(claimed)) : new Map<string, RecordIds>();
+  let done = 0;
+  for (; done < claimed.length; done += perCall) {
+    const chunk = claimed.slice(done, done + perCall);
+    const payloads = chunk.map((d) => {
+      const payload = JSON.parse(d.payload) as LeadDelivery;
+      const records = d.leadId ? known.get(d.leadId) : undefined;
+      return records ? { ...payload, records } : payload;
+    });
+    // Both buckets reserve under the chunk's first delivery, so a message sent back to
+    // wait finds its tokens waiting when it returns (src/delivery/destination-limiter.ts).
+    const cost = costOf(destination, payloads);
+    const key = chunk[0]?.id;
+    const [searchWait, callWait] = await Promise.all([
+      searchRate && cost.searches > 0 ? searchLimiterOf(env, destination.id).take(searchRate.perSecond, searchRate.burst, cost.searches, key) : 0,
+      limiter.take(perSecond, burst, cost.calls, key),
+    ]);
+    const wait = Math.max(searchWait, callWait);
     if (wait > 0) {
       // Over the destination's rate: come back later. Not an attempt.
-      const rest = claimed.slice(i);
+      const rest = claimed.slice(done);
       await releaseDeliveries(
         db,
         rest.map((d) => d.id),
       );
-      for (const d of rest) byId.get(d.id)?.message.retry({ delaySeconds: Math.ceil(wait) });
-      return;
+      // Queues take at most 12 hours; a longer pause (a spent daily budget) waits again.
+      for (const d of rest) byId.get(d.id)?.message.retry({ delaySeconds: Math.min(maxQueueDelaySeconds, Math.ceil(wait)) });
+      break;
     }
-    const payloads = chunk.map((d) => JSON.parse(d.payload) as LeadDelivery);
     const outcomes = await dispatch(destination, payloads, connectorOptionsFrom(env, config.version));
     await recordOutcomes(env, db, destination, chunk, outcomes, byId);
+    // The destination said it holds every caller (a rate limit): every consumer waits it out.
+    const pause = Math.max(0, ...outcomes.map((o) => o.holdSeconds ?? 0));
+    if (pause > 0) await limiter.pause(perSecond, burst, pause);
+  }
+  await handOverTurns(db, env.DELIVERY_QUEUE, destination.id, leadIdsOf(claimed.slice(0, done)), Date.now());
+}
+
+const maxQueueDelaySeconds = 43_200;
+
+/** The bucket for a destination's searches, apart from its calls (Pipedrive's Search API limit). */
+const searchLimiterOf = (env: Env, destinationId: string) => env.DESTINATION_LIMITER.getByName(`${destinationId}#search`);
+
+/**
+ * Messages whose delivery this consumer could not claim: done already (ack), held by
+ * another consumer, or waiting behind an older delivery of the same lead (retry when
+ * its turn can have come).
+ */
+async function settleUnclaimed(db: Database, destinationId: string, byId: Map<string, Item>, claimed: Set<string>): Promise<void> {
+  const unclaimed = [...byId.keys()].filter((id) => !claimed.has(id));
+  if (unclaimed.length === 0) return;
+  const rows = await getDeliveries(db, unclaimed);
+  const pending = rows.filter((d) => d.status === "pending");
+  const delays = await turnDelays(db, destinationId, pending, Date.now());
+  for (const id of unclaimed) {
+    const delaySeconds = delays.get(id);
+    if (delaySeconds === undefined) byId.get(id)?.message.ack();
+    else byId.get(id)?.message.retry({ delaySeconds });
   }
 }
 
-/** Messages whose delivery this consumer could not claim: done already, or held by another. */
-async function settleUnclaimed(db: Database, byId: Map<string, Item>, claimed: Set<string>): Promise<void> {
-  const unclaimed = [...byId.keys()].filter((id) => !claimed.has(id));
-  if (unclaimed.length === 0) return;
-  const rows = new Map((await getDeliveries(db, unclaimed)).map((d) => [d.id, d]));
-  for (const id of unclaimed) {
-    const item = byId.get(id);
-    const row = rows.get(id);
-    if (row?.status === "pending") item?.message.retry({ delaySeconds: 30 });
-    else item?.message.ack();
-  }
+/** The record ids a batch's successful outcomes report, for the record map. */
+function learnedRecords(rows: DeliveryRow[], outcomes: DeliveryOutcome[], at: number): LearnedRecord[] {
+  return rows.flatMap((row, i) => {
+    const outcome = outcomes[i];
+    if (!outcome?.ok || !outcome.records || !row.leadId) return [];
+    const leadId = row.leadId;
+    return Object.entries(outcome.records).map(([kind, externalId]) => ({ destinationId: row.destinationId, leadId, kind, externalId, deliveryId: row.id, at }));
+  });
 }
 
 async function recordOutcomes(
@@ -158,7 +209,11 @@ async function recordOutcomes(
     }
   });
   // Attempts first, then the events they settle: one D1 batch, one transaction.
-  const queries = [...recordAttemptsQueries(records), settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL()];
+  const queries = [
+    ...recordAttemptsQueries(records),
+    ...rememberRecordsQueries(learnedRecords(rows, outcomes, at)),
+    settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL(),
+  ];
   await runQueries(env.DB, queries);
   // The dead letter carries the alert; send it before acking so it cannot be lost.
   await sendMessages(env.DEAD_LETTER_QUEUE, deadLetters);

@@ -1,17 +1,16 @@
 import type { DestinationConfig } from "../config/schema";
-import { forwardDelivery } from "../connectors/forward";
-import { type ConnectorOptions, allowHttpFrom } from "../connectors/http";
-import { HUBSPOT_BATCH_LIMIT, upsertLeads as hubspotUpsert } from "../connectors/hubspot";
-import { upsertLead as pipedriveUpsert } from "../connectors/pipedrive";
-import { SALESFORCE_BATCH_LIMIT, upsertLeads as salesforceUpsert } from "../connectors/salesforce";
-import { notify as slackNotify } from "../connectors/slack";
+import { allowHttpFrom, type ConnectorOptions } from "../connectors/http";
+import { connectorOf } from "../connectors/registry";
 import type { DeliveryOutcome, LeadDelivery } from "../connectors/types";
 
 /** How many deliveries one call to this destination carries (one rate-limit token each call). */
 export function deliveriesPerCall(destination: DestinationConfig): number {
-  if (destination.type === "hubspot") return HUBSPOT_BATCH_LIMIT;
-  if (destination.type === "salesforce") return SALESFORCE_BATCH_LIMIT;
-  return 1;
+  return connectorOf(destination).deliveriesPerCall;
+}
+
+/** Whether the destination's connector reads and reports record ids (the record map). */
+export function usesRecordMap(destination: DestinationConfig): boolean {
+  return destination.type === "pipedrive";
 }
 
 /** What connectors get from the Worker: the outbound rule, the token store, the configuration's version. */
@@ -29,16 +28,5 @@ export async function dispatch(
   deliveries: LeadDelivery[],
   options: ConnectorOptions,
 ): Promise<DeliveryOutcome[]> {
-  switch (destination.type) {
-    case "hubspot":
-      return hubspotUpsert(destination, deliveries, options);
-    case "salesforce":
-      return salesforceUpsert(destination, deliveries, options);
-    case "pipedrive":
-      return Promise.all(deliveries.map((d) => pipedriveUpsert(destination, d, options)));
-    case "slack":
-      return Promise.all(deliveries.map((d) => slackNotify(destination, d, options)));
-    case "http":
-      return Promise.all(deliveries.map((d) => forwardDelivery(destination, d, options)));
-  }
+  return connectorOf(destination).deliver(destination, deliveries, options);
 }

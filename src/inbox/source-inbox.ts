@@ -200,17 +200,22 @@ export class SourceInbox extends DurableObject<Env> {
   }
 
   /**
-   * Counts a refused request (verification failures) per minute, for the alert
-   * rules. Called off the response path; a flood of bad signatures costs one local
-   * SQLite upsert each, and a day of minutes is kept.
+   * Adds refused requests (verification failures), by code, to the minute's counts
+   * for the alert rules. The ingest path gathers them per isolate and calls this
+   * once per window (src/ingest/rejection-tally.ts), never once per bad request, so
+   * a flood of bad signatures does not compete with accepts here. A day of minutes
+   * is kept.
    */
-  recordRejection(code: string, atMs = Date.now()): void {
+  recordRejections(counts: Record<string, number>, atMs = Date.now()): void {
     const minute = Math.floor(atMs / 60_000);
-    this.sql.exec(
-      "INSERT INTO rejections (minute, code, count) VALUES (?, ?, 1) ON CONFLICT (minute, code) DO UPDATE SET count = count + 1",
-      minute,
-      code,
-    );
+    for (const [code, count] of Object.entries(counts)) {
+      this.sql.exec(
+        "INSERT INTO rejections (minute, code, count) VALUES (?, ?, ?) ON CONFLICT (minute, code) DO UPDATE SET count = count + excluded.count",
+        minute,
+        code,
+        count,
+      );
+    }
     if (minute % 60 === 0) this.sql.exec("DELETE FROM rejections WHERE minute < ?", minute - 1440);
   }
 

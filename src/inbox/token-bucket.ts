@@ -7,6 +7,8 @@
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
+  /** Nothing is handed out before this time (the destination asked us to wait). */
+  private pausedUntil = 0;
 
   constructor(
     private perSecond: number,
@@ -24,15 +26,47 @@ export class TokenBucket {
     this.tokens = Math.min(this.tokens, burst);
   }
 
-  /** Takes one token; returns 0 when taken, else the seconds until one is available. */
-  take(nowMs: number): number {
+  /**
+   * Takes `count` tokens at once (one per call a unit of work will make); returns 0
+   * when taken, else the seconds until they are available. A count above the burst
+   * takes the whole burst, so it is never refused for good.
+   */
+  take(nowMs: number, count = 1): number {
+    if (nowMs < this.pausedUntil) return (this.pausedUntil - nowMs) / 1000;
+    const need = Math.min(count, this.burst);
     const elapsed = Math.max(0, nowMs - this.updatedAt) / 1000;
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.perSecond);
     this.updatedAt = nowMs;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= need) {
+      this.tokens -= need;
       return 0;
     }
-    return (1 - this.tokens) / this.perSecond;
+    return (need - this.tokens) / this.perSecond;
+  }
+
+  /**
+   * Like `take`, but a caller who must wait keeps its place in line: the tokens are
+   * taken now (the balance may go below zero, a debt later callers queue behind) and
+   * the answer is the seconds until they are covered. Nothing is taken when that
+   * would be longer than `maxWaitSeconds`.
+   */
+  reserve(nowMs: number, count = 1, maxWaitSeconds = Number.POSITIVE_INFINITY): number {
+    const need = Math.min(count, this.burst);
+    const from = Math.max(nowMs, this.pausedUntil);
+    const elapsed = Math.max(0, from - this.updatedAt) / 1000;
+    const tokens = Math.min(this.burst, this.tokens + elapsed * this.perSecond);
+    const wait = (from - nowMs) / 1000 + Math.max(0, need - tokens) / this.perSecond;
+    if (wait > maxWaitSeconds) return wait;
+    this.tokens = tokens - need;
+    this.updatedAt = Math.max(this.updatedAt, from);
+    return wait;
+  }
+
+  /** Hands out nothing until `untilMs`, then starts from an empty bucket (keeping any debt). */
+  pause(nowMs: number, untilMs: number): void {
+    if (untilMs <= Math.max(nowMs, this.pausedUntil)) return;
+    this.pausedUntil = untilMs;
+    this.tokens = Math.min(this.tokens, 0);
+    this.updatedAt = untilMs;
   }
 }

@@ -1,6 +1,6 @@
 import { GatewayError, problemResponse, unexpectedError } from "../errors";
 import { errorMessage, log } from "../lib/log";
-import { requestIdFrom } from "../lib/request-id";
+import { callerRequestId, newRequestId } from "../lib/request-id";
 import { logWebhook } from "./request-log";
 import { ingest } from "./route";
 
@@ -11,11 +11,13 @@ import { ingest } from "./route";
  * per accepted webhook (`npm run bench:profile`), with nothing to route.
  *
  * Like the Hono apps it answers every refusal as a problem (src/errors.ts), puts the
- * request id in `X-Request-Id`, and writes one log line per request.
+ * request id in `X-Request-Id`, and writes one log line per request. The request id
+ * is always the gateway's own (it is stored with the event); a caller's
+ * `X-Request-Id` is only logged, as `callerRequestId`.
  */
 export async function handleWebhook(request: Request, env: Env, ctx: ExecutionContext, path: string): Promise<Response> {
   const receivedAt = Date.now();
-  const requestId = requestIdFrom(request.headers);
+  const requestId = newRequestId();
   const sourceId = sourceIdOf(path);
   let answer: { response: Response; outcome: string; eventId?: string };
   try {
@@ -28,7 +30,15 @@ export async function handleWebhook(request: Request, env: Env, ctx: ExecutionCo
   }
   const { response, outcome, eventId } = answer;
   response.headers.set("x-request-id", requestId);
-  logWebhook({ requestId, sourceId, eventId, outcome, status: response.status, latencyMs: Date.now() - receivedAt });
+  logWebhook({
+    requestId,
+    callerRequestId: callerRequestId(request.headers),
+    sourceId,
+    eventId,
+    outcome,
+    status: response.status,
+    latencyMs: Date.now() - receivedAt,
+  });
   return response;
 }
 

@@ -8,6 +8,7 @@ import { answerHandshake } from "./handshake";
 import { parseBody } from "./parse-body";
 import { checkIpAllowlist } from "./ip-allowlist";
 import { readBody } from "./read-body";
+import { countRejection } from "./rejection-tally";
 import { inboxNameFor, inboxNamesOf, shardRate } from "./shard";
 import { storedHeaders } from "./stored-headers";
 
@@ -58,9 +59,8 @@ export async function ingest({ request, env, ctx, requestId, sourceId, receivedA
     nowSeconds: Math.floor(receivedAt / 1000),
   });
   if (!verification.ok) {
-    // Counted for the verification-failure alert, after the response is sent.
-    const inbox = env.SOURCE_INBOX.getByName(inboxNamesOf(source)[0] ?? source.id);
-    ctx.waitUntil(inbox.recordRejection(verification.code).catch(() => undefined));
+    // Counted for the verification-failure alert in memory, written to the inbox once per window.
+    countRejection(env, ctx, inboxNamesOf(source)[0] ?? source.id, verification.code);
     throw new GatewayError(verification.code, verification.detail);
   }
 
@@ -85,6 +85,7 @@ export async function ingest({ request, env, ctx, requestId, sourceId, receivedA
       secretIndex: verification.secretIndex ?? null,
       signedAt: verification.signedAt ?? null,
       deliveryId: verification.deliveryId ?? null,
+      unsignedDeliveryId: verification.unsignedDeliveryId ?? null,
     }),
   });
 

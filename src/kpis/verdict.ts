@@ -4,6 +4,7 @@ import { minimumCount, type TwoProportionResult } from "./two-proportion";
 /** One comparison in plain words, for the console and the API (docs/kpis.md). */
 
 const outcomeWords: Record<OutcomeName, string> = {
+  contacted: "contacted",
   qualified: "qualified",
   meeting_booked: "meeting booked",
   won: "won",

@@ -1,5 +1,6 @@
 import type { SourceConfig } from "../config/schema";
 import type { ActiveConfig } from "../config/store";
+import { crmTypes, isCrmType } from "../connectors/registry";
 import type { Database } from "../db/client";
 import type { BuiltStatement } from "../db/json-rows";
 import { createOutcomeLookups, recordOutcomeStatement, settleReportStatement } from "../db/outcomes";
@@ -104,9 +105,10 @@ function markRepeats(traces: ReportTrace[], ctx: LinkContext, eventId: string): 
   });
 }
 
+/** Destination ids per CRM type, every CRM connector present (with no ids when none is configured). */
 function crmDestinationsOf(config: ActiveConfig): Record<CrmType, string[]> {
-  const ids: Record<CrmType, string[]> = { hubspot: [], salesforce: [], pipedrive: [] };
-  for (const d of config.document.destinations) if (d.type === "hubspot" || d.type === "salesforce" || d.type === "pipedrive") ids[d.type].push(d.id);
+  const ids = Object.fromEntries(crmTypes.map((type) => [type, [] as string[]])) as Record<CrmType, string[]>;
+  for (const d of config.document.destinations) if (isCrmType(d.type)) ids[d.type].push(d.id);
   return ids;
 }
 

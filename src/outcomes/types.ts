@@ -1,7 +1,8 @@
 import type { OutcomeName } from "../config/schema";
+import type { CrmType } from "../connectors/registry";
 
-/** The CRMs whose record ids link a report back to a delivery (deliveries.external_id). */
-export type CrmType = "hubspot" | "salesforce" | "pipedrive";
+/** The CRMs whose record ids link a report back to a delivery (deliveries.external_id): connectors declared `crm`. */
+export type { CrmType };
 
 /** How a report names its lead, most specific first; linking tries them in that order. */
 export interface ReportKeys {

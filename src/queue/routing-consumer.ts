@@ -3,9 +3,11 @@ import { createDb } from "../db/client";
 import { decideEventsQueries, decisionRecord, type EventDecision, newLeadIdFor } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
-import { type BuiltStatement, runQueries } from "../db/json-rows";
+import { type BuiltStatement, type RawQuery, runQueries } from "../db/json-rows";
 import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
+import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
+import { poolAvailability } from "../assign/availability";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
 import { errorMessage, type LogFields, log } from "../lib/log";
@@ -20,6 +22,8 @@ import { payloadOf } from "../routing/payload";
 import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
 import type { ActiveConfig } from "../config/store";
 import type { SourceConfig } from "../config/schema";
+import { startSlaStatement } from "../db/sla-timers";
+import { slaTimerFor, wakeSlaClock } from "../routing/sla-start";
 import { groupBySharedKeys } from "./key-groups";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
 
@@ -31,9 +35,12 @@ interface Routed {
   deliveries: DeliveryMessage[];
   /** Written once the statements are stored. */
   logFields?: LogFields;
+  /** When the SLA clock this decision starts is due: the SLA clock is woken for it once stored. */
+  slaDueAt?: number;
 }
 
-type Verdict = ({ ack: true } & Routed) | { ack: false; error: string };
+/** `deadLetter`: the event fails the same way on every try; send it to the dead-letter queue now. */
+type Verdict = ({ ack: true } & Routed) | { ack: false; error: string; deadLetter?: boolean };
 
 /** An event after its first step: settled already, or a mapped lead to decide. */
 type Prepared =
@@ -82,16 +89,27 @@ async function decideOne(
   item: Extract<Prepared, { kind: "lead" }>,
   index: LeadIndex,
   enrich: Enrich,
+  away: readonly RuntimeAway[],
 ): Promise<Routed> {
   const decision = await decideLead(config.document, item.source, item.event, item.mapped, {
     findLead: async (keys) => index.find(keys),
-    assignOwner: (pool, eventId) => env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool }),
+    assignOwner: (pool, eventId) => {
+      const nowMs = Date.now();
+      const availability = poolAvailability(pool, config.document.owners, away, nowMs);
+      return env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool, nowMs, availability });
+    },
     enrich,
   });
   const nowMs = Date.now();
   const leadId = newLeadIdFor(decision, nowMs);
   if (decision.status !== "invalid" && leadId) rememberLead(index, decision, leadId, item.event.id, nowMs);
-  return routedOf(db, item.event, decision, nowMs, leadId);
+  const routed = routedOf(db, item.event, decision, nowMs, leadId);
+  const sla = decision.status === "routed" && leadId ? slaTimerFor(config.document, decision, item.event.id, leadId, nowMs) : undefined;
+  if (sla) {
+    routed.statements.push(startSlaStatement(db, sla));
+    routed.slaDueAt = sla.dueAt;
+  }
+  return routed;
 }
 
 /** What the stored decision will make of the leads table, mirrored in the batch's index. */
@@ -152,8 +170,11 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
   const verdicts = new Map<string, Verdict>();
   if (items.length === 0) return verdicts;
   let index: LeadIndex;
+  let away: RuntimeAway[];
   try {
     index = new LeadIndex(await findLeadsForKeys(db, items.map((item) => item.keys)));
+    // Time away set at runtime, read once per batch (only pools need it).
+    away = config.document.pools.length > 0 ? await runtimeAwayAfter(db, Date.now()) : [];
   } catch (error) {
     for (const item of items) verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
     return verdicts;
@@ -167,7 +188,7 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
     groups.map(async (group) => {
       for (const item of group) {
         try {
-          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, enrich)) });
+          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, enrich, away)) });
         } catch (error) {
           verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
         }
@@ -177,24 +198,84 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
   return verdicts;
 }
 
-/**
- * Stores every decision of the batch in one D1 batch (one round trip instead of one
- * per event). If it fails, none was stored, and every one of those events is
- * retried; redoing a decision is harmless.
- */
-async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
+/** The queries that store these verdicts' decisions, as one D1 batch. */
+function queriesOf(verdicts: readonly Verdict[]): RawQuery[] {
   const decided = verdicts.flatMap((v) => (v.ack && v.decided ? [v.decided] : []));
   const statements = verdicts.flatMap((v) => (v.ack ? v.statements : []));
-  const stores = (v: Verdict) => v.ack && (v.decided !== undefined || v.statements.length > 0);
-  if (decided.length === 0 && statements.length === 0) return verdicts;
+  return [...decideEventsQueries(decided), ...statements.map((s) => s.toSQL())];
+}
+
+/** D1 refuses the same write every time (a row over 2 MB): retrying cannot help. */
+function isPermanentWriteError(message: string): boolean {
+  return /SQLITE_TOOBIG|too big/i.test(message);
+}
+
+/** D1 itself failed, whatever the rows: writing them in parts would fail the same way. */
+function isTransientWriteError(message: string): boolean {
+  return /Network connection lost|SQLITE_BUSY|overloaded|timed? ?out|unavailable|reset/i.test(message);
+}
+
+/** D1 batches one consumer run may spend finding the events D1 refuses (a subrequest each). */
+const maxStoreWrites = 32;
+
+/**
+ * Stores every decision of the batch in one D1 batch (one round trip instead of one
+ * per event). If that write fails, the batch is halved and each half written on
+ * its own, down to single events, so the events that D1 refuses are found in a few
+ * round trips and the others are stored: one event never holds the batch back.
+ * An event whose own write fails is retried alone, or dead-lettered when D1 will
+ * refuse it every time. When D1 itself is failing (a lost connection, busy) the
+ * batch is retried whole, as splitting it would only fail more times.
+ */
+async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
+  const storing = verdicts.flatMap((v, i) => (v.ack && (v.decided !== undefined || v.statements.length > 0) ? [i] : []));
+  if (storing.length === 0) return verdicts;
+  const stored = [...verdicts];
+  let writes = 0;
+  const write = async (indices: number[]): Promise<void> => {
+    writes += 1;
+    try {
+      await runQueries(env.DB, queriesOf(indices.map((i) => verdicts[i] as Verdict)));
+    } catch (error) {
+      const message = errorMessage(error);
+      if (indices.length === 1 || isTransientWriteError(message) || writes >= maxStoreWrites) {
+        const deadLetter = indices.length === 1 && isPermanentWriteError(message);
+        for (const i of indices) stored[i] = { ack: false, error: message, deadLetter };
+        return;
+      }
+      if (indices.length === storing.length) {
+        log("warn", "routing batch not stored at once; storing it in parts", { count: indices.length, error: message });
+      }
+      const half = Math.ceil(indices.length / 2);
+      await write(indices.slice(0, half));
+      await write(indices.slice(half));
+    }
+  };
+  await write(storing);
+  for (const v of stored) if (v.ack && v.logFields) log("info", "routed", v.logFields);
+  return stored;
+}
+
+/**
+ * Sends the events that fail the same way on every try to the dead-letter queue,
+ * whose consumer marks them dead with the reason and alerts. Returns the positions
+ * sent; if the send fails, those events are retried like the others.
+ */
+async function sendDeadLetters(env: Env, bodies: RoutingMessage[], verdicts: Verdict[]): Promise<Set<number>> {
+  const letters = bodies.flatMap((body, i) => {
+    const verdict = verdicts[i];
+    if (!verdict || verdict.ack || !verdict.deadLetter) return [];
+    log("error", "routing dead-lettered: D1 refuses this event's decision", { eventId: body.eventId, sourceId: body.sourceId, error: verdict.error });
+    return [{ i, letter: { eventId: body.eventId, sourceId: body.sourceId, reason: `Its decision could not be stored: ${verdict.error}` } }];
+  });
+  if (letters.length === 0) return new Set();
   try {
-    await runQueries(env.DB, [...decideEventsQueries(decided), ...statements.map((s) => s.toSQL())]);
+    await sendMessages(env.DEAD_LETTER_QUEUE, letters.map((l) => l.letter));
+    return new Set(letters.map((l) => l.i));
   } catch (error) {
-    const message = errorMessage(error);
-    return verdicts.map((v) => (stores(v) ? { ack: false, error: message } : v));
+    log("error", "dead letters not sent; those events will be retried", { count: letters.length, error: errorMessage(error) });
+    return new Set();
   }
-  for (const v of verdicts) if (v.ack && v.logFields) log("info", "routed", v.logFields);
-  return verdicts;
 }
 
 /**
@@ -215,7 +296,16 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   }
   if (valid.length === 0) return;
 
-  const config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  let config: ActiveConfig;
+  try {
+    config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  } catch (error) {
+    // No event can be routed without the configuration (e.g. no key opens its
+    // secrets): back off instead of burning the queue's retries at once.
+    log("error", "configuration not readable; routing batch retried", { count: valid.length, error: errorMessage(error) });
+    for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    return;
+  }
   const rows = await getEvents(
     createDb(env.DB),
     valid.map((v) => v.body.eventId),
@@ -246,6 +336,11 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
     return decided.get(p.event.id) ?? { ack: false, error: "not decided" };
   });
   const verdicts = await storeDecisions(env, routed);
+  const slaDue = verdicts.flatMap((v) => (v.ack && v.slaDueAt !== undefined ? [v.slaDueAt] : []));
+  if (slaDue.length > 0) {
+    // The clocks are stored; a failed wake-up is covered by the cron sweeper within a minute.
+    await wakeSlaClock(env, Math.min(...slaDue)).catch((error: unknown) => log("warn", "SLA clock not woken", { error: errorMessage(error) }));
+  }
 
   const outgoing = verdicts.flatMap((v) => (v.ack ? v.deliveries : []));
   let sendFailed = false;
@@ -255,9 +350,10 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
     sendFailed = true;
     log("error", "delivery messages not sent; events will be retried", { count: outgoing.length, error: errorMessage(error) });
   }
+  const buried = await sendDeadLetters(env, valid.map((v) => v.body), verdicts);
   valid.forEach(({ message, body }, i) => {
     const verdict = verdicts[i];
-    if (verdict?.ack && !(sendFailed && verdict.deliveries.length > 0)) {
+    if ((verdict?.ack && !(sendFailed && verdict.deliveries.length > 0)) || buried.has(i)) {
       message.ack();
       return;
     }

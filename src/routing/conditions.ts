@@ -1,4 +1,6 @@
+import { configLimits } from "../config/limits";
 import { type Condition, type Operator, operators } from "../config/schema";
+import { type CompiledPattern, compilePattern } from "../lib/linear-regex";
 import { type Lead, leadSchema } from "./lead";
 import { toNumber } from "./normalize";
 import { type ConditionTrace, type FieldTrace, clipValue } from "./trace";
@@ -17,16 +19,16 @@ import { type ConditionTrace, type FieldTrace, clipValue } from "./trace";
  *   Any other type mismatch (a list against `eq`, a boolean against `gt`) is false.
  * - `in` takes a list; a list-valued field is "in" when any element is.
  * - `contains`: substring of text (case-insensitive), or element of a list.
- * - `matches`: a JavaScript regular expression, `pattern` or `/pattern/flags`
- *   (flags i, m, s, u), case-sensitive unless `i`. Patterns with nested unbounded
- *   quantifiers (`(a+)+`) are refused and values over 500 characters are not tested,
- *   to keep catastrophic backtracking out of the queue consumer.
+ * - `matches`: a regular expression in JavaScript syntax, `pattern` or
+ *   `/pattern/flags` (flags i, m, s, u), case-sensitive unless `i`, run on RE2 so its
+ *   time is linear in the value whatever the pattern (no backreferences or
+ *   lookaround: those are refused). Values over 4,096 characters are not tested.
  * - `exists`: value true (default) or false.
  * - A malformed leaf (bad regex, `in` without a list) is false with an `error` in
  *   its trace; evaluation never throws.
  */
 
-const MAX_DEPTH = 32;
+const MAX_DEPTH = configLimits.conditionDepth;
 
 /** Evaluates a condition completely (see trace.ts) and returns its trace; `.result` is the outcome. */
 export function evaluateCondition(condition: Condition, lead: Lead): ConditionTrace {
@@ -144,7 +146,7 @@ function checkExpected(op: Exclude<Operator, "exists" | "neq">, expected: unknow
     case "in":
       return Array.isArray(expected) ? undefined : "value must be a list";
     case "matches":
-      return typeof expected === "string" ? compileRegex(expected).error : "value must be a regular expression string";
+      return typeof expected === "string" ? regexError(expected) : "value must be a regular expression string";
     case "gt":
     case "gte":
     case "lt":
@@ -154,6 +156,11 @@ function checkExpected(op: Exclude<Operator, "exists" | "neq">, expected: unknow
     case "contains":
       return isScalar(expected) ? undefined : "value must be text, a number or a boolean";
   }
+}
+
+function regexError(pattern: string): string | undefined {
+  const compiled = compileRegex(pattern);
+  return compiled.ok ? undefined : compiled.error;
 }
 
 function test(op: Exclude<Operator, "exists" | "neq">, actual: unknown, expected: unknown): boolean {
@@ -220,70 +227,25 @@ function order(actual: unknown, expected: unknown, holds: (comparison: number) =
 
 // ─── regular expressions ──────────────────────────────────────────────────────
 
-const MAX_PATTERN = 500;
-const MAX_INPUT = 500;
-const REGEX_CACHE_LIMIT = 200;
-const regexCache = new Map<string, { regex?: RegExp; error?: string }>();
+/**
+ * RE2 takes time linear in the value, so the cap only bounds what one condition
+ * costs (about a millisecond at the cap for the hardest patterns), not a blow-up.
+ */
+const MAX_INPUT = 4096;
 
 function matches(actual: unknown, pattern: string): boolean {
   if (typeof actual !== "string" && typeof actual !== "number") return false;
-  return compileRegex(pattern).regex?.test(String(actual)) ?? false;
+  const compiled = compileRegex(pattern);
+  return compiled.ok && compiled.regex.test(String(actual));
 }
 
-/** A compiled pattern or why it is refused; cached per isolate like the mappings. */
-export function compileRegex(source: string): { regex?: RegExp; error?: string } {
-  const hit = regexCache.get(source);
-  if (hit) return hit;
-  const compiled = buildRegex(source);
-  regexCache.set(source, compiled);
-  if (regexCache.size > REGEX_CACHE_LIMIT) {
-    const oldest = regexCache.keys().next().value;
-    if (oldest !== undefined) regexCache.delete(oldest);
-  }
-  return compiled;
-}
-
-function buildRegex(source: string): { regex?: RegExp; error?: string } {
+/** `pattern` or `/pattern/flags` compiled for RE2 (src/lib/linear-regex.ts), or why it is refused. */
+function compileRegex(source: string): CompiledPattern {
   const literal = /^\/(.*)\/([a-z]*)$/s.exec(source);
   const pattern = literal?.[1] ?? source;
   const flags = literal?.[2] ?? "";
-  if (pattern.length > MAX_PATTERN) return { error: `pattern longer than ${MAX_PATTERN} characters` };
-  if (/[^imsu]/.test(flags)) return { error: `unsupported flags "${flags}" (use i, m, s, u)` };
-  if (hasNestedQuantifier(pattern)) return { error: "nested quantifiers like (a+)+ can take exponential time" };
-  try {
-    return { regex: new RegExp(pattern, flags) };
-  } catch (error) {
-    return { error: `invalid regular expression: ${error instanceof Error ? error.message : String(error)}` };
-  }
-}
-
-const unbounded = /^(?:[+*]|\{\d+,\d*\})/;
-
-/**
- * Whether a group containing an unbounded quantifier is itself repeated without
- * bound: the classic shape of catastrophic backtracking. A heuristic, not a proof.
- */
-export function hasNestedQuantifier(pattern: string): boolean {
-  const groups: boolean[] = [];
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === "\\") i++;
-    else if (inClass) inClass = ch !== "]";
-    else if (ch === "[") inClass = true;
-    else if (ch === "(") groups.push(false);
-    else if (ch === ")") {
-      const repeatedInside = groups.pop() ?? false;
-      const repeated = unbounded.test(pattern.slice(i + 1));
-      if (repeatedInside && repeated) return true;
-      if (repeatedInside || repeated) markOuter(groups);
-    } else if (unbounded.test(pattern.slice(i))) markOuter(groups);
-  }
-  return false;
-}
-
-function markOuter(groups: boolean[]): void {
-  if (groups.length > 0) groups[groups.length - 1] = true;
+  if (/[^imsu]/.test(flags)) return { ok: false, error: `unsupported flags "${flags}" (use i, m, s, u)` };
+  return compilePattern(pattern, flags);
 }
 
 // ─── checking a condition before it is stored ────────────────────────────────

@@ -1,8 +1,10 @@
 import type { AssignResult } from "../assign/owner-pool";
-import type { Action, GatewayConfig, PoolConfig, RouteConfig, SourceConfig } from "../config/schema";
+import type { Action, GatewayConfig, PoolConfig, RouteConfig, SlaConfig, SourceConfig } from "../config/schema";
+import type { DestinationAction } from "../connectors/connector";
 import type { LeadDelivery } from "../connectors/types";
 import type { LeadMatch } from "../db/leads";
 import type { EnrichResult, Enrich } from "../enrich/types";
+import { fitDecision, type TrimmedTrace } from "./budget";
 import { mergeFields } from "./enrich-merge";
 import { skippedAfter, tryRoute } from "./evaluate";
 import type { Lead } from "./lead";
@@ -20,7 +22,8 @@ export interface DecideDeps {
   enrich: Enrich;
 }
 
-export type ActionKind = "upsert" | "notify" | "forward";
+/** The route actions that send a lead somewhere, as connectors declare them. */
+export type ActionKind = DestinationAction;
 
 export interface PlannedDelivery {
   destinationId: string;
@@ -59,6 +62,16 @@ export interface DecisionTrace {
   owner?: { ownerId?: string; reason: string; pool?: string; sticky: boolean; fallback?: boolean };
   actions: { route: string; action: string; destination?: string; deliveryId?: string; arm?: string; note?: string }[];
   explain: string[];
+  /** Set when the lead or the trace was over its storage budget (budget.ts). */
+  trimmed?: TrimmedTrace;
+}
+
+/** An SLA the routed lead's owner is held to; the routing consumer starts its clock. */
+export interface SlaPlan {
+  route: string;
+  /** The pool a reassignment picks from: the route's (or arm's) `assign` pool. */
+  pool?: string;
+  config: SlaConfig;
 }
 
 export type Decision =
@@ -73,6 +86,7 @@ export type Decision =
       /** The first experiment the lead went through: its route and arm. */
       experiment?: { route: string; arm: string };
       deliveries: PlannedDelivery[];
+      sla?: SlaPlan;
       trace: DecisionTrace;
     };
 
@@ -85,7 +99,7 @@ export function invalidDecision(reason: string): Decision {
   };
 }
 
-type DeliveryAction = Exclude<Action, { assign: unknown } | { enrich: unknown }>;
+type DeliveryAction = Exclude<Action, { assign: unknown } | { enrich: unknown } | { sla: unknown }>;
 
 function deliveryTarget(action: DeliveryAction): { kind: ActionKind; destination: string } {
   if ("upsert" in action) return { kind: "upsert", destination: action.upsert.destination };
@@ -123,9 +137,20 @@ export async function decide(
 /**
  * `decide` for a lead already mapped: the routing consumer maps a whole batch first,
  * so that it can look up every earlier lead of the batch in one query and decide
- * leads that share an email, phone or domain one after the other.
+ * leads that share an email, phone or domain one after the other. The decision fits
+ * the storage budgets (budget.ts): one oversized lead cannot fail a batch's write.
  */
 export async function decideLead(
+  config: GatewayConfig,
+  source: SourceConfig,
+  event: { id: string; sourceId: string },
+  mapped: { lead: Lead; warnings: string[] },
+  deps: DecideDeps,
+): Promise<Decision> {
+  return fitDecision(await decideWhole(config, source, event, mapped, deps));
+}
+
+async function decideWhole(
   config: GatewayConfig,
   source: SourceConfig,
   event: { id: string; sourceId: string },
@@ -179,10 +204,21 @@ export async function decideLead(
   }
 
   const deliveries: PlannedDelivery[] = [];
+  let sla: SlaPlan | undefined;
   let index = 0;
   for (const { route, actions, arm } of matched) {
     const armNote = arm === undefined ? {} : { arm };
     for (const action of actions) {
+      if ("sla" in action) {
+        if (sla) {
+          trace.actions.push({ route: route.id, action: "sla", ...armNote, note: `the SLA of route ${sla.route} applies` });
+          continue;
+        }
+        const pool = actions.find((a): a is Extract<Action, { assign: unknown }> => "assign" in a)?.assign.pool;
+        sla = { route: route.id, ...(pool === undefined ? {} : { pool }), config: action.sla };
+        trace.actions.push({ route: route.id, action: "sla", ...armNote, note: describeSla(action.sla) });
+        continue;
+      }
       if ("enrich" in action) {
         trace.actions.push({ route: route.id, action: "enrich", ...armNote });
         continue;
@@ -231,9 +267,20 @@ export async function decideLead(
   }
   // The owner may be decided by an action after some deliveries were planned.
   for (const planned of deliveries) if (ownerId) planned.delivery.ownerId = ownerId;
+  if (sla && !ownerId) {
+    trace.explain.push(`SLA of route ${sla.route}: not started, the lead has no owner`);
+    sla = undefined;
+  } else if (sla) {
+    trace.explain.push(`SLA: ${describeSla(sla.config)} (owner ${ownerId})`);
+  }
   const experimentEntry = matched.find((m) => m.arm !== undefined);
   const experiment = experimentEntry?.arm === undefined ? undefined : { route: experimentEntry.route.id, arm: experimentEntry.arm };
-  return { status: "routed", lead, match, routeId: first.route.id, ownerId, ...(experiment ? { experiment } : {}), deliveries, trace };
+  return { status: "routed", lead, match, routeId: first.route.id, ownerId, ...(experiment ? { experiment } : {}), deliveries, ...(sla ? { sla } : {}), trace };
+}
+
+function describeSla(sla: SlaConfig): string {
+  const clock = sla.workingHoursOnly ? " working hours" : "";
+  return `${sla.until.replace("_", " ")} within ${sla.within}${clock}, else ${sla.then}${sla.notify ? ` and notify ${sla.notify}` : ""}`;
 }
 
 /** Runs one `enrich` action; whatever happens, routing goes on with a valid lead. */

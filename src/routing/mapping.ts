@@ -1,5 +1,7 @@
 import jsonata from "jsonata";
 import type { SourceConfig } from "../config/schema";
+import { compilePattern, LinearRegExp } from "../lib/linear-regex";
+import { budgetBindings, bound } from "./mapping-budget";
 import { type Lead, leadFields } from "./lead";
 import { type FieldProblem, type LeadField, type MappedLead, describeProblems, normalizeLead } from "./normalize";
 
@@ -72,30 +74,17 @@ const cache = new Map<string, Compiled>();
 const CACHE_LIMIT = 500;
 
 /**
- * `stack` stops deep recursion and `sequence` huge results. `timeout` is set too,
- * but inside Workers the clock only moves on I/O, so a loop (JSONata turns tail
- * calls into loops) would run into the CPU limit and take the whole queue batch
- * with it; the step budget below stops it first.
+ * `stack` stops deep recursion and `sequence` huge sequences; the budget of
+ * mapping-budget.ts stops loops and huge text. `timeout` only works where the clock
+ * moves during CPU work (locally, not on Cloudflare), so the step budget is the bound.
  */
-const jsonataOptions = { stack: 200, timeout: 1000, sequence: 100_000 };
-
-/** Evaluation steps one expression may take; real mappings need a few hundred. */
-export const STEP_BUDGET = 100_000;
-const STEPS = "__switchboard_steps";
-
-/**
- * JSONata calls the function bound to this symbol before every evaluation step (the
- * hook its debugger uses). It counts in an object bound per evaluation, so
- * concurrent evaluations of one compiled expression do not share a count.
- */
-const entryHook = Symbol.for("jsonata.__evaluate_entry");
-
-function countStep(_expr: unknown, _input: unknown, environment: jsonata.Environment): void {
-  const counter: unknown = environment.lookup(STEPS);
-  if (typeof counter !== "object" || counter === null || !("n" in counter) || typeof counter.n !== "number") return;
-  counter.n += 1;
-  if (counter.n > STEP_BUDGET) throw new Error(`expression exceeded ${STEP_BUDGET} evaluation steps`);
-}
+const jsonataOptions: jsonata.JsonataOptions = {
+  stack: 200,
+  timeout: 1000,
+  sequence: 100_000,
+  // JSONata only constructs it and calls `exec` with `lastIndex`, as on a global RegExp.
+  RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+};
 
 function compile(text: string): Compiled {
   const hit = cache.get(text);
@@ -117,13 +106,36 @@ function compile(text: string): Compiled {
 function tryCompile(text: string): Compiled {
   try {
     const expression = jsonata(text, jsonataOptions);
-    // `assign` takes any binding key at runtime; its typing only names strings.
-    expression.assign(entryHook as unknown as string, countStep);
+    const refused = refusedRegex(expression.ast());
+    if (refused) return { ok: false, error: refused };
+    bound(expression);
     const path = plainPath(text);
     return { ok: true, expression, ...(path ? { path } : {}) };
   } catch (error) {
     return { ok: false, error: jsonataMessage(error) };
   }
+}
+
+/**
+ * Why a `/…/` literal of the expression cannot run on RE2, if one cannot. JSONata's
+ * parser makes each literal a native RegExp (compiling never matches, so that is
+ * safe); evaluation hands it to `RegexEngine`, which runs it on RE2.
+ */
+function refusedRegex(ast: unknown): string | undefined {
+  const pending: unknown[] = [ast];
+  const seen = new Set<object>();
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (typeof node !== "object" || node === null || seen.has(node)) continue;
+    seen.add(node);
+    if (node instanceof RegExp) {
+      const compiled = compilePattern(node.source, node.flags);
+      if (!compiled.ok) return `regular expression /${node.source}/: ${compiled.error}`;
+      continue;
+    }
+    pending.push(...Object.values(node));
+  }
+  return undefined;
 }
 
 /** JSONata throws plain objects with `message` and `position`, not always Errors. */
@@ -144,13 +156,14 @@ export function compiledCacheSize(): number {
 export type Evaluated = { ok: true; raw: Record<string, unknown> } | { ok: false; reason: string; problems: FieldProblem[] };
 
 /**
- * Each expression of `mapping` over `payload`, compiled once per isolate and held to
- * the step budget; undefined results are left out. Enrichment answers are mapped
- * with it too (src/enrich/apply-fields.ts).
+ * Each expression of `mapping` over `payload`, compiled once per isolate; together
+ * they are held to one budget (mapping-budget.ts). Undefined results are left out.
+ * Enrichment answers are mapped with it too (src/enrich/apply-fields.ts).
  */
 export async function evaluateMapping(mapping: Record<string, string>, payload: unknown): Promise<Evaluated> {
   const entries = Object.entries(mapping);
-  const results = await Promise.all(entries.map(([field, text]) => evaluateOne(field, text, payload)));
+  const bindings = budgetBindings();
+  const results = await Promise.all(entries.map(([field, text]) => evaluateOne(field, text, payload, bindings)));
   const raw: Record<string, unknown> = {};
   const problems: FieldProblem[] = [];
   for (const result of results) {
@@ -161,7 +174,12 @@ export async function evaluateMapping(mapping: Record<string, string>, payload: 
   return { ok: true, raw };
 }
 
-async function evaluateOne(field: string, text: string, payload: unknown): Promise<{ field: string; value: unknown } | FieldProblem> {
+async function evaluateOne(
+  field: string,
+  text: string,
+  payload: unknown,
+  bindings: Record<string, unknown>,
+): Promise<{ field: string; value: unknown } | FieldProblem> {
   const compiled = compile(text);
   if (!compiled.ok) return { field, message: compiled.error };
   if (compiled.path) {
@@ -169,7 +187,7 @@ async function evaluateOne(field: string, text: string, payload: unknown): Promi
     if (walked.done) return { field, value: walked.value };
   }
   try {
-    return { field, value: toJson(await compiled.expression.evaluate(payload, { [STEPS]: { n: 0 } })) };
+    return { field, value: toJson(await compiled.expression.evaluate(payload, bindings)) };
   } catch (error) {
     return { field, message: jsonataMessage(error) };
   }

@@ -37,17 +37,20 @@ export function toleranceFailureMs(signedAtMs: number, { nowSeconds, source }: C
 
 /** What a verified request may report; absent or empty fields are left out of the outcome. */
 export interface VerifiedFields {
-  /** The provider's delivery id; `null` (a missing header) and "" count as absent. */
+  /** The provider's delivery id, covered by the signature; `null` (a missing header) and "" count as absent. */
   deliveryId?: string | null | undefined;
+  /** A delivery id the signature does not cover (see `VerifyOutcome`); absent the same way. */
+  unsignedDeliveryId?: string | null | undefined;
   signedAt?: number | undefined;
   secretIndex?: number | undefined;
 }
 
 /** The success outcome, carrying only what the scheme actually provided. */
-export function verified({ deliveryId, signedAt, secretIndex }: VerifiedFields): VerifyOutcome {
+export function verified({ deliveryId, unsignedDeliveryId, signedAt, secretIndex }: VerifiedFields): VerifyOutcome {
   return {
     ok: true,
     ...(deliveryId ? { deliveryId } : {}),
+    ...(unsignedDeliveryId ? { unsignedDeliveryId } : {}),
     ...(signedAt === undefined ? {} : { signedAt }),
     ...(secretIndex === undefined ? {} : { secretIndex }),
   };

@@ -18,8 +18,17 @@ export type VerifyFailureCode = "signature_missing" | "signature_invalid" | "tim
 export type VerifyOutcome =
   | {
       ok: true;
-      /** The provider's own id for this delivery, used for dedup when present. */
+      /**
+       * The provider's own id for this delivery, when the signature covers it: the
+       * dedup key of the `delivery-id` strategy.
+       */
       deliveryId?: string;
+      /**
+       * The provider's delivery id from a header the signature does not cover
+       * (GitHub's `X-GitHub-Delivery`): kept with the event for tracing, never a
+       * dedup key, since a replay can carry any value there.
+       */
+      unsignedDeliveryId?: string;
       /** The signed timestamp, seconds since the epoch, when the scheme has one. */
       signedAt?: number;
       /** Index of the secret that matched (rotation visibility), when secrets are used. */

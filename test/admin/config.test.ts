@@ -248,3 +248,80 @@ describe("versions and rollback", () => {
     expect(response.status).toBe(202);
   });
 });
+
+describe("outbound URLs", () => {
+  /** PUT /config on a gateway whose ALLOW_HTTP_DESTINATIONS is `allowHttp`. */
+  async function putWith(allowHttp: boolean, body: unknown): Promise<Response> {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request("https://gateway.test/admin/v1/config", {
+        method: "PUT",
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+      { ...env, ALLOW_HTTP_DESTINATIONS: allowHttp ? "true" : "false" },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return response;
+  }
+  const hook = (url: string) => ({ destinations: [{ id: "hook", type: "http", url, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }] });
+  const messages = async (response: Response) => (await problem(response, 422)).problems?.map((p) => `${p.pointer} ${p.message}`) ?? [];
+
+  it("refuses file:, gopher: and other schemes at write time, whatever ALLOW_HTTP_DESTINATIONS says", async () => {
+    for (const url of ["file:///etc/passwd", "gopher://example.com/1", "ftp://example.com/x", "javascript:alert(1)"]) {
+      expect(await pointersOf(await putWith(true, hook(url))), url).toEqual(["/destinations/0/url"]);
+    }
+    const enrichment = { enrichments: [{ id: "clearbit", type: "http", url: "file:///x", fields: { company: "name" } }] };
+    expect(await pointersOf(await putConfig(enrichment))).toEqual(["/enrichments/0/url"]);
+    const salesforce = { destinations: [{ id: "sf", type: "salesforce", instanceUrl: "gopher://x.example", accessToken: "t", externalIdField: "Email__c" }] };
+    expect(await pointersOf(await putConfig(salesforce))).toEqual(["/destinations/0/instanceUrl"]);
+  });
+
+  it("without ALLOW_HTTP_DESTINATIONS refuses http, localhost and loopback, private and link-local addresses (422 with a pointer)", async () => {
+    const refused = [
+      "http://crm.example.com/hook",
+      "https://localhost/hook",
+      "https://api.localhost./hook",
+      "https://127.0.0.1/hook",
+      "https://0x7f.1/hook", // 127.0.0.1, spelt otherwise
+      "https://10.1.2.3/hook",
+      "https://192.168.0.10/hook",
+      "https://172.16.5.4/hook",
+      "https://169.254.169.254/latest/meta-data",
+      "https://[::1]/hook",
+      "https://[fe80::1]/hook",
+      "https://[fd00::5]/hook",
+      "https://[::ffff:127.0.0.1]/hook",
+      "https://0.0.0.0/hook",
+    ];
+    for (const url of refused) {
+      const [message, ...rest] = await messages(await putWith(false, hook(url)));
+      expect(rest, url).toEqual([]);
+      expect(message, url).toMatch(/^\/destinations\/0\/url the URL must/);
+    }
+    expect((await messages(await putWith(false, hook("https://192.168.0.10/x"))))[0]).toContain("private address");
+    // Every URL field of destinations and enrichments, a Slack URL (a secret) too.
+    const doc = {
+      destinations: [
+        { id: "hs", type: "hubspot", token: "pat", baseUrl: "https://127.0.0.1:9000" },
+        { id: "slack", type: "slack", url: "https://localhost/services/x" },
+        // A URL inside a nested object: the token endpoint of a Salesforce connected app.
+        {
+          id: "sf",
+          type: "salesforce",
+          externalIdField: "Email__c",
+          auth: { type: "client_credentials", tokenUrl: "https://169.254.169.254/services/oauth2/token", clientId: "3MVG9-key", clientSecret: "consumer-secret" },
+        },
+      ],
+      enrichments: [{ id: "lookup", type: "http", url: "https://10.0.0.8/lookup", fields: { company: "name" } }],
+    };
+    expect(await pointersOf(await putWith(false, doc))).toEqual(["/destinations/0/baseUrl", "/destinations/1/url", "/destinations/2/auth/tokenUrl", "/enrichments/0/url"]);
+  });
+
+  it("accepts public https URLs without ALLOW_HTTP_DESTINATIONS, and local http ones with it", async () => {
+    await json(await putWith(false, hook("https://hooks.example.com/lead")));
+    await json(await putWith(false, hook("https://93.184.215.14/lead")));
+    await json(await putWith(true, hook("http://127.0.0.1:8080/lead")));
+  });
+});

@@ -12,8 +12,8 @@ export interface ExampleDocument {
   settings?: z.input<typeof settingsSchema>;
 }
 
-export const adminToken = "test-admin-token";
-export const readToken = "test-read-token";
+export const adminToken = "test-admin-token-0123456789abcdef";
+export const readToken = "test-read-token-0123456789abcdefg";
 
 interface Options {
   token?: string | null;

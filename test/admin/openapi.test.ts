@@ -30,6 +30,7 @@ describe("GET /admin/v1/openapi.json", () => {
         "GET /v1/config/versions",
         "GET /v1/config/versions/{version}",
         "POST /v1/config/rollback",
+        "POST /v1/config/rekey",
         ...["sources", "destinations", "enrichments", "routes", "pools"].flatMap((k) => [`GET /v1/${k}`, `GET /v1/${k}/{id}`, `PUT /v1/${k}/{id}`, `DELETE /v1/${k}/{id}`]),
         "GET /v1/events",
         "GET /v1/events/{id}",
@@ -38,6 +39,9 @@ describe("GET /admin/v1/openapi.json", () => {
         "GET /v1/dead-letters",
         "POST /v1/simulate",
         "GET /v1/stats",
+        "GET /v1/owners",
+        "PUT /v1/owners/{id}/away",
+        "DELETE /v1/owners/{id}/away",
       ].sort(),
     );
     for (const [path, methods] of Object.entries(doc.paths)) {

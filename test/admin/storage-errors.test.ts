@@ -7,7 +7,7 @@ import { problemOf } from "../helpers";
 async function get(path: string, db: D1Database): Promise<Response> {
   const ctx = createExecutionContext();
   const response = await worker.fetch(
-    new Request(`https://gateway.test${path}`, { headers: { authorization: "Bearer test-admin-token" } }),
+    new Request(`https://gateway.test${path}`, { headers: { authorization: "Bearer test-admin-token-0123456789abcdef" } }),
     { ...env, DB: db },
     ctx,
   );

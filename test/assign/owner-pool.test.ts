@@ -3,6 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { type AssignResult, assignmentRetentionMs, type OwnerPool } from "../../src/assign/owner-pool";
+import { poolAvailability } from "../../src/assign/availability";
+import { ownerSchema } from "../../src/config/owners-schema";
 import { type PoolConfig, poolSchema } from "../../src/config/schema";
 
 // Storage is shared by the tests of this file, so each test uses its own pool id.
@@ -115,7 +117,7 @@ describe("caps, pauses and fallback", () => {
       ok: true,
       ownerId: "900",
       fallback: true,
-      reason: "all members capped or paused (101 capped at 1/1, 102 capped at 1/1); fallback owner 900",
+      reason: "no member available (101 capped at 1/1, 102 capped at 1/1); fallback owner 900",
       day: "2026-05-04",
       counts: { "101": 1, "102": 1, "900": 1 },
     });
@@ -129,7 +131,7 @@ describe("caps, pauses and fallback", () => {
     const result = await stub.assign({ eventId: "e1", pool: paused, nowMs: monday });
     expect(result).toEqual({
       ok: false,
-      reason: "all members capped or paused (101 paused, 102 paused), and the pool has no fallback owner",
+      reason: "no member available (101 paused, 102 paused), and the pool has no fallback owner",
       day: "2026-05-04",
       counts: { "101": 0, "102": 0 },
     });
@@ -289,5 +291,21 @@ describe("input checks", () => {
       expect(() => instance.assign({ eventId: "", pool: config })).toThrow(/eventId/);
       expect(instance.stats().remembered).toBe(0);
     });
+  });
+});
+
+describe("daily caps in the owner's time zone", () => {
+  it("resets a cap at midnight where the owner works, not at UTC midnight", async () => {
+    const config = pool("tokyo-cap", { members: [{ ownerId: "103", dailyCap: 1 }], fallbackOwnerId: "900" });
+    const owners = [ownerSchema.parse({ id: "103", timeZone: "Asia/Tokyo" })];
+    const at = (nowMs: number, eventId: string) =>
+      stubOf(config).assign({ eventId, pool: config, nowMs, availability: poolAvailability(config, owners, [], nowMs) });
+    // Monday 14:00 UTC is 23:00 in Tokyo: the lead counts for Tokyo's Monday.
+    const first = await at(Date.UTC(2026, 11, 7, 14, 0), "tokyo-1");
+    expect(first).toMatchObject({ ok: true, ownerId: "103", day: "2026-12-07" });
+    // 14:30 UTC, still Monday in Tokyo: capped, the fallback owner takes it.
+    expect(await at(Date.UTC(2026, 11, 7, 14, 30), "tokyo-2")).toMatchObject({ ownerId: "900", fallback: true });
+    // 15:30 UTC is 00:30 Tuesday in Tokyo (still Monday in UTC): a new day for 103.
+    expect(await at(Date.UTC(2026, 11, 7, 15, 30), "tokyo-3")).toMatchObject({ ok: true, ownerId: "103", day: "2026-12-08" });
   });
 });

@@ -25,6 +25,18 @@ function run(
   return { picked, state };
 }
 
+/** Like `run`, with some owners unavailable (away, off hours) for every pick. */
+function runWithout(config: PoolConfig, n: number, unavailable: Record<string, string>, state: ReturnType<typeof run>["state"]) {
+  const picked: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const pick = pickOwner({ pool: config, counts: state.counts, rotation: state.rotation, unavailable });
+    if (!pick.ok) throw new Error(pick.reason);
+    picked.push(pick.ownerId);
+    if (!pick.fallback) state.rotation = pick.rotation;
+  }
+  return picked;
+}
+
 function tally(ids: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const id of ids) out[id] = (out[id] ?? 0) + 1;
@@ -107,7 +119,7 @@ describe("eligibility", () => {
       ok: true,
       ownerId: "900",
       fallback: true,
-      reason: "all members capped or paused (a capped at 1/1, b paused); fallback owner 900",
+      reason: "no member available (a capped at 1/1, b paused); fallback owner 900",
       rotation,
     });
   });
@@ -116,7 +128,7 @@ describe("eligibility", () => {
     const config = pool({ members: [{ ownerId: "a", paused: true }] });
     const pick = pickOwner({ pool: config, counts: new Map(), rotation: new Map() });
     expect(pick.ok).toBe(false);
-    expect(pick.reason).toBe("all members capped or paused (a paused), and the pool has no fallback owner");
+    expect(pick.reason).toBe("no member available (a paused), and the pool has no fallback owner");
   });
 
   it("refuses a pool naming an owner twice: rotation and counts are kept per owner", () => {
@@ -212,5 +224,32 @@ describe("property", () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("availability", () => {
+  const trio = pool({ members: [{ ownerId: "a" }, { ownerId: "b" }, { ownerId: "c" }] });
+
+  it("skips an unavailable member and says why in the reason", () => {
+    const pick = pickOwner({ pool: trio, counts: new Map(), rotation: new Map(), unavailable: { a: "away until 2026-12-10T00:00Z (vacation)" } });
+    expect(pick).toMatchObject({ ok: true, ownerId: "b" });
+    expect(pick.ok && pick.reason).toContain("skipped a away until 2026-12-10T00:00Z (vacation)");
+  });
+
+  it("gives an owner back from time away no catch-up run: they rejoin the rotation where they left it", () => {
+    const { state } = run(trio, 3);
+    // Away for 30 leads: b and c share them.
+    expect(tally(runWithout(trio, 30, { a: "away" }, state))).toEqual({ b: 15, c: 15 });
+    // Back: a gets every third lead, as before, not the 10 it missed in a row.
+    const after = run(trio, 30, state).picked;
+    expect(tally(after)).toEqual({ a: 10, b: 10, c: 10 });
+    expect(longestRun(after, "a")).toBe(1);
+  });
+
+  it("falls back when every member is unavailable, naming each", () => {
+    const withFallback = pool({ members: [{ ownerId: "a" }, { ownerId: "b" }], fallbackOwnerId: "900" });
+    const pick = pickOwner({ pool: withFallback, counts: new Map(), rotation: new Map(), unavailable: { a: "outside working hours (Sat 10:00 UTC)", b: "away until 2026-12-10T00:00Z" } });
+    expect(pick).toMatchObject({ ok: true, ownerId: "900", fallback: true });
+    expect(pick.ok && pick.reason).toBe("no member available (a outside working hours (Sat 10:00 UTC), b away until 2026-12-10T00:00Z); fallback owner 900");
   });
 });

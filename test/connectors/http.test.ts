@@ -53,6 +53,11 @@ describe("sendHttp", () => {
     expect(classify(refused)).toMatchObject({ ok: false, retryable: false });
     expect(await sendHttp({ ...request, url: "ftp://127.0.0.1/x" }, { timeoutMs: 1000, allowHttp: true })).toMatchObject({ kind: "refused" });
     expect(await sendHttp({ ...request, url: "not a url" }, { timeoutMs: 1000, allowHttp: true })).toMatchObject({ kind: "refused" });
+    // Local addresses over https too, unless allowHttp: a stored document that predates the write-time check.
+    for (const url of [receiver.url.replace("http:", "https:"), "https://localhost/x", "https://[::1]/x", "https://169.254.169.254/x"]) {
+      const local = await sendHttp({ ...request, url }, { timeoutMs: 1000, allowHttp: false });
+      expect(local, url).toMatchObject({ kind: "refused", error: expect.stringMatching(/^refused: destination URL must not point at/) });
+    }
     expect(await receiver.requests()).toHaveLength(0);
 
     const sent = await sendHttp(request, { timeoutMs: 1000, allowHttp: true });

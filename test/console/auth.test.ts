@@ -1,9 +1,9 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { safeNext } from "../../src/console/app";
 import { issueSession } from "../../src/console/session";
 import { adminToken, readToken } from "../admin/helpers";
-import { consoleFetch, cookieValue, hidden, page, setCookies, signIn } from "./helpers";
+import { consoleFetch, cookieValue, formToken, hidden, page, setCookies, signIn } from "./helpers";
 
 describe("console sign-in", () => {
   it("sends a visitor without a session to the login form, keeping where they were going", async () => {
@@ -69,6 +69,25 @@ describe("console sign-in", () => {
     expect(setCookies(noCookie).has("sb_console")).toBe(false);
   });
 
+  it("throttles wrong tokens per address with a 429 page and Retry-After, shared with the admin API", async () => {
+    const headers = { "cf-connecting-ip": "192.0.2.55" };
+    const attempt = async (token: string) => {
+      const form = await consoleFetch("GET", "/login", { headers });
+      const html = await page(form);
+      const nonce = cookieValue(setCookies(form).get("sb_console_login"));
+      return consoleFetch("POST", "/login", { headers, cookies: [`sb_console_login=${nonce}`], form: { token, login_nonce: hidden(html, "login_nonce") } });
+    };
+    for (let i = 0; i < 10; i++) await page(await attempt(`guess-${i}`), 401);
+    const refused = await attempt("guess-10");
+    expect(await page(refused, 429)).toContain("Too many failed authentications");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(setCookies(refused).has("sb_console")).toBe(false);
+    // The right token from the blocked address is refused as well; the admin API too.
+    await page(await attempt(adminToken), 429);
+    const api = await exports.default.fetch(new Request("https://gateway.test/admin/v1/config", { headers: { ...headers, authorization: `Bearer ${adminToken}` } }));
+    expect(api.status).toBe(429);
+  });
+
   it("refuses a login posted from another site (Origin check) before looking at the token", async () => {
     const form = await consoleFetch("GET", "/login");
     const html = await page(form);
@@ -98,12 +117,37 @@ describe("console sign-in", () => {
     expect((await consoleFetch("GET", "/events", { session: expired.value })).status).toBe(303);
   });
 
-  it("signs out by clearing the cookie", async () => {
+  it("signs out for real: the cookie is cleared, and a kept copy of it no longer works", async () => {
     const { session, csrf } = await signIn();
+    const stillValid = await formToken(session);
+    const other = await signIn();
     const response = await consoleFetch("POST", "/logout", { session, form: { _csrf: csrf } });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/console/login");
     expect(setCookies(response).get("sb_console")).toMatch(/Max-Age=0/);
+    // The copied cookie: pages send it to the login form, which shows the form (no redirect loop), and POSTs are refused.
+    expect((await consoleFetch("GET", "/events", { session })).status).toBe(303);
+    await page(await consoleFetch("GET", "/login", { session }));
+    const post = await consoleFetch("POST", "/simulate", { session, form: { _csrf: stillValid, source: "none", payload: "{}" } });
+    expect(await page(post, 401)).toContain("Your session has ended");
+    // Other sessions go on.
+    await page(await consoleFetch("GET", "/events", { session: other.session }));
+  });
+
+  it("deletes expired sessions and their spent nonces at the next sign-in", async () => {
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO console_sessions (id, role, created_at, expires_at) VALUES ('old', 'admin', 1, 2)"),
+      env.DB.prepare("INSERT INTO console_form_nonces (nonce, session_id, expires_at) VALUES ('n-old', 'old', 2)"),
+    ]);
+    await signIn();
+    expect(await env.DB.prepare("SELECT id FROM console_sessions WHERE id = 'old'").first()).toBeNull();
+    expect(await env.DB.prepare("SELECT nonce FROM console_form_nonces WHERE nonce = 'n-old'").first()).toBeNull();
+  });
+
+  it("accepts a session cookie only if the session was started by signing in", async () => {
+    // Signed with the right key but never recorded (as a cookie from before a database reset would be).
+    const { value } = await issueSession({ ADMIN_TOKEN: adminToken }, "admin");
+    expect((await consoleFetch("GET", "/events", { session: value })).status).toBe(303);
   });
 
   it("only returns to console paths after signing in", () => {
@@ -142,19 +186,44 @@ describe("CSRF", () => {
   });
 });
 
+describe("single-use form tokens", () => {
+  it("runs a form once: the same POST sent again is refused with 409", async () => {
+    const { session, csrf } = await signIn();
+    const form = { _csrf: csrf, source: "none", payload: "{}" };
+    expect((await consoleFetch("POST", "/simulate", { session, form })).status).toBe(422);
+    expect(await page(await consoleFetch("POST", "/simulate", { session, form }), 409)).toContain("This form was sent already");
+    // Each page carries a new token.
+    const first = await formToken(session);
+    const second = await formToken(session);
+    expect(first).not.toBe(second);
+    expect((await consoleFetch("POST", "/simulate", { session, form: { ...form, _csrf: second } })).status).toBe(422);
+    expect((await consoleFetch("POST", "/simulate", { session, form: { ...form, _csrf: first } })).status).toBe(422);
+  });
+
+  it("refuses a made-up nonce, and a token moved to another session", async () => {
+    const a = await signIn();
+    const b = await signIn();
+    const [, mac] = a.csrf.split(".");
+    const forms = [`madeup.${mac}`, `${a.csrf}x`, a.csrf.replace(".", ""), "x.y.z"];
+    for (const _csrf of forms) expect((await consoleFetch("POST", "/simulate", { session: a.session, form: { _csrf, source: "none", payload: "{}" } })).status, _csrf).toBe(403);
+    expect((await consoleFetch("POST", "/simulate", { session: b.session, form: { _csrf: a.csrf, source: "none", payload: "{}" } })).status).toBe(403);
+  });
+});
+
 describe("read-only token", () => {
   it("can look and simulate but not replay or roll back", async () => {
-    const { session, csrf } = await signIn(readToken);
+    const { session } = await signIn(readToken);
+    const csrf = () => formToken(session);
     const overview = await page(await consoleFetch("GET", "", { session }));
     expect(overview).toContain("read-only");
     expect(overview).not.toContain("/replay");
     const routing = await page(await consoleFetch("GET", "/routing", { session }));
     expect(routing).not.toContain("/routing/rollback");
-    const replay = await consoleFetch("POST", "/events/evt_x/replay", { session, form: { _csrf: csrf } });
+    const replay = await consoleFetch("POST", "/events/evt_x/replay", { session, form: { _csrf: await csrf() } });
     expect(await page(replay, 403)).toContain("read-only token can look but not change anything");
-    const rollback = await consoleFetch("POST", "/routing/rollback", { session, form: { _csrf: csrf, version: "1" } });
+    const rollback = await consoleFetch("POST", "/routing/rollback", { session, form: { _csrf: await csrf(), version: "1" } });
     expect(rollback.status).toBe(403);
-    expect((await consoleFetch("POST", "/simulate", { session, form: { _csrf: csrf, source: "none", payload: "{}" } })).status).toBe(422);
+    expect((await consoleFetch("POST", "/simulate", { session, form: { _csrf: await csrf(), source: "none", payload: "{}" } })).status).toBe(422);
   });
 });
 

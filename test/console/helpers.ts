@@ -52,7 +52,14 @@ export async function page(response: Response, status = 200): Promise<string> {
   return html;
 }
 
-/** Signs in through the login form; returns the session cookie and its CSRF token. */
+/** A fresh single-use form token of a session, as a page would carry it. */
+export async function formToken(session: string): Promise<string> {
+  const token = hidden(await page(await consoleFetch("GET", "/events", { session })), "_csrf");
+  expect(token).not.toBe("");
+  return token;
+}
+
+/** Signs in through the login form; returns the session cookie and one form token (each works once). */
 export async function signIn(token = adminToken): Promise<{ session: string; csrf: string }> {
   const form = await consoleFetch("GET", "/login");
   const html = await page(form);
@@ -64,8 +71,7 @@ export async function signIn(token = adminToken): Promise<{ session: string; csr
   expect(response.status).toBe(303);
   const session = cookieValue(setCookies(response).get("sb_console"));
   expect(session).not.toBe("");
-  const overview = await page(await consoleFetch("GET", "/events", { session }));
-  return { session, csrf: hidden(overview, "_csrf") };
+  return { session, csrf: await formToken(session) };
 }
 
 /** Text content of HTML, roughly: tags removed, entities of the escaper decoded, spaces collapsed. */

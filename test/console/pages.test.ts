@@ -6,14 +6,13 @@ import { events } from "../../src/db/schema";
 import { flushInbox, post, standardSecret } from "../helpers";
 import { admin, json } from "../admin/helpers";
 import { routeAndDeliver } from "../admin/pipeline";
-import { consoleFetch, page, signIn, text } from "./helpers";
+import { consoleFetch, formToken, page, signIn, text } from "./helpers";
 
 const hookSecret = `whsec_${btoa("console-secret-0123456789abcdef")}`;
 const db = createDb(env.DB);
 const ids = { ada: "", bob: "", dee: "", eve: "" };
 let fetchSpy: ReturnType<typeof vi.spyOn>;
 let session = "";
-let csrf = "";
 
 function configDocument(threshold: number) {
   return {
@@ -66,7 +65,7 @@ beforeAll(async () => {
   });
   // Version 2 lowers the hot threshold.
   await json(await admin("PUT", "/v1/config", { body: configDocument(70) }));
-  ({ session, csrf } = await signIn());
+  ({ session } = await signIn());
 });
 
 afterAll(() => fetchSpy.mockRestore());
@@ -108,10 +107,10 @@ describe("KPIs", () => {
     const words = text(html);
     expect(html).toContain('<a href="/console/kpis" aria-current="page">KPIs</a>');
     // hot: Ada and Eve, forwarded (no CRM upsert, so no webhook-to-CRM time); broken: Dee, whose forward died.
-    expect(words).toMatch(/By route Route .* broken 1 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) – – 100 % \(1 of 1\) hot 2 0 \(0 %\)/);
-    expect(words).toMatch(/hot 2 (0 \(0 %\) ){4}– – 0 % \(0 of 2\)/);
+    expect(words).toMatch(/By route Route .* broken 1 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) 0 \(0 %\) – – 100 % \(1 of 1\) hot 2 0 \(0 %\)/);
+    expect(words).toMatch(/hot 2 (0 \(0 %\) ){5}– – 0 % \(0 of 2\)/);
     // Owners by their pool names: Dee (example.com, like Ada) keeps Ada's owner, Eve gets the next one.
-    expect(words).toMatch(/By owner .* Ada Owner \(101\) 2 (0 \(0 %\) ){4}– – 50(\.0)? % \(1 of 2\) Grace \(102\) 1 /);
+    expect(words).toMatch(/By owner .* Ada Owner \(101\) 2 (0 \(0 %\) ){5}– – 50(\.0)? % \(1 of 2\) Grace \(102\) 1 /);
     // No split route: no experiments.
     expect(words).toContain("No route splits its leads");
   });
@@ -196,8 +195,12 @@ describe("one event", () => {
 
 describe("replay from the console", () => {
   it("replays a dead letter as a new event and shows it while it routes", async () => {
-    const response = await consoleFetch("POST", `/events/${ids.dee}/replay`, { session, form: { _csrf: csrf } });
+    const form = { _csrf: await formToken(session) };
+    const response = await consoleFetch("POST", `/events/${ids.dee}/replay`, { session, form });
     expect(response.status).toBe(303);
+    // The same POST again (a double click, or a captured request) runs nothing.
+    expect(text(await page(await consoleFetch("POST", `/events/${ids.dee}/replay`, { session, form }), 409))).toContain("This form was sent already");
+    expect(await db.select({ id: events.id }).from(events).where(eq(events.replayOf, ids.dee))).toHaveLength(1);
     const location = response.headers.get("location") ?? "";
     const replayId = /\/console\/events\/(evt_[^?]+)\?done=replayed$/.exec(location)?.[1] ?? "";
     expect(replayId).not.toBe("");
@@ -210,7 +213,7 @@ describe("replay from the console", () => {
   });
 
   it("answers 404 for an unknown event", async () => {
-    expect((await consoleFetch("POST", "/events/evt_nope/replay", { session, form: { _csrf: csrf } })).status).toBe(404);
+    expect((await consoleFetch("POST", "/events/evt_nope/replay", { session, form: { _csrf: await formToken(session) } })).status).toBe(404);
   });
 });
 
@@ -258,7 +261,7 @@ describe("simulate", () => {
     const form = await page(await consoleFetch("GET", "/simulate", { session }));
     expect(form).toContain('<option value="forms" selected="">forms</option>');
     const html = await page(
-      await consoleFetch("POST", "/simulate", { session, form: { _csrf: csrf, source: "forms", payload: '{"email": "sim@newco.example", "score": 75}' } }),
+      await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "forms", payload: '{"email": "sim@newco.example", "score": 75}' } }),
     );
     const words = text(html);
     expect(words).toContain("Result: routed");
@@ -273,21 +276,21 @@ describe("simulate", () => {
   });
 
   it("reports a payload that is not JSON and an unknown source", async () => {
-    const bad = text(await page(await consoleFetch("POST", "/simulate", { session, form: { _csrf: csrf, source: "forms", payload: "{nope" } }), 422));
+    const bad = text(await page(await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "forms", payload: "{nope" } }), 422));
     expect(bad).toContain("payload: not JSON");
-    const unknown = text(await page(await consoleFetch("POST", "/simulate", { session, form: { _csrf: csrf, source: "ghost", payload: "{}" } }), 422));
+    const unknown = text(await page(await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "ghost", payload: "{}" } }), 422));
     expect(unknown).toContain("No source has the id 'ghost'.");
   });
 });
 
 describe("rollback from the console", () => {
   it("refuses a rollback based on a version that is no longer active", async () => {
-    const stale = await consoleFetch("POST", "/routing/rollback", { session, form: { _csrf: csrf, version: "1", expected: "1" } });
+    const stale = await consoleFetch("POST", "/routing/rollback", { session, form: { _csrf: await formToken(session), version: "1", expected: "1" } });
     expect(text(await page(stale, 412))).toContain("The active configuration is version 2, not 1");
   });
 
   it("restores a version as a new one, recorded as the console", async () => {
-    const response = await consoleFetch("POST", "/routing/rollback", { session, form: { _csrf: csrf, version: "1", expected: "2" } });
+    const response = await consoleFetch("POST", "/routing/rollback", { session, form: { _csrf: await formToken(session), version: "1", expected: "2" } });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/console/routing?done=rolledback&version=1");
     const config = await json<{ routes: { id: string; when: { value?: number } }[] }>(await admin("GET", "/v1/config"));

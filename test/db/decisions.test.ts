@@ -1,6 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { decideEventsQueries, type EventDecision } from "../../src/db/decisions";
+import { eq } from "drizzle-orm";
+import { createDb } from "../../src/db/client";
+import { decideEventsQueries, decisionRecord, type EventDecision } from "../../src/db/decisions";
+import { deliveries, leads } from "../../src/db/schema";
+import type { Decision } from "../../src/routing/decide";
 import { insertEvents } from "../../src/db/events";
 import { runQueries } from "../../src/db/json-rows";
 
@@ -93,5 +97,25 @@ describe("decideEventsQueries", () => {
 
   it("makes no statement for no rows", () => {
     expect(decideEventsQueries([])).toEqual([]);
+  });
+});
+
+describe("decisionRecord", () => {
+  it("gives a delivery the lead row its email already has, when a concurrent batch recorded the email first", async () => {
+    const db = createDb(env.DB);
+    await db.insert(leads).values({ id: "lead_first", email: "race@example.com", firstEventId: "evt_race_0", lastEventId: "evt_race_0", createdAt: 1, updatedAt: 1 });
+    const delivery = { deliveryId: "evt_race_1:0", eventId: "evt_race_1", sourceId: "s", routeId: "r", lead: { email: "race@example.com", custom: {} }, properties: {} };
+    const decision: Decision = {
+      status: "routed",
+      lead: { email: "race@example.com", custom: {} },
+      routeId: "r",
+      deliveries: [{ destinationId: "pipedrive", action: "upsert", delivery }],
+      trace: { mapping: { ok: true, warnings: [] }, routes: [], actions: [], explain: [] },
+    };
+    // This batch did not see the row: it decided the lead is new, under its own id.
+    const record = decisionRecord(db, "evt_race_1", decision, 2, "lead_second");
+    await runQueries(env.DB, record.statements.map((s) => s.toSQL()));
+    const [stored] = await db.select().from(deliveries).where(eq(deliveries.id, "evt_race_1:0"));
+    expect(stored?.leadId).toBe("lead_first");
   });
 });

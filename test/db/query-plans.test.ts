@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { claimQuery, killQuery, pendingDeliveriesOf, settleEventsStatement } from "../../src/db/deliveries";
+import { claimQuery, firstInLineQuery, killQuery, pendingDeliveriesOf, settleEventsStatement } from "../../src/db/deliveries";
 
 /** SQLite's plan for a statement: one line per step. */
 async function planOf(query: { sql: string; params: unknown[] }): Promise<string[]> {
@@ -30,5 +30,14 @@ describe("query plans of per-batch statements", () => {
     const steps = await planOf(query());
     expect(steps).toContainEqual(expect.stringMatching(lookup));
     expect(steps.join("\n")).not.toMatch(/status/);
+  });
+
+  it.each([
+    ["claiming", () => claimQuery(createDb(env.DB), ["dlv_a"], 1, 1).toSQL()],
+    ["finding the first in line of", () => firstInLineQuery(createDb(env.DB), "pipedrive", ["lead_a"]).toSQL()],
+  ])("%s a lead's deliveries looks older ones up by lead and destination", async (_what, query) => {
+    const steps = await planOf(query());
+    expect(steps).toContainEqual(expect.stringMatching(/^SEARCH older USING INDEX deliveries_lead_destination \(lead_id=\? AND destination_id=\?\)/));
+    expect(steps.join("\n")).not.toMatch(/SCAN (deliveries|older)|status/);
   });
 });

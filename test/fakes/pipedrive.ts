@@ -14,13 +14,55 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  * - 401 `{ success: false, error: "unauthorized access", errorCode: 401, error_info }`
  * Like the real API, persons are not unique by email: POSTing the same email twice
  * makes two persons. The connector's search is what turns this into an upsert.
+ *
+ * Rate limits (https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting), when
+ * `plan` is set: a rolling 2-second window per token sized by plan (Essential/Lite 20,
+ * Advanced/Growth 40, Professional 80, Power/Premium 100, Enterprise/Ultimate 120
+ * requests), and the Search API's own 10 requests per 2 s on every plan. Every API
+ * answer carries `x-ratelimit-limit`, `x-ratelimit-remaining` and `x-ratelimit-reset`
+ * (seconds until the window frees up); over the limit the answer is 429 `{ success:
+ * false, error, errorCode: 429 }` with `Retry-After`, and the token is held for a
+ * penalty of 10 s, as Pipedrive's staff describe it
+ * (https://devcommunity.pipedrive.com/t/rate-limiting-issues/7462: "in case the rate
+ * limit is reached, the x-ratelimit-reset header is set to 10"). A search counts
+ * against both windows. `dailyBudget` is the token-based plans' daily budget (same page:
+ * 30,000 tokens × plan multiplier × seats, reset at midnight UTC), each request costing
+ * tokens by kind: a search 40, a list 20, a single read 2, a write 10 (the page's cost
+ * examples); spent, the answer is 429 with `x-daily-requests-left: 0`.
+ * Without `plan` nothing is limited (throughput runs such as the e2e suite).
+ *
+ * Search lag (`searchLagMs`): Pipedrive's search is served from a search index, not
+ * the primary store, so a person created a moment ago may not be found yet; the fake
+ * finds a person only `searchLagMs` after it was created. (Observed, not documented:
+ * see docs/connectors.md.)
  */
+export const pipedrivePlans = {
+  essential: 20,
+  lite: 20,
+  advanced: 40,
+  growth: 40,
+  professional: 80,
+  power: 100,
+  premium: 100,
+  enterprise: 120,
+  ultimate: 120,
+} as const;
+const WINDOW_MS = 2000;
+const SEARCH_LIMIT = 10;
+const PENALTY_MS = 10_000;
+
 export const pipedriveFakeOptionsSchema = z.object({
   apiToken: z.string().default("fake-pipedrive-api-token-0123456789abcdef"),
   /** User ids that may own records; the first one owns what has no owner_id. */
   users: z.array(z.number().int().positive()).default([1, 101, 102]),
   /** Person custom field keys that exist (Pipedrive's are 40-character hashes). */
   customFieldKeys: z.array(z.string()).default([]),
+  /** The account's plan: sets the 2-second request window; unset, nothing is rate limited. */
+  plan: z.enum(Object.keys(pipedrivePlans) as [keyof typeof pipedrivePlans]).optional(),
+  /** API tokens per UTC day (requests cost 2–40 each, see above); unset, no daily budget. */
+  dailyBudget: z.number().int().positive().optional(),
+  /** How long after its creation a person becomes findable by search. */
+  searchLagMs: z.number().int().nonnegative().max(60_000).default(0),
 });
 export type PipedriveFakeOptions = z.input<typeof pipedriveFakeOptionsSchema>;
 
@@ -57,11 +99,13 @@ const SEARCH_FIELDS = ["name", "email", "phone", "notes", "custom_fields"];
 export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
   const options = pipedriveFakeOptionsSchema.parse(input);
   let nextPersonId = 1;
+  let limiter = new RateWindows(options.plan === undefined ? undefined : pipedrivePlans[options.plan], options.dailyBudget);
   const state = createState(
     "pipedrive",
     () => ({ persons: new Map<number, PipedrivePerson>(), leads: new Map<string, PipedriveLead>() }),
     () => {
       nextPersonId = 1;
+      limiter = new RateWindows(options.plan === undefined ? undefined : pipedrivePlans[options.plan], options.dailyBudget);
     },
   );
   const app = createFakeApp(
@@ -76,7 +120,10 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
     if ((c.req.method === "POST" || c.req.method === "PATCH") && !(c.req.header("content-type") ?? "").startsWith("application/json")) {
       return invalid("Content-Type must be application/json");
     }
+    const verdict = limiter.take(Date.now(), c.req.path.endsWith("/search"), tokenCost(c.req.method, c.req.path));
+    if (!verdict.ok) return jsonResponse(errorBody(429), 429, verdict.headers);
     await next();
+    for (const [name, value] of Object.entries(verdict.headers)) c.res.headers.set(name, value);
   });
 
   app.get("/api/v2/persons/search", (c) => {
@@ -88,7 +135,9 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
 
     const needle = term.toLowerCase();
     const matches = (text: string) => (exact ? text.toLowerCase() === needle : text.toLowerCase().includes(needle));
+    const indexedBefore = Date.now() - options.searchLagMs;
     const items = [...state.records.persons.values()]
+      .filter((person) => Date.parse(person.add_time) <= indexedBefore)
       .filter((person) =>
         (fields.includes("email") && person.emails.some((email) => matches(email.value))) ||
         (fields.includes("name") && matches(person.name)) ||
@@ -193,6 +242,73 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
 
   app.all("*", (c) => jsonResponse({ success: false, error: `Unknown method ${c.req.method} ${c.req.path}`, errorCode: 404, error_info: "Please check developers.pipedrive.com" }, 404));
   return { app, state, options };
+}
+
+/**
+ * The 2-second windows of one API token (all requests, and searches alone), a penalty
+ * after a refusal, and the daily budget. Header values as Pipedrive sends them.
+ */
+class RateWindows {
+  private all: number[] = [];
+  private searches: number[] = [];
+  private heldUntil = 0;
+  private spent = 0;
+  private day = "";
+
+  constructor(
+    private readonly limit: number | undefined,
+    private readonly dailyBudget: number | undefined,
+  ) {}
+
+  take(now: number, search: boolean, cost: number): { ok: boolean; headers: Record<string, string> } {
+    const today = new Date(now).toISOString().slice(0, 10);
+    if (today !== this.day) {
+      this.day = today;
+      this.spent = 0;
+    }
+    if (this.dailyBudget !== undefined && this.spent + cost > this.dailyBudget) {
+      const midnight = Date.parse(`${today}T00:00:00Z`) + 86_400_000;
+      return { ok: false, headers: { "x-daily-requests-left": "0", "retry-after": String(Math.ceil((midnight - now) / 1000)) } };
+    }
+    if (this.limit === undefined) {
+      this.spent += cost;
+      return { ok: true, headers: this.daily() };
+    }
+    this.all = this.all.filter((at) => at > now - WINDOW_MS);
+    this.searches = this.searches.filter((at) => at > now - WINDOW_MS);
+    const window = search ? this.searches : this.all;
+    const limit = search ? SEARCH_LIMIT : this.limit;
+    const over = now < this.heldUntil || this.all.length >= this.limit || (search && this.searches.length >= SEARCH_LIMIT);
+    if (over) {
+      this.heldUntil = Math.max(this.heldUntil, now + PENALTY_MS);
+      const reset = String(Math.ceil((this.heldUntil - now) / 1000));
+      return { ok: false, headers: { "x-ratelimit-limit": String(limit), "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset, "retry-after": reset } };
+    }
+    this.all.push(now);
+    if (search) this.searches.push(now);
+    this.spent += cost;
+    const oldest = window[0] ?? now;
+    return {
+      ok: true,
+      headers: {
+        "x-ratelimit-limit": String(limit),
+        "x-ratelimit-remaining": String(limit - window.length),
+        "x-ratelimit-reset": String(Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000))),
+        ...this.daily(),
+      },
+    };
+  }
+
+  private daily(): Record<string, string> {
+    return this.dailyBudget === undefined ? {} : { "x-daily-requests-left": String(this.dailyBudget - this.spent) };
+  }
+}
+
+/** A request's cost in API tokens against the daily budget. */
+function tokenCost(method: string, path: string): number {
+  if (path.endsWith("/search")) return 40;
+  if (method !== "GET") return 10;
+  return /\/(persons|leads)\/[^/]+$/.test(path) ? 2 : 20;
 }
 
 interface PersonBody {

@@ -131,16 +131,32 @@ describe("POST /in/:sourceId", () => {
     expect(await problemOf(nowhere)).toMatchObject({ status: 404, code: "not_found" });
   });
 
-  it("puts the request id in every problem and one log line per request", async () => {
+  it("puts the request id in every problem and one log line per request, with the caller's id beside it", async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, "warn").mockImplementation((line: string) => lines.push(line));
     const response = await post("/in/forms", "{}", { "content-type": "application/json", "x-request-id": "req_fixed" });
     spy.mockRestore();
-    expect(await problemOf(response)).toMatchObject({ instance: "req_fixed" });
+    const requestId = response.headers.get("x-request-id");
+    expect(requestId).toMatch(/^req_[0-9A-Z]{26}$/);
+    expect(await problemOf(response)).toMatchObject({ instance: requestId });
     const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "ingest");
     expect(logged).toEqual([
-      expect.objectContaining({ requestId: "req_fixed", sourceId: "forms", outcome: "signature_missing", status: 401 }),
+      expect.objectContaining({ requestId, callerRequestId: "req_fixed", sourceId: "forms", outcome: "signature_missing", status: 401 }),
     ]);
     expect(logged[0]).toHaveProperty("latencyMs");
+  });
+
+  it("stores the gateway's own request id with the event, never the caller's X-Request-Id", async () => {
+    const body = '{"email":"request-id@example.com"}';
+    const headers = { ...(await standardWebhookHeaders(body, { id: "msg_request_id" })), "x-request-id": "req_01CALLERCHOSE0000000000000" };
+    const response = await post("/in/forms", body, headers);
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    const ours = response.headers.get("x-request-id");
+    expect(ours).not.toBe("req_01CALLERCHOSE0000000000000");
+
+    await flushInbox("forms");
+    const [row] = (await eventsOf("forms")).filter((e) => e.id === id);
+    expect(row?.requestId).toBe(ours);
   });
 });

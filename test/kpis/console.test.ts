@@ -37,8 +37,8 @@ describe("the KPI page", () => {
     expect(html).toContain('<a href="/console/kpis" aria-current="page">KPIs</a>');
     expect(words).toContain("KPIs: leads of the last 7 days");
     // pitch: control first, b with its difference, p-value and badge, and the verdict.
-    expect(words).toMatch(/a \(control\) 40 8 \(20 %\)/);
-    expect(words).toMatch(/b 40 20 \(50 %\) \+30 pts, p = 0\.005 significant/);
+    expect(words).toMatch(/a \(control\) 40 0 \(0 %\) 8 \(20 %\)/);
+    expect(words).toMatch(/b 40 0 \(0 %\) ±0 pts, not enough data 20 \(50 %\) \+30 pts, p = 0\.005 significant/);
     expect(words).toContain("1 real difference (p < 0.05): b converts better to qualified than a (50 % vs 20 %, p = 0.005)");
     // tiny: not configured (alphabetical), too few leads.
     expect(words).toContain("tiny (no longer configured: arms in alphabetical order)");
@@ -51,11 +51,11 @@ describe("the KPI page", () => {
     // Routes in alphabetical order. pitch: 80 leads, 28 qualified (35 %), outcomes an hour after arrival,
     // no deliveries. plain: one lead, its one delivery failed.
     expect(words).toContain(
-      "By route Route Leads Qualified Meeting booked Won Lost Webhook to CRM p50 First outcome p50 Delivery errors " +
-        "pitch 80 28 (35 %) 0 (0 %) 0 (0 %) 0 (0 %) – 60.0 min – (none settled) plain 1 0 (0 %) 0 (0 %) 0 (0 %) 0 (0 %) – – 100 % (1 of 1) " +
-        "tiny 6 0 (0 %) 0 (0 %) 1 (16.7 %) 0 (0 %)",
+      "By route Route Leads Contacted Qualified Meeting booked Won Lost Webhook to CRM p50 First outcome p50 Delivery errors " +
+        "pitch 80 0 (0 %) 28 (35 %) 0 (0 %) 0 (0 %) 0 (0 %) – 60.0 min – (none settled) plain 1 0 (0 %) 0 (0 %) 0 (0 %) 0 (0 %) 0 (0 %) – – 100 % (1 of 1) " +
+        "tiny 6 0 (0 %) 0 (0 %) 0 (0 %) 1 (16.7 %) 0 (0 %)",
     );
-    expect(words).toMatch(/pitch \/ b 40 20 \(50 %\)/);
+    expect(words).toMatch(/pitch \/ b 40 0 \(0 %\) 20 \(50 %\)/);
     expect(words).toContain("Ada Owner (101) 1");
     expect(words).toMatch(/unassigned 86 /);
     expect(words).toMatch(/By source Source .* forms 87 /);
@@ -65,7 +65,7 @@ describe("the KPI page", () => {
     const words = text(await page(await consoleFetch("GET", "/kpis?days=1", { session })));
     expect(words).toContain("KPIs: leads of the last day");
     // pitch is configured, so it stays, with no leads in either arm.
-    expect(words).toMatch(/a \(control\) 0 0 \(–\)/);
+    expect(words).toMatch(/a \(control\) 0 0 \(–\) 0 \(–\)/);
     expect(words).toContain("not enough data yet for qualified");
     expect(words).not.toContain("tiny");
     expect(words).toMatch(/plain 1 /);

@@ -13,10 +13,17 @@ describe("newId", () => {
     expect(early < late).toBe(true);
   });
 
+  it("sorts ids made within one millisecond in the order they were made", () => {
+    const made = Array.from({ length: 1_000 }, () => newId("evt", 1_796_000_000_000));
+    expect([...made].sort()).toEqual(made);
+    expect(new Set(made).size).toBe(1_000);
+    expect(made.every((id) => idTime(id) === 1_796_000_000_000)).toBe(true);
+  });
+
   it("never repeats, across many refills of the random pool", () => {
     const ids = new Set<string>();
-    // 5,000 ids in one millisecond: ~20 refills of the 4 KiB pool; only the random part differs.
-    for (let i = 0; i < 5_000; i++) ids.add(newId("req", 1_795_000_000_000));
+    // 5,000 ids in 5,000 milliseconds: ~20 refills of the 4 KiB pool.
+    for (let i = 0; i < 5_000; i++) ids.add(newId("req", 1_795_000_000_000 + i));
     expect(ids.size).toBe(5_000);
     // Each random character is uniform over 32 symbols: none should be missing at this size.
     const seen = new Set([...ids].flatMap((id) => [...id.slice(14)]));

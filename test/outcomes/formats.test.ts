@@ -136,14 +136,14 @@ describe("Salesforce lead change events", () => {
         [
           { Status: "Qualified", Phone: "+1 415", ChangeEventHeader: header("UPDATE", ["Phone"]) },
           { ChangeEventHeader: header("DELETE", []) },
-          { Status: "Working - Contacted", ChangeEventHeader: header("UPDATE", ["Status"]) },
+          { Status: "Open - Not Contacted", ChangeEventHeader: header("UPDATE", ["Status"]) },
           { Status: "Qualified", Email: "Ada@Example.com", ChangeEventHeader: header("CREATE", []) },
         ],
         settings({ format: "salesforce" }),
       ),
     );
     expect(parsed.reports.map((r) => [r.item, r.outcome, r.keys.email])).toEqual([[3, "qualified", "ada@example.com"]]);
-    expect(parsed.skipped.map((s) => s.reason)).toEqual(["Lead UPDATE did not change Status", "Lead DELETE carries no status change", "Status = 'Working - Contacted' is not an outcome"]);
+    expect(parsed.skipped.map((s) => s.reason)).toEqual(["Lead UPDATE did not change Status", "Lead DELETE carries no status change", "Status = 'Open - Not Contacted' is not an outcome"]);
   });
 
   it("reads a flat Platform Event with a record id or an email", () => {

@@ -50,7 +50,7 @@ describe("github verifier", () => {
   it("accepts GitHub's documented example and reports X-GitHub-Delivery", async () => {
     await expect(githubVerifier.verify(input({}))).resolves.toEqual({
       ok: true,
-      deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+      unsignedDeliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
       secretIndex: 0,
     });
   });
@@ -68,7 +68,7 @@ describe("github verifier", () => {
     const outcome = await githubVerifier.verify(
       input({ secrets: ["s3cret"], body, headers: { "x-hub-signature-256": signature, "x-github-delivery": "d-1" } }),
     );
-    expect(outcome).toEqual({ ok: true, deliveryId: "d-1", secretIndex: 0 });
+    expect(outcome).toEqual({ ok: true, unsignedDeliveryId: "d-1", secretIndex: 0 });
   });
 
   it("rejects a tampered body", async () => {

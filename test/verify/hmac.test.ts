@@ -58,7 +58,8 @@ describe("generic hmac verifier", () => {
         },
       }),
     );
-    expect(outcome).toEqual({ ok: true, secretIndex: 0, deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958" });
+    // GitHub signs the body alone: the delivery id is kept, but not as a dedup key.
+    expect(outcome).toEqual({ ok: true, secretIndex: 0, unsignedDeliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958" });
   });
 
   it("uses the schema defaults (x-signature, sha256, hex, {body}) when no options are set", async () => {
@@ -99,7 +100,7 @@ describe("generic hmac verifier", () => {
       ok: true,
       secretIndex: 0,
       signedAt: ts,
-      deliveryId: "dlv_1",
+      unsignedDeliveryId: "dlv_1",
     });
     // Same signature, other method: the method is part of what was signed.
     expect(await hmacVerifier.verify(input({ hmac, headers, method: "POST" }))).toMatchObject({
@@ -150,9 +151,9 @@ describe("generic hmac verifier", () => {
   });
 
   it("reports a missing timestamp header when one is configured", async () => {
-    const signature = hex(await mac("SHA-256", SECRET, text(BODY)));
+    const signature = hex(await mac("SHA-256", SECRET, text(`${NOW}.${BODY}`)));
     const outcome = await hmacVerifier.verify(
-      input({ hmac: { timestampHeader: "X-Timestamp" }, headers: { "x-signature": signature } }),
+      input({ hmac: { template: "{timestamp}.{body}", timestampHeader: "X-Timestamp" }, headers: { "x-signature": signature } }),
     );
     expect(outcome).toMatchObject({ ok: false, code: "signature_missing" });
   });
@@ -231,15 +232,64 @@ describe("generic hmac verifier", () => {
       }
     });
 
-    it("checks the timestamp even when the template does not sign it", async () => {
+    it("refuses a timestamp the template does not sign, even a fresh one on a 30-day-old signature", async () => {
+      // A source stored before writes refused this: a replayer would send a fresh timestamp.
       const signature = hex(await mac("SHA-256", SECRET, text(BODY)));
       const outcome = await hmacVerifier.verify(
         input({
           hmac: { timestampHeader: "X-Timestamp" },
-          headers: { "x-signature": signature, "X-Timestamp": String(NOW - 1000) },
+          headers: { "x-signature": signature, "X-Timestamp": String(NOW) },
+          now: NOW + 30 * 86_400,
         }),
       );
-      expect(outcome).toMatchObject({ ok: false, code: "timestamp_out_of_tolerance" });
+      expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
+      expect(outcome.ok ? "" : outcome.detail).toMatch(/hmac\.timestampHeader.*does not sign \{timestamp\}/);
     });
+
+    it("refuses a signed timestamp moved forward: the signature no longer matches", async () => {
+      const old = NOW - 30 * 86_400;
+      const signature = hex(await mac("SHA-256", SECRET, text(`${old}:${BODY}`)));
+      const outcome = await hmacVerifier.verify(
+        input({ hmac, headers: { "x-signature": signature, "X-Timestamp": String(NOW) } }),
+      );
+      expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
+    });
+  });
+
+  describe("signed delivery id", () => {
+    const hmac = { template: "{id}.{timestamp}.{body}", timestampHeader: "X-Timestamp", idHeader: "X-Id" };
+    const signed = async (id: string) => hex(await mac("SHA-256", SECRET, text(`${id}.${NOW}.${BODY}`)));
+
+    it("reports an id the template signs as the delivery id", async () => {
+      const headers = { "x-signature": await signed("dlv_1"), "X-Timestamp": String(NOW), "X-Id": "dlv_1" };
+      expect(await hmacVerifier.verify(input({ hmac, headers }))).toEqual({
+        ok: true,
+        secretIndex: 0,
+        signedAt: NOW,
+        deliveryId: "dlv_1",
+      });
+    });
+
+    it("refuses a replay that carries a new id", async () => {
+      const headers = { "x-signature": await signed("dlv_1"), "X-Timestamp": String(NOW), "X-Id": "dlv_2" };
+      expect(await hmacVerifier.verify(input({ hmac, headers }))).toMatchObject({ ok: false, code: "signature_invalid" });
+    });
+
+    it("reports a missing id header as a missing signature part", async () => {
+      const headers = { "x-signature": await signed(""), "X-Timestamp": String(NOW) };
+      expect(await hmacVerifier.verify(input({ hmac, headers }))).toMatchObject({ ok: false, code: "signature_missing" });
+    });
+  });
+
+  it.each([
+    ["a template without {body}", { template: "{timestamp}", timestampHeader: "X-Timestamp" }, /hmac\.template.*\{body\}/],
+    ["{id} without an idHeader", { template: "{id}.{body}" }, /hmac\.template.*idHeader/],
+  ])("refuses a source stored with %s", async (_, hmac, detail) => {
+    const signature = hex(await mac("SHA-256", SECRET, text(BODY)));
+    const outcome = await hmacVerifier.verify(
+      input({ hmac, headers: { "x-signature": signature, "X-Timestamp": String(NOW) } }),
+    );
+    expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
+    expect(outcome.ok ? "" : outcome.detail).toMatch(detail);
   });
 });

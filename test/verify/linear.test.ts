@@ -46,7 +46,7 @@ describe("linear verifier", () => {
       '{"action":"create","data":{"id":"2174add1-f7c8-44e3-bbf3-2d60b5ea8bc9","createdAt":"2020-01-23T12:53:18.084Z","updatedAt":"2020-01-23T12:53:18.084Z","archivedAt":null,"body":"Indeed, I think this is definitely an improvement over the previous version.","edited":false,"issueId":"539068e2-ae88-4d09-bd75-22eb4a59612f","userId":"aacdca22-6266-4c0a-ab3c-8fa70a26765c"},"type":"Comment","url":"https://linear.app/issue/LIN-1778/foo-bar#comment-77217de3-fb52-4dad-bb9a-b356beb93de8","createdAt":"2020-01-23T12:53:18.084Z","webhookTimestamp":1677611643000}';
     const signature = "8790fcbbea809950be9198408593c2a13f7591bba6c61adb589f709b5e1b186a";
     const atSend = await linearVerifier.verify(input({ body, signature, secrets: ["SECRET"], now: 1677611643 }));
-    expect(atSend).toEqual({ ok: true, deliveryId: DELIVERY, signedAt: 1677611643, secretIndex: 0 });
+    expect(atSend).toEqual({ ok: true, unsignedDeliveryId: DELIVERY, signedAt: 1677611643, secretIndex: 0 });
     // The SDK's own test expects this payload's timestamp to be rejected "now".
     const later = await linearVerifier.verify(input({ body, signature, secrets: ["SECRET"] }));
     expect(later).toMatchObject({ ok: false, code: "timestamp_out_of_tolerance" });
@@ -57,7 +57,7 @@ describe("linear verifier", () => {
     const signature = await hmacSha256Hex(SECRET, body);
     expect(await linearVerifier.verify(input({ body, signature }))).toEqual({
       ok: true,
-      deliveryId: DELIVERY,
+      unsignedDeliveryId: DELIVERY,
       signedAt: NOW - 2,
       secretIndex: 0,
     });

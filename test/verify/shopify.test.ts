@@ -45,14 +45,14 @@ describe("shopify verifier", () => {
     };
     await expect(shopifyVerifier.verify(input({ headers }))).resolves.toEqual({
       ok: true,
-      deliveryId: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+      unsignedDeliveryId: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
       secretIndex: 0,
     });
   });
 
   it("falls back to X-Shopify-Event-Id for the delivery id", async () => {
     const headers = { "x-shopify-hmac-sha256": await sign(SECRET, BODY), "x-shopify-event-id": "evt-1" };
-    await expect(shopifyVerifier.verify(input({ headers }))).resolves.toEqual({ ok: true, deliveryId: "evt-1", secretIndex: 0 });
+    await expect(shopifyVerifier.verify(input({ headers }))).resolves.toEqual({ ok: true, unsignedDeliveryId: "evt-1", secretIndex: 0 });
   });
 
   it("accepts a valid signature without any id header", async () => {

@@ -70,7 +70,7 @@ describe("twilio verifier", () => {
       const outcome = await twilioVerifier.verify(
         input({ signature: FORM_SIGNATURE, headers: { "i-twilio-idempotency-token": "idem-1" } }),
       );
-      expect(outcome).toEqual({ ok: true, deliveryId: "idem-1", secretIndex: 0 });
+      expect(outcome).toEqual({ ok: true, unsignedDeliveryId: "idem-1", secretIndex: 0 });
     });
 
     it("accepts the charset-qualified form content type Twilio sends", async () => {

@@ -1,7 +1,15 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { configSchema } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
-import { commitConfig, listConfigVersions, readConfigVersion, readCurrentConfig, type VersionInfo } from "../../config/store";
+import {
+  commitConfig,
+  listConfigVersions,
+  readConfigVersion,
+  readCurrentConfig,
+  readCurrentSealed,
+  rekeyConfig,
+  type VersionInfo,
+} from "../../config/store";
 import { GatewayError } from "../../errors";
 import { applyDocument } from "../config-writes";
 import type { AdminEnv } from "../env";
@@ -37,14 +45,14 @@ const putConfig = createRoute({
   security,
   summary: "Import a whole configuration",
   description:
-    "Validates all of it — schema, ids unique per kind, references between entries, JSONata mappings, condition values, secrets — and stores it as a new version, or answers 422 with every problem and changes nothing. A document equal to the active one makes no new version.",
+    "Validates all of it — size limits, schema, ids unique per kind, references between entries, JSONata mappings, condition values, secrets — and stores it as a new version, or answers 422 with every problem (`config_limit_exceeded` when a limit is gone over; 413 `config_too_large` for a document over 2 MiB) and changes nothing. A document equal to the active one makes no new version.",
   request: {
     headers: ifMatchHeaders,
     body: { required: true, content: { "application/json": { schema: configWrite } } },
   },
   responses: {
     200: { description: "Stored (or unchanged)", content: { "application/json": { schema: writeResult } } },
-    ...problemResponses(400, 403, 412, 415, 422, 503),
+    ...problemResponses(400, 403, 412, 413, 415, 422, 503),
   },
 });
 
@@ -105,6 +113,36 @@ const rollback = createRoute({
   },
 });
 
+const rekey = createRoute({
+  operationId: "rekeyConfig",
+  method: "post",
+  path: "/v1/config/rekey",
+  tags,
+  security,
+  summary: "Seal every stored secret under the current CONFIG_KEY",
+  description:
+    "After `CONFIG_KEY` was changed and the old key set as `CONFIG_KEY_PREVIOUS`: re-encrypts the secrets of the active version and of the history under `CONFIG_KEY`, up to 200 history entries per call; call again with `nextCursor` until it is absent (`npm run config -- rekey` does). Makes no new version. History versions that no key opens are left as they are and listed in `unreadable`; an active version no key opens is `config_key_mismatch` and nothing changes.",
+  request: {
+    body: { required: false, content: { "application/json": { schema: z.object({ cursor: z.string().min(1).optional() }) } } },
+  },
+  responses: {
+    200: {
+      description: "What this call re-encrypted",
+      content: {
+        "application/json": {
+          schema: z.object({
+            rekeyed: z.number().int(),
+            unchanged: z.number().int(),
+            unreadable: z.array(z.number().int()),
+            nextCursor: z.string().optional(),
+          }),
+        },
+      },
+    },
+    ...problemResponses(400, 403, 415, 422, 503),
+  },
+});
+
 /**
  * Stores version `version`'s document (secrets included) as a new version, marked
  * `rollbackOf`. Throws `config_version_not_found`, or `config_version_conflict` when
@@ -139,6 +177,7 @@ export function configRoutes() {
   app.openapi(putConfig, async (c) => {
     const input = c.req.valid("json");
     const result = await applyDocument(c.env, () => input, {
+      replacesAll: true,
       actor: c.get("actor"),
       expectedVersion: expectedVersion(c.req.valid("header")["if-match"]),
     });
@@ -149,7 +188,7 @@ export function configRoutes() {
   app.openapi(listVersions, async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const [current, listed] = await Promise.all([
-      readCurrentConfig(c.env),
+      readCurrentSealed(c.env),
       listConfigVersions(c.env, { limit, ...(cursor ? { cursor } : {}) }).catch(() => {
         // Cloudflare's KV rejects a cursor it did not issue (the local one ignores it).
         throw validationFailed([{ pointer: "/cursor", message: "not a cursor from this list", in: "query" }]);
@@ -173,6 +212,17 @@ export function configRoutes() {
     });
     c.header("etag", `"${info.version}"`);
     return c.json({ ...info, unchanged: false }, 200);
+  });
+
+  app.openapi(rekey, async (c) => {
+    const { cursor } = c.req.valid("json") ?? {};
+    const result = await rekeyConfig(c.env, cursor ? { cursor } : {}).catch((error: unknown) => {
+      if (!cursor || error instanceof GatewayError) throw error;
+      // Cloudflare's KV rejects a cursor it did not issue (the local one ignores it).
+      throw validationFailed([{ pointer: "/cursor", message: "not a cursor from a rekey" }]);
+    });
+    const { cursor: next, ...counts } = result;
+    return c.json({ ...counts, ...(next ? { nextCursor: next } : {}) }, 200);
   });
 
   return app;

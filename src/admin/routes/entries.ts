@@ -111,7 +111,7 @@ function kindRoutes(app: OpenAPIHono<AdminEnv>, kind: EntryKind): void {
     responses: {
       200: { description: "Replaced", content: { "application/json": { schema: writeResult } } },
       201: { description: "Created", content: { "application/json": { schema: writeResult } } },
-      ...problemResponses(400, 403, 412, 415, 422, 503),
+      ...problemResponses(400, 403, 412, 413, 415, 422, 503),
     },
   });
   app.openapi(put, async (c) => {

@@ -1,7 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { readCurrentConfig } from "../../config/store";
+import { destinationActions } from "../../connectors/connector";
 import { createDb } from "../../db/client";
 import { findMatchingLead } from "../../db/leads";
+import { runtimeAwayAfter } from "../../db/owner-away";
+import { poolAvailability } from "../../assign/availability";
 import { createEnricher } from "../../enrich/lookup";
 import { GatewayError } from "../../errors";
 import { parseBody } from "../../ingest/parse-body";
@@ -20,6 +23,10 @@ export const simulateBody = z
       .record(z.string(), z.string())
       .optional()
       .meta({ description: "Request headers: when given, the signature is checked and the result reported (it does not stop the simulation)" }),
+    at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: "The moment to simulate at (ISO 8601, e.g. 2026-12-07T08:30:00Z): owners' working hours, time away and daily caps are taken at that moment. Default: now." }),
   })
   .openapi("SimulateRequest");
 
@@ -44,7 +51,7 @@ const simulateResult = z
     actions: z.array(
       z.object({
         routeId: z.string(),
-        action: z.enum(["upsert", "notify", "forward"]),
+        action: z.enum(destinationActions),
         destinationId: z.string(),
         destinationType: z.string(),
         ownerId: z.string().optional(),
@@ -66,7 +73,7 @@ const simulate = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: simulateBody } } } },
   responses: {
     200: { description: "The decision", content: { "application/json": { schema: simulateResult } } },
-    ...problemResponses(400, 404, 415, 422, 503),
+    ...problemResponses(400, 404, 413, 415, 422, 503),
   },
 });
 
@@ -120,10 +127,13 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
   }
 
   const db = createDb(env.DB);
+  const nowMs = input.at === undefined ? Date.now() : Date.parse(input.at);
+  const away = config.document.pools.length > 0 ? await runtimeAwayAfter(db, nowMs) : [];
   const deps: DecideDeps = {
     findLead: (keys) => findMatchingLead(db, keys),
-    // preview() reads the rotation and today's counts and changes nothing.
-    assignOwner: (pool) => env.OWNER_POOL.getByName(pool.id).preview({ pool }),
+    // preview() reads the rotation and the day's counts and changes nothing.
+    assignOwner: (pool) =>
+      env.OWNER_POOL.getByName(pool.id).preview({ pool, nowMs, availability: poolAvailability(pool, config.document.owners, away, nowMs) }),
     enrich: createEnricher(env, { writeCache: false, callLookups: false, destinations: config.document.destinations }),
   };
   const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);

@@ -1,9 +1,10 @@
 import type { AdminBindings } from "../../admin/env";
 import type { PoolStats } from "../../assign/owner-pool";
 import { describeSummary } from "../../config/diff";
-import { configSchema, type DestinationConfig, type GatewayConfig } from "../../config/schema";
+import { configSchema, type GatewayConfig } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
 import { listConfigVersions, readCurrentConfig, type VersionInfo } from "../../config/store";
+import { connectorOf } from "../../connectors/registry";
 import { errorMessage } from "../../lib/log";
 import { Layout } from "../components/layout";
 import { PostButton } from "../components/post-button";
@@ -30,19 +31,6 @@ export async function loadRouting(env: AdminBindings) {
 }
 
 export type RoutingData = Awaited<ReturnType<typeof loadRouting>>;
-
-function target(destination: DestinationConfig): string {
-  switch (destination.type) {
-    case "hubspot":
-    case "pipedrive":
-      return destination.baseUrl;
-    case "salesforce":
-      return `${destination.instanceUrl ?? "instance from OAuth"} (${destination.object}.${destination.externalIdField})`;
-    case "slack":
-    case "http":
-      return destination.url;
-  }
-}
 
 function routesFor(document: GatewayConfig, sourceId: string): string[] {
   return document.routes.filter((r) => !r.sources || r.sources.includes(sourceId)).map((r) => r.id);
@@ -250,7 +238,7 @@ export function RoutingPage({ data, session, notice, noticeVersion }: { data: Ro
                     <td data-label="Destination">{d.id}</td>
                     <td data-label="Type">{destinationTypeName(d.type)}</td>
                     <td data-label="Target" class="mono id">
-                      {target(d)}
+                      {connectorOf(d).target(d)}
                     </td>
                     <td data-label="Attempts" class="num">
                       {d.maxAttempts}

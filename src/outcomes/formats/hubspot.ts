@@ -11,12 +11,15 @@ export const hubspotDefaultProperties = ["lifecyclestage", "hs_lead_status"];
  * Default meaning of the watched properties' values (internal names, as webhooks
  * send them). Lifecycle stages: a sales-qualified lead is qualified; `opportunity`
  * (HubSpot sets it when a deal is created for the contact) is the nearest stage to
- * a booked meeting; `customer` is won. Lead status: `OPEN_DEAL` is qualified,
- * `UNQUALIFIED` lost. Stages and statuses before qualification (subscriber, lead,
- * marketingqualifiedlead, NEW, OPEN, IN_PROGRESS, ATTEMPTED_TO_CONTACT, CONNECTED,
- * BAD_TIMING) are not outcomes. Operators change any of these with `values`.
+ * a booked meeting; `customer` is won. Lead status: `ATTEMPTED_TO_CONTACT` and
+ * `CONNECTED` are contacted (what an SLA waits for), `OPEN_DEAL` is qualified,
+ * `UNQUALIFIED` lost. Other stages and statuses before qualification (subscriber,
+ * lead, marketingqualifiedlead, NEW, OPEN, IN_PROGRESS, BAD_TIMING) are not outcomes.
+ * Operators change any of these with `values`.
  */
 export const hubspotDefaultValues: ValueMap = {
+  ATTEMPTED_TO_CONTACT: "contacted",
+  CONNECTED: "contacted",
   salesqualifiedlead: "qualified",
   opportunity: "meeting_booked",
   customer: "won",

@@ -9,10 +9,12 @@ import { isRecord, issuesText, itemsOf } from "./items";
  * orgs commonly add). Converting a lead turns it into an account, contact and
  * opportunity that sales then works: that is a qualified lead, not yet a won deal,
  * so `Closed - Converted` counts as qualified (orgs that count conversion as the
- * win map it to `won` with `values`). `Open - Not Contacted` and `Working -
- * Contacted` are not outcomes.
+ * win map it to `won` with `values`). `Working - Contacted` (the default picklist's
+ * second step) is `contacted`, what an SLA waits for; `Open - Not Contacted` is not
+ * an outcome.
  */
 export const salesforceDefaultValues: ValueMap = {
+  "Working - Contacted": "contacted",
   Qualified: "qualified",
   "Closed - Converted": "qualified",
   "Closed - Not Converted": "lost",

@@ -27,14 +27,17 @@ async function verifyGithub({ rawBody, headers, source }: VerifyInput): Promise<
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };
   }
-  return verified({ deliveryId: headers.get("x-github-delivery"), secretIndex });
+  // GitHub signs the body alone: X-GitHub-Delivery is for tracing, and dedup goes by body hash.
+  return verified({ unsignedDeliveryId: headers.get("x-github-delivery"), secretIndex });
 }
 
 /**
  * GitHub webhooks (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries):
  * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`. The legacy SHA-1
  * `X-Hub-Signature` is deliberately not a fallback: GitHub recommends SHA-256 and always
- * sends it with a secret. The delivery id is `X-GitHub-Delivery`. Bodies are JSON or,
+ * sends it with a secret. The delivery id is `X-GitHub-Delivery`, which the signature does
+ * not cover (a redelivery repeats it: docs.github.com, best practices for using webhooks,
+ * "Use the X-GitHub-Delivery header"). Bodies are JSON or,
  * with the "application/x-www-form-urlencoded" content type, `payload=<json>`.
  */
 export const githubVerifier: Verifier = defineVerifier({

@@ -39,7 +39,8 @@ async function verifyLinear({ rawBody, headers, source, nowSeconds }: VerifyInpu
   const outOfTolerance = toleranceFailureMs(timestampMs, { nowSeconds, source });
   if (outOfTolerance) return outOfTolerance;
   return verified({
-    deliveryId: headers.get(DELIVERY_HEADER),
+    // Linear signs the body alone: the Linear-Delivery header is for tracing only.
+    unsignedDeliveryId: headers.get(DELIVERY_HEADER),
     signedAt: Math.floor(timestampMs / 1000),
     secretIndex,
   });

@@ -15,9 +15,10 @@ async function verifyShopify({ rawBody, headers, source }: VerifyInput): Promise
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };
   }
-  // The webhook id identifies one delivery (stable across Shopify's retries).
+  // The webhook id identifies one delivery (stable across Shopify's retries), but only the
+  // body is signed, so it is kept for tracing and dedup goes by body hash.
   const deliveryId = headers.get("x-shopify-webhook-id") || headers.get("x-shopify-event-id");
-  return verified({ deliveryId, secretIndex });
+  return verified({ unsignedDeliveryId: deliveryId, secretIndex });
 }
 
 /**

@@ -89,7 +89,8 @@ async function verifyTwilio({ rawBody, headers, url, source }: VerifyInput): Pro
   if (bodyHash !== null && !digestMatches(await sha256(rawBody), bodyHash, "hex")) {
     return { ok: false, code: "signature_invalid", detail: "The body does not match the signed bodySHA256 parameter." };
   }
-  return verified({ deliveryId: headers.get("i-twilio-idempotency-token"), secretIndex });
+  // The signature covers the URL and the parameters, not this header: tracing only.
+  return verified({ unsignedDeliveryId: headers.get("i-twilio-idempotency-token"), secretIndex });
 }
 
 /**

@@ -14,7 +14,7 @@ import { freePort } from "../../../scripts/lib/free-port.mjs";
 import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangler-env.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const token = "cli-test-admin-token";
+const token = "cli-test-admin-token-0123456789abcdef";
 const work = mkdtempSync(path.join(os.tmpdir(), "switchboard-cli-"));
 let url;
 let server;
@@ -153,6 +153,15 @@ describe("npm run config", () => {
     assert.equal(result.status, 1);
     assert.match(result.err, /422/);
     assert.match(result.err, /\/destinations\/1\/apiToken: required/);
+    assert.equal((await api("GET", "/config")).etag, '"2"');
+  });
+
+  it("rekey: re-seals every stored version under CONFIG_KEY, page by page, and says when the old key can go", async () => {
+    const result = cli(["rekey"]);
+    assert.equal(result.status, 0, result.err);
+    // Both versions and the active one are already under this gateway's only key.
+    assert.match(result.out, /rekeyed 0 stored versions \(3 already under CONFIG_KEY\)/);
+    assert.match(result.out, /CONFIG_KEY_PREVIOUS can be removed/);
     assert.equal((await api("GET", "/config")).etag, '"2"');
   });
 

@@ -1,6 +1,7 @@
 // Starts what the browser tests look at, the way `npm start` does, but isolated:
 // the CRM fakes on ephemeral ports, D1 migrations and `wrangler dev` on a temporary
 // --persist-to directory and a free port, with the tokens passed as --var.
+import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,7 +15,8 @@ import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangl
  */
 export async function startGateway() {
   const dir = mkdtempSync(path.join(tmpdir(), "switchboard-browser-"));
-  const tokens = { admin: `admin-${Math.random().toString(36).slice(2)}-browser-test`, read: `read-${Math.random().toString(36).slice(2)}-browser-test` };
+  // The gateway refuses tokens under 32 characters (src/admin/token-policy.ts).
+  const tokens = { admin: `admin-${randomBytes(24).toString("base64url")}`, read: `read-${randomBytes(24).toString("base64url")}` };
   const { startFakes } = await loadFakes();
   const fakes = await startFakes();
   let gateway;
@@ -38,6 +40,8 @@ export async function startGateway() {
         ADMIN_READ_TOKEN: tokens.read,
         CONFIG_KEY: "browser-test-config-key-0123456789abcdef",
         ALLOW_HTTP_DESTINATIONS: "true",
+        // The overview's verification-failure count must not wait for the 10 s window.
+        VERIFY_FAILURE_FLUSH_MS: "0",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -132,7 +132,7 @@ export function e2eConfig(fakes, secrets) {
         rate: fast,
         maxAttempts: 3,
       },
-      { id: "pipedrive", type: "pipedrive", apiToken: fakes.pipedrive.credentials.apiToken, baseUrl: fakes.pipedrive.url, rate: fast, maxAttempts: 4 },
+      { id: "pipedrive", type: "pipedrive", apiToken: fakes.pipedrive.credentials.apiToken, baseUrl: fakes.pipedrive.url, rate: fast, searchRate: fast, maxAttempts: 4 },
       { id: "sales-slack", type: "slack", url: fakes.slack.url, rate: fast, maxAttempts: 4 },
       { id: "warehouse", type: "http", url: fakes.receiver.url, secret: fakes.receiver.credentials.secret, rate: fast, maxAttempts: 4 },
     ],

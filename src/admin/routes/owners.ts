@@ -1,0 +1,128 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { knownOwnerIds, ownerStatuses } from "../../assign/owners";
+import { readCurrentConfig } from "../../config/store";
+import { createDb } from "../../db/client";
+import { clearRuntimeAway, runtimeAwayAfter, setRuntimeAway } from "../../db/owner-away";
+import { GatewayError } from "../../errors";
+import type { AdminEnv } from "../env";
+import { problemResponses, validationFailed, validationHook } from "../problems";
+
+const ownerStatus = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    timeZone: z.string(),
+    localTime: z.string().meta({ description: "The owner's local weekday and clock now, e.g. `Mon 09:30`" }),
+    away: z.boolean().meta({ description: "Away now: a planned `away` period of the configuration or a runtime one" }),
+    working: z.boolean().meta({ description: "Inside working hours now (always true for owners without working hours)" }),
+    reason: z.string().optional().meta({ description: "Why the owner takes no leads now (pools with `availability: working_hours` also skip owners outside their hours)" }),
+    runtimeAway: z.object({ from: z.string(), until: z.string(), reason: z.string().optional() }).optional(),
+    pools: z.array(z.string()),
+  })
+  .openapi("OwnerStatus");
+
+const awayBody = z
+  .object({
+    until: z.iso.datetime({ offset: true }).meta({ description: "When the owner is back (ISO 8601)" }),
+    from: z.iso.datetime({ offset: true }).optional().meta({ description: "When the time away starts; default now" }),
+    reason: z.string().max(200).optional(),
+  })
+  .openapi("OwnerAway");
+
+const idParams = z.object({ id: z.string().min(1).max(100) });
+const security = [{ bearerAuth: [] }];
+const tags = ["Owners"];
+
+const list = createRoute({
+  operationId: "listOwners",
+  method: "get",
+  path: "/v1/owners",
+  tags,
+  security,
+  summary: "Owners and whether each can take leads now",
+  description: "Every owner of the configuration's `owners` and every owner id a pool names, with their local time, time away and working hours now.",
+  responses: {
+    200: { description: "The owners", content: { "application/json": { schema: z.object({ items: z.array(ownerStatus) }) } } },
+    ...problemResponses(503),
+  },
+});
+
+const putAway = createRoute({
+  operationId: "setOwnerAway",
+  method: "put",
+  path: "/v1/owners/{id}/away",
+  tags,
+  security,
+  summary: "Set an owner away, at once",
+  description:
+    "A runtime toggle (no new configuration version): from `from` (default now) until `until`, pools skip the owner. Replaces the owner's previous runtime time away; planned periods in the configuration stay.",
+  request: { params: idParams, body: { required: true, content: { "application/json": { schema: awayBody } } } },
+  responses: {
+    200: { description: "The owner's status after the change", content: { "application/json": { schema: ownerStatus } } },
+    ...problemResponses(400, 404, 415, 422, 503),
+  },
+});
+
+const deleteAway = createRoute({
+  operationId: "clearOwnerAway",
+  method: "delete",
+  path: "/v1/owners/{id}/away",
+  tags,
+  security,
+  summary: "End an owner's runtime time away, at once",
+  request: { params: idParams },
+  responses: {
+    200: { description: "The owner's status after the change", content: { "application/json": { schema: ownerStatus } } },
+    ...problemResponses(404, 503),
+  },
+});
+
+/** The owner's status now, or a 404 when the configuration does not know the id. */
+async function statusOf(env: AdminEnv["Bindings"], id: string) {
+  const config = await readCurrentConfig(env);
+  const document = config?.document;
+  if (!document || !knownOwnerIds(document).includes(id)) {
+    throw new GatewayError("entry_not_found", `No owner has the id '${id}': list it in \`owners\` or in a pool.`);
+  }
+  const nowMs = Date.now();
+  const away = await runtimeAwayAfter(createDb(env.DB), nowMs);
+  const status = ownerStatuses(document, away, nowMs).find((s) => s.id === id);
+  if (!status) throw new GatewayError("entry_not_found", `No owner has the id '${id}'.`);
+  return status;
+}
+
+/** GET /v1/owners, PUT|DELETE /v1/owners/{id}/away. */
+export function ownerRoutes() {
+  const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
+
+  app.openapi(list, async (c) => {
+    const config = await readCurrentConfig(c.env);
+    if (!config) return c.json({ items: [] }, 200);
+    const nowMs = Date.now();
+    const away = await runtimeAwayAfter(createDb(c.env.DB), nowMs);
+    return c.json({ items: ownerStatuses(config.document, away, nowMs) }, 200);
+  });
+
+  app.openapi(putAway, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    await statusOf(c.env, id);
+    const nowMs = Date.now();
+    const fromMs = body.from === undefined ? nowMs : Date.parse(body.from);
+    const untilMs = Date.parse(body.until);
+    if (untilMs <= Math.max(fromMs, nowMs)) {
+      throw validationFailed([{ pointer: "/until", message: "`until` must be in the future and after `from`" }]);
+    }
+    await setRuntimeAway(createDb(c.env.DB), { ownerId: id, fromMs, untilMs, ...(body.reason === undefined ? {} : { reason: body.reason }) }, nowMs);
+    return c.json(await statusOf(c.env, id), 200);
+  });
+
+  app.openapi(deleteAway, async (c) => {
+    const { id } = c.req.valid("param");
+    await statusOf(c.env, id);
+    await clearRuntimeAway(createDb(c.env.DB), id);
+    return c.json(await statusOf(c.env, id), 200);
+  });
+
+  return app;
+}
