@@ -1,5 +1,5 @@
 import { expect, vi } from "vitest";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { GatewayConfigInput, SourceInput } from "../src/config/schema";
 import { clearConfigCache, writeConfig } from "../src/config/store";
@@ -90,4 +90,14 @@ export function recordSends<Body extends { eventId: string } = { eventId: string
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0, oldestMessageTimestamp: new Date(0) } } };
   });
   return { sent, bodies, calls, restore: () => spy.mockRestore() };
+}
+
+/** Lifts a destination's hold (as if its window passed); returns when it would have ended. */
+export async function liftHold(destinationId: string): Promise<number> {
+  return runInDurableObject(env.DESTINATION_LIMITER.getByName(destinationId), async (instance, state) => {
+    const held = (await state.storage.get<number>("heldUntil")) ?? 0;
+    await state.storage.put("heldUntil", 0);
+    Object.assign(instance, { heldUntil: 0 });
+    return held;
+  });
 }

@@ -145,9 +145,9 @@ How: a second gateway (fresh state, same code) with the bench source plus a mapp
 (\`email: form_response.hidden.email\`, …) so every lead carries its own email, and
 one route, \`{ when: { always: true }, actions: [{ upsert: { destination: "hubspot" } }] }\`.
 The destination is the HubSpot contract fake (\`test/fakes/hubspot.ts\`, served by
-the bench's Node process on 127.0.0.1), answering 429 with Retry-After beyond
-${limit.requests} calls in a rolling ${limit.perMs / 1000} s; the destination's own \`rate\` is the gateway's
-HubSpot default, ${hubspotRate.perSecond}/s with burst ${hubspotRate.burst}. The deliveries consumer groups its batch
+the bench's Node process on 127.0.0.1), answering 429 (\`TEN_SECONDLY_ROLLING\`, no Retry-After, as HubSpot does) beyond
+${limit.requests} calls in a rolling ${limit.perMs / 1000} s; the destination's own \`rate\` is set to
+${hubspotRate.perSecond}/s with burst ${hubspotRate.burst}. The deliveries consumer groups its batch
 by destination and sends HubSpot one batch upsert per up to 100 leads, one limiter
 token per call. \`ALLOW_HTTP_DESTINATIONS=true\` (the fake is plain http). Settings
 that shape the time, as this run used them:

@@ -45,6 +45,8 @@ export interface Connector<Schema extends DestinationSchema = DestinationSchema>
   secretsReplacedBy?: Readonly<Record<string, string>>;
   /** Calls per second when the destination sets no `rate`, from the API's published limits. */
   defaultRate: Rate;
+  /** The default rate where it depends on the account (HubSpot's plan); `defaultRate` otherwise. */
+  defaultRateFor?(destination: z.infer<Schema>): Rate;
   /** How many deliveries one call carries (one rate-limit token per call). */
   deliveriesPerCall: number;
   /** The route actions that may name this destination. */

@@ -30,6 +30,11 @@ export interface ConnectorOptions {
   crmTokens?: DurableObjectNamespace<CrmTokens>;
   /** The active configuration's version: what per-configuration caches (Salesforce describe) key on. */
   configVersion?: number;
+  /**
+   * Called before each call a connector makes beyond the first of a batch (a refused
+   * batch split and sent again): waits for the destination's limiter.
+   */
+  pace?: () => Promise<void>;
 }
 
 export type HttpResult =

@@ -124,7 +124,8 @@ const retryableRecordErrors = new Set(["UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCE
  *   deliveries win per field): Salesforce refuses an External ID value twice in one
  *   call (DUPLICATE_VALUE); every merged delivery gets that record's outcome.
  * - A whole call refused with 400 is split in halves and resent until the record
- *   that made it malformed fails alone.
+ *   that made it malformed fails alone; each call after the first waits for the
+ *   destination's limiter (`options.pace`).
  * - DUPLICATE_EXTERNAL_ID (the value matches several records; the single-record
  *   upsert answers 300) fails that lead, naming the records; DUPLICATES_DETECTED
  *   names the records the duplicate rule matched.
@@ -158,6 +159,7 @@ export async function upsertLeads(
             destination,
             chunk.map(([email, { fields }]) => ({ email, ...fitFields(fields, described.fields, destination.object, destination.externalIdField) })),
             options,
+            start > 0,
           )
         : chunk.map(() => described);
       chunk.forEach(([, { indexes }], i) => {
@@ -191,7 +193,9 @@ interface Prepared {
   notes: string[];
 }
 
-async function upsertChunk(destination: SalesforceDestination, chunk: Prepared[], options: ConnectorOptions): Promise<DeliveryOutcome[]> {
+/** One Collections call for `chunk` (`paced`: a call beyond the batch's first, which waits for the limiter). */
+async function upsertChunk(destination: SalesforceDestination, chunk: Prepared[], options: ConnectorOptions, paced: boolean): Promise<DeliveryOutcome[]> {
+  if (paced) await options.pace?.();
   const path = [
     "services/data",
     encodeURIComponent(destination.apiVersion),
@@ -226,7 +230,7 @@ async function upsertChunk(destination: SalesforceDestination, chunk: Prepared[]
     // so (a value the describe could not vet, e.g. a malformed date): send the
     // halves until the bad record stands alone (at most ⌈log2 200⌉ levels).
     const half = Math.ceil(chunk.length / 2);
-    return [...(await upsertChunk(destination, chunk.slice(0, half), options)), ...(await upsertChunk(destination, chunk.slice(half), options))];
+    return [...(await upsertChunk(destination, chunk.slice(0, half), options, true)), ...(await upsertChunk(destination, chunk.slice(half), options, true))];
   }
   if (!call.ok || result.kind !== "response") return chunk.map(() => call);
 

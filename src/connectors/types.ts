@@ -10,6 +10,11 @@ export interface LeadDelivery {
   lead: Lead;
   /** The owner the lead was assigned to (or kept, for a known lead). */
   ownerId?: string;
+  /**
+   * The assigning pool's `fallbackOwnerId`, for a CRM that refuses `ownerId` (an
+   * owner it does not know). Absent when the owner came from an earlier lead.
+   */
+  fallbackOwnerId?: string;
   /** Extra CRM properties from the route's `upsert` action. */
   properties: Record<string, string | number | boolean>;
   /** A notification's first line instead of "New lead: …" (an SLA miss). */
@@ -20,6 +25,28 @@ export interface LeadDelivery {
    * payload. A connector updates these by id instead of searching.
    */
   records?: Record<string, string>;
+}
+
+/** The CRM refused the lead's owner; the lead was written with another owner or none. */
+export interface OwnerFallback {
+  /** The owner id the CRM refused. */
+  refusedOwnerId: string;
+  /** The owner written instead (the pool's fallback owner); absent: written without one. */
+  ownerId?: string;
+  /** The CRM's own words. */
+  message: string;
+}
+
+/**
+ * The destination's rate limit was reached: not the delivery's fault, so not an
+ * attempt. Every call to the destination waits until `untilMs`.
+ */
+export interface Hold {
+  untilMs: number;
+  /** The limit as the destination names it (HubSpot's `policyName`). */
+  policy: string;
+  /** A limit that lasts until a daily reset: worth one alert. */
+  daily: boolean;
 }
 
 /** What one delivery attempt came to; `retryable` decides between backoff and dead letter. */
@@ -36,6 +63,7 @@ export type DeliveryOutcome =
       /** The first few hundred characters of the response, for the attempt log. */
       excerpt: string;
       latencyMs: number;
+      ownerFallback?: OwnerFallback;
     }
   | {
       ok: false;
@@ -53,4 +81,6 @@ export type DeliveryOutcome =
       error: string;
       excerpt?: string;
       latencyMs: number;
+      /** Set for a rate limit: the consumer holds the destination instead of counting an attempt. */
+      hold?: Hold;
     };

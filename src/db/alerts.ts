@@ -1,14 +1,14 @@
-import { and, count, desc, eq, gte } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import type { Database } from "./client";
-import { alerts, deliveries } from "./schema";
+import { alerts, deadLetterStatuses, deliveries } from "./schema";
 
-/** Deliveries that died since `sinceMs`. */
+/** Dead letters (deliveries refused for good or out of attempts) since `sinceMs`. */
 export async function countDeadDeliveriesSince(db: Database, sinceMs: number): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(deliveries)
-    .where(and(eq(deliveries.status, "dead"), gte(deliveries.updatedAt, sinceMs)));
+    .where(and(inArray(deliveries.status, [...deadLetterStatuses]), gte(deliveries.updatedAt, sinceMs)));
   return row?.n ?? 0;
 }
 

@@ -153,10 +153,41 @@ export function recordAttemptsQueries(records: readonly AttemptRecord[]): RawQue
   ];
 }
 
-/** Lets another consumer take a delivery now (rate-limited: no attempt was made). */
-export async function releaseDeliveries(db: Database, ids: string[]): Promise<void> {
+/** A remark on a delivery that succeeded with a change (an owner the CRM refused, replaced). */
+export interface DeliveryNote {
+  eventId: string;
+  deliveryId: string;
+  destinationId: string;
+  note: string;
+  /** ISO time. */
+  at: string;
+}
+
+/**
+ * Appends notes to their events' decision traces (`trace.deliveryNotes`), so the
+ * admin API and the console tell the story where the decision is. One statement per
+ * note, in order, so that two notes for one event both stay.
+ */
+export function appendDeliveryNotesQueries(notes: readonly DeliveryNote[]): RawQuery[] {
+  return notes.map(({ eventId, ...note }) => ({
+    sql: `UPDATE events SET trace = json_set(coalesce(trace, '{}'), '$.deliveryNotes',
+            json_insert(coalesce(json_extract(trace, '$.deliveryNotes'), json('[]')), '$[#]', json(?2)))
+          WHERE id = ?1`,
+    params: [eventId, JSON.stringify(note)],
+  }));
+}
+
+/**
+ * Lets another consumer take a delivery (rate-limited: no attempt was made). With
+ * `nextAttemptAt`, the delivery is due then, so the sweeper does not count it as
+ * overdue (and re-send it) while its destination is held.
+ */
+export async function releaseDeliveries(db: Database, ids: string[], nextAttemptAt?: number): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(deliveries).set({ leaseUntil: null }).where(inIdList(deliveries.id, ids));
+  await db
+    .update(deliveries)
+    .set({ leaseUntil: null, ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }) })
+    .where(inIdList(deliveries.id, ids));
 }
 
 /** Marks deliveries dead (dead-letter queue); returns those that were not final yet. */

@@ -1,7 +1,7 @@
-import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { idBound } from "./event-queries";
-import { attempts, deliveries, type EventStatus, events } from "./schema";
+import { attempts, deadLetterStatuses, deliveries, type EventStatus, events } from "./schema";
 
 /**
  * Figures for `GET /admin/v1/stats`, cheap enough to poll: every query is a range
@@ -59,7 +59,7 @@ export async function eventStats(db: Database, sinceMs: number, untilMs: number)
     db
       .select({ n: sql<number>`count(*)` })
       .from(deliveries)
-      .where(and(eq(deliveries.status, "dead"), gte(deliveries.updatedAt, sinceMs), lt(deliveries.updatedAt, untilMs))),
+      .where(and(inArray(deliveries.status, [...deadLetterStatuses]), gte(deliveries.updatedAt, sinceMs), lt(deliveries.updatedAt, untilMs))),
     db
       .select({ n: sql<number>`count(*)` })
       .from(events)
@@ -115,13 +115,13 @@ export interface Position {
   id: string;
 }
 
-/** Dead deliveries (out of attempts, or dead-lettered by the queue), newest first. */
+/** Dead letters: deliveries refused for good, out of attempts, or dead-lettered by the queue; newest first. */
 export async function deadDeliveries(
   db: Database,
   filter: { destination?: string; source?: string },
   page: { limit: number; after?: Position },
 ) {
-  const conditions = [eq(deliveries.status, "dead")];
+  const conditions = [inArray(deliveries.status, [...deadLetterStatuses])];
   if (filter.destination) conditions.push(eq(deliveries.destinationId, filter.destination));
   if (filter.source) conditions.push(eq(events.sourceId, filter.source));
   if (page.after) {
@@ -139,6 +139,7 @@ export async function deadDeliveries(
       destinationId: deliveries.destinationId,
       action: deliveries.action,
       attempts: deliveries.attempts,
+      status: deliveries.status,
       reason: deliveries.lastError,
       at: deliveries.updatedAt,
     })

@@ -121,6 +121,12 @@ export const deliveryStatuses = [
 ] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
+/**
+ * Deliveries that will not be tried again: the dead letters (listed, counted for
+ * the alert, replayed by replaying their event), whether refused or out of attempts.
+ */
+export const deadLetterStatuses = ["failed", "dead"] as const satisfies readonly DeliveryStatus[];
+
 /** One action of a routed event towards one destination (Svix's "message attempt" parent). */
 export const deliveries = sqliteTable(
   "deliveries",

@@ -1,9 +1,11 @@
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
-import type { DeliveryOutcome, LeadDelivery } from "../connectors/types";
+import type { DeliveryOutcome, LeadDelivery, OwnerFallback } from "../connectors/types";
 import { type Database, createDb } from "../db/client";
 import {
   type AttemptRecord,
+  type DeliveryNote,
+  appendDeliveryNotesQueries,
   claimDeliveries,
   getDeliveries,
   recordAttemptsQueries,
@@ -20,6 +22,8 @@ import { rateOf } from "./default-rates";
 import { connectorOptionsFrom, deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
 import { costOf, searchRateOf } from "./call-costs";
 import { handOverTurns, turnDelays } from "./lead-order";
+import { holdDestination } from "./hold";
+import { alertOwnerFallbacks, ownerFallbackNote } from "./owner-fallback";
 import { retryDelaySeconds } from "./retry";
 
 interface Item {
@@ -79,7 +83,7 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
 
   if (!destination) {
     const reason = `Destination '${destinationId}' is no longer configured.`;
-    await recordOutcomes(env, db, undefined, claimed, claimed.map(() => ({ ok: false, retryable: false, error: reason, latencyMs: 0 })), byId);
+    await recordOutcomes(env, config, db, undefined, claimed, claimed.map(() => ({ ok: false, retryable: false, error: reason, latencyMs: 0 })), byId);
     return;
   }
 
@@ -90,9 +94,14 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
   const leadIdsOf = (rows: DeliveryRow[]) => rows.flatMap((d) => (d.leadId ? [d.leadId] : []));
   // Claimed deliveries are one per lead (claimDeliveries), so this holds for the whole group.
   const known = usesRecordMap(destination) ? await recordIdsOf(db, destination.id, leadIdsOf(claimed)) : new Map<string, RecordIds>();
-  let done = 0;
-  for (; done < claimed.length; done += perCall) {
-    const chunk = claimed.slice(done, done + perCall);
+  // Calls a connector makes beyond the first (a refused batch split up) take tokens too.
+  const pace = async () => {
+    const wait = await limiter.take(perSecond, burst);
+    if (wait > 0) await sleep(Math.min(wait, maxPaceSeconds) * 1000);
+  };
+  const recorded: DeliveryRow[] = [];
+  for (let i = 0; i < claimed.length; i += perCall) {
+    const chunk = claimed.slice(i, i + perCall);
     const payloads = chunk.map((d) => {
       const payload = JSON.parse(d.payload) as LeadDelivery;
       const records = d.leadId ? known.get(d.leadId) : undefined;
@@ -109,24 +118,52 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
     const wait = Math.max(searchWait, callWait);
     if (wait > 0) {
       // Over the destination's rate: come back later. Not an attempt.
-      const rest = claimed.slice(done);
-      await releaseDeliveries(
-        db,
-        rest.map((d) => d.id),
-      );
-      // Queues take at most 12 hours; a longer pause (a spent daily budget) waits again.
-      for (const d of rest) byId.get(d.id)?.message.retry({ delaySeconds: Math.min(maxQueueDelaySeconds, Math.ceil(wait)) });
+      await comeBackLater(db, claimed.slice(i), byId, wait);
       break;
     }
-    const outcomes = await dispatch(destination, payloads, connectorOptionsFrom(env, config.version));
-    await recordOutcomes(env, db, destination, chunk, outcomes, byId);
+    const outcomes = await dispatch(destination, payloads, { ...connectorOptionsFrom(env, config.version), pace });
+    const holds = outcomes.flatMap((o) => (!o.ok && o.hold ? [o.hold] : []));
+    if (holds.length > 0) {
+      // Rate-limited by the destination itself: the held deliveries and everything
+      // after them wait out the hold; not an attempt. The others are recorded.
+      const hold = holds.reduce((a, b) => (b.untilMs > a.untilMs ? b : a));
+      await holdDestination(env, config, limiter, destination, hold);
+      const finished = chunk.filter((_, j) => !isHeld(outcomes[j]));
+      await recordOutcomes(env, config, db, destination, finished, outcomes.filter((o) => !isHeld(o)), byId);
+      recorded.push(...finished);
+      const waiting = [...chunk.filter((_, j) => isHeld(outcomes[j])), ...claimed.slice(i + perCall)];
+      await comeBackLater(db, waiting, byId, (hold.untilMs - Date.now()) / 1000);
+      break;
+    }
+    await recordOutcomes(env, config, db, destination, chunk, outcomes, byId);
+    recorded.push(...chunk);
     // The destination said it holds every caller (a rate limit): every consumer waits it out.
     const pause = Math.max(0, ...outcomes.map((o) => o.holdSeconds ?? 0));
     if (pause > 0) await limiter.pause(perSecond, burst, pause);
   }
-  await handOverTurns(db, env.DELIVERY_QUEUE, destination.id, leadIdsOf(claimed.slice(0, done)), Date.now());
+  await handOverTurns(db, env.DELIVERY_QUEUE, destination.id, leadIdsOf(recorded), Date.now());
 }
 
+/** The longest a connector waits for a token between its own calls. */
+const maxPaceSeconds = 10;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const isHeld = (outcome: DeliveryOutcome | undefined) => outcome !== undefined && !outcome.ok && outcome.hold !== undefined;
+
+/** Releases deliveries for another try after `seconds` (capped by the queue's 12 h). Not an attempt. */
+async function comeBackLater(db: Database, rows: DeliveryRow[], byId: Map<string, Item>, seconds: number): Promise<void> {
+  if (rows.length === 0) return;
+  const delaySeconds = Math.min(maxQueueDelaySeconds, Math.max(1, Math.ceil(seconds)));
+  await releaseDeliveries(
+    db,
+    rows.map((d) => d.id),
+    Date.now() + delaySeconds * 1000,
+  );
+  for (const d of rows) byId.get(d.id)?.message.retry({ delaySeconds });
+}
+
+/** Queues cap a message's delay at 12 hours; a longer hold is waited out in steps. */
 const maxQueueDelaySeconds = 43_200;
 
 /** The bucket for a destination's searches, apart from its calls (Pipedrive's Search API limit). */
@@ -162,6 +199,7 @@ function learnedRecords(rows: DeliveryRow[], outcomes: DeliveryOutcome[], at: nu
 
 async function recordOutcomes(
   env: Env,
+  config: ActiveConfig,
   db: Database,
   destination: DestinationConfig | undefined,
   rows: DeliveryRow[],
@@ -172,7 +210,9 @@ async function recordOutcomes(
   const maxAttempts = destination?.maxAttempts ?? 1;
   const records: AttemptRecord[] = [];
   const after: (() => void)[] = [];
-  const deadLetters: (DeliveryMessage & { reason: string })[] = [];
+  const deadLetters: (DeliveryMessage & { reason: string; refused?: boolean })[] = [];
+  const notes: DeliveryNote[] = [];
+  const fallbacks: { row: DeliveryRow; fallback: OwnerFallback }[] = [];
   rows.forEach((row, i) => {
     const outcome: DeliveryOutcome = outcomes[i] ?? { ok: false, retryable: true, error: "No outcome for this delivery.", latencyMs: 0 };
     const attempt = row.attempts + 1;
@@ -189,10 +229,21 @@ async function recordOutcomes(
       at,
     };
     if (outcome.ok) {
-      records.push({ attempt: { ...base, outcome: "succeeded" }, update: { status: "succeeded", ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }), lastError: null } });
+      // A succeeded attempt's `error` is a warning: the CRM took the lead, not all of it.
+      const note = outcome.ownerFallback ? ownerFallbackNote(outcome.ownerFallback) : null;
+      if (outcome.ownerFallback) fallbacks.push({ row, fallback: outcome.ownerFallback });
+      if (note) notes.push({ eventId: row.eventId, deliveryId: row.id, destinationId: row.destinationId, note, at: new Date(at).toISOString() });
+      records.push({
+        attempt: { ...base, outcome: "succeeded", ...(note ? { error: note } : {}) },
+        update: { status: "succeeded", ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }), lastError: note },
+      });
       after.push(() => message?.ack());
     } else if (!outcome.retryable) {
-      records.push({ attempt: { ...base, outcome: "failed", error: outcome.error }, update: { status: "failed", lastError: outcome.error } });
+      // Refused for good: a dead letter like one out of attempts (listed, alerted,
+      // counted), its status `failed` saying the destination refused it.
+      const reason = `Refused by ${row.destinationId}: ${outcome.error}`;
+      records.push({ attempt: { ...base, outcome: "failed", error: outcome.error }, update: { status: "failed", lastError: reason } });
+      deadLetters.push({ deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, reason, refused: true });
       after.push(() => message?.ack());
     } else if (attempt >= maxAttempts) {
       const reason = `Out of attempts (${attempt}/${maxAttempts}): ${outcome.error}`;
@@ -212,12 +263,14 @@ async function recordOutcomes(
   const queries = [
     ...recordAttemptsQueries(records),
     ...rememberRecordsQueries(learnedRecords(rows, outcomes, at)),
+    ...appendDeliveryNotesQueries(notes),
     settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL(),
   ];
   await runQueries(env.DB, queries);
   // The dead letter carries the alert; send it before acking so it cannot be lost.
   await sendMessages(env.DEAD_LETTER_QUEUE, deadLetters);
   for (const settle of after) settle();
+  await alertOwnerFallbacks(env, config, fallbacks);
   for (const [i, row] of rows.entries()) {
     const outcome = outcomes[i];
     log(outcome?.ok ? "info" : "warn", "delivery attempt", {
@@ -232,3 +285,4 @@ async function recordOutcomes(
     });
   }
 }
+

@@ -8,8 +8,8 @@ import { sendAlert } from "./alert";
 
 /**
  * The dead-letter queue's consumer: messages the platform gave up on (after the
- * queue's max_retries) and deliveries we ended ourselves (out of attempts, with a
- * reason). It makes D1 say so — the delivery `dead`, the event settled — and tells
+ * queue's max_retries) and deliveries we ended ourselves (out of attempts, or
+ * refused for good by the destination, with a reason). It makes D1 say so — the delivery `dead`, the event settled — and tells
  * the alert destination. Idempotent: killing a dead delivery changes nothing.
  */
 export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
@@ -40,7 +40,7 @@ async function bury(env: Env, config: ActiveConfig, letter: DeadLetter): Promise
     await settleEventsStatement(db, [letter.eventId], now);
     log("error", "dead letter", { eventId: letter.eventId, deliveryId: letter.deliveryId, destinationId: letter.destinationId, reason });
     await sendAlert(env, config, {
-      title: `Delivery to ${letter.destinationId} is dead`,
+      title: "refused" in letter && letter.refused ? `Delivery to ${letter.destinationId} was refused` : `Delivery to ${letter.destinationId} is dead`,
       eventId: letter.eventId,
       detail: reason,
     });

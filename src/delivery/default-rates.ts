@@ -7,5 +7,7 @@ import { connectorOf } from "../connectors/registry";
  * room for other integrations on the same account.
  */
 export function rateOf(destination: DestinationConfig): { perSecond: number; burst: number } {
-  return destination.rate ?? connectorOf(destination).defaultRate;
+  if (destination.rate) return destination.rate;
+  const connector = connectorOf(destination);
+  return connector.defaultRateFor?.(destination) ?? connector.defaultRate;
 }

@@ -7,10 +7,12 @@ const maxWaitSeconds = 43_200;
 const forgetAfterMs = 3_600_000;
 
 /**
+/**
  * One per destination (and one more per destination for a separately limited kind
  * of call, such as Pipedrive's searches): a token bucket shared by every Worker and
  * queue consumer that calls that destination, so the CRM's published rate limit
- * holds across the whole deployment rather than per isolate.
+ * holds across the whole deployment rather than per isolate. A hold (the CRM said
+ * 429 and until when) stops every caller until it ends.
  *
  * A caller that has to wait gets a reservation under its key (a delivery id): the
  * tokens are its when it comes back. Without one, every waiting message would be
@@ -21,6 +23,15 @@ const forgetAfterMs = 3_600_000;
 export class DestinationLimiter extends DurableObject<Env> {
   private bucket: TokenBucket | undefined;
   private readonly reservations = new Map<string, number>();
+  /** Stored, so that a daily hold (and its one alert) outlives an eviction. */
+  private heldUntil = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.heldUntil = (await ctx.storage.get<number>("heldUntil")) ?? 0;
+    });
+  }
 
   /**
    * Takes `count` tokens (one per call); returns 0 when taken, else the seconds to
@@ -29,6 +40,7 @@ export class DestinationLimiter extends DurableObject<Env> {
    */
   take(perSecond: number, burst: number, count = 1, key?: string): number {
     const now = Date.now();
+    if (now < this.heldUntil) return (this.heldUntil - now) / 1000;
     const bucket = this.bucketFor(perSecond, burst, now);
     bucket.configure(perSecond, burst);
     if (key === undefined) return bucket.take(now, count);
@@ -61,5 +73,18 @@ export class DestinationLimiter extends DurableObject<Env> {
 
   private forgetStale(now: number): void {
     for (const [key, at] of this.reservations) if (at < now - forgetAfterMs) this.reservations.delete(key);
+  }
+
+  /**
+   * Holds the destination until `untilMs`. Returns true when this starts a new
+   * hold (none was running until then): the caller alerts once per hold.
+   */
+  async hold(untilMs: number): Promise<boolean> {
+    const fresh = this.heldUntil < Date.now();
+    if (untilMs > this.heldUntil) {
+      this.heldUntil = untilMs;
+      await this.ctx.storage.put("heldUntil", untilMs);
+    }
+    return fresh;
   }
 }

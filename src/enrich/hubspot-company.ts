@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { DestinationConfig, EnrichmentConfig } from "../config/schema";
 import { parseJson, sendHttp } from "../connectors/http";
+import { dailyReset, holdOf, hubspotRate, type Limiter } from "../connectors/hubspot-limits";
 import type { LookupAnswer } from "./answer";
 import { transportError } from "./http-lookup";
 
@@ -30,13 +31,25 @@ const errorAnswer = z.object({ category: z.string().optional(), errorType: z.str
  * the oldest company first (HubSpot allows several companies per domain), limit 1.
  * https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/search/search-companies
  * The `fields` expressions run over that company: `{ id, properties: {…}, createdAt, updatedAt, archived }`.
+ *
+ * The call takes a token from the destination's limiter (`options.limiter`), the one
+ * its deliveries use: waiting for it within the enrichment's time budget, else
+ * routing goes on without the lookup. HubSpot's 429 holds that limiter as it holds
+ * deliveries.
  */
 export async function lookupHubspotCompany(
   enrichment: HubspotCompanyEnrichment,
   destination: HubspotDestination,
   domain: string,
-  options: { allowHttp: boolean },
+  options: { allowHttp: boolean; limiter?: Limiter },
 ): Promise<LookupAnswer> {
+  const { limiter } = options;
+  if (limiter) {
+    const { perSecond, burst } = hubspotRate(destination);
+    const wait = await limiter.take(perSecond, burst);
+    if (wait * 1000 >= enrichment.timeoutMs) return { kind: "failed", error: `HubSpot's rate limit: the destination is busy for ${Math.ceil(wait)} s` };
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+  }
   const properties = [...new Set(["domain", ...(enrichment.properties ?? defaultCompanyProperties)])];
   const body = {
     filterGroups: [{ filters: [{ propertyName: "domain", operator: "EQ", value: domain }] }],
@@ -54,6 +67,8 @@ export async function lookupHubspotCompany(
     { timeoutMs: enrichment.timeoutMs, allowHttp: options.allowHttp },
   );
   if (result.kind !== "response") return { kind: "failed", error: transportError(result, enrichment.timeoutMs) };
+  const hold = holdOf(result, destination);
+  if (hold && limiter) await limiter.hold((await dailyReset(hold, destination, options)).untilMs);
   const json = parseJson(result.text);
   if (result.status < 200 || result.status >= 300) {
     const error = errorAnswer.safeParse(json);

@@ -27,7 +27,12 @@ export interface EnricherOptions {
   now?: () => number;
 }
 
-type EnricherEnv = Pick<Env, "DB" | "CONFIG" | "CONFIG_CACHE_SECONDS"> & { CONFIG_KEY?: string; ALLOW_HTTP_DESTINATIONS?: string };
+type EnricherEnv = Pick<Env, "DB" | "CONFIG" | "CONFIG_CACHE_SECONDS"> & {
+  CONFIG_KEY?: string;
+  ALLOW_HTTP_DESTINATIONS?: string;
+  /** The destinations' limiters: a `hubspot-company` lookup shares its destination's. */
+  DESTINATION_LIMITER?: Env["DESTINATION_LIMITER"];
+};
 
 /**
  * The enrichment lookups routing uses: key → cache (unexpired row) → lookup →
@@ -51,7 +56,8 @@ export function createEnricher(env: EnricherEnv, options: EnricherOptions): Enri
     if (destination?.type !== "hubspot") {
       return { kind: "failed", error: `destination '${enrichment.destination}' is not a configured hubspot destination` };
     }
-    return lookupHubspotCompany(enrichment, destination, key, { allowHttp });
+    const limiter = env.DESTINATION_LIMITER?.getByName(destination.id);
+    return lookupHubspotCompany(enrichment, destination, key, { allowHttp, ...(limiter ? { limiter } : {}) });
   }
 
   async function readCache(scope: string, key: string) {

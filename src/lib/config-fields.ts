@@ -26,3 +26,13 @@ export type Rate = z.infer<typeof rateSchema>;
  * destination and enrichment field named `url` or `…Url` (src/lib/outbound-url.ts).
  */
 export const outboundUrl = () => z.url({ protocol: outboundProtocols, error: "an https URL (http only when ALLOW_HTTP_DESTINATIONS is true)" });
+
+/** An IANA time zone name the runtime knows (`Europe/Berlin`, `UTC`). */
+export const timeZoneSchema = z.string().refine((name) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}, "an IANA time zone such as Europe/Berlin, America/New_York or UTC");

@@ -17,7 +17,7 @@ interface Measured {
 async function measure(env: Env, config: ActiveConfig, rule: RuleName, sinceMs: number): Promise<Measured> {
   if (rule === "deadLetters") {
     const count = await countDeadDeliveriesSince(createDb(env.DB), sinceMs);
-    return { count, detail: `${count} deliveries died` };
+    return { count, detail: `${count} deliveries refused or out of attempts` };
   }
   const perSource = await Promise.all(
     [...config.sources.values()].map(async (source) => {

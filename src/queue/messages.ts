@@ -19,7 +19,8 @@ export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 
 /** What reaches the dead-letter queue: either kind, with a reason when we sent it ourselves. */
 export const deadLetterSchema = z.union([
-  deliveryMessageSchema.extend({ reason: z.string().optional() }),
+  /** `refused`: the destination refused the delivery for good (rather than out of attempts). */
+  deliveryMessageSchema.extend({ reason: z.string().optional(), refused: z.boolean().optional() }),
   routingMessageSchema.extend({ reason: z.string().optional() }),
 ]);
 export type DeadLetter = z.infer<typeof deadLetterSchema>;

@@ -64,6 +64,8 @@ export interface DecisionTrace {
   explain: string[];
   /** Set when the lead or the trace was over its storage budget (budget.ts). */
   trimmed?: TrimmedTrace;
+  /** Added after routing by the deliveries consumer: a delivery that landed changed (an owner the CRM refused). */
+  deliveryNotes?: { deliveryId: string; destinationId: string; note: string; at: string }[];
 }
 
 /** An SLA the routed lead's owner is held to; the routing consumer starts its clock. */
@@ -199,6 +201,8 @@ async function decideWhole(
   if (!first) return { status: "unmatched", lead, match, trace };
 
   let ownerId = match?.lead.ownerId ?? undefined;
+  /** The assigning pool's fallback owner: what a CRM that refuses `ownerId` gets instead. */
+  let fallbackOwnerId: string | undefined;
   if (ownerId) {
     trace.owner = { ownerId, sticky: true, reason: `kept ${ownerId}, the owner of the lead matched by ${match?.by}` };
   }
@@ -238,6 +242,7 @@ async function decideWhole(
           ? { ownerId: result.ownerId, pool: pool.id, sticky: false, fallback: result.fallback, reason: result.reason }
           : { pool: pool.id, sticky: false, reason: result.reason };
         if (result.ok) ownerId = result.ownerId;
+        if (pool.fallbackOwnerId) fallbackOwnerId = pool.fallbackOwnerId;
         trace.explain.push(`owner: ${trace.owner.reason}`);
         trace.actions.push({ route: route.id, action: "assign", ...armNote });
         continue;
@@ -266,7 +271,10 @@ async function decideWhole(
     }
   }
   // The owner may be decided by an action after some deliveries were planned.
-  for (const planned of deliveries) if (ownerId) planned.delivery.ownerId = ownerId;
+  for (const planned of deliveries) {
+    if (ownerId) planned.delivery.ownerId = ownerId;
+    if (ownerId && fallbackOwnerId && fallbackOwnerId !== ownerId) planned.delivery.fallbackOwnerId = fallbackOwnerId;
+  }
   if (sla && !ownerId) {
     trace.explain.push(`SLA of route ${sla.route}: not started, the lead has no owner`);
     sla = undefined;

@@ -314,12 +314,20 @@ describe("Salesforce record failures", () => {
       },
     });
     const leads = Array.from({ length: 8 }, (_, i) => delivery({}, { properties: { Start__c: i === 5 ? "next tuesday" : "2026-12-24" } }));
-    const outcomes = await upsertLeads(sfDestination(dated), leads, options);
+    let paced = 0;
+    const outcomes = await upsertLeads(sfDestination(dated), leads, {
+      ...options,
+      pace: async () => {
+        paced += 1;
+      },
+    });
     expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, true, true, false, true, true]);
     expect(outcomes[5]).toMatchObject({ ok: false, retryable: false, status: 400, error: "upsert: HTTP 400 JSON_PARSER_ERROR" });
     // Depth first: 8 refused → 4 saved, 4 refused → 2 refused → 1 saved, 1 refused → 2 saved.
     expect((await apiCalls(dated)).map((c) => (jsonOf(c) as { records: unknown[] }).records.length)).toEqual([8, 4, 4, 2, 1, 1, 2]);
     expect(await dated.records<SalesforceRecord[]>()).toHaveLength(7);
+    // Every call after the first waits for the destination's limiter.
+    expect(paced).toBe(6);
   });
 
   it("retries UNABLE_TO_LOCK_ROW", async () => {

@@ -85,7 +85,7 @@ describe("overview", () => {
     expect(words).toContain("dead: 1");
     // Dead letters with their reason and a replay button.
     expect(html).toContain(`href="/console/events/${ids.dee}"`);
-    expect(words).toContain("forward → flaky after 1 attempt");
+    expect(words).toContain("forward → flaky dead after 1 attempt");
     expect(html).toContain(`action="/console/events/${ids.dee}/replay"`);
     // Destination health from the attempts.
     expect(words).toMatch(/hook \(signed HTTP\) healthy 2 2 \(100 %\) 0 0/);

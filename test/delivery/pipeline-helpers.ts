@@ -32,3 +32,4 @@ export async function routeQueued(sourceId: string) {
   return { result, messages: deliveries.bodies };
 }
 
+

@@ -8,6 +8,7 @@ import { createEnricher } from "../../src/enrich/lookup";
 import type { Lead } from "../../src/routing/lead";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
+import { liftHold } from "../helpers";
 
 /**
  * The enrichment lookups inside workerd, against the contract fakes over real HTTP
@@ -293,8 +294,10 @@ describe("hubspot-company enrichment", () => {
     const revoked = createEnricher(env, { writeCache: true, callLookups: true, destinations: wrongToken });
     expect(await revoked(hubspotEnrichment(), lead(key))).toEqual({ outcome: "failed", key, error: "HubSpot answered HTTP 401 INVALID_AUTHENTICATION" });
 
-    await hubspot.fault({ status: 429, retryAfter: 1, path: "/crm/v3/objects/companies/search" });
+    await hubspot.fault({ status: 429, path: "/crm/v3/objects/companies/search" });
     expect(await consumer()(hubspotEnrichment(), lead(key))).toEqual({ outcome: "failed", key, error: "HubSpot answered HTTP 429 RATE_LIMIT" });
+    // The 429 holds the destination's limiter, the one its deliveries use.
+    expect((await liftHold("crm")) - Date.now()).toBeGreaterThan(5_000);
 
     await hubspot.fault({ status: 502 });
     expect(await consumer()(hubspotEnrichment(), lead(key))).toEqual({ outcome: "failed", key, error: "HubSpot answered HTTP 502 INTERNAL_ERROR" });
@@ -305,6 +308,20 @@ describe("hubspot-company enrichment", () => {
     await hubspot.fault({ delayMs: 1500 });
     expect(await consumer()(hubspotEnrichment({ timeoutMs: 150 }), lead(key))).toEqual({ outcome: "failed", key, error: "timed out after 150 ms" });
 
+    expect(await consumer()(hubspotEnrichment(), lead(key))).toMatchObject({ outcome: "fetched", key });
+  });
+
+  it("shares its destination's limiter: a held destination is not called, and routing goes on", async () => {
+    const key = domain();
+    await seed(key);
+    await env.DESTINATION_LIMITER.getByName("crm").hold(Date.now() + 60_000);
+    expect(await consumer()(hubspotEnrichment(), lead(key))).toEqual({
+      outcome: "failed",
+      key,
+      error: expect.stringMatching(/^HubSpot's rate limit: the destination is busy for (59|60) s$/),
+    });
+    expect(await hubspot.requests()).toEqual([]);
+    await liftHold("crm");
     expect(await consumer()(hubspotEnrichment(), lead(key))).toMatchObject({ outcome: "fetched", key });
   });
 

@@ -3,17 +3,38 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
 
 /**
  * Contract fake of HubSpot's CRM contacts batch upsert
- * (`POST /crm/v3/objects/contacts/batch/upsert`, Bearer private-app token), as
- * documented at developers.hubspot.com/docs/api-reference/…/batch/upsert-contacts
- * and …/docs/api/error-handling:
+ * (`POST /crm/v3/objects/contacts/batch/upsert`, Bearer private-app token). It is as
+ * strict as the API: it never accepts what HubSpot refuses. Each behaviour and where
+ * it is documented:
  * - 401 `{ status, message, correlationId, category: "INVALID_AUTHENTICATION" }`
- * - 400 `category: "VALIDATION_ERROR"` for a bad body, more than 100 inputs, two
- *   inputs with the same id, an unknown property (PROPERTY_DOESNT_EXIST), an invalid
- *   option (hubspot_owner_id, lifecyclestage) or email; the whole batch is rejected
- * - 429 `{ status, message, errorType: "RATE_LIMIT", policyName: "TEN_SECONDLY_ROLLING" }`
- *   with Retry-After when `rateLimit` is set (HubSpot's burst limit is per 10 s)
+ *   https://developers.hubspot.com/docs/api-reference/error-handling
+ * - One invalid input refuses the whole batch: 400 `{ status: "error", message:
+ *   "Property values were not valid: [...]", correlationId, category: "VALIDATION_ERROR" }`
+ *   and nothing is written. "any errors with a single contact in your batch will
+ *   prevent the entire batch from processing"
+ *   https://developers.hubspot.com/docs/methods/contacts/batch_create_or_update
+ *   (the v1 batch page; the v3 reference does not say otherwise, see docs/connectors.md).
+ *   Invalid inputs: an unknown property (PROPERTY_DOESNT_EXIST), an owner id the portal
+ *   does not have in `hubspot_owner_id` (INVALID_OWNER_ID; owners come from
+ *   https://developers.hubspot.com/docs/guides/api/crm/owners), an enumeration value
+ *   that is not an option (`lifecyclestage`, INVALID_OPTION), a bad email
+ *   (INVALID_EMAIL), more than 100 inputs, two inputs with the same id.
+ * - 207 only when multi-status is asked for: every input carries its own
+ *   `objectWriteTraceId` ("to enable multi-status … include a unique
+ *   objectWriteTraceId value for each input",
+ *   https://developers.hubspot.com/docs/api-reference/error-handling#multi-status-errors).
+ *   Then valid inputs are written, `results[]` echo their trace id and `errors[]`
+ *   name the others in `context.objectWriteTraceId`. Without it: 400 for the batch.
+ * - 429 `{ status, message, errorType: "RATE_LIMIT", correlationId, policyName,
+ *   requestId }` with `X-HubSpot-RateLimit-*` headers and no Retry-After;
+ *   `policyName` is `TEN_SECONDLY_ROLLING` (`rateLimit`) or `DAILY` (`dailyLimit`).
+ *   https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details and
+ *   https://developers.hubspot.com/changelog/2018-11-06-rate-limit-information-headers-will-be-included-in-http-responses
+ * - `GET /account-info/v3/api-usage/daily/private-apps`: the daily usage and when it
+ *   resets (`resetsAt`, `dailyResetsAt`), per …/account-information/get-usage-details
  * - 200 `{ status: "COMPLETE", results, startedAt, completedAt }`; results come back
  *   in reverse input order, because HubSpot does not promise any order
+ *   https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/batch/upsert-contacts
  * Contacts are keyed by lower-cased email: the same email updates the same record.
  *
  * Also "Search for companies" (`POST /crm/v3/objects/companies/search`), per
@@ -30,7 +51,12 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  */
 export const hubspotFakeOptionsSchema = z.object({
   token: z.string().default("pat-na1-fake-hubspot-token"),
+  /** The rolling burst limit (HubSpot: 100 or 190 per 10 s, by plan). */
   rateLimit: z.object({ requests: z.number().int().positive(), perMs: z.number().int().positive() }).optional(),
+  /** Requests allowed per day (HubSpot: 250,000 to 1,000,000, by plan); past it every call gets a DAILY 429. */
+  dailyLimit: z.number().int().positive().optional(),
+  /** When the daily limit resets (ISO), as the usage endpoint says; default the next midnight UTC. */
+  dailyResetsAt: z.string().optional(),
   /** Valid `hubspot_owner_id` values; unset accepts any numeric id. */
   owners: z.array(z.string()).optional(),
   /** Custom contact properties that exist in this portal. */
@@ -93,6 +119,8 @@ const DEFAULT_PROPERTIES = [
   "city", "zip", "address", "industry", "jobtitle", "numemployees", "annualrevenue", "lifecyclestage",
   "hs_lead_status", "hubspot_owner_id", "message",
 ];
+/** The default options of the `hs_lead_status` dropdown (a portal may change them). */
+const LEAD_STATUSES = ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"];
 const LIFECYCLE_STAGES = [
   "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other",
 ];
@@ -103,11 +131,13 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
   const options = hubspotFakeOptionsSchema.parse(input);
   const known = new Set([...DEFAULT_PROPERTIES, ...options.extraProperties]);
   let window: number[] = [];
+  let today = 0;
   let nextId = 1001;
   let companies = new Map<string, HubspotCompany>();
   let nextCompanyId = 5001;
   const state = createState("hubspot", () => new Map<string, HubspotContact>(), () => {
     window = [];
+    today = 0;
     nextId = 1001;
     companies = new Map();
     nextCompanyId = 5001;
@@ -143,22 +173,53 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
   app.use("/crm/*", async (c, next) => {
     if (c.req.header("authorization") !== `Bearer ${options.token}`) return jsonResponse(errorBody(401), 401);
     const limit = options.rateLimit;
-    if (!limit) return next();
     const now = Date.now();
-    window = window.filter((at) => at > now - limit.perMs);
-    const headers = {
-      "x-hubspot-ratelimit-interval-milliseconds": String(limit.perMs),
-      "x-hubspot-ratelimit-max": String(limit.requests),
-    };
-    if (window.length >= limit.requests) {
-      const oldest = window[0] ?? now;
-      const retryAfter = Math.max(1, Math.ceil((oldest + limit.perMs - now) / 1000));
-      return jsonResponse(errorBody(429), 429, { ...headers, "x-hubspot-ratelimit-remaining": "0", "retry-after": String(retryAfter) });
-    }
-    window.push(now);
+    if (limit) window = window.filter((at) => at > now - limit.perMs);
+    const headers = (): Record<string, string> => ({
+      ...(limit
+        ? {
+            "x-hubspot-ratelimit-interval-milliseconds": String(limit.perMs),
+            "x-hubspot-ratelimit-max": String(limit.requests),
+            "x-hubspot-ratelimit-remaining": String(Math.max(0, limit.requests - window.length)),
+          }
+        : {}),
+      ...(options.dailyLimit === undefined
+        ? {}
+        : {
+            "x-hubspot-ratelimit-daily": String(options.dailyLimit),
+            "x-hubspot-ratelimit-daily-remaining": String(Math.max(0, options.dailyLimit - today)),
+          }),
+    });
+    // No Retry-After on either: HubSpot states its limits in these headers and the body.
+    if (options.dailyLimit !== undefined && today >= options.dailyLimit) return jsonResponse(rateLimitBody("DAILY"), 429, headers());
+    if (limit && window.length >= limit.requests) return jsonResponse(rateLimitBody("TEN_SECONDLY_ROLLING"), 429, headers());
+    if (limit) window.push(now);
+    today += 1;
     await next();
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    c.res.headers.set("x-hubspot-ratelimit-remaining", String(limit.requests - window.length));
+    for (const [name, value] of Object.entries(headers())) c.res.headers.set(name, value);
+  });
+
+  // "Retrieve the daily API usage for private apps"; not counted against the limits here.
+  // https://developers.hubspot.com/docs/api-reference/legacy/account/account-information/get-usage-details
+  app.get("/account-info/v3/api-usage/daily/private-apps", (c) => {
+    if (c.req.header("authorization") !== `Bearer ${options.token}`) return jsonResponse(errorBody(401), 401);
+    const midnight = new Date();
+    midnight.setUTCHours(24, 0, 0, 0);
+    return jsonResponse(
+      {
+        results: [
+          {
+            collectedAt: new Date().toISOString(),
+            currentUsage: today,
+            fetchStatus: "SUCCESS",
+            name: "private-apps-api-calls-daily",
+            resetsAt: options.dailyResetsAt ?? midnight.toISOString(),
+            usageLimit: options.dailyLimit ?? 250_000,
+          },
+        ],
+      },
+      200,
+    );
   });
 
   app.post("/crm/v3/objects/contacts/batch/upsert", async (c) => {
@@ -168,43 +229,59 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
     if (!isRecord(body) || !Array.isArray(body.inputs)) return validation("Invalid input JSON: `inputs` must be an array");
     if (body.inputs.length > 100) return validation(`Batch input too large: ${body.inputs.length} inputs (limit 100)`);
 
-    const inputs: { id: string; properties: Record<string, string> }[] = [];
-    const problems: PropertyProblem[] = [];
+    const inputs: { id: string; properties: Record<string, string>; traceId?: string; problems: PropertyProblem[] }[] = [];
     for (const raw of body.inputs) {
       if (!isRecord(raw) || typeof raw.id !== "string" || raw.id === "") return validation("Each input needs a string `id`");
       if (raw.idProperty !== "email") return validation(`Unable to perform update/upsert by non-unique property ${String(raw.idProperty)}`);
       if (!isRecord(raw.properties)) return validation("Each input needs a `properties` object");
+      if (raw.objectWriteTraceId !== undefined && typeof raw.objectWriteTraceId !== "string") return validation("`objectWriteTraceId` must be a string");
       const properties: Record<string, string> = {};
+      const problems: PropertyProblem[] = [];
       for (const [name, value] of Object.entries(raw.properties)) {
         if (typeof value !== "string") return validation(`Property "${name}" must be a string`);
         properties[name] = value;
         problems.push(...checkProperty(name, value, known, options.owners));
       }
       if (!EMAIL_PATTERN.test(raw.id)) problems.push(problem("email", "INVALID_EMAIL", `Email address ${raw.id} is invalid`));
-      inputs.push({ id: raw.id.toLowerCase(), properties });
+      inputs.push({ id: raw.id.toLowerCase(), properties, problems, ...(raw.objectWriteTraceId ? { traceId: raw.objectWriteTraceId } : {}) });
     }
     const seen = new Set<string>();
     const duplicates = inputs.filter(({ id }) => (seen.has(id) ? true : (seen.add(id), false))).map(({ id }) => id);
     if (duplicates.length > 0) return validation(`Duplicate IDs found in batch input: [${duplicates.join(", ")}]`);
-    if (problems.length > 0) return validation(`Property values were not valid: ${JSON.stringify(problems)}`);
 
-    const results = inputs.map(({ id, properties }) => {
-      const now = new Date().toISOString();
-      const existing = state.records.get(id);
-      const contact: HubspotContact = existing
-        ? { ...existing, properties: { ...existing.properties, ...properties, email: id }, updatedAt: now }
-        : { id: String(nextId++), properties: { ...properties, email: id }, createdAt: now, updatedAt: now };
-      state.records.set(id, contact);
-      return {
-        id: contact.id,
-        properties: { ...contact.properties, hs_object_id: contact.id, createdate: contact.createdAt, lastmodifieddate: contact.updatedAt },
-        createdAt: contact.createdAt,
-        updatedAt: contact.updatedAt,
-        archived: false,
-        new: existing === undefined,
-      };
-    });
-    return jsonResponse({ status: "COMPLETE", results: results.reverse(), startedAt, completedAt: new Date().toISOString() }, 200);
+    const traceIds = inputs.map((input) => input.traceId);
+    const multiStatus = traceIds.every((id) => id !== undefined) && new Set(traceIds).size === inputs.length;
+    const invalid = inputs.filter((input) => input.problems.length > 0);
+    if (invalid.length > 0 && !multiStatus) return validation(propertyMessage(invalid.flatMap((input) => input.problems)));
+
+    const results = inputs
+      .filter((input) => input.problems.length === 0)
+      .map(({ id, properties, traceId }) => {
+        const now = new Date().toISOString();
+        const existing = state.records.get(id);
+        const contact: HubspotContact = existing
+          ? { ...existing, properties: { ...existing.properties, ...properties, email: id }, updatedAt: now }
+          : { id: String(nextId++), properties: { ...properties, email: id }, createdAt: now, updatedAt: now };
+        state.records.set(id, contact);
+        return {
+          id: contact.id,
+          properties: { ...contact.properties, hs_object_id: contact.id, createdate: contact.createdAt, lastmodifieddate: contact.updatedAt },
+          createdAt: contact.createdAt,
+          updatedAt: contact.updatedAt,
+          archived: false,
+          new: existing === undefined,
+          ...(traceId ? { objectWriteTraceId: traceId } : {}),
+        };
+      });
+    const completed = { status: "COMPLETE", results: results.reverse(), startedAt, completedAt: new Date().toISOString() };
+    if (invalid.length === 0) return jsonResponse(completed, 200);
+    const errors = invalid.map((input) => ({
+      status: "error",
+      category: "VALIDATION_ERROR",
+      message: propertyMessage(input.problems),
+      context: { objectWriteTraceId: [input.traceId] },
+    }));
+    return jsonResponse({ ...completed, numErrors: errors.length, errors }, 207);
   });
 
   app.post("/crm/v3/objects/companies/search", async (c) => {
@@ -265,12 +342,13 @@ function problem(name: string, error: string, message: string): PropertyProblem 
 
 function checkProperty(name: string, value: string, known: Set<string>, owners: string[] | undefined): PropertyProblem[] {
   if (!known.has(name)) return [problem(name, "PROPERTY_DOESNT_EXIST", `Property "${name}" does not exist`)];
+  // The error name is the one HubSpot's community threads report for an owner the
+  // portal does not have; the message wording is not documented (docs/connectors.md).
   if (name === "hubspot_owner_id" && value !== "" && (owners ? !owners.includes(value) : !/^\d+$/.test(value))) {
-    return [problem(name, "INVALID_OPTION", `${value} was not one of the allowed options`)];
+    return [problem(name, "INVALID_OWNER_ID", `${value} is not a valid owner id`)];
   }
-  if (name === "lifecyclestage" && !LIFECYCLE_STAGES.includes(value)) {
-    return [problem(name, "INVALID_OPTION", `${value} was not one of the allowed options`)];
-  }
+  const options = name === "lifecyclestage" ? LIFECYCLE_STAGES : name === "hs_lead_status" ? LEAD_STATUSES : undefined;
+  if (options && !options.includes(value)) return [problem(name, "INVALID_OPTION", `${value} was not one of the allowed options`)];
   if (name === "email" && !EMAIL_PATTERN.test(value)) return [problem(name, "INVALID_EMAIL", `Email address ${value} is invalid`)];
   return [];
 }
@@ -331,6 +409,21 @@ function compare(a: string | undefined, b: string | undefined): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function propertyMessage(problems: PropertyProblem[]): string {
+  return `Property values were not valid: ${JSON.stringify(problems)}`;
+}
+
+function rateLimitBody(policyName: "TEN_SECONDLY_ROLLING" | "DAILY"): Record<string, unknown> {
+  return {
+    status: "error",
+    message: `You have reached your ${policyName.toLowerCase()} limit.`,
+    errorType: "RATE_LIMIT",
+    correlationId: uuid(),
+    policyName,
+    requestId: uuid(),
+  };
+}
+
 function validation(message: string): Response {
   return jsonResponse({ status: "error", message, correlationId: uuid(), category: "VALIDATION_ERROR" }, 400);
 }
@@ -338,16 +431,7 @@ function validation(message: string): Response {
 function errorBody(status: number): Record<string, unknown> {
   const correlationId = uuid();
   if (status === 401) return { status: "error", message: AUTH_MESSAGE, correlationId, category: "INVALID_AUTHENTICATION" };
-  if (status === 429) {
-    return {
-      status: "error",
-      message: "You have reached your ten_secondly_rolling limit.",
-      errorType: "RATE_LIMIT",
-      correlationId,
-      policyName: "TEN_SECONDLY_ROLLING",
-      requestId: uuid(),
-    };
-  }
+  if (status === 429) return rateLimitBody("TEN_SECONDLY_ROLLING");
   const category = status === 400 ? "VALIDATION_ERROR" : status === 403 ? "MISSING_SCOPES" : status === 404 ? "OBJECT_NOT_FOUND" : "INTERNAL_ERROR";
   return { status: "error", message: `HubSpot fake answered ${status}`, correlationId, category };
 }

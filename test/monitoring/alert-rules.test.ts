@@ -49,15 +49,15 @@ describe("threshold alerts", () => {
     expect(await texts()).toHaveLength(1);
   });
 
-  it("alerts on dead letters over the threshold, and not below it", async () => {
+  it("alerts on dead letters (out of attempts or refused for good) over the threshold, and not below it", async () => {
     const config = await refreshConfig(env, 0);
     const now = Date.now();
-    const dead = (n: number) => ({
+    const dead = (n: number, status: "dead" | "failed" = "dead") => ({
       id: `evt_00000000000000000000000009:${n}`,
       eventId: "evt_00000000000000000000000009",
       destinationId: "hubspot",
       action: "upsert" as const,
-      status: "dead" as const,
+      status,
       attempts: 8,
       payload: "{}",
       nextAttemptAt: now,
@@ -67,8 +67,8 @@ describe("threshold alerts", () => {
     const db = createDb(env.DB);
     await db.insert(deliveries).values(dead(0));
     expect(await checkAlertRules(env, config)).toEqual([]);
-    await db.insert(deliveries).values(dead(1));
+    await db.insert(deliveries).values(dead(1, "failed"));
     expect(await checkAlertRules(env, config)).toEqual(["deadLetters"]);
-    expect((await texts()).at(-1)).toContain("2 deliveries died in the last 15 min (threshold 2)");
+    expect((await texts()).at(-1)).toContain("2 deliveries refused or out of attempts in the last 15 min (threshold 2)");
   });
 });

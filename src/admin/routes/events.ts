@@ -10,6 +10,7 @@ import {
   replaysInFlight,
 } from "../../db/event-queries";
 import { deadDeliveries, deadRoutings, type Position } from "../../db/event-stats";
+import { deliveryStatuses } from "../../db/schema";
 import { GatewayError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { sendRoutingMessages } from "../../queue/messages";
@@ -162,6 +163,8 @@ const deadLetter = z
     destinationId: z.string().optional(),
     action: z.string().optional(),
     attempts: z.number().int().optional(),
+    /** A delivery's status: `failed` (refused for good by the destination) or `dead` (out of attempts). */
+    status: z.enum(deliveryStatuses).optional(),
     reason: z.string().nullable(),
     at: z.string(),
   })
@@ -174,7 +177,7 @@ const deadLetters = createRoute({
   tags,
   security,
   summary: "Dead letters, newest first",
-  description: "`kind=delivery` (default): deliveries out of attempts or dead-lettered by the queue. `kind=routing`: events whose routing itself was dead-lettered.",
+  description: "`kind=delivery` (default): deliveries that will not be tried again: refused for good by the destination (`status: failed`), out of attempts or dead-lettered by the queue (`dead`). Replay their event once the cause is fixed. `kind=routing`: events whose routing itself was dead-lettered.",
   request: {
     query: z.object({
       kind: z.enum(["delivery", "routing"]).default("delivery"),

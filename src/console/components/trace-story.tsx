@@ -186,6 +186,11 @@ export function TraceStory({ trace, deliveries }: { trace: DecisionTrace; delive
                     : `No owner${trace.owner.pool ? ` from pool ${trace.owner.pool}` : ""}: ${trace.owner.reason}.`
                   : "No owner: the matched routes assign none."}
               </p>
+              {(trace.deliveryNotes ?? []).map((note) => (
+                <p class="warning">
+                  At {note.destinationId} ({note.deliveryId}): {note.note}
+                </p>
+              ))}
             </li>
           ) : null}
           {decider ? (

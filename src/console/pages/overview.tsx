@@ -29,6 +29,8 @@ interface DeadLetter {
   destinationId?: string;
   action?: string;
   attempts?: number;
+  /** A delivery's: `failed` (refused for good) or `dead` (out of attempts). */
+  status?: string;
   reason: string | null;
   at: number;
 }
@@ -195,7 +197,7 @@ export function OverviewPage({ data, session }: { data: OverviewData; session: S
       <section class="card" aria-labelledby="dead-heading">
         <h2 id="dead-heading">Recent dead letters</h2>
         {data.deadLetters.length === 0 ? (
-          <p>None. Every delivery either succeeded, is still being retried, or failed for good with a 4xx.</p>
+          <p>None. Every delivery either succeeded or is still being retried.</p>
         ) : (
           <div class="table-wrap">
             <table class="stack">
@@ -218,7 +220,9 @@ export function OverviewPage({ data, session }: { data: OverviewData; session: S
                     </td>
                     <td data-label="Source">{d.sourceId}</td>
                     <td data-label="Destination">
-                      {d.kind === "delivery" ? `${d.action ?? ""} → ${d.destinationId ?? ""} after ${d.attempts ?? 0} attempt${d.attempts === 1 ? "" : "s"}` : "routing itself"}
+                      {d.kind === "delivery"
+                        ? `${d.action ?? ""} → ${d.destinationId ?? ""} ${d.status === "failed" ? "refused" : "dead"} after ${d.attempts ?? 0} attempt${d.attempts === 1 ? "" : "s"}`
+                        : "routing itself"}
                     </td>
                     <td data-label="Why">{d.reason ?? "–"}</td>
                     {session.role === "admin" ? (

@@ -150,7 +150,8 @@ export function checkLeads({ leads, acceptedIdOf, events, deadLetters, records, 
 /**
  * GET /admin/v1/stats agrees with the events list and with what the fakes saw:
  * successful attempts = records each fake holds; retryable attempts = requests the
- * fakes answered with an injected fault (HubSpot: one call carries many leads).
+ * fakes answered with an injected fault (HubSpot: one call carries many leads, and
+ * its 429s are holds, not attempts).
  */
 /** How long before the stop an attempt's call may have been answered yet not recorded. */
 const recordLagMs = 2_000;
@@ -179,7 +180,9 @@ export function checkStats({ stats, events, deadLetters, records, fakeRequests, 
   const aroundStop = {};
   const nearStop = (r) => restartWindow !== undefined && r.at >= restartWindow.stoppingAt - recordLagMs && r.at <= restartWindow.stoppedAt;
   for (const [destination, fake] of Object.entries(destinationFake)) {
-    const requests = (fakeRequests[fake] ?? []).filter((r) => r.fault);
+    // A HubSpot 429 holds the destination and is not an attempt (docs/connectors.md).
+    const isHold = (r) => fake === "hubspot" && JSON.parse(r.fault).status === 429;
+    const requests = (fakeRequests[fake] ?? []).filter((r) => r.fault && !isHold(r));
     const weight = (r) => (fake === "hubspot" ? inputsIn(r.body) : 1);
     faulted[destination] = requests.reduce((sum, r) => sum + weight(r), 0);
     aroundStop[destination] = requests.filter(nearStop).reduce((sum, r) => sum + weight(r), 0);

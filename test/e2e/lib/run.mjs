@@ -65,7 +65,7 @@ export async function doomSalesforceLead(origin, email, attempts) {
  */
 export const crmFaultRound = [
   { at: 0.1, fake: "hubspot", name: "HubSpot 503 ×3", fault: { status: 503, count: 3 } },
-  { at: 0.2, fake: "hubspot", name: "HubSpot 429 ×2, Retry-After 2", fault: { status: 429, count: 2, retryAfter: 2 } },
+  { at: 0.2, fake: "hubspot", name: "HubSpot 429 ×2 (TEN_SECONDLY_ROLLING, no Retry-After)", fault: { status: 429, count: 2 } },
   { at: 0.2, fake: "pipedrive", name: "Pipedrive 429 ×10, Retry-After 1", fault: { status: 429, count: 10, retryAfter: 1 } },
   { at: 0.3, fake: "salesforce", name: "Salesforce 502 ×15", fault: { status: 502, count: 15 } },
 ];
