@@ -156,7 +156,7 @@ export function checkLeads({ leads, acceptedIdOf, events, deadLetters, records, 
 /** How long before the stop an attempt's call may have been answered yet not recorded. */
 const recordLagMs = 2_000;
 
-export function checkStats({ stats, events, deadLetters, records, fakeRequests, restartWindow }) {
+export function checkStats({ stats, events, deadLetters, records, fakeRequests, restartWindow, lockedSaves = 0 }) {
   const problems = [];
   const byStatus = Object.fromEntries(countBy(events, (e) => e.status));
   if (stats.events.total !== events.length) problems.push(`stats say ${stats.events.total} events, the list has ${events.length}`);
@@ -183,8 +183,11 @@ export function checkStats({ stats, events, deadLetters, records, fakeRequests, 
     // A HubSpot 429 holds the destination and is not an attempt (docs/connectors.md).
     const isHold = (r) => fake === "hubspot" && JSON.parse(r.fault).status === 429;
     const requests = (fakeRequests[fake] ?? []).filter((r) => r.fault && !isHold(r));
-    const weight = (r) => (fake === "hubspot" ? inputsIn(r.body) : 1);
+    // One batch call carries many deliveries: HubSpot's `inputs`, Salesforce's sObject Collection `records`.
+    const weight = (r) => (fake === "hubspot" ? inputsIn(r.body) : fake === "salesforce" ? recordsIn(r.body) : 1);
     faulted[destination] = requests.reduce((sum, r) => sum + weight(r), 0);
+    // The doomed leads' UNABLE_TO_LOCK_ROW: a per-record failure inside a 200, retryable, not a faulted request.
+    if (fake === "salesforce") faulted[destination] += lockedSaves;
     aroundStop[destination] = requests.filter(nearStop).reduce((sum, r) => sum + weight(r), 0);
   }
   const table = [];
@@ -201,6 +204,14 @@ export function checkStats({ stats, events, deadLetters, records, fakeRequests, 
     if (figures.failed !== 0) problems.push(`${destination}: ${figures.failed} permanently failed attempts (none expected)`);
   }
   return { problems, table };
+}
+
+function recordsIn(body) {
+  try {
+    return JSON.parse(body).records?.length ?? 1;
+  } catch {
+    return 1;
+  }
 }
 
 function inputsIn(body) {

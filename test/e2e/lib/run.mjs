@@ -67,7 +67,14 @@ export const crmFaultRound = [
   { at: 0.1, fake: "hubspot", name: "HubSpot 503 ×3", fault: { status: 503, count: 3 } },
   { at: 0.2, fake: "hubspot", name: "HubSpot 429 ×2 (TEN_SECONDLY_ROLLING, no Retry-After)", fault: { status: 429, count: 2 } },
   { at: 0.2, fake: "pipedrive", name: "Pipedrive 429 ×10, Retry-After 1", fault: { status: 429, count: 10, retryAfter: 1 } },
-  { at: 0.3, fake: "salesforce", name: "Salesforce 502 ×15", fault: { status: 502, count: 15 } },
+  // On the sObject Collections upsert only: a failed describe fails every delivery
+  // waiting on it, a number the fake's log cannot tell, so checkStats could not count them.
+  {
+    at: 0.3,
+    fake: "salesforce",
+    name: "Salesforce 502 ×15 (collection upserts)",
+    fault: { status: 502, count: 15, path: "/services/data/v60.0/composite/sobjects/" },
+  },
 ];
 
 /** Every Switchboard log record the gateway wrote (both starts), read once it has stopped. */
@@ -110,9 +117,9 @@ export async function runE2E(settings = settingsFromEnv()) {
 
     const scenario = buildScenario({ ...settings, runId, secrets, config });
     // Leads whose Salesforce upsert fails on every attempt (3): their delivery must die.
-    for (const lead of scenario.leads.filter((l) => l.doomed)) {
-      await doomSalesforceLead(origins.salesforce, lead.email, config.destinations.find((d) => d.id === "salesforce").maxAttempts);
-    }
+    const salesforceAttempts = config.destinations.find((d) => d.id === "salesforce").maxAttempts;
+    const doomedLeads = scenario.leads.filter((l) => l.doomed);
+    for (const lead of doomedLeads) await doomSalesforceLead(origins.salesforce, lead.email, salesforceAttempts);
 
     const send = (request) => sendLikeAProvider(gateway.base, request);
     const floodOutcomes = new Map();
@@ -198,6 +205,8 @@ export async function runE2E(settings = settingsFromEnv()) {
       timings: { setupMs, sendMs, downtimeMs, drainMs: drain.ms },
       gatewayStarts: gateway.starts,
       restartWindow,
+      /** Salesforce saves the fake refuses with UNABLE_TO_LOCK_ROW (each a retryable attempt). */
+      lockedSaves: doomedLeads.length * salesforceAttempts,
       logFile,
       t0,
     };
