@@ -162,7 +162,8 @@ async function main() {
       .map((r) => /"email":"([^"]+)"/.exec(r.body)?.[1])
       .filter(Boolean);
     const leadCheck = checkLeads({ leads, acceptedIdOf: answers.acceptedIdOf, events, deadLetters, records, refusedEmails });
-    const statsCheck = checkStats({ stats, events, deadLetters, records, fakeRequests });
+    const lockedSaves = leads.filter((l) => l.doomed).length * config.destinations.find((d) => d.id === "salesforce").maxAttempts;
+    const statsCheck = checkStats({ stats, events, deadLetters, records, fakeRequests, lockedSaves });
     const problems = [
       ...answers.problems,
       ...checkEventsFinal(acceptedIds, events),
