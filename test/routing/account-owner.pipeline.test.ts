@@ -6,6 +6,7 @@ import { privateFake } from "../connectors/fixtures";
 import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
+import { consoleFetch, page, signIn, text } from "../console/helpers";
 import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
 
 /**
@@ -84,6 +85,10 @@ describe("assign: accountOwner in the routing pipeline", () => {
     expect(lead?.trace.owner).toMatchObject({ ownerId: "201", account: true, sticky: false });
     expect(lead?.trace.explain).toContain("account owner: hubspot record 5001 (Acme Inc.) matched by domain acme.example: owner 201");
     expect((await contactOf("ann@eu.acme.example"))?.properties.hubspot_owner_id).toBe("201");
+
+    const { session } = await signIn();
+    const story = text(await page(await consoleFetch("GET", `/events/${lead?.row.id}`, { session })));
+    expect(story).toContain("hubspot record 5001 (Acme Inc.), matched by domain acme.example: its owner 201 takes the lead.");
   });
 
   it("answers the next lead of the same company from the cache", async () => {
