@@ -1,13 +1,12 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queueNames } from "../../src/queue/messages";
 import type { DecisionTrace } from "../../src/routing/decide";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
+import { sendThrough } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
-import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
+import { configure, standardSecret } from "../helpers";
 
 /**
  * `assign: { accountOwner }` through the real pipeline: webhooks in, the routing
@@ -56,14 +55,7 @@ beforeEach(async () => {
 });
 
 /** Posts the leads, routes them, delivers what routing planned; returns each lead's event row and trace. */
-async function send(...people: { email: string; company?: string }[]) {
-  const before = new Set((await eventsOf(source)).map((e) => e.id));
-  for (const person of people) expect((await postSigned(source, person)).status).toBe(202);
-  const { messages } = await routeQueued(source);
-  if (messages.length > 0) await runQueue(queueNames.deliveries, messages);
-  const rows = (await eventsOf(source)).filter((e) => !before.has(e.id));
-  return rows.map((row) => ({ row, trace: JSON.parse(row.trace ?? "{}") as DecisionTrace }));
-}
+const send = (...people: { email: string; company?: string }[]) => sendThrough(source, people);
 
 const contactOf = async (email: string) => (await hubspot.records<HubspotContact[]>()).find((c) => c.properties.email === email);
 const searches = async () => (await hubspot.requests()).filter((r) => r.path === searchPath);
