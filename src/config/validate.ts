@@ -45,7 +45,7 @@ const actionTargets: Record<DestinationAction, ReadonlySet<string>> = {
 };
 
 /** The CRMs whose companies or accounts an `accountOwner` assignment searches (src/enrich/account-owner.ts). */
-const accountOwnerTypes: ReadonlySet<string> = new Set(["hubspot"]);
+const accountOwnerTypes: ReadonlySet<string> = new Set(["hubspot", "salesforce"]);
 
 /** Semantic problems of a schema-valid document (secrets may still be masked or absent). */
 export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProblem[] {

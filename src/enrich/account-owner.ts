@@ -3,10 +3,11 @@ import type { AccountOwnerConfig, DestinationConfig } from "../config/schema";
 import { allowHttpFrom } from "../connectors/http";
 import { createDb } from "../db/client";
 import { errorMessage } from "../lib/log";
-import { accountKeys, accountNameKey } from "../routing/account-keys";
+import { accountDomainKey, accountKeys, accountNameKey, nameSearchWord } from "../routing/account-keys";
 import type { Lead } from "../routing/lead";
 import { createCacheIo } from "./cache-io";
 import { type FoundCompany, searchHubspotCompanies } from "./hubspot-company";
+import { queryAccounts } from "./salesforce-account";
 import type { AccountLookup, AccountMatchBy, AccountRecord, FindAccount } from "./types";
 
 type AccountEnv = Pick<Env, "DB"> & {
@@ -56,15 +57,16 @@ export function createAccountFinder(env: AccountEnv, options: AccountFinderOptio
   const allowHttp = allowHttpFrom(env);
 
   async function search(option: AccountOwnerConfig, destination: DestinationConfig, by: AccountMatchBy, key: string): Promise<KeyAnswer> {
-    if (destination.type !== "hubspot") return { kind: "failed", error: `destination '${destination.id}' is a ${destination.type} destination; account owners are looked up in hubspot` };
+    if (destination.type === "salesforce") return searchSalesforce(option, destination, by, key);
+    if (destination.type !== "hubspot") return { kind: "failed", error: `destination '${destination.id}' is a ${destination.type} destination; account owners are looked up in hubspot or salesforce` };
     const limiter = env.DESTINATION_LIMITER?.getByName(destination.id);
     const properties = ["name", "domain", "hubspot_owner_id"];
     // A domain is stored as the company's primary domain; a name is matched by its
-    // first word, then every candidate's name is normalized and compared here.
+    // longest word, then every candidate's name is normalized and compared here.
     const filters =
       by === "domain"
         ? [{ propertyName: "domain", operator: "EQ" as const, value: key }]
-        : [{ propertyName: "name", operator: "CONTAINS_TOKEN" as const, value: key.split(" ")[0] ?? key }];
+        : [{ propertyName: "name", operator: "CONTAINS_TOKEN" as const, value: nameSearchWord(key) }];
     const answer = await searchHubspotCompanies(
       destination,
       { filters, properties, limit: by === "domain" ? 1 : nameCandidates },
@@ -73,6 +75,32 @@ export function createAccountFinder(env: AccountEnv, options: AccountFinderOptio
     if (answer.kind === "failed") return answer;
     const company = by === "domain" ? answer.companies[0] : answer.companies.find((c) => nameOf(c) !== undefined && accountNameKey(nameOf(c) ?? "") === key);
     return company ? { kind: "found", record: recordOf(company) } : { kind: "not_found" };
+  }
+
+  /**
+   * Salesforce: Accounts whose Website (by domain) or Name (by name, its longest word)
+   * contains the key, oldest first; the first whose folded Website or normalized
+   * Name equals the key matches, and its `OwnerId` is the owner.
+   */
+  async function searchSalesforce(
+    option: AccountOwnerConfig,
+    destination: Extract<DestinationConfig, { type: "salesforce" }>,
+    by: AccountMatchBy,
+    key: string,
+  ): Promise<KeyAnswer> {
+    const field = by === "domain" ? "Website" : "Name";
+    const contains = by === "domain" ? key : nameSearchWord(key);
+    const answer = await queryAccounts(destination, destination.accessToken, { field, contains, limit: nameCandidates }, { allowHttp, timeoutMs: option.timeoutMs });
+    if (answer.kind === "failed") return answer;
+    const account = answer.accounts.find((a) => {
+      const value = by === "domain" ? a.Website : a.Name;
+      if (!value) return false;
+      return (by === "domain" ? accountDomainKey(value) : accountNameKey(value)) === key;
+    });
+    if (!account) return { kind: "not_found" };
+    const { Id: id, Name: name, Website: website, OwnerId: ownerId } = account;
+    const domain = website ? accountDomainKey(website) : undefined;
+    return { kind: "found", record: { id, ...(name ? { name } : {}), ...(domain ? { domain } : {}), ...(ownerId ? { ownerId } : {}) } };
   }
 
   async function find(option: AccountOwnerConfig, lead: Lead): Promise<AccountLookup> {
@@ -133,7 +161,7 @@ function recordOf(company: FoundCompany): AccountRecord {
 }
 
 async function scopeOf(destination: DestinationConfig): Promise<string> {
-  const base = "baseUrl" in destination ? String(destination.baseUrl) : "";
+  const base = "baseUrl" in destination ? String(destination.baseUrl) : "instanceUrl" in destination ? String(destination.instanceUrl) : "";
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${destination.type} ${base}`));
   return `account:${destination.id}:${[...new Uint8Array(digest).slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -106,6 +106,15 @@ export function accountNameKey(input: string): string | undefined {
   return key === "" ? undefined : key;
 }
 
+/**
+ * The word a CRM is asked for when matching a name key: its longest word (the
+ * most selective; `o brien and sons` → `brien`). The CRM's candidates are then
+ * compared by their whole normalized name.
+ */
+export function nameSearchWord(key: string): string {
+  return key.split(" ").reduce((best, word) => (word.length > best.length ? word : best), "");
+}
+
 /** The lead's keys, in the order they are tried; either may be missing. */
 export function accountKeys(lead: Pick<Lead, "domain" | "company">): { domain?: string; name?: string } {
   const domain = lead.domain ? accountDomainKey(lead.domain) : undefined;

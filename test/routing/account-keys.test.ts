@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountDomainKey, accountKeys, accountNameKey } from "../../src/routing/account-keys";
+import { accountDomainKey, accountKeys, accountNameKey, nameSearchWord } from "../../src/routing/account-keys";
 
 describe("accountDomainKey", () => {
   it.each([
@@ -59,5 +59,12 @@ describe("accountKeys", () => {
     expect(accountKeys({ domain: "www.acme.com", company: "Acme Inc" })).toEqual({ domain: "acme.com", name: "acme" });
     expect(accountKeys({ domain: "gmail.com", company: "Acme Inc" })).toEqual({ name: "acme" });
     expect(accountKeys({})).toEqual({});
+  });
+});
+
+describe("nameSearchWord", () => {
+  it("is the longest word of the key", () => {
+    expect(nameSearchWord("o brien and sons")).toBe("brien");
+    expect(nameSearchWord("acme")).toBe("acme");
   });
 });
