@@ -28,37 +28,9 @@ import { alertOwnerFallbacks, ownerFallbackNote } from "./owner-fallback";
 import { retryDelaySeconds } from "./retry";
 import { readStoredPayload } from "./stored-payload";
 
-/** A queue message as this consumer uses it: acked or retried once, and it remembers which. */
-interface TrackedMessage {
-  readonly attempts: number;
-  ack(): void;
-  retry(options: QueueRetryOptions): void;
-}
-
 interface Item {
-  message: TrackedMessage;
+  message: Message<unknown>;
   body: DeliveryMessage;
-  /** Acked or retried already: a later failure of its group must not retry it again. */
-  settled: boolean;
-}
-
-function itemOf(message: Message<unknown>, body: DeliveryMessage): Item {
-  const item: Item = {
-    body,
-    settled: false,
-    message: {
-      attempts: message.attempts,
-      ack: () => {
-        item.settled = true;
-        message.ack();
-      },
-      retry: (options) => {
-        item.settled = true;
-        message.retry(options);
-      },
-    },
-  };
-  return item;
 }
 
 /** How long a consumer holds a delivery: past the destination's timeout, with room for the D1 write. */
@@ -88,7 +60,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<unknown>, env: Env
       continue;
     }
     const group = groups.get(parsed.data.destinationId) ?? [];
-    group.push(itemOf(message, parsed.data));
+    group.push({ message, body: parsed.data });
     groups.set(parsed.data.destinationId, group);
   }
   if (groups.size === 0) return;
@@ -106,10 +78,10 @@ export async function handleDeliveryBatch(batch: MessageBatch<unknown>, env: Env
   await Promise.all(
     [...groups].map(([destinationId, items]) =>
       deliverGroup(env, config, destinationId, items).catch((error: unknown) => {
-        // Only the messages not settled yet: a chunk already recorded is not sent again.
-        const unsettled = items.filter((item) => !item.settled);
-        log("error", "delivery group failed; retrying", { destinationId, count: unsettled.length, error: errorMessage(error) });
-        for (const { message } of unsettled) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+        // A message settled already (a chunk recorded before the failure) keeps its
+        // ack: a queue message's first ack() or retry() is the one that counts.
+        log("error", "delivery group failed; retrying", { destinationId, error: errorMessage(error) });
+        for (const { message } of items) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       }),
     ),
   );
@@ -262,7 +234,7 @@ interface Entry {
   fallback?: OwnerFallback;
   /** Sent to the dead-letter queue once stored (the alert). */
   deadLetter?: DeadLetterBody;
-  message: TrackedMessage | undefined;
+  message: Message<unknown> | undefined;
   /** Ack or retry its message, once stored. */
   settle: () => void;
   /** Its log line once stored. */

@@ -21,28 +21,34 @@ import { routeQueued, runQueue } from "./pipeline-helpers";
 
 let hubspot: FakeHandle;
 let alerts: FakeHandle;
+let team: FakeHandle;
 let sequence = 0;
 const db = () => createDb(env.DB);
 
 beforeAll(async () => {
   hubspot = await privateFake("hubspot");
   alerts = await privateFake("slack");
+  team = await privateFake("slack");
   await configure({
     sources: [{ id: "forms", provider: "none", mapping: { email: "email", company: "company" } }],
     destinations: [
       { id: "crm", type: "hubspot", token: hubspot.credentials.token ?? "", baseUrl: hubspot.url, maxAttempts: 3 },
       { id: "ops-alerts", type: "slack", url: alerts.url },
+      { id: "team", type: "slack", url: team.url },
     ],
-    routes: [{ id: "all", when: { always: true }, actions: [{ upsert: { destination: "crm" } }] }],
+    routes: [
+      { id: "notify", when: { all: [{ field: "company", op: "eq", value: "Notify" }] }, actions: [{ notify: { destination: "team" } }] },
+      { id: "all", when: { always: true }, actions: [{ upsert: { destination: "crm" } }] },
+    ],
     settings: { alertDestination: "ops-alerts" },
   });
 });
 
-/** Posts `count` leads and routes them; returns their delivery messages (one each, to the CRM). */
-async function routedLeads(count: number): Promise<DeliveryMessage[]> {
+/** Posts `count` leads and routes them; returns their delivery messages (one each: to the CRM, or to Slack for company "Notify"). */
+async function routedLeads(count: number, company = "Acme"): Promise<DeliveryMessage[]> {
   for (let n = 0; n < count; n++) {
     sequence += 1;
-    const response = await post("/in/forms", JSON.stringify({ email: `lead${sequence}@example.com`, company: "Acme" }), { "content-type": "application/json" });
+    const response = await post("/in/forms", JSON.stringify({ email: `lead${sequence}@example.com`, company }), { "content-type": "application/json" });
     expect(response.status).toBe(202);
   }
   const { messages } = await routeQueued("forms");
@@ -186,6 +192,41 @@ describe("a delivery batch with one bad row", () => {
     const [row] = await db().select().from(deliveries).where(eq(deliveries.id, victim.deliveryId));
     expect(row?.status).toBe("dead");
     expect(row?.lastError).toMatch(/^Its outcome \(succeeded\) could not be stored/);
+  });
+});
+
+describe("a destination group that fails part way", () => {
+  it("retries the deliveries after the failure; the one already called and recorded stays acked and is not called again", async () => {
+    // Slack takes one delivery per call: three calls, each taking a limiter token.
+    const messages = await routedLeads(3, "Notify");
+    expect(messages.map((m) => m.destinationId)).toEqual(["team", "team", "team"]);
+    const getByName = env.DESTINATION_LIMITER.getByName.bind(env.DESTINATION_LIMITER);
+    let takes = 0;
+    const spy = vi.spyOn(env.DESTINATION_LIMITER, "getByName").mockImplementation((name) => {
+      const limiter = getByName(name);
+      return new Proxy(limiter, {
+        get: (target, key) =>
+          key === "take"
+            ? (...args: Parameters<typeof target.take>) => {
+                takes += 1;
+                // The second call's token: the limiter's Durable Object fails.
+                return takes === 2 ? Promise.reject(new Error("Durable Object reset")) : target.take(...args);
+              }
+            : Reflect.get(target, key),
+      });
+    });
+    const before = (await team.requests()).length;
+    let result: Awaited<ReturnType<typeof deliver>>["result"];
+    try {
+      ({ result } = await deliver(messages));
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await team.requests()).length - before).toBe(1);
+    expect(result.explicitAcks).toEqual([result.ids[0]]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual([result.ids[1], result.ids[2]]);
+    const statuses = await statusesOf(messages);
+    expect(messages.map((m) => statuses[m.deliveryId])).toEqual(["succeeded", "pending", "pending"]);
   });
 });
 
