@@ -81,8 +81,8 @@ const statusesOf = async (messages: DeliveryMessage[]) => {
 };
 
 /** Runs the deliveries consumer on these messages, recording what reaches the dead-letter queue. */
-async function deliver(messages: DeliveryMessage[]) {
-  const dead = recordSends<DeliveryMessage & { reason: string; refused?: boolean }>(env.DEAD_LETTER_QUEUE);
+async function deliver(messages: DeliveryMessage[], { failedDeadLetterSends = 0 } = {}) {
+  const dead = recordSends<DeliveryMessage & { reason: string; refused?: boolean }>(env.DEAD_LETTER_QUEUE, { failFirst: failedDeadLetterSends });
   try {
     const result = await runQueue(queueNames.deliveries, messages);
     return { result, deadLetters: dead.bodies };
@@ -192,6 +192,25 @@ describe("a delivery batch with one bad row", () => {
     const [row] = await db().select().from(deliveries).where(eq(deliveries.id, victim.deliveryId));
     expect(row?.status).toBe("dead");
     expect(row?.lastError).toMatch(/^Its outcome \(succeeded\) could not be stored/);
+  });
+});
+
+describe("a delivery batch when the dead-letter queue is down", () => {
+  it("acks what D1 recorded as final, and retries the one whose only record was its dead letter", async () => {
+    const messages = await routedLeads(3);
+    const [unreadable, tooBig, fine] = messages as [DeliveryMessage, DeliveryMessage, DeliveryMessage];
+    await env.DB.prepare("UPDATE deliveries SET payload = 'not json' WHERE id = ?1").bind(unreadable.deliveryId).run();
+    const { result, deadLetters } = await withTrigger(
+      "too_big_again",
+      `CREATE TRIGGER too_big_again BEFORE UPDATE OF status ON deliveries WHEN OLD.id = '${tooBig.deliveryId}' BEGIN SELECT zeroblob(2000000000); END`,
+      // Two sends: the unreadable payload's letter, then the call's.
+      () => deliver(messages, { failedDeadLetterSends: 2 }),
+    );
+    expect(deadLetters).toEqual([]);
+    expect(result.explicitAcks).toEqual([result.ids[0], result.ids[2]]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual([result.ids[1]]);
+    const statuses = await statusesOf(messages);
+    expect([statuses[unreadable.deliveryId], statuses[tooBig.deliveryId], statuses[fine.deliveryId]]).toEqual(["dead", "pending", "succeeded"]);
   });
 });
 
