@@ -1,6 +1,5 @@
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
-import { allowHttpFrom } from "../connectors/http";
 import type { DeliveryOutcome, LeadDelivery, OwnerFallback } from "../connectors/types";
 import { type Database, createDb } from "../db/client";
 import {
@@ -20,7 +19,7 @@ import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
 import { rateOf } from "./default-rates";
-import { deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
+import { connectorOptionsFrom, deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
 import { costOf, searchRateOf } from "./call-costs";
 import { handOverTurns, turnDelays } from "./lead-order";
 import { holdDestination } from "./hold";
@@ -145,7 +144,7 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
       await comeBackLater(db, sendable.slice(i), byId, wait);
       break;
     }
-    const outcomes = await dispatch(destination, payloads, { allowHttp: allowHttpFrom(env), pace });
+    const outcomes = await dispatch(destination, payloads, { ...connectorOptionsFrom(env, config.version), pace });
     const holds = outcomes.flatMap((o) => (!o.ok && o.hold ? [o.hold] : []));
     if (holds.length > 0) {
       // Rate-limited by the destination itself: the held deliveries and everything
