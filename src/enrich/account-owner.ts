@@ -14,6 +14,8 @@ type AccountEnv = Pick<Env, "DB"> & {
   ALLOW_HTTP_DESTINATIONS?: string;
   /** The destinations' limiters: a search shares its destination's with its deliveries. */
   DESTINATION_LIMITER?: Env["DESTINATION_LIMITER"];
+  /** Salesforce access tokens from connected apps, shared with the deliveries. */
+  CRM_TOKENS?: Env["CRM_TOKENS"];
 };
 
 export interface AccountFinderOptions {
@@ -90,7 +92,11 @@ export function createAccountFinder(env: AccountEnv, options: AccountFinderOptio
   ): Promise<KeyAnswer> {
     const field = by === "domain" ? "Website" : "Name";
     const contains = by === "domain" ? key : nameSearchWord(key);
-    const answer = await queryAccounts(destination, destination.accessToken, { field, contains, limit: nameCandidates }, { allowHttp, timeoutMs: option.timeoutMs });
+    const answer = await queryAccounts(
+      destination,
+      { field, contains, limit: nameCandidates },
+      { allowHttp, timeoutMs: option.timeoutMs, ...(env.CRM_TOKENS ? { crmTokens: env.CRM_TOKENS } : {}) },
+    );
     if (answer.kind === "failed") return answer;
     const account = answer.accounts.find((a) => {
       const value = by === "domain" ? a.Website : a.Name;
@@ -161,7 +167,7 @@ function recordOf(company: FoundCompany): AccountRecord {
 }
 
 async function scopeOf(destination: DestinationConfig): Promise<string> {
-  const base = "baseUrl" in destination ? String(destination.baseUrl) : "instanceUrl" in destination ? String(destination.instanceUrl) : "";
+  const base = destination.type === "hubspot" ? destination.baseUrl : destination.type === "salesforce" ? (destination.instanceUrl ?? destination.auth?.tokenUrl ?? "") : "";
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${destination.type} ${base}`));
   return `account:${destination.id}:${[...new Uint8Array(digest).slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

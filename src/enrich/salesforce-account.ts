@@ -1,12 +1,8 @@
 import { z } from "zod";
-import { parseJson, sendHttp } from "../connectors/http";
+import { type ConnectorOptions, parseJson, sendHttp } from "../connectors/http";
+import type { SalesforceDestination } from "../connectors/salesforce";
+import { withSession } from "../connectors/salesforce-session";
 import { transportError } from "./http-lookup";
-
-/** What the account query needs of a `salesforce` destination. */
-export interface SalesforceTarget {
-  instanceUrl: string;
-  apiVersion: string;
-}
 
 /** An Account as the query returns it. */
 export interface FoundAccount {
@@ -46,21 +42,28 @@ export function likeLiteral(text: string): string {
  * case-insensitive), oldest first, at most `limit`:
  * `GET {instanceUrl}/services/data/{apiVersion}/query?q=SELECT Id, Name, Website,
  * OwnerId FROM Account WHERE <field> LIKE '%<text>%' ORDER BY CreatedDate ASC LIMIT n`
- * with `Authorization: Bearer <access token>`. The caller compares what comes back
- * by its own keys: `LIKE` only narrows.
+ * with `Authorization: Bearer <access token>`: the destination's session, as its
+ * deliveries get it (`withSession`: a fixed `accessToken`, or a connected app's
+ * token from the `CRM_TOKENS` Durable Object, refreshed once on INVALID_SESSION_ID).
+ * The caller compares what comes back by its own keys: `LIKE` only narrows.
  */
 export async function queryAccounts(
-  target: SalesforceTarget,
-  accessToken: string,
+  destination: SalesforceDestination,
   where: { field: "Website" | "Name"; contains: string; limit: number },
-  options: { allowHttp: boolean; timeoutMs: number },
+  options: ConnectorOptions & { timeoutMs: number },
 ): Promise<{ kind: "found"; accounts: FoundAccount[] } | { kind: "failed"; error: string }> {
   const soql = `SELECT Id, Name, Website, OwnerId FROM Account WHERE ${where.field} LIKE '%${likeLiteral(where.contains)}%' ORDER BY CreatedDate ASC LIMIT ${where.limit}`;
-  const url = `${target.instanceUrl.replace(/\/+$/, "")}/services/data/${encodeURIComponent(target.apiVersion)}/query?q=${encodeURIComponent(soql)}`;
-  const result = await sendHttp(
-    { url, method: "GET", headers: { accept: "application/json", authorization: `Bearer ${accessToken}` } },
-    { timeoutMs: options.timeoutMs, allowHttp: options.allowHttp },
+  const result = await withSession(destination, options, (session) =>
+    sendHttp(
+      {
+        url: `${session.instanceUrl}/services/data/${encodeURIComponent(destination.apiVersion)}/query?q=${encodeURIComponent(soql)}`,
+        method: "GET",
+        headers: { accept: "application/json", authorization: `Bearer ${session.accessToken}` },
+      },
+      { timeoutMs: options.timeoutMs, allowHttp: options.allowHttp },
+    ),
   );
+  if ("ok" in result) return { kind: "failed", error: result.error };
   if (result.kind !== "response") return { kind: "failed", error: transportError(result, options.timeoutMs) };
   const json = parseJson(result.text);
   if (result.status < 200 || result.status >= 300) {

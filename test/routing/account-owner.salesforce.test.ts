@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { likeLiteral } from "../../src/enrich/salesforce-account";
-import { privateFake } from "../connectors/fixtures";
+import { privateFake, salesforceAuth } from "../connectors/fixtures";
 import { sendThrough } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { SalesforceRecord } from "../fakes/salesforce";
@@ -10,6 +10,7 @@ import { configure, standardSecret } from "../helpers";
  * `assign: { accountOwner }` with a Salesforce destination: the routing consumer
  * queries Account by Website, then by Name (SOQL against the contract fake), and
  * the Lead is upserted with the account's OwnerId, else the fallback pool's owner.
+ * The destination authenticates with a connected app (refresh-token flow).
  */
 
 let salesforce: FakeHandle;
@@ -24,7 +25,8 @@ beforeAll(async () => {
     owners: [{ id: ada, name: "Ada", timeZone: "Europe/Berlin" }],
     pools: [{ id: "inbound", members: pooled.map((ownerId) => ({ ownerId })) }],
     destinations: [
-      { id: "salesforce", type: "salesforce", instanceUrl: salesforce.url, accessToken: salesforce.credentials.accessToken ?? "", externalIdField: "Email__c" },
+      // A connected app: the query gets its token from CRM_TOKENS, as the deliveries do.
+      { id: "salesforce", type: "salesforce", auth: salesforceAuth(salesforce), externalIdField: "Email__c" },
     ],
     routes: [
       {
@@ -71,6 +73,16 @@ describe("assign: accountOwner with Salesforce accounts", () => {
     expect(lead?.row.ownerId).toBe(ada);
     const names = (await queries()).map((r) => r.query.q);
     expect(names).toContain("SELECT Id, Name, Website, OwnerId FROM Account WHERE Name LIKE '%brien%' ORDER BY CreatedDate ASC LIMIT 100");
+  });
+
+  it("refreshes an expired session and queries again", async () => {
+    await send({ email: "warm@up.example", last: "Warm" });
+    await salesforce.control("POST", "accounts", { Name: "Fresh Co", Website: "fresh.example", OwnerId: ada });
+    await salesforce.control("POST", "expire-tokens", {});
+    const [lead] = await send({ email: "lou@fresh.example", last: "Lou" });
+    // Routing queries before the Lead is delivered: the query met the expired session.
+    expect(lead?.trace.account).toMatchObject({ outcome: "matched", by: "domain", key: "fresh.example", cached: false, record: { ownerId: ada }, assigned: "owner" });
+    expect(lead?.row.ownerId).toBe(ada);
   });
 
   it("sends a lead whose domain only contains an account's to the fallback pool", async () => {
