@@ -14,11 +14,7 @@
 // allows http URLs (local fakes), as for the Worker.
 // Exit status: 0 every step passed, 1 a step failed, 2 usage or file errors.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
-import { root } from "./config-cli/bundle.mjs";
+import { loadBundled } from "./config-cli/bundle.mjs";
 import { CliError, readDocument } from "./config-cli/files.mjs";
 
 const usage = "usage: npm run contract -- <destinationId> --config FILE";
@@ -32,31 +28,12 @@ function parseArgs(argv) {
   return args;
 }
 
-async function loadCheck() {
-  const outDir = path.join(root, ".wrangler", "contract");
-  mkdirSync(outDir, { recursive: true });
-  const outfile = path.join(outDir, `check-${process.pid}.mjs`);
-  await build({
-    entryPoints: [path.join(root, "scripts", "contract", "check.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile,
-    logLevel: "warning",
-  });
-  try {
-    return await import(pathToFileURL(outfile).href);
-  } finally {
-    rmSync(outfile, { force: true });
-  }
-}
-
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const [destinationId] = args.positional;
   if (!destinationId || !args.config || args.positional.length !== 1) throw new CliError(usage);
   const document = readDocument(args.config);
-  const { runContract } = await loadCheck();
+  const { runContract } = await loadBundled("scripts/contract/check.ts", "contract");
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
   console.log(`contract check of "${destinationId}" (run ${runId})`);
   const steps = await runContract({
