@@ -64,7 +64,8 @@ export async function runContract(input: ContractInput): Promise<Step[]> {
     const [updated] = await deliver([changed]);
     const sameRecord = updated?.ok === true && updated.externalId === first.externalId;
     const updateDetail = updated?.ok && !sameRecord ? `wrote record ${updated.externalId}, not ${first.externalId}` : describe(updated);
-    if (updated?.ok) written.splice(0, 1, updated);
+    // The same record: its latest ids replace the created ones; another record: both are cleaned up.
+    if (updated?.ok) written.splice(sameRecord ? 0 : written.length, sameRecord ? 1 : 0, updated);
     if (!report("update", sameRecord, updateDetail)) return steps;
     if (!(await readBack("read back updated", probe, destination, updated as Written, probe.expected(changed), options, report))) return steps;
 
