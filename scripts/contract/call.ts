@@ -1,4 +1,4 @@
-import { type ConnectorOptions, parseJson, sendHttp } from "../../src/connectors/http";
+import { type ConnectorOptions, type DeliveryFailure, type HttpResult, parseJson, sendHttp } from "../../src/connectors/http";
 
 export type CallResult = { ok: true; status: number; text: string; json: unknown } | { ok: false; error: string };
 
@@ -12,6 +12,12 @@ export async function call(method: string, url: string, headers: Record<string, 
     { url, method, headers: { accept: "application/json", ...headers } },
     { timeoutMs: options.timeoutMs ?? 10_000, allowHttp: options.allowHttp },
   );
+  return callResult(result);
+}
+
+/** A call's result as the check reads it; also for calls made through a connector's own session (Salesforce). */
+export function callResult(result: HttpResult | DeliveryFailure): CallResult {
+  if ("ok" in result) return { ok: false, error: result.error };
   if (result.kind !== "response") return { ok: false, error: result.error };
   if (result.status < 200 || result.status >= 300) return { ok: false, error: `HTTP ${result.status}: ${result.text.slice(0, 300)}` };
   return { ok: true, status: result.status, text: result.text, json: parseJson(result.text) };

@@ -58,7 +58,7 @@ export async function runContract(input: ContractInput): Promise<Step[]> {
     if (!report("create", created?.ok === true, describe(created))) return steps;
     const first = created as Written;
     written.push(first);
-    if (!(await readBack("read back created", probe, destination, first, probe.expected(lead), options, report))) return steps;
+    if (!(await readBack("read back created", probe, destination, first, probe.expected(destination, lead), options, report))) return steps;
 
     const changed: LeadDelivery = { ...lead, deliveryId: `${lead.deliveryId}-update`, lead: { ...lead.lead, lastName: "Updated" }, records: first.records };
     const [updated] = await deliver([changed]);
@@ -67,7 +67,7 @@ export async function runContract(input: ContractInput): Promise<Step[]> {
     // The same record: its latest ids replace the created ones; another record: both are cleaned up.
     if (updated?.ok) written.splice(sameRecord ? 0 : written.length, sameRecord ? 1 : 0, updated);
     if (!report("update", sameRecord, updateDetail)) return steps;
-    if (!(await readBack("read back updated", probe, destination, updated as Written, probe.expected(changed), options, report))) return steps;
+    if (!(await readBack("read back updated", probe, destination, updated as Written, probe.expected(destination, changed), options, report))) return steps;
 
     // One input the CRM refuses, sent with one it takes: only the bad one may fail.
     const refused = probe.refused(contractLead(input.runId, "b"));

@@ -23,7 +23,7 @@ export const MISSING_PROPERTY = "switchboard_contract_check_missing_property";
 const contactSchema = z.object({ id: z.string(), properties: z.record(z.string(), z.string().nullable()) });
 
 export const hubspotProbe: Probe<HubspotDestination> = {
-  expected: (delivery) => ({
+  expected: (_destination, delivery) => ({
     email: delivery.lead.email,
     firstname: delivery.lead.firstName,
     lastname: delivery.lead.lastName,

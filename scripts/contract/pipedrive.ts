@@ -25,7 +25,7 @@ const personSchema = z.object({
 const leadSchema = z.object({ success: z.literal(true), data: z.object({ id: z.string(), title: z.string(), person_id: z.number().int().nullable() }) });
 
 export const pipedriveProbe: Probe<PipedriveDestination> = {
-  expected: (delivery) => ({
+  expected: (_destination, delivery) => ({
     name: [delivery.lead.firstName, delivery.lead.lastName].filter(Boolean).join(" "),
     email: delivery.lead.email,
     leadTitle: `${delivery.lead.company} lead`,

@@ -17,7 +17,7 @@ export type ReadBack = { ok: true; fields: Fields } | { ok: false; error: string
 
 export interface Probe<Destination> {
   /** The fields the CRM should hold after `delivery` was written, as `readBack` names them. */
-  expected(delivery: LeadDelivery): Fields;
+  expected(destination: Destination, delivery: LeadDelivery): Fields;
   /** The same lead as `delivery`, with an input this CRM refuses for good (and says why). */
   refused(delivery: LeadDelivery): LeadDelivery;
   /** What the CRM holds for the record the connector reported writing. */
