@@ -4,6 +4,7 @@ import type { DeliveryOutcome, LeadDelivery } from "../../src/connectors/types";
 import { resolveDestination } from "./destination";
 import type { Fields, Probe, Written } from "./probe";
 import { probes } from "./probes";
+import { memoryTokens } from "./tokens";
 
 /**
  * The contract check: the gateway's own connector (`deliver` from the connector
@@ -47,7 +48,8 @@ export async function runContract(input: ContractInput): Promise<Step[]> {
   const connector = connectors[resolved.type] as unknown as { deliver(d: unknown, l: readonly LeadDelivery[], o: ConnectorOptions): Promise<DeliveryOutcome[]> };
   const probe = probes[resolved.type] as Probe<unknown>;
   const destination = resolved.destination;
-  const options: ConnectorOptions = { allowHttp: input.env.ALLOW_HTTP_DESTINATIONS === "true" };
+  const allowHttp = input.env.ALLOW_HTTP_DESTINATIONS === "true";
+  const options: ConnectorOptions = { allowHttp, crmTokens: memoryTokens(allowHttp) };
   report("destination", true, `${resolved.type} "${input.destinationId}"`);
 
   const deliver = async (deliveries: LeadDelivery[]) => connector.deliver(destination, deliveries, options);

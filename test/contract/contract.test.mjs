@@ -71,6 +71,25 @@ describe("npm run contract against the fakes", () => {
     }
   });
 
+  it("Salesforce: a connected app's tokens expiring every few calls, secrets from the environment; the record deleted", async () => {
+    const fake = await startFake("salesforce", { tokenLifetimeCalls: 3 });
+    try {
+      const { tokenUrl, clientId, clientSecret, refreshToken, externalIdField } = fake.credentials;
+      const config = documentWith([
+        { id: "crm", type: "salesforce", auth: { type: "refresh_token", tokenUrl, clientId, clientSecret: "••••", refreshToken: "••••" }, externalIdField },
+      ]);
+      const run = await contract(["crm", "--config", config], { CONTRACT_AUTH_CLIENT_SECRET: clientSecret, CONTRACT_AUTH_REFRESH_TOKEN: refreshToken });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.deepEqual(passed(run.stdout), ["destination", "create", "read back created", "update", "read back updated", "refused input", "clean up"]);
+      assert.match(run.stdout, /bad lead: permanent: .*INVALID_EMAIL_ADDRESS/);
+      assert.deepEqual(await records(fake), []);
+      const tokenRequests = (await (await fetch(`${fake.origin}/__fake/requests`)).json()).filter((r) => r.path === "/services/oauth2/token");
+      assert.ok(tokenRequests.length >= 2, `the token expired and was refreshed: ${tokenRequests.length} token requests`);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it("a read-back the CRM fails is a FAIL with exit status 1, and what was written is still cleaned up", async () => {
     const fake = await startFake("hubspot");
     try {
