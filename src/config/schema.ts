@@ -6,9 +6,9 @@ import { durationMs, durationPattern } from "./duration";
 import { ownerSchema } from "./owners-schema";
 
 /**
- * Configuration schemas: what operators write (the configuration document in
- * DESIGN.md) and what every part of the gateway reads. Field names may grow; those
- * documented in DESIGN.md must keep working.
+ * Configuration schemas: what operators write (the configuration document of
+ * docs/configuration.md) and what every part of the gateway reads. Field names may
+ * grow; those documented in docs/configuration.md must keep working.
  */
 
 export const providers = [
