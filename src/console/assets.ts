@@ -72,7 +72,7 @@ dl.facts dt{color:var(--muted)}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:0 .5rem;border-radius:1rem;font-size:.8rem;font-weight:600;border:1px solid;white-space:nowrap}
 .badge.s-routed,.badge.s-succeeded{color:#116329;background:#dafbe1;border-color:#4ac26b}
-.badge.s-delivering,.badge.s-pending{color:#0550ae;background:#ddf4ff;border-color:#54aeff}
+.badge.s-delivering,.badge.s-pending,.badge.s-held{color:#0550ae;background:#ddf4ff;border-color:#54aeff}
 .badge.s-queued{color:#424a53;background:#eaeef2;border-color:#afb8c1}
 .badge.s-partially_failed,.badge.s-retryable{color:#953800;background:#fff1e5;border-color:#fb8f44}
 .badge.s-unmatched{color:#6639ba;background:#fbefff;border-color:#c297ff}
