@@ -47,15 +47,16 @@ export function postponeHoldStatement(db: Database, eventId: string, wakeAt: num
 }
 
 /**
- * Makes the held leads of these pools due now (an owner's availability changed at
- * runtime); returns how many. Those nobody can take yet are postponed again.
+ * Makes the held leads of these pools due at `wakeAt` (an owner's availability or
+ * the pool's configuration changed); returns how many. Those nobody can take then
+ * are postponed again.
  */
-export async function wakeHoldsOfPools(db: Database, poolIds: readonly string[], nowMs: number): Promise<number> {
+export async function wakeHoldsOfPools(db: Database, poolIds: readonly string[], wakeAt: number, nowMs: number): Promise<number> {
   if (poolIds.length === 0) return 0;
   const woken = await db
     .update(heldLeads)
-    .set({ wakeAt: nowMs, updatedAt: nowMs })
-    .where(and(eq(heldLeads.status, "held"), inArray(heldLeads.poolId, [...poolIds]), gt(heldLeads.wakeAt, nowMs)))
+    .set({ wakeAt, updatedAt: nowMs })
+    .where(and(eq(heldLeads.status, "held"), inArray(heldLeads.poolId, [...poolIds]), gt(heldLeads.wakeAt, wakeAt)))
     .returning({ eventId: heldLeads.eventId });
   return woken.length;
 }

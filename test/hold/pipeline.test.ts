@@ -183,4 +183,21 @@ describe("runtime time away and held leads", () => {
     expect((await holdOf(db, event.id))?.status).toBe("held");
     expect((await eventsOf("chat")).find((e) => e.id === event.id)?.status).toBe("held");
   });
+
+  it("tries held leads again soon after their pool's configuration changes", async () => {
+    const event = (await eventsOf("chat")).find((e) => e.status === "held");
+    if (!event) throw new Error("no held event");
+    const db = createDb(env.DB);
+    const before = Date.now();
+    // A new member joins: the held lead is due once every isolate has the new version.
+    const pool = { id: "desk", whenNobodyAvailable: "hold", members: [{ ownerId: "201" }, { ownerId: "202" }, { ownerId: "203" }] };
+    expect((await admin("PUT", "/v1/pools/desk", { body: pool })).status).toBe(200);
+    const wakeAt = (await holdOf(db, event.id))?.wakeAt ?? 0;
+    expect(wakeAt).toBeGreaterThan(before);
+    expect(wakeAt).toBeLessThanOrEqual(Date.now() + 6_000);
+    const sent = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
+    expect(await releaseDueHolds(env as HoldEnv, wakeAt)).toMatchObject({ released: 1 });
+    sent.restore();
+    expect((await eventsOf("chat")).find((e) => e.id === event.id)?.ownerId).toBe("203");
+  });
 });

@@ -4,9 +4,7 @@ import { readCurrentConfig } from "../../config/store";
 import { createDb } from "../../db/client";
 import { clearRuntimeAway, runtimeAwayAfter, setRuntimeAway } from "../../db/owner-away";
 import { GatewayError } from "../../errors";
-import { wakeHoldsOfPools } from "../../db/holds";
-import { errorMessage, log } from "../../lib/log";
-import { wakeHoldClock } from "../../routing/hold-start";
+import { wakeHeldLeads } from "../wake-holds";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
 
@@ -94,20 +92,6 @@ async function statusOf(env: AdminEnv["Bindings"], id: string) {
   return status;
 }
 
-/**
- * An owner's availability changed at runtime: the leads held by their pools are
- * tried again now (those still without anyone are postponed again). A failure here
- * does not undo the change; the held leads wait for their next planned try.
- */
-async function wakeHeldLeads(env: AdminEnv["Bindings"], pools: readonly string[]): Promise<void> {
-  try {
-    const nowMs = Date.now();
-    if ((await wakeHoldsOfPools(createDb(env.DB), pools, nowMs)) > 0) await wakeHoldClock(env, nowMs);
-  } catch (error) {
-    log("warn", "held leads not woken after an away change", { error: errorMessage(error) });
-  }
-}
-
 /** GET /v1/owners, PUT|DELETE /v1/owners/{id}/away. */
 export function ownerRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
@@ -133,7 +117,7 @@ export function ownerRoutes() {
     await setRuntimeAway(createDb(c.env.DB), { ownerId: id, fromMs, untilMs, ...(body.reason === undefined ? {} : { reason: body.reason }) }, nowMs);
     const status = await statusOf(c.env, id);
     // A shorter time away than the one replaced can bring the owner back sooner.
-    await wakeHeldLeads(c.env, status.pools);
+    await wakeHeldLeads(c.env, status.pools, Date.now());
     return c.json(status, 200);
   });
 
@@ -142,7 +126,7 @@ export function ownerRoutes() {
     await statusOf(c.env, id);
     await clearRuntimeAway(createDb(c.env.DB), id);
     const status = await statusOf(c.env, id);
-    await wakeHeldLeads(c.env, status.pools);
+    await wakeHeldLeads(c.env, status.pools, Date.now());
     return c.json(status, 200);
   });
 
