@@ -13,6 +13,7 @@ import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
 import { configure, eventsOf, post, recordSends } from "../helpers";
 import { admin, json } from "../admin/helpers";
+import { consoleFetch, page, signIn, text } from "../console/helpers";
 import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 
 let hubspot: FakeHandle;
@@ -93,6 +94,9 @@ describe("a pool that holds a lead while nobody is available", () => {
     const alarm = await runInDurableObject(env.HOLD_CLOCK.getByName("holds"), (_, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm ?? Infinity).toBeLessThanOrEqual(back101);
+    // The console's event page tells the story.
+    const { session } = await signIn();
+    expect(text(await page(await consoleFetch("GET", `/events/${event.id}`, { session })))).toContain("Held by pool ae: no member available (101 away until");
     // No SLA yet: it starts with the owner.
     expect(await slaTimerOf(db, event.id)).toBeUndefined();
 
@@ -123,6 +127,9 @@ describe("a pool that holds a lead while nobody is available", () => {
     // The SLA starts with the owner, and 900 stands in should HubSpot refuse 101.
     expect(await slaTimerOf(db, event.id)).toMatchObject({ ownerId: "101", startedAt: back101 + 1_000, dueAt: back101 + 9_000 });
     expect(await holdOf(db, event.id)).toMatchObject({ status: "released", ownerId: "101" });
+    expect(text(await page(await consoleFetch("GET", `/events/${event.id}`, { session })))).toContain(
+      `Held from the decision until ${new Date(back101 + 1_000).toISOString()}, then given to 101`,
+    );
 
     // Released once: a later run finds nothing.
     expect(await releaseDueHolds(env as HoldEnv, back101 + 120_000)).toEqual({ released: 0, postponed: 0, failed: 0 });
