@@ -4,7 +4,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "SourceInbox" | "OwnerPool" | "DestinationLimiter" | "CrmTokens" | "AuthThrottle" | "SlaClock";
+		durableNamespaces: "SourceInbox" | "OwnerPool" | "DestinationLimiter" | "CrmTokens" | "AuthThrottle" | "SlaClock" | "HoldClock";
 	}
 	interface Env {
 		CONFIG: KVNamespace;
@@ -21,6 +21,7 @@ declare namespace Cloudflare {
 		OWNER_POOL: DurableObjectNamespace<import("./src/index").OwnerPool>;
 		DESTINATION_LIMITER: DurableObjectNamespace<import("./src/index").DestinationLimiter>;
 		SLA_CLOCK: DurableObjectNamespace<import("./src/index").SlaClock>;
+		HOLD_CLOCK: DurableObjectNamespace<import("./src/index").HoldClock>;
 		AUTH_THROTTLE: DurableObjectNamespace<import("./src/index").AuthThrottle>;
 		CRM_TOKENS: DurableObjectNamespace<import("./src/index").CrmTokens>;
 	}

@@ -183,6 +183,12 @@ export const poolSchema = z.object({
    * `working_hours`: members outside their owner entry's working hours are skipped too.
    */
   availability: z.enum(["always", "working_hours"]).default("always"),
+  /**
+   * When no member can take a lead: `fallback` gives it to `fallbackOwnerId` (else
+   * no owner); `hold` keeps it, and the assign and the actions after it, until the
+   * first member becomes available (docs/routing.md, "Holding a lead").
+   */
+  whenNobodyAvailable: z.enum(["fallback", "hold"]).default("fallback"),
 });
 export type PoolConfig = z.infer<typeof poolSchema>;
 export type PoolInput = z.input<typeof poolSchema>;
