@@ -406,12 +406,39 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
     const like = likePattern(pattern);
     if (!like) return errors(400, [{ message: "Invalid string literal escape sequence", errorCode: "MALFORMED_QUERY" }]);
     const version = c.req.param("version");
+    if (!knownVersion(version, 20)) return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
     const matched = accounts.filter((a) => like.test(String(a[field as keyof FakeAccount] ?? ""))).slice(0, Number(limit));
     const records = matched.map((a) => ({
       attributes: { type: "Account", url: `/services/data/${version}/sobjects/Account/${a.Id}` },
       ...Object.fromEntries(fields.map((f) => [f, a[f as keyof FakeAccount] ?? null])),
     }));
     return jsonResponse({ totalSize: records.length, done: true, records }, 200);
+  });
+
+  // "Get field values from a record" and "Delete a record" by Id:
+  // `GET /services/data/vXX.X/sobjects/{object}/{id}?fields=A,B` → 200 `{ attributes:
+  // { type, url }, Id, A, B }` (every field without `fields`; a field the object does
+  // not have is 400 INVALID_FIELD); `DELETE …/{id}` → 204, and the record is no longer
+  // found. No such record of that object: 404 NOT_FOUND.
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_get_field_values.htm
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_delete_record.htm
+  app.get("/services/data/:version/sobjects/:object/:id", (c) => {
+    const { version, object, id } = c.req.param();
+    const record = state.records.get(id);
+    const fields = specs.get(object);
+    if (!knownVersion(version, 20) || !fields || record?.object !== object) return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    const wanted = c.req.query("fields")?.split(",").filter(Boolean) ?? [...fields.keys()];
+    const unknown = wanted.filter((name) => name !== "Id" && !fields.has(name));
+    if (unknown.length > 0) return errors(400, [{ errorCode: "INVALID_FIELD", message: `No such column '${unknown[0]}' on entity '${object}'` }]);
+    const values = Object.fromEntries(wanted.map((name) => [name, record.fields[name] ?? null]));
+    return jsonResponse({ attributes: { type: object, url: `/services/data/${version}/sobjects/${object}/${id}` }, ...values, Id: id }, 200);
+  });
+
+  app.delete("/services/data/:version/sobjects/:object/:id", (c) => {
+    const { version, object, id } = c.req.param();
+    if (!knownVersion(version, 20) || state.records.get(id)?.object !== object) return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    state.records.delete(id);
+    return new Response(null, { status: 204 });
   });
 
   app.all("*", () => errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]));
