@@ -23,8 +23,21 @@ export const document = createAdminApp().getOpenAPI31Document(openApiInfo);`,
   platform: "node",
   format: "esm",
   outfile: bundle,
-  // Only types come from there; the admin app's import graph has no Workers runtime code.
-  external: ["cloudflare:*"],
+  // The admin app only defines Durable Object classes it reaches through bindings
+  // (the auth throttle); building the document never runs them, so a stand-in base
+  // class lets Node load the bundle.
+  plugins: [
+    {
+      name: "cloudflare-stand-in",
+      setup(b) {
+        b.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "cloudflare-stand-in" }));
+        b.onLoad({ filter: /.*/, namespace: "cloudflare-stand-in" }, () => ({
+          contents: "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }",
+          loader: "js",
+        }));
+      },
+    },
+  ],
   logLevel: "warning",
 });
 const { document } = await import(pathToFileURL(bundle).href);
