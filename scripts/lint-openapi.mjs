@@ -23,16 +23,16 @@ export const document = createAdminApp().getOpenAPI31Document(openApiInfo);`,
   platform: "node",
   format: "esm",
   outfile: bundle,
-  // The admin app only defines Durable Object classes it reaches through bindings
-  // (the auth throttle); building the document never runs them, so a stand-in base
-  // class lets Node load the bundle.
+  // The document needs only the routes' schemas; modules that define Durable Object
+  // classes (the auth throttle the admin app imports) get a stand-in base class, since
+  // `cloudflare:workers` exists only inside workerd. Nothing of it runs here.
   plugins: [
     {
-      name: "cloudflare-stand-in",
-      setup(b) {
-        b.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "cloudflare-stand-in" }));
-        b.onLoad({ filter: /.*/, namespace: "cloudflare-stand-in" }, () => ({
-          contents: "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }",
+      name: "cloudflare-workers-stand-in",
+      setup(build) {
+        build.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "cloudflare-stand-in" }));
+        build.onLoad({ filter: /.*/, namespace: "cloudflare-stand-in" }, () => ({
+          contents: "export class DurableObject {}\nexport class WorkerEntrypoint {}\nexport const env = {};\n",
           loader: "js",
         }));
       },

@@ -12,6 +12,7 @@ import { hasSlas, wakeSlaClock } from "./routing/sla-start";
 
 export { AuthThrottle } from "./admin/auth-throttle";
 export { OwnerPool } from "./assign/owner-pool";
+export { CrmTokens } from "./connectors/crm-tokens";
 export { DestinationLimiter } from "./delivery/destination-limiter";
 export { SourceInbox } from "./inbox/source-inbox";
 export { SlaClock } from "./sla/clock";

@@ -3,7 +3,8 @@ import { createDb } from "../db/client";
 import { decideEventsQueries, decisionRecord, type EventDecision, newLeadIdFor } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
-import { type BuiltStatement, type RawQuery, runQueries } from "../db/json-rows";
+import { type BuiltStatement, type RawQuery } from "../db/json-rows";
+import { writeInParts } from "../db/write-in-parts";
 import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
 import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
@@ -205,53 +206,27 @@ function queriesOf(verdicts: readonly Verdict[]): RawQuery[] {
   return [...decideEventsQueries(decided), ...statements.map((s) => s.toSQL())];
 }
 
-/** D1 refuses the same write every time (a row over 2 MB): retrying cannot help. */
-function isPermanentWriteError(message: string): boolean {
-  return /SQLITE_TOOBIG|too big/i.test(message);
-}
-
-/** D1 itself failed, whatever the rows: writing them in parts would fail the same way. */
-function isTransientWriteError(message: string): boolean {
-  return /Network connection lost|SQLITE_BUSY|overloaded|timed? ?out|unavailable|reset/i.test(message);
-}
-
-/** D1 batches one consumer run may spend finding the events D1 refuses (a subrequest each). */
-const maxStoreWrites = 32;
-
 /**
- * Stores every decision of the batch in one D1 batch (one round trip instead of one
- * per event). If that write fails, the batch is halved and each half written on
- * its own, down to single events, so the events that D1 refuses are found in a few
- * round trips and the others are stored: one event never holds the batch back.
+ * Stores every decision of the batch in one D1 batch, split down to single events
+ * when it fails (src/db/write-in-parts.ts): one event never holds the batch back.
  * An event whose own write fails is retried alone, or dead-lettered when D1 will
  * refuse it every time. When D1 itself is failing (a lost connection, busy) the
- * batch is retried whole, as splitting it would only fail more times.
+ * batch is retried whole.
  */
 async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
   const storing = verdicts.flatMap((v, i) => (v.ack && (v.decided !== undefined || v.statements.length > 0) ? [i] : []));
   if (storing.length === 0) return verdicts;
   const stored = [...verdicts];
-  let writes = 0;
-  const write = async (indices: number[]): Promise<void> => {
-    writes += 1;
-    try {
-      await runQueries(env.DB, queriesOf(indices.map((i) => verdicts[i] as Verdict)));
-    } catch (error) {
-      const message = errorMessage(error);
-      if (indices.length === 1 || isTransientWriteError(message) || writes >= maxStoreWrites) {
-        const deadLetter = indices.length === 1 && isPermanentWriteError(message);
-        for (const i of indices) stored[i] = { ack: false, error: message, deadLetter };
-        return;
-      }
-      if (indices.length === storing.length) {
-        log("warn", "routing batch not stored at once; storing it in parts", { count: indices.length, error: message });
-      }
-      const half = Math.ceil(indices.length / 2);
-      await write(indices.slice(0, half));
-      await write(indices.slice(half));
-    }
-  };
-  await write(storing);
+  const failures = await writeInParts(
+    env.DB,
+    storing.map((i) => verdicts[i] as Verdict),
+    queriesOf,
+    (error) => log("warn", "routing batch not stored at once; storing it in parts", { count: storing.length, error }),
+  );
+  for (const [j, failure] of failures) {
+    const i = storing[j];
+    if (i !== undefined) stored[i] = { ack: false, error: failure.error, deadLetter: failure.permanent };
+  }
   for (const v of stored) if (v.ack && v.logFields) log("info", "routed", v.logFields);
   return stored;
 }
