@@ -9,6 +9,9 @@ import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
 import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
 import { poolAvailability } from "../assign/availability";
+import { nextAvailableAt } from "../assign/next-available";
+import { holdStatement } from "../db/holds";
+import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
 import { errorMessage, type LogFields, log } from "../lib/log";
@@ -38,6 +41,8 @@ interface Routed {
   logFields?: LogFields;
   /** When the SLA clock this decision starts is due: the SLA clock is woken for it once stored. */
   slaDueAt?: number;
+  /** When the lead this decision holds is tried again: the hold clock is woken for it once stored. */
+  holdWakeAt?: number;
 }
 
 /** `deadLetter`: the event fails the same way on every try; send it to the dead-letter queue now. */
@@ -94,10 +99,13 @@ async function decideOne(
 ): Promise<Routed> {
   const decision = await decideLead(config.document, item.source, item.event, item.mapped, {
     findLead: async (keys) => index.find(keys),
-    assignOwner: (pool, eventId) => {
+    assignOwner: async (pool, eventId) => {
       const nowMs = Date.now();
       const availability = poolAvailability(pool, config.document.owners, away, nowMs);
-      return env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool, nowMs, availability });
+      const result = await env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool, nowMs, availability });
+      if (result.ok || !result.hold) return result;
+      const holdUntilMs = nextAvailableAt(pool, config.document.owners, away, nowMs);
+      return holdUntilMs === undefined ? result : { ...result, holdUntilMs };
     },
     enrich,
   });
@@ -105,6 +113,13 @@ async function decideOne(
   const leadId = newLeadIdFor(decision, nowMs);
   if (decision.status !== "invalid" && leadId) rememberLead(index, decision, leadId, item.event.id, nowMs);
   const routed = routedOf(db, item.event, decision, nowMs, leadId);
+  if (decision.status === "routed" && decision.hold && leadId) {
+    // The SLA waits for the owner too: it starts when the hold is released.
+    const hold = holdRowFor(decision.hold, decision.sla, item.event.id, leadId, nowMs);
+    routed.statements.push(holdStatement(db, hold));
+    routed.holdWakeAt = hold.wakeAt;
+    return routed;
+  }
   const sla = decision.status === "routed" && leadId ? slaTimerFor(config.document, decision, item.event.id, leadId, nowMs) : undefined;
   if (sla) {
     routed.statements.push(startSlaStatement(db, sla));
@@ -315,6 +330,12 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   if (slaDue.length > 0) {
     // The clocks are stored; a failed wake-up is covered by the cron sweeper within a minute.
     await wakeSlaClock(env, Math.min(...slaDue)).catch((error: unknown) => log("warn", "SLA clock not woken", { error: errorMessage(error) }));
+  }
+
+  const holdWakes = verdicts.flatMap((v) => (v.ack && v.holdWakeAt !== undefined ? [v.holdWakeAt] : []));
+  if (holdWakes.length > 0) {
+    // The holds are stored; a failed wake-up is covered by the cron within a minute.
+    await wakeHoldClock(env, Math.min(...holdWakes)).catch((error: unknown) => log("warn", "hold clock not woken", { error: errorMessage(error) }));
   }
 
   const outgoing = verdicts.flatMap((v) => (v.ack ? v.deliveries : []));

@@ -4,6 +4,7 @@ import { readCurrentConfig } from "../../config/store";
 import { createDb } from "../../db/client";
 import { clearRuntimeAway, runtimeAwayAfter, setRuntimeAway } from "../../db/owner-away";
 import { GatewayError } from "../../errors";
+import { wakeHeldLeads } from "../wake-holds";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
 
@@ -114,14 +115,19 @@ export async function setOwnerAway(env: AdminEnv["Bindings"], id: string, body: 
     throw validationFailed([{ pointer: "/until", message: "`until` must be in the future and after `from`" }]);
   }
   await setRuntimeAway(createDb(env.DB), { ownerId: id, fromMs, untilMs, ...(body.reason === undefined ? {} : { reason: body.reason }) }, nowMs);
-  return statusOf(env, id);
+  const status = await statusOf(env, id);
+  // A shorter time away than the one replaced can bring the owner back sooner.
+  await wakeHeldLeads(env, status.pools, Date.now());
+  return status;
 }
 
 /** Ends an owner's runtime time away (planned periods stay); the console's "End time away" button calls this too. */
 export async function endOwnerAway(env: AdminEnv["Bindings"], id: string) {
   await statusOf(env, id);
   await clearRuntimeAway(createDb(env.DB), id);
-  return statusOf(env, id);
+  const status = await statusOf(env, id);
+  await wakeHeldLeads(env, status.pools, Date.now());
+  return status;
 }
 
 /** GET /v1/owners, PUT|DELETE /v1/owners/{id}/away. */
