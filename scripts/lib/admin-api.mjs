@@ -44,6 +44,9 @@ export function adminApi(base, token) {
     getConfig: () => call("GET", "/config"),
     putConfig: (document) => call("PUT", "/config", document),
     stats: () => call("GET", "/stats"),
+    owners: () => call("GET", "/owners"),
+    /** Sets an owner away at runtime: `{ until, from?, reason? }`. */
+    setOwnerAway: (id, body) => call("PUT", `/owners/${encodeURIComponent(id)}/away`, body),
     event: (id) => call("GET", `/events/${encodeURIComponent(id)}`),
     /** Every event matching the filters (`status`, `source`, …), newest first. */
     events: (filters = {}) => allPages("/events", filters),

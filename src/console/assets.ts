@@ -79,6 +79,9 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 .badge.s-invalid{color:#7d4e00;background:#fff8c5;border-color:#d4a72c}
 .badge.s-dead,.badge.s-failed{color:#a40e26;background:#ffebe9;border-color:#ff8182}
 .badge.role{color:#24292f;background:#ffd33d;border-color:#ffd33d}
+.badge.s-sla-met{color:#116329;background:#dafbe1;border-color:#4ac26b}.badge.s-sla-running{color:#0550ae;background:#ddf4ff;border-color:#54aeff}
+.badge.s-sla-reassigned,.badge.s-sla-escalated{color:#953800;background:#fff1e5;border-color:#fb8f44}.badge.s-sla-stopped{color:#424a53;background:#eaeef2;border-color:#afb8c1}
+.sla-history li.sla-missed strong{color:#a40e26}
 tr.dead td{background:#fff5f5}
 .f-routed{fill:var(--routed)}.f-delivering{fill:var(--delivering)}.f-held{fill:var(--held)}.f-queued{fill:var(--queued)}.f-partially_failed{fill:var(--partially_failed)}
 .f-unmatched{fill:var(--unmatched)}.f-invalid{fill:var(--invalid)}.f-dead{fill:var(--dead)}

@@ -37,6 +37,7 @@ const simulateResult = z
     simulated: z.literal(true),
     source: z.object({ id: z.string(), provider: z.string(), enabled: z.boolean() }),
     configVersion: z.number().int(),
+    at: z.string().meta({ description: "The moment simulated at (ISO 8601): `at` of the request, or now" }),
     verification: z
       .object({ ok: z.boolean(), code: z.string().optional(), detail: z.string().optional(), secretIndex: z.number().int().optional() })
       .optional(),
@@ -160,6 +161,7 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
     simulated: true as const,
     source: { id: source.id, provider: source.provider, enabled: source.enabled },
     configVersion: config.version,
+    at: new Date(nowMs).toISOString(),
     ...(verification ? { verification } : {}),
     status: decision.status === "routed" && decision.hold ? "held" : decision.status,
     ...(decision.status === "invalid" ? { reason: decision.reason } : { lead: decision.lead }),

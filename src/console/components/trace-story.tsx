@@ -1,7 +1,9 @@
 import type { AccountTrace } from "../../routing/account-owner";
 import type { DecisionTrace, EnrichmentTrace } from "../../routing/decide";
 import { decidingLeaves, type RouteTrace } from "../../routing/trace";
+import type { PresentedSla } from "../../admin/present";
 import { ConditionTree } from "./condition-tree";
+import { SlaStory } from "./sla-story";
 import { StatusBadge } from "./status-badge";
 
 /** What the story shows of a planned delivery once it exists (event detail; not in a simulation). */
@@ -107,9 +109,9 @@ function RouteLine({ route }: { route: RouteTrace }) {
 /**
  * The decision trace told in order: mapping, the earlier lead it matched, every route
  * tried and the condition that decided it, the owner and why, then each action with
- * what became of its delivery.
+ * what became of its delivery, and the SLA the route holds the owner to (event detail).
  */
-export function TraceStory({ trace, deliveries }: { trace: DecisionTrace; deliveries?: ReadonlyMap<string, DeliveryState> }) {
+export function TraceStory({ trace, deliveries, sla }: { trace: DecisionTrace; deliveries?: ReadonlyMap<string, DeliveryState>; sla?: PresentedSla | null }) {
   const matched = trace.routes.filter((r) => r.status === "matched");
   const decider = matched[0];
   return (
@@ -256,6 +258,12 @@ export function TraceStory({ trace, deliveries }: { trace: DecisionTrace; delive
                   })}
                 </ul>
               )}
+            </li>
+          ) : null}
+          {decider && sla ? (
+            <li>
+              <h3>SLA</h3>
+              <SlaStory sla={sla} />
             </li>
           ) : null}
         </>
