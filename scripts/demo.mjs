@@ -2,12 +2,15 @@
 // from the demo sources the way each provider signs them — leads for every route, a
 // redelivery, a forged signature, a replayed old request and a burst over a source's
 // rate — waits for routing, and prints where each lead went: status, route, owner and
-// the CRM record, or why it was refused. Local only: no account, no network.
+// the CRM record, or why it was refused. Then the routing RevOps care about: an owner
+// set away at runtime, outcomes fed back by the CRM (the warm route's experiment gets
+// figures), and the hot route's 15-second SLA firing for the lead nobody touched.
+// Local only: no account, no network.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { demoFakePorts, demoSecrets } from "./demo/config.mjs";
-import { burstLeads, burstSource, demoLeads, providerRequest } from "./demo/mix.mjs";
+import { burstLeads, burstSource, demoLeads, hotLeads, outcomeReports, providerRequest, splitLeads } from "./demo/mix.mjs";
 import { readDevVars } from "./dev-vars.mjs";
 import { adminApi } from "./lib/admin-api.mjs";
 import { crmRecordsByEmail, readFakeRecords } from "./lib/crm-records.mjs";
@@ -36,9 +39,20 @@ try {
 const admin = adminApi(base, token);
 const config = await admin.getConfig();
 const sources = new Map(config.sources.map((s) => [s.id, s]));
-const secretOf = { "typeform-leads": demoSecrets.typeform, "calendly-meetings": demoSecrets.calendly, "website-signup": demoSecrets.website, "partner-referrals": demoSecrets.partner };
-for (const id of Object.keys(secretOf)) if (!sources.has(id)) fail(`The gateway has no source '${id}': this demo expects the configuration \`npm start\` loads.`);
-const ownerNames = new Map(config.pools.flatMap((p) => p.members.filter((m) => m.name).map((m) => [m.ownerId, m.name])));
+const secretOf = {
+  "typeform-leads": demoSecrets.typeform,
+  "calendly-meetings": demoSecrets.calendly,
+  "website-signup": demoSecrets.website,
+  "partner-referrals": demoSecrets.partner,
+  "crm-outcomes": demoSecrets.outcomes,
+};
+for (const id of Object.keys(secretOf)) {
+  if (!sources.has(id)) fail(`The gateway has no source '${id}': this demo expects the configuration \`npm start\` loads (it loads it only into an empty gateway: remove .wrangler/state to start afresh).`);
+}
+const ownerNames = new Map([
+  ...config.pools.flatMap((p) => p.members.filter((m) => m.name).map((m) => [m.ownerId, m.name])),
+  ...(config.owners ?? []).filter((o) => o.name).map((o) => [o.id, o.name]),
+]);
 
 /** One signed POST, as the source's provider would send it. */
 async function send(sourceId, { body, deliveryId }, { secret = secretOf[sourceId], timestamp } = {}) {
@@ -52,9 +66,12 @@ const runId = randomBytes(3).toString("hex");
 const rows = [];
 console.log(`Sending signed webhooks to ${base} …`);
 
+// Lin is off to the dentist: set away at runtime (no configuration push), back in an hour.
+await admin.setOwnerAway("202", { until: new Date(Date.now() + 3_600_000).toISOString(), reason: "dentist" });
+
 // Leads, one by one, like providers sending over a few seconds.
 const sent = [];
-for (const { source, lead } of demoLeads) {
+for (const { source, lead } of [...demoLeads, ...splitLeads, ...hotLeads]) {
   const request = providerRequest(source, lead);
   const answer = await send(source, request);
   sent.push({ source, lead, request, answer });
@@ -88,6 +105,12 @@ while (Date.now() < deadline) {
   if (pending.every((id) => finalStatuses.has(events.get(id)?.status))) break;
   await sleep(500);
 }
+
+// The CRM reports back at once (the hot route's SLA gives owners 15 s): contacted,
+// qualified, meetings, one lost. Grace's lead gets nothing.
+const reports = outcomeReports();
+const reported = await send("crm-outcomes", { body: JSON.stringify({ outcomes: reports }) });
+const reportedNote = `The CRM reported ${reports.length} outcomes for the hot and warm leads (HTTP ${reported.status}${reported.json?.status === "duplicate" ? ", already reported by an earlier run" : ""}).`;
 
 const records = await readFakeRecords(Object.fromEntries(Object.entries(demoFakePorts).map(([name, p]) => [name, `http://127.0.0.1:${p}`]))).catch(() => undefined);
 const byEmail = records ? crmRecordsByEmail(records) : new Map();
@@ -177,3 +200,70 @@ if (open.length > 0) {
   console.log(`${open.length} accepted event(s) not final after ${waitSeconds} s: local queues keep messages in memory, so a wrangler dev
 reload (a saved source file) or restart drops them; the sweeper re-sends them 5 minutes later, when the cron runs.`);
 }
+
+console.log(reportedNote);
+
+// Grace's lead: nobody contacts her within the hot route's SLA, so it is reassigned.
+const graceId = grace.answer.json?.id;
+let graceEvent = graceId ? events.get(graceId) : undefined;
+if (graceEvent?.sla) {
+  console.log(`Waiting for the SLA on ${grace.lead.email} (owner ${owner(graceEvent.sla.ownerId)}, due ${graceEvent.sla.dueAt}) …`);
+  const slaDeadline = Date.now() + 40_000;
+  while (graceEvent?.sla?.status === "running" && graceEvent.sla.reassignments === 0 && Date.now() < slaDeadline) {
+    await sleep(1_000);
+    graceEvent = await admin.event(graceId).catch(() => graceEvent);
+  }
+  for (const entry of graceEvent?.sla?.history ?? []) console.log(`  ${entry.at}  ${entry.kind.padEnd(10)} ${entry.ownerId ? `${owner(entry.ownerId)}: ` : ""}${entry.note}`);
+  if (graceEvent?.sla?.status === "running" && graceEvent.sla.reassignments === 0) console.log("  (not fired yet: the SLA clock's alarm or the cron sweeper will fire it)");
+}
+
+// The other SLA clocks settle at their deadlines (met or missed) before the KPIs are read.
+const clocked = [...new Set(accepted)].filter((id) => events.get(id)?.sla);
+const settleBy = Date.now() + 30_000;
+while (Date.now() < settleBy) {
+  const running = (await Promise.all(clocked.map((id) => admin.event(id).catch(() => undefined)))).filter((e) => e?.sla?.status === "running");
+  if (running.length === 0) break;
+  await sleep(1_000);
+}
+
+// Owners as the console's routing page shows them.
+const statuses = (await admin.owners().catch(() => ({ items: [] }))).items;
+console.log(
+  `\n${formatTable(
+    [
+      { key: "owner", title: "owner" },
+      { key: "zone", title: "zone" },
+      { key: "local", title: "local time" },
+      { key: "now", title: "takes leads now", max: 70 },
+    ],
+    statuses.map((o) => ({ owner: owner(o.id), zone: o.timeZone, local: o.localTime, now: o.away ? `no: ${o.reason}` : o.working ? "yes" : `off hours (${o.reason})` })),
+  )}`,
+);
+
+// The KPIs the console's KPI page shows: SLA met % and time to first touch, per route and arm.
+const stats = await admin.stats().catch(() => undefined);
+const pct = (rate) => (rate === null || rate === undefined ? "–" : `${Math.round(rate * 100)} %`);
+const mins = (ms) => (ms === undefined ? "–" : `${(ms / 60_000).toFixed(1)} min`);
+const kpiRows = [
+  ...Object.entries(stats?.kpis?.byRoute ?? {}).map(([id, g]) => ({ group: `route ${id}`, g })),
+  ...Object.entries(stats?.kpis?.byArm ?? {}).flatMap(([exp, arms]) => Object.entries(arms).map(([arm, g]) => ({ group: `${exp} / ${arm}`, g }))),
+];
+console.log(
+  `\n${formatTable(
+    [
+      { key: "group", title: "KPIs (last 24 h)" },
+      { key: "leads", title: "leads" },
+      { key: "contacted", title: "contacted" },
+      { key: "qualified", title: "qualified" },
+      { key: "touch", title: "first touch p50" },
+      { key: "sla", title: "SLA met" },
+    ],
+    kpiRows.map(({ group, g }) => ({
+      group,
+      leads: String(g.leads),
+      contacted: pct(g.outcomes.contacted.rate),
+      qualified: pct(g.outcomes.qualified.rate),
+      touch: mins(g.timeToFirstTouchMs.p50),
+      sla: g.sla.clocks === 0 ? "–" : `${pct(g.sla.metRate)} (${g.sla.met} of ${g.sla.met + g.sla.missed}${g.sla.running ? `, ${g.sla.running} running` : ""})`,
+    })),
+  )}\nThe same figures per owner and source: ${base}/console/kpis`);

@@ -23,8 +23,21 @@ export const document = createAdminApp().getOpenAPI31Document(openApiInfo);`,
   platform: "node",
   format: "esm",
   outfile: bundle,
-  // Only types come from there; the admin app's import graph has no Workers runtime code.
-  external: ["cloudflare:*"],
+  // The document needs only the routes' schemas; modules that define Durable Object
+  // classes (the auth throttle the admin app imports) get a stand-in base class, since
+  // `cloudflare:workers` exists only inside workerd. Nothing of it runs here.
+  plugins: [
+    {
+      name: "cloudflare-workers-stand-in",
+      setup(build) {
+        build.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "cloudflare-stand-in" }));
+        build.onLoad({ filter: /.*/, namespace: "cloudflare-stand-in" }, () => ({
+          contents: "export class DurableObject {}\nexport class WorkerEntrypoint {}\nexport const env = {};\n",
+          loader: "js",
+        }));
+      },
+    },
+  ],
   logLevel: "warning",
 });
 const { document } = await import(pathToFileURL(bundle).href);

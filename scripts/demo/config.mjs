@@ -8,7 +8,14 @@ export const demoSecrets = {
   calendly: "demo-calendly-signing-key",
   website: `whsec_${Buffer.from("demo-website-secret-0123456789ab").toString("base64")}`,
   partner: "demo-partner-hmac-secret",
+  outcomes: "demo-crm-outcomes-secret",
 };
+
+/** Monday to Friday, 09:00–17:00 in the owner's zone. */
+const officeHours = Object.fromEntries(["mon", "tue", "wed", "thu", "fri"].map((day) => [day, ["09:00-17:00"]]));
+
+/** The SLA the hot route holds its owner to: short, so a demo run sees one fire. */
+export const demoSla = { within: "15s", until: "contacted", then: "reassign", notify: "sales-slack" };
 
 /** Fixed ports, so the stored configuration keeps pointing at the fakes across restarts. */
 export const demoFakePorts = { hubspot: 8791, salesforce: 8792, pipedrive: 8793, slack: 8794, receiver: 8795 };
@@ -69,6 +76,23 @@ export function demoConfig(fakes) {
         hmac: { header: "x-signature", algorithm: "sha256", encoding: "hex", prefix: "sha256=" },
         dedup: { by: "json-path", path: "referral_id" },
       },
+      {
+        // The CRM telling the gateway what became of its leads: contacted, qualified, won…
+        id: "crm-outcomes",
+        provider: "hmac",
+        kind: "outcomes",
+        secrets: [demoSecrets.outcomes],
+        hmac: { header: "x-signature", algorithm: "sha256", encoding: "hex", prefix: "sha256=" },
+        outcomes: { format: "generic" },
+      },
+    ],
+    // Owners in three zones; pools without `availability` ignore hours but skip owners away.
+    owners: [
+      { id: "101", name: "Ada", timeZone: "Europe/Berlin", workingHours: officeHours },
+      { id: "102", name: "Grace", timeZone: "America/New_York", workingHours: officeHours },
+      { id: "201", name: "Hiro", timeZone: "Asia/Tokyo", workingHours: officeHours },
+      { id: "202", name: "Lin", timeZone: "Europe/Berlin", workingHours: officeHours },
+      { id: "203", name: "Sam", timeZone: "America/New_York", workingHours: officeHours, away: [{ from: "2026-01-01T00:00:00Z", until: "2099-01-01T00:00:00Z", reason: "parental leave" }] },
     ],
     pools: [
       {
@@ -107,15 +131,21 @@ export function demoConfig(fakes) {
       {
         id: "hot",
         when: { all: [{ field: "score", op: "gt", value: 80 }] },
-        actions: [{ assign: { pool: "enterprise-ae" } }, { upsert: { destination: "hubspot" } }, { notify: { destination: "sales-slack" } }],
+        actions: [
+          { assign: { pool: "enterprise-ae" } },
+          { upsert: { destination: "hubspot" } },
+          { notify: { destination: "sales-slack" } },
+          { sla: demoSla },
+        ],
       },
       {
         id: "warm",
         when: { all: [{ field: "score", op: "gte", value: 50 }] },
-        actions: [
-          { assign: { pool: "smb-reps" } },
-          { upsert: { destination: "pipedrive" } },
-          { upsert: { destination: "hubspot", properties: { lifecyclestage: "marketingqualifiedlead" } } },
+        actions: [{ assign: { pool: "smb-reps" } }, { upsert: { destination: "pipedrive" } }],
+        // An experiment: does a HubSpot MQL next to the Pipedrive person get warm leads qualified more often?
+        split: [
+          { arm: "pipedrive-only", weight: 1, actions: [] },
+          { arm: "with-hubspot-mql", weight: 1, actions: [{ upsert: { destination: "hubspot", properties: { lifecyclestage: "marketingqualifiedlead" } } }] },
         ],
       },
       { id: "rest", when: { always: true }, actions: [{ upsert: { destination: "hubspot" } }, { forward: { destination: "data-warehouse" } }] },

@@ -50,3 +50,35 @@ export function burstLeads(runId) {
     score: 30,
   }));
 }
+
+/**
+ * Warm leads for the `warm` route's experiment (pipedrive-only vs with-hubspot-mql):
+ * enough that the KPI page has figures per arm. Emails stay the same across runs.
+ */
+export const splitLeads = Array.from({ length: 12 }, (_, k) => ({
+  source: "website-signup",
+  lead: { email: `buyer@mid-market-${String(k + 1).padStart(2, "0")}.example`, firstName: `Buyer ${k + 1}`, company: `Mid Market ${k + 1}`, employees: 120, score: 60 + k },
+}));
+
+/** Hot leads besides Grace's and Alan's, sent last: the CRM reports them contacted in time; Grace's and Alan's nobody touches, so their SLAs fire. */
+export const hotLeads = [
+  { source: "typeform-leads", lead: { email: "barbara@liskov.example", firstName: "Barbara", lastName: "Liskov", company: "Substitution Inc", country: "US", employees: 150, score: 95 } },
+  { source: "typeform-leads", lead: { email: "frances@allen-compilers.example", firstName: "Frances", lastName: "Allen", company: "Allen Compilers", country: "US", employees: 90, score: 88 } },
+];
+
+/**
+ * What the CRM reports back through the `crm-outcomes` source (generic format): the
+ * last hot leads contacted at once (their SLAs are met), most warm leads
+ * contacted, some qualified or further, one lost.
+ */
+export function outcomeReports() {
+  const reports = hotLeads.map(({ lead }) => ({ email: lead.email, outcome: "contacted" }));
+  splitLeads.forEach(({ lead }, k) => {
+    if (k % 6 === 5) return; // two nobody called yet
+    reports.push({ email: lead.email, outcome: "contacted" });
+    if (k % 3 === 0) reports.push({ email: lead.email, outcome: "qualified" });
+    if (k % 4 === 0) reports.push({ email: lead.email, outcome: "meeting_booked" });
+    if (k === 7) reports.push({ email: lead.email, outcome: "lost" });
+  });
+  return reports;
+}

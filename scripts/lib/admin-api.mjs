@@ -44,6 +44,9 @@ export function adminApi(base, token) {
     getConfig: () => call("GET", "/config"),
     putConfig: (document) => call("PUT", "/config", document),
     stats: () => call("GET", "/stats"),
+    owners: () => call("GET", "/owners"),
+    /** Sets an owner away at runtime: `{ until, from?, reason? }`. */
+    setOwnerAway: (id, body) => call("PUT", `/owners/${encodeURIComponent(id)}/away`, body),
     event: (id) => call("GET", `/events/${encodeURIComponent(id)}`),
     /** Routes the event again as a new one (`replayOf`); answers `{ id, replayOf, sourceId, status }`. */
     replay: (id) => call("POST", `/events/${encodeURIComponent(id)}/replay`),

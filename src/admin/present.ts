@@ -1,3 +1,5 @@
+import type { SlaTimerRow } from "../db/schema";
+import { historyOf } from "../db/sla-timers";
 import { maskSecret } from "../config/secret-fields";
 
 /**
@@ -50,3 +52,25 @@ export function presentBody(body: Uint8Array | null): { body: string | null; bod
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
+
+/** An event's SLA clock as the API and the console show it: times as ISO text, the history parsed. */
+export function presentSla(row: SlaTimerRow | undefined) {
+  if (!row) return null;
+  return {
+    status: row.status,
+    routeId: row.routeId,
+    poolId: row.poolId,
+    ownerId: row.ownerId,
+    until: row.untilOutcome,
+    then: row.then,
+    notify: row.notify,
+    workingHoursOnly: row.workingHoursOnly,
+    withinMs: row.withinMs,
+    startedAt: new Date(row.startedAt).toISOString(),
+    dueAt: new Date(row.dueAt).toISOString(),
+    reassignments: row.reassignments,
+    history: historyOf(row).map((entry) => ({ ...entry, at: new Date(entry.at).toISOString() })),
+  };
+}
+
+export type PresentedSla = NonNullable<ReturnType<typeof presentSla>>;

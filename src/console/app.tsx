@@ -7,6 +7,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticate } from "../admin/auth";
 import { rollbackConfig } from "../admin/routes/config";
 import { replayEvent } from "../admin/routes/events";
+import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../admin/routes/owners";
+import { validationFailed } from "../admin/problems";
+import { momentFromForm } from "../lib/zoned-time";
 import { endSession, spendFormNonce } from "../db/console-sessions";
 import { errorCodes, GatewayError } from "../errors";
 import { errorMessage, log } from "../lib/log";
@@ -96,6 +99,21 @@ const requireAdmin: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   await next();
 };
 
+/** An error's detail, or on a page (which has no `problems` member to point at) the problems themselves. */
+function problemDetail(error: GatewayError): string {
+  const listed = error.extensions?.problems;
+  if (!Array.isArray(listed) || listed.length === 0) return error.detail;
+  return listed
+    .map((p: unknown) => (typeof p === "object" && p !== null && "message" in p ? `${"pointer" in p ? String(p.pointer).slice(1) : ""}: ${String(p.message)}` : ""))
+    .filter(Boolean)
+    .join("; ");
+}
+
+/** A version number or owner id echoed in a notice: short and plain, else nothing. */
+function noticeSubject(value: string | undefined): string | undefined {
+  return value && /^[A-Za-z0-9_.:-]{1,100}$/.test(value) ? value : undefined;
+}
+
 function need(session: Session | undefined): Session {
   if (!session) throw new Error("console page reached without a session");
   return session;
@@ -178,9 +196,8 @@ export function createConsoleApp() {
 
   app.get("/routing", async (c) => {
     const data = await loadRouting(c.env);
-    const version = c.req.query("version");
     return c.html(
-      <RoutingPage data={data} session={need(sessionOf(c))} notice={c.req.query("done")} noticeVersion={version && /^\d+$/.test(version) ? version : undefined} />,
+      <RoutingPage data={data} session={need(sessionOf(c))} notice={c.req.query("done")} noticeSubject={noticeSubject(c.req.query("version") ?? c.req.query("owner"))} />,
     );
   });
 
@@ -202,6 +219,25 @@ export function createConsoleApp() {
     return c.redirect(href("/routing", { done: "rolledback", version }), 303);
   });
 
+  app.post("/owners/:id/away", requireAdmin, async (c) => {
+    const id = c.req.param("id");
+    const form = await c.req.parseBody();
+    const zone = (await listOwnerStatuses(c.env)).find((o) => o.id === id)?.timeZone ?? "UTC";
+    const until = momentFromForm(field(form, "until"), zone);
+    if (!until.ok) throw validationFailed([{ pointer: "/until", message: until.message }]);
+    const reason = field(form, "reason").trim().slice(0, 200);
+    await setOwnerAway(c.env, id, { until: new Date(until.ms).toISOString(), ...(reason ? { reason } : {}) });
+    log("info", "console owner away", { requestId: c.get("requestId"), ownerId: id, until: until.ms });
+    return c.redirect(href("/routing", { done: "away", owner: id }), 303);
+  });
+
+  app.post("/owners/:id/away/end", requireAdmin, async (c) => {
+    const id = c.req.param("id");
+    await endOwnerAway(c.env, id);
+    log("info", "console owner back", { requestId: c.get("requestId"), ownerId: id });
+    return c.redirect(href("/routing", { done: "back", owner: id }), 303);
+  });
+
   app.get("/simulate", async (c) => {
     const data = await loadSimulateForm(c.env);
     return c.html(<SimulatePage data={data} session={need(sessionOf(c))} />);
@@ -209,7 +245,7 @@ export function createConsoleApp() {
 
   app.post("/simulate", async (c) => {
     const form = await c.req.parseBody();
-    const data = await simulateForm(c.env, { source: field(form, "source"), payload: field(form, "payload") }, c.req.url);
+    const data = await simulateForm(c.env, { source: field(form, "source"), payload: field(form, "payload"), at: field(form, "at"), zone: field(form, "zone") }, c.req.url);
     return c.html(<SimulatePage data={data} session={need(sessionOf(c))} />, data.problems.length > 0 ? 422 : 200);
   });
 
@@ -226,7 +262,7 @@ export function createConsoleApp() {
     if (error instanceof GatewayError) {
       if (error.retryAfter !== undefined) c.header("retry-after", String(Math.max(1, Math.ceil(error.retryAfter))));
       const status = error.status as ContentfulStatusCode;
-      return c.html(<ErrorPage status={status} title={errorCodes[error.code].title} detail={error.detail} session={session} />, status);
+      return c.html(<ErrorPage status={status} title={errorCodes[error.code].title} detail={problemDetail(error)} session={session} />, status);
     }
     log("error", "console request failed", { requestId: c.get("requestId"), path: c.req.path, error: errorMessage(error) });
     return c.html(

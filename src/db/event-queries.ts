@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, gte, isNotNull, lt, type SQL, sql } from "drizz
 import { newId } from "../lib/ids";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
+import { slaTimerOf } from "./sla-timers";
 import { attempts, deliveries, type EventStatus, events } from "./schema";
 
 /**
@@ -89,11 +90,12 @@ export async function listEvents(db: Database, filter: EventFilter, page: { limi
 export async function eventDetail(db: Database, id: string) {
   const [event] = await db.select().from(events).where(eq(events.id, id)).limit(1);
   if (!event) return undefined;
-  const [eventDeliveries, eventAttempts] = await Promise.all([
+  const [eventDeliveries, eventAttempts, sla] = await Promise.all([
     db.select().from(deliveries).where(eq(deliveries.eventId, id)).orderBy(asc(deliveries.id)),
     db.select().from(attempts).where(eq(attempts.eventId, id)).orderBy(asc(attempts.at), asc(attempts.id)),
+    slaTimerOf(db, id),
   ]);
-  return { event, deliveries: eventDeliveries, attempts: eventAttempts };
+  return { event, deliveries: eventDeliveries, attempts: eventAttempts, sla };
 }
 
 export interface ReplayCandidate {

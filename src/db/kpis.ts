@@ -3,7 +3,8 @@ import { z } from "zod";
 import { type OutcomeName, outcomeNames } from "../config/schema";
 import type { Database } from "./client";
 import { idBound } from "./event-queries";
-import { attempts, deliveries, type EventStatus, events, outcomes } from "./schema";
+import { attempts, deliveries, type EventStatus, events, outcomes, slaTimers } from "./schema";
+import { historyOf, type SlaHistoryEntry } from "./sla-timers";
 
 /**
  * The reads behind the KPIs (src/kpis, docs/kpis.md). Counts are exact and computed
@@ -136,6 +137,8 @@ export interface KpiSampleRow {
   crmAt: number | null;
   /** When each outcome credited to this event happened (at most one per outcome: UNIQUE(lead, outcome)). */
   outcomeAt: Partial<Record<OutcomeName, number>>;
+  /** The history of the SLA clock its route started, if any: who was held to it and who met or missed it. */
+  slaHistory: SlaHistoryEntry[] | null;
 }
 
 /** A sample row as the statement below returns it. */
@@ -149,6 +152,7 @@ const sampleRowSchema = z.object({
   source: z.string(),
   received_at: z.coerce.number(),
   crm_at: z.coerce.number().nullable(),
+  sla_history: z.string().nullable(),
 });
 /** Outcome times o0…o3, in `outcomeNames` order. */
 const outcomeTimesSchema = z.object(Object.fromEntries(outcomeNames.map((_, i) => [`o${i}`, z.coerce.number().nullable()])) as Record<string, z.ZodNullable<z.ZodCoercedNumber>>);
@@ -173,6 +177,7 @@ export async function kpiSample(db: Database, sinceMs: number, untilMs: number, 
       ${events.ownerId} as owner, ${events.sourceId} as source, ${events.receivedAt} as received_at,
       (select min(${attempts.at}) from ${attempts} inner join ${deliveries} on ${deliveries.id} = ${attempts.deliveryId}
         where ${attempts.eventId} = ${events.id} and ${attempts.outcome} = 'succeeded' and ${deliveries.action} = 'upsert') as crm_at,
+      (select ${slaTimers.history} from ${slaTimers} where ${slaTimers.eventId} = ${events.id}) as sla_history,
       ${outcomeTimes}
     from ${events}
     where ${windowOf(sinceMs, untilMs)}
@@ -198,6 +203,7 @@ export async function kpiSample(db: Database, sinceMs: number, untilMs: number, 
       receivedAt: row.received_at,
       crmAt: row.crm_at,
       outcomeAt,
+      slaHistory: row.sla_history === null ? null : historyOf({ history: row.sla_history }),
     };
   });
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, inArray, lte, min } from "drizzle-orm";
-import type { OutcomeName } from "../config/schema";
+import { type OutcomeName, outcomeNames } from "../config/schema";
 import type { Database } from "./client";
 import type { BuiltStatement } from "./json-rows";
 import { type DeliveryRow, deliveries, events, leads, outcomes, type SlaStatus, type SlaTimerRow, slaTimers } from "./schema";
@@ -82,13 +82,23 @@ export function settleSlaStatement(
     .where(and(eq(slaTimers.eventId, eventId), eq(slaTimers.status, "running"), eq(slaTimers.ownerId, expectedOwner)));
 }
 
-export function historyOf(row: SlaTimerRow): SlaHistoryEntry[] {
+export function historyOf(row: Pick<SlaTimerRow, "history">): SlaHistoryEntry[] {
   try {
+    // Our own JSON, written by startSlaStatement and settleSlaStatement.
     const parsed: unknown = JSON.parse(row.history);
     return Array.isArray(parsed) ? (parsed as SlaHistoryEntry[]) : [];
   } catch {
     return [];
   }
+}
+
+/**
+ * The outcome names that count as `until` having happened: it and every later step
+ * of the funnel. An SLA waiting for `contacted` stops at any of them, and the KPIs'
+ * "first touch" is the first of `stoppingOutcomes("contacted")`.
+ */
+export function stoppingOutcomes(until: OutcomeName): OutcomeName[] {
+  return outcomeNames.slice(outcomeNames.indexOf(until));
 }
 
 /** The upsert deliveries of an event: the CRMs its lead was written to. */

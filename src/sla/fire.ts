@@ -1,5 +1,4 @@
 import { poolAvailability } from "../assign/availability";
-import { type OutcomeName, outcomeNames } from "../config/schema";
 import type { ConfigEnv } from "../config/store";
 import { loadConfig } from "../config/store";
 import type { LeadDelivery } from "../connectors/types";
@@ -17,6 +16,7 @@ import {
   reassignStatements,
   type SlaHistoryEntry,
   settleSlaStatement,
+  stoppingOutcomes,
   upsertDeliveriesOf,
 } from "../db/sla-timers";
 import { errorMessage, log } from "../lib/log";
@@ -28,11 +28,6 @@ import { slaDueAt } from "../assign/sla-deadline";
 const perRun = 50;
 
 export type SlaEnv = Env & ConfigEnv;
-
-/** The outcome names that stop a clock waiting for `until`: it and every later step of the funnel. */
-export function stoppingOutcomes(until: OutcomeName): OutcomeName[] {
-  return outcomeNames.slice(outcomeNames.indexOf(until));
-}
 
 /**
  * Fires every SLA clock due by `nowMs`, each on its own (one that fails is logged

@@ -25,7 +25,7 @@ async function pointersOf(response: Response): Promise<string[]> {
 }
 
 describe("PUT /admin/v1/config", () => {
-  it("accepts the example document of DESIGN.md as written, as version 1", async () => {
+  it("accepts a small example document in the documented shape, as version 1", async () => {
     const response = await putConfig(designExample(), { "x-switchboard-actor": "ada" });
     const result = await json<WriteResult>(response);
     expect(result).toMatchObject({ version: 1, unchanged: false, updatedBy: "ada (admin token)" });

@@ -51,8 +51,8 @@ describe("the KPI page", () => {
     // Routes in alphabetical order. pitch: 80 leads, 28 qualified (35 %), outcomes an hour after arrival,
     // no deliveries. plain: one lead, its one delivery failed.
     expect(words).toContain(
-      "By route Route Leads Contacted Qualified Meeting booked Won Lost Webhook to CRM p50 First outcome p50 Delivery errors " +
-        "pitch 80 0 (0 %) 28 (35 %) 0 (0 %) 0 (0 %) 0 (0 %) – 60.0 min – (none settled) plain 1 0 (0 %) 0 (0 %) 0 (0 %) 0 (0 %) 0 (0 %) – – 100 % (1 of 1) " +
+      "By route Route Leads Contacted Qualified Meeting booked Won Lost Webhook to CRM p50 First outcome p50 First touch p50 SLA met Delivery errors " +
+        "pitch 80 0 (0 %) 28 (35 %) 0 (0 %) 0 (0 %) 0 (0 %) – 60.0 min 60.0 min – – (none settled) plain 1 0 (0 %) 0 (0 %) 0 (0 %) 0 (0 %) 0 (0 %) – – – – 100 % (1 of 1) " +
         "tiny 6 0 (0 %) 0 (0 %) 0 (0 %) 1 (16.7 %) 0 (0 %)",
     );
     expect(words).toMatch(/pitch \/ b 40 0 \(0 %\) 20 \(50 %\)/);

@@ -11,6 +11,8 @@ function arm(leads: number, counts: Partial<Record<OutcomeName, number>>): Group
     outcomes: perOutcome((name) => ({ leads: counts[name] ?? 0, rate: leads ? (counts[name] ?? 0) / leads : null, timeMs: { samples: 0 } })),
     webhookToCrmMs: { samples: 0 },
     timeToFirstOutcomeMs: { samples: 0 },
+    timeToFirstTouchMs: { samples: 0 },
+    sla: { clocks: 0, met: 0, missed: 0, running: 0, metRate: null },
     deliveries: { settled: 0, failed: 0, pending: 0, errorRate: null },
   };
 }

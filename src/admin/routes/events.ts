@@ -10,12 +10,13 @@ import {
   replaysInFlight,
 } from "../../db/event-queries";
 import { deadDeliveries, deadRoutings, type Position } from "../../db/event-stats";
-import { deliveryStatuses } from "../../db/schema";
+import { outcomeNames } from "../../config/schema";
+import { deliveryStatuses, slaStatuses } from "../../db/schema";
 import { GatewayError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { sendRoutingMessages } from "../../queue/messages";
 import type { AdminEnv } from "../env";
-import { iso, maskHeaders, parseJson, presentBody } from "../present";
+import { iso, maskHeaders, parseJson, presentBody, presentSla } from "../present";
 import { problemResponses, validationFailed, validationHook } from "../problems";
 import { eventFilterShape, eventStatus, limitParam } from "../schemas";
 
@@ -65,6 +66,33 @@ const list = createRoute({
   },
 });
 
+const slaHistoryKinds = ["started", "met", "missed", "reassigned", "escalated", "notified", "stopped"] as const;
+
+const eventSla = z
+  .object({
+    status: z.enum(slaStatuses).meta({ description: "`running` until the outcome arrives or the deadline passes; then `met`, `reassigned` (the last owner keeps it) or `escalated`" }),
+    routeId: z.string(),
+    poolId: z.string().nullable(),
+    ownerId: z.string().meta({ description: "The owner the clock is (or was last) running for" }),
+    until: z.enum(outcomeNames).meta({ description: "The outcome (or any later one) that meets the SLA" }),
+    then: z.enum(["reassign", "escalate"]),
+    notify: z.string().nullable(),
+    workingHoursOnly: z.boolean(),
+    withinMs: z.number().int(),
+    startedAt: z.string(),
+    dueAt: z.string().meta({ description: "The current owner's deadline" }),
+    reassignments: z.number().int(),
+    history: z.array(
+      z.object({
+        at: z.string(),
+        kind: z.enum(slaHistoryKinds),
+        ownerId: z.string().optional(),
+        note: z.string(),
+      }),
+    ),
+  })
+  .openapi("EventSla");
+
 const detail = createRoute({
   operationId: "getEvent",
   method: "get",
@@ -91,6 +119,7 @@ const detail = createRoute({
               decidedAt: z.string().nullable(),
               deliveries: z.array(z.record(z.string(), z.unknown())),
               attempts: z.array(z.record(z.string(), z.unknown())),
+              sla: eventSla.nullable().meta({ description: "The SLA clock the route started for this lead, with its history; null when no SLA applies" }),
             })
             .openapi("EventDetail"),
         },
@@ -293,6 +322,7 @@ export function eventRoutes() {
           updatedAt: iso(d.updatedAt),
         })),
         attempts: found.attempts.map((a) => ({ ...a, at: iso(a.at), retryAt: iso(a.retryAt) })),
+        sla: presentSla(found.sla),
       },
       200,
     );

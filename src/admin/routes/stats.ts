@@ -41,6 +41,16 @@ const groupKpis = z
     ),
     webhookToCrmMs: percentiles.meta({ description: "Webhook arrival to the first successful CRM upsert, per routed event (sampled)" }),
     timeToFirstOutcomeMs: percentiles.meta({ description: "Credited event's arrival to the lead's earliest outcome, per lead (sampled)" }),
+    timeToFirstTouchMs: percentiles.meta({ description: "Credited event's arrival to the lead's first `contacted` or later outcome, per lead (sampled)" }),
+    sla: z
+      .object({
+        clocks: z.number().int().meta({ description: "SLA clocks: per route, arm and source one per routed event whose route has an SLA; per owner one per owner held to it (sampled)" }),
+        met: z.number().int().meta({ description: "The outcome came in time" }),
+        missed: z.number().int().meta({ description: "The deadline passed (per route, arm and source: at least once)" }),
+        running: z.number().int(),
+        metRate: rate.meta({ description: "met / (met + missed) (0–1); null when none has ended" }),
+      })
+      .openapi("SlaKpis"),
     deliveries: z.object({
       settled: z.number().int().meta({ description: "Succeeded, failed or dead" }),
       failed: z.number().int().meta({ description: "Failed or dead" }),
@@ -107,7 +117,7 @@ const stats = createRoute({
   security: [{ bearerAuth: [] }],
   summary: "Counts and latencies over a time window (default: the last 24 hours)",
   description:
-    "Events by status, source and route; attempts by destination with their outcomes; latency percentiles (one destination call, and webhook arrival to successful call) over the newest 5,000 successful attempts; dead letters. Index range scans only, cheap enough to poll. `kpis`: leads, conversion to each outcome, time from webhook to CRM, time to first outcome and delivery error rate per route, experiment arm, owner and source, for leads routed in the window; `experiments`: each experiment's arms side by side with a two-proportion test against the control. Definitions: docs/kpis.md.",
+    "Events by status, source and route; attempts by destination with their outcomes; latency percentiles (one destination call, and webhook arrival to successful call) over the newest 5,000 successful attempts; dead letters. Index range scans only, cheap enough to poll. `kpis`: leads, conversion to each outcome, time from webhook to CRM, time to first outcome, time to first touch, SLA met % and delivery error rate per route, experiment arm, owner and source, for leads routed in the window; `experiments`: each experiment's arms side by side with a two-proportion test against the control. Definitions: docs/kpis.md.",
   request: {
     query: z.object({
       since: timeParam.optional().meta({ description: "Window start (default: until − 24 h)" }),

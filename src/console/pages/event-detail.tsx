@@ -1,5 +1,5 @@
 import type { AdminBindings } from "../../admin/env";
-import { maskHeaders, parseJson, presentBody } from "../../admin/present";
+import { maskHeaders, parseJson, presentBody, presentSla } from "../../admin/present";
 import { createDb } from "../../db/client";
 import { eventDetail } from "../../db/event-queries";
 import { GatewayError } from "../../errors";
@@ -31,6 +31,7 @@ export async function loadEvent(env: AdminBindings, id: string) {
     verification: parseJson(event.verification),
     deliveries: found.deliveries,
     attempts: found.attempts,
+    sla: presentSla(found.sla),
   };
 }
 
@@ -117,7 +118,7 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
           <h2 id="trace-heading">Why it went where it went</h2>
           {data.trace ? (
             <>
-              <TraceStory trace={data.trace} deliveries={states} />
+              <TraceStory trace={data.trace} deliveries={states} sla={data.sla} />
               <details>
                 <summary>The trace as stored (JSON)</summary>
                 <pre>{JSON.stringify(data.trace, null, 2)}</pre>

@@ -73,6 +73,8 @@ function GroupTable({ id, title, label, groups, empty = "No routed leads in this
                 ))}
                 <th scope="col" class="num">Webhook to CRM p50</th>
                 <th scope="col" class="num">First outcome p50</th>
+                <th scope="col" class="num">First touch p50</th>
+                <th scope="col" class="num">SLA met</th>
                 <th scope="col" class="num">Delivery errors</th>
               </tr>
             </thead>
@@ -96,6 +98,12 @@ function GroupTable({ id, title, label, groups, empty = "No routed leads in this
                   <td data-label="First outcome p50" class="num">
                     {duration(g.timeToFirstOutcomeMs.p50)}
                   </td>
+                  <td data-label="First touch p50" class="num">
+                    {duration(g.timeToFirstTouchMs.p50)}
+                  </td>
+                  <td data-label="SLA met" class="num">
+                    {slaText(g)}
+                  </td>
                   <td data-label="Delivery errors" class="num">
                     {percent(g.deliveries.failed, g.deliveries.settled)}{" "}
                     <span class="hint">{g.deliveries.settled === 0 ? "(none settled)" : `(${g.deliveries.failed} of ${g.deliveries.settled})`}</span>
@@ -108,6 +116,14 @@ function GroupTable({ id, title, label, groups, empty = "No routed leads in this
       )}
     </section>
   );
+}
+
+/** `75 % (3 of 4, 1 running)`; `–` for a group no SLA held. */
+function slaText(g: GroupKpis): string {
+  const { met, missed, running, clocks } = g.sla;
+  if (clocks === 0) return "–";
+  const ended = met + missed;
+  return `${percent(met, ended)} (${met} of ${ended}${running > 0 ? `, ${running} running` : ""})`;
 }
 
 function capitalized(text: string): string {

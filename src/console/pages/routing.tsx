@@ -1,4 +1,6 @@
 import type { AdminBindings } from "../../admin/env";
+import { listOwnerStatuses } from "../../admin/routes/owners";
+import type { OwnerStatus } from "../../assign/owners";
 import type { PoolStats } from "../../assign/owner-pool";
 import { describeSummary } from "../../config/diff";
 import { configSchema, type GatewayConfig } from "../../config/schema";
@@ -27,7 +29,8 @@ export async function loadRouting(env: AdminBindings) {
       }
     }),
   );
-  return { version: current?.version ?? 0, updatedAt: current?.updatedAt, document, pools, versions: listed.versions, more: Boolean(listed.cursor) };
+  const owners = await listOwnerStatuses(env);
+  return { version: current?.version ?? 0, updatedAt: current?.updatedAt, document, pools, owners, versions: listed.versions, more: Boolean(listed.cursor) };
 }
 
 export type RoutingData = Awaited<ReturnType<typeof loadRouting>>;
@@ -36,15 +39,17 @@ function routesFor(document: GatewayConfig, sourceId: string): string[] {
   return document.routes.filter((r) => !r.sources || r.sources.includes(sourceId)).map((r) => r.id);
 }
 
-const notices: Record<string, (version?: string) => string> = {
+const notices: Record<string, (subject?: string) => string> = {
   rolledback: (version) => `Rolled back: the configuration of version ${version ?? "?"} is active again, stored as a new version.`,
+  away: (owner) => `Owner ${owner ?? "?"} is set away: pools skip them from now on, no new configuration version needed.`,
+  back: (owner) => `Owner ${owner ?? "?"} is back: their runtime time away has ended.`,
 };
 
-/** Sources → routes → actions as a flow, owner pools with today's counts, and the history with rollback. */
-export function RoutingPage({ data, session, notice, noticeVersion }: { data: RoutingData; session: Session; notice?: string; noticeVersion?: string }) {
+/** Sources → routes → actions as a flow, owners now, owner pools with today's counts, and the history with rollback. */
+export function RoutingPage({ data, session, notice, noticeSubject }: { data: RoutingData; session: Session; notice?: string; noticeSubject?: string }) {
   const { document } = data;
   const types = new Map(document.destinations.map((d) => [d.id, d.type]));
-  const noticeText = notice ? notices[notice]?.(noticeVersion) : undefined;
+  const noticeText = notice ? notices[notice]?.(noticeSubject) : undefined;
   return (
     <Layout title="Routing" session={session} active="routing">
       {noticeText ? (
@@ -154,6 +159,36 @@ export function RoutingPage({ data, session, notice, noticeVersion }: { data: Ro
             </table>
           </div>
         )}
+      </section>
+
+      <section class="card" aria-labelledby="owners-heading">
+        <h2 id="owners-heading">Owners now</h2>
+        {data.owners.length === 0 ? (
+          <p>No owners are configured or named by a pool.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="stack">
+              <thead>
+                <tr>
+                  <th scope="col">Owner</th>
+                  <th scope="col">Local time</th>
+                  <th scope="col">Can take leads now</th>
+                  <th scope="col">Pools</th>
+                  {session.role === "admin" ? <th scope="col">Time away</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {data.owners.map((owner) => (
+                  <OwnerRow owner={owner} session={session} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <p class="hint">
+          Pools with <code>"availability": "working_hours"</code> skip owners who are away or outside their working hours; other pools skip only owners who are away.
+          Setting an owner away here takes effect at once, without a new configuration version.
+        </p>
       </section>
 
       <section class="card" aria-labelledby="pools-heading">
@@ -307,6 +342,56 @@ function VersionRow({ v, active, session }: { v: VersionInfo; active: number; se
           ) : (
             <PostButton action={href("/routing/rollback")} csrf={session.csrf} label={`Roll back to ${v.version}`} variant="secondary" fields={{ version: String(v.version), expected: String(active) }} />
           )}
+        </td>
+      ) : null}
+    </tr>
+  );
+}
+
+function availabilityText(owner: OwnerStatus): string {
+  if (owner.away) return `no: ${owner.reason ?? "away"}`;
+  if (!owner.working) return `outside working hours (${owner.reason ?? "off hours"}): only pools that ignore hours give them leads`;
+  return "yes";
+}
+
+/** One owner: local clock, whether they can take leads, and (admins) the time-away form or the button that ends it. */
+function OwnerRow({ owner, session }: { owner: OwnerStatus; session: Session }) {
+  const formId = `away-${owner.id}`;
+  return (
+    <tr>
+      <td data-label="Owner">
+        {owner.name ? `${owner.name} ` : ""}
+        <span class="mono">{owner.id}</span>
+      </td>
+      <td data-label="Local time">
+        {owner.localTime} <span class="hint">{owner.timeZone}</span>
+      </td>
+      <td data-label="Can take leads now">
+        <span class={`badge ${owner.away ? "s-dead" : owner.working ? "s-routed" : "s-queued"}`}>{owner.away ? "away" : owner.working ? "available" : "off hours"}</span>{" "}
+        {availabilityText(owner)}
+        {owner.runtimeAway ? (
+          <span class="hint">
+            {" "}
+            (set away until {dateTime(Date.parse(owner.runtimeAway.until))}
+            {owner.runtimeAway.reason ? `: ${owner.runtimeAway.reason}` : ""})
+          </span>
+        ) : null}
+      </td>
+      <td data-label="Pools">{owner.pools.join(", ") || "–"}</td>
+      {session.role === "admin" ? (
+        <td data-label="Time away">
+          <form class="inline" method="post" action={href(`/owners/${encodeURIComponent(owner.id)}/away`)} aria-label={`Set owner ${owner.id} away`}>
+            <input type="hidden" name="_csrf" value={session.csrf} />
+            <label for={`${formId}-until`}>Until ({owner.timeZone})</label>{" "}
+            <input id={`${formId}-until`} name="until" type="datetime-local" required />{" "}
+            <label for={`${formId}-reason`}>Reason</label> <input id={`${formId}-reason`} name="reason" type="text" maxlength={200} />{" "}
+            <button type="submit" class="secondary">
+              Set away
+            </button>
+          </form>
+          {owner.runtimeAway ? (
+            <PostButton action={href(`/owners/${encodeURIComponent(owner.id)}/away/end`)} csrf={session.csrf} label="End time away" />
+          ) : null}
         </td>
       ) : null}
     </tr>

@@ -4,35 +4,45 @@ import type { PointerProblem } from "../../config/secret-fields";
 import { readCurrentConfig } from "../../config/store";
 import { zodProblems } from "../../config/validate";
 import { GatewayError } from "../../errors";
+import { momentFromForm } from "../../lib/zoned-time";
 import { Layout } from "../components/layout";
 import { LeadFacts } from "../components/lead-facts";
 import { StatusBadge } from "../components/status-badge";
 import { asDecisionTrace, TraceStory } from "../components/trace-story";
 import { href } from "../env";
-import { destinationTypeName } from "../format";
+import { dateTime, destinationTypeName } from "../format";
 import type { Session } from "../session";
 
 export interface SimulateForm {
   source: string;
   payload: string;
+  /** Empty for now; a wall clock read in `zone`, or ISO 8601 text with an offset. */
+  at: string;
+  /** The IANA zone a wall-clock `at` is read in. */
+  zone: string;
 }
 
 export interface SimulateOutcome {
   form: SimulateForm;
   sources: string[];
+  /** The owners' time zones and UTC, offered for `zone`. */
+  zones: string[];
   problems: PointerProblem[];
   result?: SimulateResult;
 }
 
-async function sourceIds(env: AdminBindings): Promise<string[]> {
+async function choices(env: AdminBindings): Promise<{ sources: string[]; zones: string[] }> {
   const config = await readCurrentConfig(env).catch(() => undefined);
-  return config?.document.sources.map((s) => s.id) ?? [];
+  return {
+    sources: config?.document.sources.map((s) => s.id) ?? [],
+    zones: [...new Set(["UTC", ...(config?.document.owners.map((o) => o.timeZone) ?? [])])],
+  };
 }
 
 /** The empty form. */
 export async function loadSimulateForm(env: AdminBindings): Promise<SimulateOutcome> {
-  const sources = await sourceIds(env);
-  return { form: { source: sources[0] ?? "", payload: "" }, sources, problems: [] };
+  const { sources, zones } = await choices(env);
+  return { form: { source: sources[0] ?? "", payload: "", at: "", zone: "UTC" }, sources, zones, problems: [] };
 }
 
 /**
@@ -41,22 +51,28 @@ export async function loadSimulateForm(env: AdminBindings): Promise<SimulateOutc
  * destination is called.
  */
 export async function simulateForm(env: AdminBindings, form: SimulateForm, requestUrl: string): Promise<SimulateOutcome> {
-  const sources = await sourceIds(env);
+  const { sources, zones } = await choices(env);
   let payload: unknown;
   try {
     payload = JSON.parse(form.payload);
   } catch (error) {
-    return { form, sources, problems: [{ pointer: "/payload", message: `not JSON: ${error instanceof Error ? error.message : String(error)}` }] };
+    return { form, sources, zones, problems: [{ pointer: "/payload", message: `not JSON: ${error instanceof Error ? error.message : String(error)}` }] };
   }
-  const input = simulateBody.safeParse({ source: form.source, payload });
-  if (!input.success) return { form, sources, problems: zodProblems(input.error) };
+  let at: string | undefined;
+  if (form.at.trim() !== "") {
+    const moment = momentFromForm(form.at, form.zone.trim() || "UTC");
+    if (!moment.ok) return { form, sources, zones, problems: [{ pointer: "/at", message: moment.message }] };
+    at = new Date(moment.ms).toISOString();
+  }
+  const input = simulateBody.safeParse({ source: form.source, payload, ...(at === undefined ? {} : { at }) });
+  if (!input.success) return { form, sources, zones, problems: zodProblems(input.error) };
   try {
-    return { form, sources, problems: [], result: await runSimulation(env, input.data, requestUrl) };
+    return { form, sources, zones, problems: [], result: await runSimulation(env, input.data, requestUrl) };
   } catch (error) {
     if (error instanceof GatewayError && (error.code === "source_not_found" || error.code === "validation_failed")) {
       const listed = error.extensions?.problems;
       const problems = Array.isArray(listed) ? (listed as PointerProblem[]) : [{ pointer: "/source", message: error.detail }];
-      return { form, sources, problems };
+      return { form, sources, zones, problems };
     }
     throw error;
   }
@@ -91,6 +107,24 @@ export function SimulatePage({ data, session }: { data: SimulateOutcome; session
         <p class="hint" id="s-payload-hint">
           The parsed body, e.g. <code>{'{"email": "ada@example.com", "score": 91}'}</code>. The source's mapping reads it.
         </p>
+        <fieldset>
+          <legend>At a moment (optional)</legend>
+          <p>
+            <label for="s-at">When</label>
+            <input id="s-at" name="at" type="text" value={form.at} placeholder="2026-12-07T09:30" aria-describedby="s-at-hint" />{" "}
+            <label for="s-zone">Time zone</label>
+            <input id="s-zone" name="zone" type="text" value={form.zone} list="s-zones" aria-describedby="s-at-hint" />
+            <datalist id="s-zones">
+              {data.zones.map((z) => (
+                <option value={z} />
+              ))}
+            </datalist>
+          </p>
+          <p class="hint" id="s-at-hint">
+            Empty: now. A date and time (<code>2026-12-07T09:30</code>) is read in the time zone; ISO 8601 with an offset (<code>2026-12-07T08:30:00Z</code>)
+            stands as it is. Working hours, time away and daily caps are taken at that moment.
+          </p>
+        </fieldset>
         <button type="submit">Simulate</button>
       </form>
 
@@ -113,7 +147,8 @@ export function SimulatePage({ data, session }: { data: SimulateOutcome; session
             Result: <StatusBadge status={result.status} />
           </h2>
           <p class="hint">
-            Source {result.source.id} ({result.source.provider}{result.source.enabled ? "" : ", disabled"}), configuration version {result.configVersion}. Simulated: nothing was written.
+            Source {result.source.id} ({result.source.provider}{result.source.enabled ? "" : ", disabled"}), configuration version {result.configVersion}
+            , at {dateTime(Date.parse(result.at))}. Simulated: nothing was written.
           </p>
           {result.reason ? <p class="error">{result.reason}</p> : null}
           {trace ? <TraceStory trace={trace} /> : null}
