@@ -3,6 +3,7 @@
 // workerd processes behind otherwise). Its output goes to a log file, which the
 // suite reads afterwards (the sweeper's lines) and keeps for post-mortems.
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { freePort } from "../../../scripts/lib/free-port.mjs";
 import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangler-env.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,7 +37,10 @@ export function gatewayProcess({ port, persistTo, vars, logFile }) {
     const fd = openSync(logFile, "a");
     writeSync(fd, `\n===== e2e: wrangler dev start #${starts} at ${new Date().toISOString()} =====\n`);
     // --test-scheduled: the suite plays the cron (the sweeper) through /__scheduled.
-    const gateway = startWranglerDev({ port, persistTo, vars, stdio: ["ignore", fd, fd], args: ["--test-scheduled"] });
+    // A free inspector port: wrangler's default (9229) may be taken by another
+    // wrangler dev on the machine, and workerd then exits at start.
+    const inspectorPort = await freePort();
+    const gateway = startWranglerDev({ port, persistTo, vars, stdio: ["ignore", fd, fd], args: ["--test-scheduled", "--inspector-port", String(inspectorPort)] });
     closeSync(fd);
     current = gateway;
     const exited = new Promise((resolve) => gateway.child.once("exit", (code, signal) => resolve({ code, signal })));
