@@ -16,6 +16,7 @@ import {
 import type { DeliveryRow } from "../db/schema";
 import { type LearnedRecord, type RecordIds, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
 import { runQueries } from "../db/json-rows";
+import { writeAttemptPoint } from "../lib/analytics";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
@@ -272,6 +273,10 @@ async function recordOutcomes(
   await sendMessages(env.DEAD_LETTER_QUEUE, deadLetters);
   for (const settle of after) settle();
   await alertOwnerFallbacks(env, config, fallbacks);
+  for (const { attempt: a, update } of records) {
+    const outcome = update.status === "dead" ? "dead" : a.outcome;
+    writeAttemptPoint(env, { deliveryId: a.deliveryId, eventId: a.eventId, destinationId: a.destinationId, outcome, httpStatus: a.httpStatus ?? undefined, attempt: a.attempt, latencyMs: a.latencyMs });
+  }
   for (const [i, row] of rows.entries()) {
     const outcome = outcomes[i];
     log(outcome?.ok ? "info" : "warn", "delivery attempt", {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { readMetricCounts, webhookToCrmBucketsMs } from "../../src/db/metric-counts";
 import { deliveries } from "../../src/db/schema";
@@ -127,7 +127,8 @@ describe("GET /admin/v1/metrics", () => {
     expect((await problem(await admin("GET", "/v1/metrics", { token: null }), 401)).code).toBe("unauthorized");
   });
 
-  it("counts events and deliveries as they are routed and delivered", async () => {
+  it("counts events and deliveries as they are routed and delivered, and writes each to Analytics Engine", async () => {
+    const points = vi.spyOn(env.ANALYTICS, "writeDataPoint");
     await postSigned("typeform-leads", typeform("ada@example.com", 91));
     await postSigned("typeform-leads", typeform("grace@example.com", 70));
     await postSigned("typeform-leads", typeform("alan@example.com", 10));
@@ -167,6 +168,11 @@ describe("GET /admin/v1/metrics", () => {
     expect(buckets).toHaveLength(webhookToCrmBucketsMs.length + 1);
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
     expect((await eventsOf("typeform-leads")).map((e) => e.status).sort()).toEqual(["routed", "routed", "unmatched"]);
+    // One data point per decided event and one per attempt (the 503 and the retry that landed).
+    const kinds = points.mock.calls.map(([point]) => point?.blobs?.slice(0, 3));
+    points.mockRestore();
+    expect(kinds.filter((k) => k?.[0] === "event").map((k) => k?.[2]).sort()).toEqual(["routed", "routed", "unmatched"]);
+    expect(kinds.filter((k) => k?.[0] === "attempt").map((k) => k?.[2]).sort()).toEqual(["retryable", "succeeded", "succeeded"]);
   });
 
   it("reads one row per series, not one per event", async () => {
