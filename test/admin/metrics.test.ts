@@ -168,11 +168,12 @@ describe("GET /admin/v1/metrics", () => {
     expect(buckets).toHaveLength(webhookToCrmBucketsMs.length + 1);
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
     expect((await eventsOf("typeform-leads")).map((e) => e.status).sort()).toEqual(["routed", "routed", "unmatched"]);
-    // One data point per decided event and one per attempt (the 503 and the retry that landed).
+    // One data point per decided event and one per attempt: both leads went in one
+    // HubSpot batch call, refused with the 503, then both in the retry that landed.
     const kinds = points.mock.calls.map(([point]) => point?.blobs?.slice(0, 3));
     points.mockRestore();
     expect(kinds.filter((k) => k?.[0] === "event").map((k) => k?.[2]).sort()).toEqual(["routed", "routed", "unmatched"]);
-    expect(kinds.filter((k) => k?.[0] === "attempt").map((k) => k?.[2]).sort()).toEqual(["retryable", "succeeded", "succeeded"]);
+    expect(kinds.filter((k) => k?.[0] === "attempt").map((k) => k?.[2]).sort()).toEqual(["retryable", "retryable", "succeeded", "succeeded"]);
   });
 
   it("reads one row per series, not one per event", async () => {
