@@ -23,8 +23,18 @@ export const document = createAdminApp().getOpenAPI31Document(openApiInfo);`,
   platform: "node",
   format: "esm",
   outfile: bundle,
-  // Only types come from there; the admin app's import graph has no Workers runtime code.
-  external: ["cloudflare:*"],
+  // The admin app's import graph reaches one runtime module: the auth throttle's
+  // Durable Object class extends DurableObject from cloudflare:workers. Building the
+  // document never runs it, so an empty class stands in for it under Node.
+  plugins: [
+    {
+      name: "cloudflare-workers-stub",
+      setup(b) {
+        b.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "cloudflare-stub" }));
+        b.onLoad({ filter: /.*/, namespace: "cloudflare-stub" }, () => ({ contents: "export class DurableObject {}", loader: "js" }));
+      },
+    },
+  ],
   logLevel: "warning",
 });
 const { document } = await import(pathToFileURL(bundle).href);
