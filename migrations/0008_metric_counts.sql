@@ -19,6 +19,22 @@ CREATE TABLE `metric_counts` (
 	PRIMARY KEY (`metric`, `a`, `b`)
 ) WITHOUT ROWID;
 --> statement-breakpoint
+-- Rows stored before this migration: every event entered `queued`, every delivery
+-- `pending`, and each also its current status (the statuses in between are not
+-- known any more, and the histogram starts empty). This keeps the pending backlog,
+-- read as entries into `pending` minus entries into any other status, exact.
+INSERT INTO metric_counts (metric, a, b, value)
+SELECT 'events', source_id, 'queued', count(*) FROM events GROUP BY source_id;
+--> statement-breakpoint
+INSERT INTO metric_counts (metric, a, b, value)
+SELECT 'events', source_id, status, count(*) FROM events WHERE status <> 'queued' GROUP BY source_id, status;
+--> statement-breakpoint
+INSERT INTO metric_counts (metric, a, b, value)
+SELECT 'deliveries', destination_id, 'pending', count(*) FROM deliveries GROUP BY destination_id;
+--> statement-breakpoint
+INSERT INTO metric_counts (metric, a, b, value)
+SELECT 'deliveries', destination_id, status, count(*) FROM deliveries WHERE status <> 'pending' GROUP BY destination_id, status;
+--> statement-breakpoint
 CREATE TRIGGER `metric_events_insert` AFTER INSERT ON `events`
 BEGIN
 	INSERT INTO metric_counts (metric, a, b, value) VALUES ('events', new.source_id, new.status, 1)

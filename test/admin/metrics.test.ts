@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
-import { readMetricCounts, webhookToCrmBucketsMs } from "../../src/db/metric-counts";
+import { pendingByDestination, readMetricCounts, webhookToCrmBucketsMs } from "../../src/db/metric-counts";
 import { deliveries } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
@@ -220,5 +220,33 @@ describe("GET /admin/v1/metrics", () => {
     const states = parsed.samples.filter((s) => s.name === "switchboard_destination_state" && s.labels.destination === "hubspot");
     expect(states.map((s) => s.labels.state).sort()).toEqual(["active", "half_open", "open", "paused"]);
     expect(states.reduce((sum, s) => sum + s.value, 0)).toBe(1);
+  });
+
+  it("counts the rows stored before the migration: the backlog read from the counters is exact", async () => {
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0008_"));
+    const backfill = (migration?.queries ?? []).filter((q) => /INSERT INTO metric_counts[\s\S]*FROM (events|deliveries)/.test(q) && !q.includes("TRIGGER"));
+    expect(backfill).toHaveLength(4);
+    const row = { eventId: "evt_backfill", destinationId: "backfill-check", action: "upsert" as const, payload: "{}", nextAttemptAt: 0, createdAt: 0, updatedAt: 0 };
+    await createDb(env.DB).insert(deliveries).values([
+      { ...row, id: "evt_backfill:0", status: "pending" },
+      { ...row, id: "evt_backfill:1", status: "pending" },
+      { ...row, id: "evt_backfill:2", status: "succeeded" },
+    ]);
+    for (const [id, status] of [["evt_backfill_a", "queued"], ["evt_backfill_b", "routed"]]) {
+      await env.DB.prepare(
+        "INSERT INTO events (id, source_id, status, headers, body_size, verification, received_at, stored_at, updated_at) VALUES (?, 'backfill-source', ?, '{}', 0, '{}', 0, 0, 0)",
+      )
+        .bind(id, status)
+        .run();
+    }
+    await env.DB.prepare("DELETE FROM metric_counts").run();
+    for (const query of backfill) await env.DB.prepare(query).run();
+    const { rows } = await readMetricCounts(env.DB);
+    const pending = await env.DB.prepare("SELECT destination_id, count(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY destination_id").all<{ destination_id: string; n: number }>();
+    const fromCounters = pendingByDestination(rows);
+    expect(fromCounters.get("backfill-check")).toBe(2);
+    for (const { destination_id, n } of pending.results) expect(fromCounters.get(destination_id)).toBe(n);
+    const counted = (b: string) => rows.find((r) => r.metric === "events" && r.a === "backfill-source" && r.b === b)?.value;
+    expect([counted("queued"), counted("routed")]).toEqual([2, 1]);
   });
 });
