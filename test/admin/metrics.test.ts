@@ -177,6 +177,9 @@ describe("GET /admin/v1/metrics", () => {
   });
 
   it("reads one row per series, not one per event", async () => {
+    // A first lead creates the series; the 20 after it only add to them.
+    await postSigned("typeform-leads", typeform("first@example.com", 80));
+    await routeQueued("typeform-leads");
     const before = await readMetricCounts(env.DB);
     const pendingBefore = valueOf(await scrape(), "switchboard_deliveries_pending", { destination: "hubspot" }) ?? 0;
     for (let i = 0; i < 20; i++) await postSigned("typeform-leads", typeform(`bulk${i}@example.com`, 80));
@@ -192,14 +195,19 @@ describe("GET /admin/v1/metrics", () => {
 
   it("puts each webhook → CRM time in the bucket the trigger and the renderer agree on", async () => {
     const db = createDb(env.DB);
-    const [event] = await eventsOf("typeform-leads");
+    const event = { id: "evt_buckets", receivedAt: 1_000_000 };
+    await env.DB.prepare(
+      "INSERT INTO events (id, source_id, status, headers, body_size, verification, received_at, stored_at, updated_at) VALUES (?, 'bucket-source', 'delivering', '{}', 0, '{}', ?, 0, 0)",
+    )
+      .bind(event.id, event.receivedAt)
+      .run();
     const base = (await readMetricCounts(env.DB)).rows.filter((r) => r.metric === "webhook_to_crm_ms");
     const counted = new Map(base.map((r) => [r.a, r.value]));
     const bounds = [...webhookToCrmBucketsMs, webhookToCrmBucketsMs.at(-1)! + 1];
     for (const [i, ms] of bounds.entries()) {
       await db.insert(deliveries).values({
         id: `bucket-${i}`,
-        eventId: event?.id ?? "",
+        eventId: event.id,
         destinationId: "bucket-check",
         action: "upsert",
         status: "pending",
@@ -208,7 +216,7 @@ describe("GET /admin/v1/metrics", () => {
         createdAt: 0,
         updatedAt: 0,
       });
-      await db.update(deliveries).set({ status: "succeeded", updatedAt: (event?.receivedAt ?? 0) + ms }).where(eq(deliveries.id, `bucket-${i}`));
+      await db.update(deliveries).set({ status: "succeeded", updatedAt: event.receivedAt + ms }).where(eq(deliveries.id, `bucket-${i}`));
     }
     const rows = (await readMetricCounts(env.DB)).rows.filter((r) => r.metric === "webhook_to_crm_ms");
     const added = Object.fromEntries(rows.map((r) => [r.a, r.value - (counted.get(r.a) ?? 0)]));
