@@ -28,7 +28,10 @@ export interface MetricCounts {
   rows: MetricCountRow[];
   /** Destination → the creation time (ms) of its oldest pending delivery. */
   oldestPendingMs: Map<string, number>;
-  /** The database's size as D1 reports it after the read (`meta.size_after`), when it does. */
+  /**
+   * The database's size as D1 reports it after the read (`meta.size_after`), when it
+   * does. `PRAGMA page_count` would say the same, but D1 refuses it (SQLITE_AUTH).
+   */
   sizeBytes: number | undefined;
   /** Rows D1 read for the whole scrape (`meta.rows_read`, summed). */
   rowsRead: number;
