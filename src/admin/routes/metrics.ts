@@ -1,10 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { readCurrentConfig } from "../../config/store";
 import { readMetricCounts } from "../../db/metric-counts";
-import { errorMessage, log } from "../../lib/log";
 import { everyDestinationActive } from "../../monitoring/destination-state";
 import { exposition, renderExposition } from "../../monitoring/exposition";
 import { gatewayMetrics } from "../../monitoring/metrics";
+import { currentDocumentOrNone } from "../current-config";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationHook } from "../problems";
 
@@ -23,25 +22,17 @@ const metrics = createRoute({
   },
 });
 
-/**
- * The configured destinations, so that each has its series before its first
- * delivery. A scrape must not fail with the configuration: unreadable, only the
- * destinations with counted deliveries are listed.
- */
-async function configuredDestinations(env: AdminEnv["Bindings"], requestId: string): Promise<string[]> {
-  try {
-    return ((await readCurrentConfig(env))?.document.destinations ?? []).map((d) => d.id);
-  } catch (error) {
-    log("warn", "metrics: configuration unreadable, listing counted destinations only", { requestId, error: errorMessage(error) });
-    return [];
-  }
-}
-
 /** GET /v1/metrics. */
 export function metricsRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
   app.openapi(metrics, async (c) => {
-    const [counts, destinationIds] = await Promise.all([readMetricCounts(c.env.DB), configuredDestinations(c.env, c.get("requestId"))]);
+    // Every configured destination has its series before its first delivery; with the
+    // configuration unreadable, only those with counted deliveries are listed.
+    const [counts, document] = await Promise.all([
+      readMetricCounts(c.env.DB),
+      currentDocumentOrNone(c.env, c.get("requestId"), "metrics: configuration unreadable, listing counted destinations only"),
+    ]);
+    const destinationIds = (document?.destinations ?? []).map((d) => d.id);
     const families = await gatewayMetrics({ counts, destinationIds, stateOf: everyDestinationActive, nowMs: Date.now() });
     return c.text(renderExposition(families), 200, { "content-type": exposition, "cache-control": "no-store" });
   });
