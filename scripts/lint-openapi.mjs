@@ -23,15 +23,18 @@ export const document = createAdminApp().getOpenAPI31Document(openApiInfo);`,
   platform: "node",
   format: "esm",
   outfile: bundle,
-  // The admin app's import graph reaches one runtime module: the auth throttle's
-  // Durable Object class extends DurableObject from cloudflare:workers. Building the
-  // document never runs it, so an empty class stands in for it under Node.
+  // The document needs only the routes' schemas; modules that define Durable Object
+  // classes (the auth throttle the admin app imports) get a stand-in base class, since
+  // `cloudflare:workers` exists only inside workerd. Nothing of it runs here.
   plugins: [
     {
-      name: "cloudflare-workers-stub",
-      setup(b) {
-        b.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "cloudflare-stub" }));
-        b.onLoad({ filter: /.*/, namespace: "cloudflare-stub" }, () => ({ contents: "export class DurableObject {}", loader: "js" }));
+      name: "cloudflare-workers-stand-in",
+      setup(build) {
+        build.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "cloudflare-stand-in" }));
+        build.onLoad({ filter: /.*/, namespace: "cloudflare-stand-in" }, () => ({
+          contents: "export class DurableObject {}\nexport class WorkerEntrypoint {}\nexport const env = {};\n",
+          loader: "js",
+        }));
       },
     },
   ],

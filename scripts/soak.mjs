@@ -23,7 +23,7 @@ import { recordsIn } from "./tail/records.mjs";
 import { root } from "./wrangler-env.mjs";
 import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "../test/e2e/lib/checks.mjs";
 import { waitUntilFinal } from "../test/e2e/lib/drain.mjs";
-import { crmFaultRound, postFault } from "../test/e2e/lib/run.mjs";
+import { crmFaultRound, doomSalesforceLead, postFault } from "../test/e2e/lib/run.mjs";
 import { buildScenario } from "../test/e2e/lib/scenario.mjs";
 import { startStack } from "../test/e2e/lib/stack.mjs";
 
@@ -124,10 +124,10 @@ async function main() {
     for (let minute = 0; minute < settings.minutes && !stopping; minute++) {
       const scenario = minuteScenario({ minute, settings, runId, secrets, config });
       scenarios.push(scenario);
-      // Doomed leads: their Salesforce upsert answers 503 on every attempt, so the delivery dies.
+      // Doomed leads: their Salesforce save fails (UNABLE_TO_LOCK_ROW) on every attempt, so the delivery dies.
       const attempts = config.destinations.find((d) => d.id === "salesforce").maxAttempts;
       for (const lead of scenario.leads.filter((l) => l.doomed)) {
-        await postFault(origins.salesforce, { status: 503, count: attempts, path: `/services/data/v60.0/sobjects/Lead/Email__c/${lead.email.split("@")[0]}` });
+        await doomSalesforceLead(origins.salesforce, lead.email, attempts);
       }
       await sender.sendOver(scenario.requests, t0 + minute * 60_000, 60_000, () => stopping);
       // sendOver returns once the minute's last request is launched, just before the minute ends.

@@ -9,12 +9,15 @@ import { handleRoutingBatch } from "./queue/routing-consumer";
 import { sweep } from "./queue/sweeper";
 import { runRetention } from "./retention/run";
 import { hasSlas, wakeSlaClock } from "./routing/sla-start";
+import { hasHolds, wakeHoldClock } from "./routing/hold-start";
 
 export { AuthThrottle } from "./admin/auth-throttle";
 export { OwnerPool } from "./assign/owner-pool";
+export { CrmTokens } from "./connectors/crm-tokens";
 export { DestinationLimiter } from "./delivery/destination-limiter";
 export { SourceInbox } from "./inbox/source-inbox";
 export { SlaClock } from "./sla/clock";
+export { HoldClock } from "./hold/clock";
 
 const app = createApp();
 
@@ -43,6 +46,7 @@ export default {
         await checkAlertRules(env, config, controller.scheduledTime);
         // A lost wake-up call costs at most this minute.
         if (hasSlas(config.document)) await wakeSlaClock(env, controller.scheduledTime);
+        if (hasHolds(config.document)) await wakeHoldClock(env, controller.scheduledTime);
       }),
     ]);
     for (const result of results) {

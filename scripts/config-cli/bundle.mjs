@@ -1,6 +1,7 @@
-// Loads src/config/offline.ts — the gateway's own schemas and checks — into Node by
-// bundling it with esbuild into .wrangler/config-cli/ (Node cannot import the
-// TypeScript sources directly, and the CLI must not validate with a copy).
+// Loads the gateway's TypeScript sources into Node by bundling them with esbuild
+// into .wrangler/<folder>/ (Node cannot import the TypeScript sources directly, and
+// the tools must not run a copy): src/config/offline.ts — the gateway's own schemas
+// and checks — for the config CLI, scripts/contract/check.ts for the contract check.
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -8,14 +9,14 @@ import { build } from "esbuild";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** The offline module: checkOffline, diffDocuments, describeSummary, isEmptySummary. */
-export async function loadOffline() {
-  const outDir = path.join(root, ".wrangler", "config-cli");
+/** Bundles `entry` (relative to the repository) and imports it. */
+export async function loadBundled(entry, folder) {
+  const outDir = path.join(root, ".wrangler", folder);
   mkdirSync(outDir, { recursive: true });
-  // One file per process: two CLI runs at once never import a half-written bundle.
-  const outfile = path.join(outDir, `offline-${process.pid}.mjs`);
+  // One file per process: two runs at once never import a half-written bundle.
+  const outfile = path.join(outDir, `${path.basename(entry, ".ts")}-${process.pid}.mjs`);
   await build({
-    entryPoints: [path.join(root, "src", "config", "offline.ts")],
+    entryPoints: [path.join(root, entry)],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -27,4 +28,9 @@ export async function loadOffline() {
   } finally {
     rmSync(outfile, { force: true });
   }
+}
+
+/** The offline module: checkOffline, diffDocuments, describeSummary, isEmptySummary. */
+export function loadOffline() {
+  return loadBundled("src/config/offline.ts", "config-cli");
 }

@@ -8,6 +8,7 @@ import { checkWrite } from "../config/validate";
 import { allowHttpFrom } from "../connectors/http";
 import type { AdminBindings } from "./env";
 import { overLimit, type ValidationProblem, validationFailed } from "./problems";
+import { wakeHeldLeads } from "./wake-holds";
 
 export interface WriteResult {
   version: number;
@@ -72,6 +73,10 @@ export async function applyDocument(
     updatedBy: options.actor,
     expectedVersion: options.expectedVersion,
   });
+  // A pool's members, pauses or whenNobodyAvailable may have changed: its held leads
+  // are tried again once every isolate reads the new version (the config cache).
+  const pools = new Set([...(current?.document.pools ?? []), ...checked.document.pools].map((pool) => pool.id));
+  if (pools.size > 0) await wakeHeldLeads(env, [...pools], Date.now() + (Number(env.CONFIG_CACHE_SECONDS || "5") + 1) * 1000);
   return result(stored, false);
 }
 

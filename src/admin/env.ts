@@ -6,7 +6,7 @@ export interface AdminSecrets {
   ADMIN_TOKEN?: string;
   /** Optional: reads only (a write answers 403). */
   ADMIN_READ_TOKEN?: string;
-  /** Encrypts configuration secrets at rest (see src/config/secrets.ts). */
+  /** Encrypts configuration secrets at rest (see src/lib/secrets.ts). */
   CONFIG_KEY?: string;
   /** While rotating: the key `CONFIG_KEY` replaced; stored secrets open with either. */
   CONFIG_KEY_PREVIOUS?: string;

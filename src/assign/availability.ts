@@ -71,11 +71,16 @@ export function unavailableReason(
   return working ? undefined : `outside working hours (${local.label} ${owner.timeZone})`;
 }
 
-function currentAway(planned: readonly AwayPeriod[], runtime: readonly RuntimeAway[], nowMs: number): string | undefined {
-  const periods = [
+/** Planned and runtime time away as one list of periods (a planned one without `from` has always begun). */
+export function awayPeriods(planned: readonly AwayPeriod[], runtime: readonly RuntimeAway[]): { fromMs: number; untilMs: number; reason?: string | undefined }[] {
+  return [
     ...runtime.map((away) => ({ fromMs: away.fromMs, untilMs: away.untilMs, reason: away.reason })),
     ...planned.map((away) => ({ fromMs: away.from ? Date.parse(away.from) : Number.NEGATIVE_INFINITY, untilMs: Date.parse(away.until), reason: away.reason })),
   ];
+}
+
+function currentAway(planned: readonly AwayPeriod[], runtime: readonly RuntimeAway[], nowMs: number): string | undefined {
+  const periods = awayPeriods(planned, runtime);
   const now = periods.find((away) => away.fromMs <= nowMs && nowMs < away.untilMs);
   if (!now) return undefined;
   const until = new Date(now.untilMs).toISOString().replace(":00.000Z", "Z").replace(".000Z", "Z");

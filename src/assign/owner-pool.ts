@@ -40,6 +40,8 @@ export interface Assigned {
 export interface Unassigned {
   ok: false;
   reason: string;
+  /** The pool holds the lead (`whenNobodyAvailable: "hold"`) rather than leaving it without an owner. */
+  hold?: true;
   day: string;
   /** Leads per owner that day; unchanged, since nothing was assigned. */
   counts: Record<string, number>;
@@ -132,7 +134,7 @@ export class OwnerPool extends DurableObject<Env> {
       const days = capDaysOf(pool, request.availability, now);
       const counts = this.countsOn(days);
       const pick = pickOwner({ pool, counts, rotation: this.rotation(), unavailable: request.availability?.unavailable });
-      if (!pick.ok) return { ok: false, reason: pick.reason, day: utcDay(now), counts: withMembers(pool, counts) };
+      if (!pick.ok) return unassigned(pick, now, withMembers(pool, counts));
 
       const day = days.of(pick.ownerId);
       this.sql.exec(
@@ -172,7 +174,7 @@ export class OwnerPool extends DurableObject<Env> {
     const days = capDaysOf(pool, request.availability, now);
     const counts = this.countsOn(days);
     const pick = pickOwner({ pool, counts, rotation: this.rotation(), unavailable: request.availability?.unavailable });
-    if (!pick.ok) return { ok: false, reason: pick.reason, day: utcDay(now), counts: withMembers(pool, counts) };
+    if (!pick.ok) return unassigned(pick, now, withMembers(pool, counts));
     const updated = new Map(counts).set(pick.ownerId, (counts.get(pick.ownerId) ?? 0) + 1);
     return assigned(pick, days.of(pick.ownerId), withMembers(pool, updated));
   }
@@ -279,4 +281,8 @@ function assigned(
   // Absent rather than undefined, so the stored JSON and the live answer compare equal.
   if (pick.memberIndex !== undefined) result.memberIndex = pick.memberIndex;
   return result;
+}
+
+function unassigned(pick: { reason: string; hold?: true }, now: number, counts: Record<string, number>): Unassigned {
+  return { ok: false, reason: pick.reason, ...(pick.hold ? { hold: true as const } : {}), day: utcDay(now), counts };
 }

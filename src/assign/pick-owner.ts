@@ -32,7 +32,8 @@ export type Pick =
       /** The rotation after this pick: store it only if the pick is used. */
       rotation: Map<string, number>;
     }
-  | { ok: false; reason: string; rotation: Map<string, number> };
+  /** `hold`: the pool holds the lead until a member can take it (`whenNobodyAvailable: "hold"`). */
+  | { ok: false; reason: string; rotation: Map<string, number>; hold?: true };
 
 interface Candidate {
   member: PoolMember;
@@ -55,7 +56,7 @@ interface Candidate {
  * rotation state is left as it is: they earn no turns while they cannot take leads,
  * so on return they resume where they were instead of catching up in a run. When
  * nobody is eligible the pool's `fallbackOwnerId` gets the lead, and without one
- * the pick fails.
+ * the pick fails; a `hold` pool fails with `hold` instead, whatever its fallback.
  */
 export function pickOwner({ pool, counts, rotation, unavailable = {} }: PickInput): Pick {
   const members = distinctMembers(pool.members);
@@ -74,6 +75,9 @@ export function pickOwner({ pool, counts, rotation, unavailable = {} }: PickInpu
 
   if (eligible.length === 0) {
     const why = `no member available (${skipped.join(", ")})`;
+    if (pool.whenNobodyAvailable === "hold") {
+      return { ok: false, hold: true, reason: `${why}; held`, rotation: next };
+    }
     if (pool.fallbackOwnerId === undefined) {
       return { ok: false, reason: `${why}, and the pool has no fallback owner`, rotation: next };
     }

@@ -1,6 +1,6 @@
 import { type ChangeSummary, describeSummary, type FieldChange, fieldChanges, isEmptySummary, summarizeChanges } from "./diff";
 import type { GatewayConfig } from "./schema";
-import { destinationSecretsOf, enrichmentSecretOf, isMasked, maskSecret, type PointerProblem } from "./secret-fields";
+import { destinationSecretsOf, enrichmentSecretOf, isMasked, keptSecretsOf, maskSecret, type PointerProblem } from "./secret-fields";
 import { hasParent, valueAt, withValueAt } from "./secret-paths";
 import { checkOffline } from "./validate";
 import type { ConfigWrite } from "./write-schema";
@@ -28,10 +28,12 @@ export function comparable(local: ConfigWrite, remote: GatewayConfig): GatewayCo
   }));
   const destinations = local.destinations.map((destination) => {
     let shown: Record<string, unknown> = destination;
+    const kept = keptSecretsOf(destination);
     for (const path of destinationSecretsOf(destination.type)) {
       if (!hasParent(shown, path)) continue;
       const value = valueAt(shown, path);
-      shown = withValueAt(shown, path, typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : valueAt(remoteDestinations.get(destination.id), path));
+      const remote = kept.includes(path) ? valueAt(remoteDestinations.get(destination.id), path) : undefined;
+      shown = withValueAt(shown, path, typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remote);
     }
     return shown;
   });

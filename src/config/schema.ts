@@ -6,9 +6,9 @@ import { durationMs, durationPattern } from "./duration";
 import { ownerSchema } from "./owners-schema";
 
 /**
- * Configuration schemas: what operators write (the configuration document in
- * DESIGN.md) and what every part of the gateway reads. Field names may grow; those
- * documented in DESIGN.md must keep working.
+ * Configuration schemas: what operators write (the configuration document of
+ * docs/configuration.md) and what every part of the gateway reads. Field names may
+ * grow; those documented in docs/configuration.md must keep working.
  */
 
 export const providers = [
@@ -183,6 +183,12 @@ export const poolSchema = z.object({
    * `working_hours`: members outside their owner entry's working hours are skipped too.
    */
   availability: z.enum(["always", "working_hours"]).default("always"),
+  /**
+   * When no member can take a lead: `fallback` gives it to `fallbackOwnerId` (else
+   * no owner); `hold` keeps it, and the assign and the actions after it, until the
+   * first member becomes available (docs/routing.md, "Holding a lead").
+   */
+  whenNobodyAvailable: z.enum(["fallback", "hold"]).default("fallback"),
 });
 export type PoolConfig = z.infer<typeof poolSchema>;
 export type PoolInput = z.input<typeof poolSchema>;

@@ -1,4 +1,4 @@
-import { connectors, destinationTypes } from "../connectors/registry";
+import { connectors, destinationTypes, isDestinationType } from "../connectors/registry";
 import type { DestinationConfig, EnrichmentConfig, GatewayConfig, GatewayConfigInput } from "./schema";
 import { isRecord, keepStoredAt, mapStringsAt, type SecretPath, splitPath, stringsAt, valueAt, withValueAt } from "./secret-paths";
 import { type ConfigWrite, maskPrefix } from "./write-schema";
@@ -14,6 +14,22 @@ const destinationSecretPaths = new Map<string, readonly SecretPath[]>(destinatio
 /** The secret paths of a destination of this type (none for a type no connector has). */
 export function destinationSecretsOf(type: string): readonly SecretPath[] {
   return destinationSecretPaths.get(type) ?? [];
+}
+
+/**
+ * The secret paths a write of this destination keeps from the stored entry when it
+ * leaves them out or sends them masked: its type's, less those a field the write
+ * has stands in for (the connector's `secretsReplacedBy`).
+ */
+export function keptSecretsOf(destination: unknown): readonly SecretPath[] {
+  if (!isRecord(destination) || typeof destination.type !== "string") return [];
+  const paths = destinationSecretsOf(destination.type);
+  const replaced = isDestinationType(destination.type) ? connectors[destination.type].secretsReplacedBy : undefined;
+  if (replaced === undefined) return paths;
+  return paths.filter((path) => {
+    const by = replaced[path.join(".")];
+    return by === undefined || valueAt(destination, splitPath(by)) === undefined;
+  });
 }
 
 /** The secret field of each enrichment type that has one (a `hubspot-company` lookup uses its destination's token). */
@@ -99,7 +115,7 @@ export function resolveSecrets(
     const previous = storedDestinations.get(destination.id);
     const kept = keepStoredAt(destination, previous?.type === destination.type ? previous : undefined, {
       schema: connectors[destination.type].schema,
-      paths: destinationSecretsOf(destination.type),
+      paths: keptSecretsOf(destination),
       maskSecret,
       isMasked,
     });
@@ -209,7 +225,7 @@ export function secretsLeftToKeep(input: unknown, sealed: unknown): PointerProbl
   }
   for (const { e, i } of entries(input.destinations)) {
     if (typeof e.type !== "string") continue;
-    for (const path of destinationSecretsOf(e.type)) {
+    for (const path of keptSecretsOf(e)) {
       const value = valueAt(e, path);
       // A nested secret under a part the write left out (an `auth` it does not send) is not asked for.
       const parentSent = path.length === 1 || valueAt(e, path.slice(0, -1)) !== undefined;

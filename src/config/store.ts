@@ -4,14 +4,14 @@ import { log } from "../lib/log";
 import { type ChangeSummary, configKinds, summarizeChanges } from "./diff";
 import { configSchema, type GatewayConfig, type GatewayConfigInput, type SourceConfig } from "./schema";
 import { hasSecrets, transformSecrets } from "./secret-fields";
-import { configCryptoKey, encryptSecret, isEncrypted, openSecret } from "./secrets";
+import { configCryptoKey, encryptSecret, isEncrypted, openSecret } from "../lib/secrets";
 
 /**
  * The configuration lives in KV as a versioned document, and only this module reads
  * or writes those keys:
  *
  * - `config/current`: the active version, `{ version, updatedAt, updatedBy, summary,
- *   document }`, secrets inside `document` encrypted (see secrets.ts);
+ *   document }`, secrets inside `document` encrypted (see src/lib/secrets.ts);
  * - `config/versions/<9999999999 - version>`: every version ever accepted, the same
  *   value, with `{ version, updatedAt, updatedBy, summary }` as KV metadata so the
  *   history lists without reading values. The inverted number makes KV's ascending
@@ -58,7 +58,7 @@ export interface StoredConfig extends VersionInfo {
 
 /**
  * The bindings the configuration store reads. `CONFIG_KEY` is a Worker secret (see
- * secrets.ts); `CONFIG_KEY_PREVIOUS`, set while rotating, is the key it replaced.
+ * src/lib/secrets.ts); `CONFIG_KEY_PREVIOUS`, set while rotating, is the key it replaced.
  */
 export type ConfigEnv = Pick<Env, "CONFIG" | "CONFIG_CACHE_SECONDS"> & { CONFIG_KEY?: string; CONFIG_KEY_PREVIOUS?: string };
 

@@ -154,6 +154,16 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
     route.split?.forEach((arm, k) => arm.actions.forEach((action, j) => checkAction(action, `/routes/${i}/split/${k}/actions/${j}`)));
   });
 
+  document.destinations.forEach((destination, i) => {
+    if (destination.type !== "salesforce") return;
+    if (destination.accessToken !== undefined && destination.auth !== undefined) {
+      problems.push({ pointer: `/destinations/${i}/auth`, message: "give either `accessToken` or `auth`, not both" });
+    }
+    if (destination.accessToken !== undefined && destination.instanceUrl === undefined) {
+      problems.push({ pointer: `/destinations/${i}/instanceUrl`, message: "required with `accessToken` (with `auth` the token answer names the instance)" });
+    }
+  });
+
   const alert = document.settings.alertDestination;
   if (alert !== undefined) {
     const type = destinations.get(alert);
@@ -181,21 +191,21 @@ function checkCondition(condition: Condition, at: string, depth = 0): PointerPro
 /**
  * Every outbound URL of the destinations and enrichments under the gateway's policy
  * (src/lib/outbound-url.ts). A field holds one when it is named `url` or ends in
- * `Url`, so a URL field added later is checked without being listed here. Runs on
- * the document with secrets resolved, since a Slack URL is itself a secret.
+ * `Url`, at the entry's top level or in an object inside it (a Salesforce
+ * `auth.tokenUrl`), so a URL field added later is checked without being listed
+ * here. Runs on the document with secrets resolved, since a Slack URL is itself a secret.
  */
 export function checkOutboundUrls(document: GatewayConfig, policy: OutboundPolicy): PointerProblem[] {
-  const problems: PointerProblem[] = [];
-  for (const kind of ["destinations", "enrichments"] as const) {
-    document[kind].forEach((entry, i) => {
-      for (const [field, value] of Object.entries(entry)) {
-        if ((field !== "url" && !field.endsWith("Url")) || typeof value !== "string") continue;
-        const problem = outboundUrlProblem(value, policy);
-        if (problem) problems.push({ pointer: `/${kind}/${i}/${field}`, message: `the URL ${problem}` });
-      }
-    });
-  }
-  return problems;
+  return (["destinations", "enrichments"] as const).flatMap((kind) => document[kind].flatMap((entry, i) => urlProblems(entry, `/${kind}/${i}`, policy)));
+}
+
+function urlProblems(entry: object, at: string, policy: OutboundPolicy): PointerProblem[] {
+  return Object.entries(entry).flatMap(([field, value]): PointerProblem[] => {
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return urlProblems(value, `${at}/${field}`, policy);
+    if ((field !== "url" && !field.endsWith("Url")) || typeof value !== "string") return [];
+    const problem = outboundUrlProblem(value, policy);
+    return problem ? [{ pointer: `${at}/${field}`, message: `the URL ${problem}` }] : [];
+  });
 }
 
 /**
@@ -229,6 +239,13 @@ export function checkWrite(input: unknown, stored: GatewayConfig | undefined, po
   if (resolved.problems.length > 0 || semantic.length > 0) return { ok: false, problems: [...resolved.problems, ...semantic] };
   const complete = configSchema.safeParse(resolved.document);
   if (!complete.success) return { ok: false, problems: zodProblems(complete.error) };
+  // Only with secrets resolved: a write may leave a stored `accessToken` out to keep it.
+  const unauthenticated = complete.data.destinations.flatMap((d, i) =>
+    d.type === "salesforce" && d.accessToken === undefined && d.auth === undefined
+      ? [{ pointer: `/destinations/${i}/auth`, message: "required: `auth` (a connected app) or `accessToken`" }]
+      : [],
+  );
+  if (unauthenticated.length > 0) return { ok: false, problems: unauthenticated };
   const urls = checkOutboundUrls(complete.data, policy);
   if (urls.length > 0) return { ok: false, problems: urls };
   return { ok: true, document: complete.data };

@@ -37,6 +37,12 @@ export interface Connector<Schema extends DestinationSchema = DestinationSchema>
    * are encrypted at rest.
    */
   secrets: readonly string[];
+  /**
+   * Secrets another field stands in for, as dot paths (secret → field): a write that
+   * has the field does not keep the stored secret (Salesforce: a write with `auth`
+   * drops a stored `accessToken`, since only one of them may be given).
+   */
+  secretsReplacedBy?: Readonly<Record<string, string>>;
   /** Calls per second when the destination sets no `rate`, from the API's published limits. */
   defaultRate: Rate;
   /** The default rate where it depends on the account (HubSpot's plan); `defaultRate` otherwise. */

@@ -1,4 +1,5 @@
 import { outboundUrlProblem } from "../lib/outbound-url";
+import type { CrmTokens } from "./crm-tokens";
 import type { DeliveryOutcome } from "./types";
 
 /**
@@ -25,6 +26,10 @@ export interface ConnectorOptions {
   allowHttp: boolean;
   /** Overrides the destination's `timeoutMs`. */
   timeoutMs?: number;
+  /** Where OAuth destinations get their access tokens (the `CRM_TOKENS` binding). */
+  crmTokens?: DurableObjectNamespace<CrmTokens>;
+  /** The active configuration's version: what per-configuration caches (Salesforce describe) key on. */
+  configVersion?: number;
   /**
    * Called before each call a connector makes beyond the first of a batch (a refused
    * batch split and sent again): waits for the destination's limiter.

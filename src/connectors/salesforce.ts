@@ -1,17 +1,59 @@
 import { z } from "zod";
 import { outboundUrl } from "../lib/config-fields";
-import { defineConnector, destinationCommon, eachDelivery } from "./connector";
-import { type ConnectorOptions, classify, parseJson, permanentFailure, sendHttp } from "./http";
+import { defineConnector, destinationCommon } from "./connector";
+import { type ConnectorOptions, type DeliveryFailure, excerpt, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
+import { describeObject } from "./salesforce-describe";
+import { type FieldValue, fitFields, salesforceFields } from "./salesforce-fields";
+import { classifyCall, errorCodeOf, withSession } from "./salesforce-session";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
+export { NOT_PROVIDED } from "./salesforce-fields";
+
+/**
+ * How a Salesforce destination gets access tokens from a connected app (OAuth 2.0,
+ * form-encoded POST to `tokenUrl`, e.g. https://login.salesforce.com/services/oauth2/token
+ * or the org's My Domain `…/services/oauth2/token`). `clientSecret` and
+ * `refreshToken` are write-only secrets.
+ */
+const salesforceRefreshTokenAuthSchema = z.object({
+  type: z.literal("refresh_token"),
+  tokenUrl: outboundUrl(),
+  /** The connected app's consumer key. */
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  refreshToken: z.string().min(1),
+});
+const salesforceClientCredentialsAuthSchema = z.object({
+  type: z.literal("client_credentials"),
+  tokenUrl: outboundUrl(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+});
+const salesforceAuthSchema = z.discriminatedUnion("type", [salesforceRefreshTokenAuthSchema, salesforceClientCredentialsAuthSchema]);
+export type SalesforceAuth = z.infer<typeof salesforceAuthSchema>;
+
+/**
+ * Exactly one of `accessToken` and `auth`, and `instanceUrl` with `accessToken`:
+ * checked by src/config/validate.ts, since a write may leave a stored secret out.
+ */
 export const salesforceDestinationSchema = z.object({
   ...destinationCommon,
   type: z.literal("salesforce"),
-  /** e.g. https://yourorg.my.salesforce.com */
-  instanceUrl: outboundUrl(),
-  /** OAuth access token (Bearer). Write-only. */
-  accessToken: z.string().min(1),
-  apiVersion: z.string().regex(/^v\d+\.\d$/).default("v60.0"),
+  /**
+   * e.g. https://yourorg.my.salesforce.com. Required with `accessToken`; with `auth`
+   * the token answer's `instance_url` is used and this is only a fallback.
+   */
+  instanceUrl: outboundUrl().optional(),
+  /** A fixed OAuth access token (Bearer), for development: it expires with the session. Write-only. */
+  accessToken: z.string().min(1).optional(),
+  /** Tokens from a connected app, refreshed when they expire. Exactly one of `accessToken` and `auth`. */
+  auth: salesforceAuthSchema.optional(),
+  /** sObject Collections upsert needs v46.0 or later; the duplicate-rule header v52.0 or later. */
+  apiVersion: z
+    .string()
+    .regex(/^v\d+\.0$/)
+    .refine((v) => Number(v.slice(1)) >= 52, "v52.0 or later (sObject Collections upsert and the duplicate-rule header)")
+    .default("v60.0"),
   /** sObject to upsert into. */
   object: z.string().min(1).default("Lead"),
   /**
@@ -20,127 +62,210 @@ export const salesforceDestinationSchema = z.object({
    * does not allow upserts on the standard Email field.
    */
   externalIdField: z.string().min(1),
+  /**
+   * Where the lead's ISO country and state codes go. `CountryCode`/`StateCode` exist
+   * when the org has State and Country/Territory Picklists on; without them the
+   * object has no such field and `Country`/`State` are used instead.
+   */
+  countryField: z.string().min(1).default("CountryCode"),
+  stateField: z.string().min(1).default("StateCode"),
+  /**
+   * `Sforce-Duplicate-Rule-Header: allowSave=…`: true saves a lead that a duplicate
+   * rule with an *alert* action flags (rules that *block* still block).
+   */
+  allowSave: z.boolean().default(true),
 });
 export type SalesforceDestination = z.infer<typeof salesforceDestinationSchema>;
 
+/** sObject Collections take at most 200 records per call. */
+export const SALESFORCE_BATCH_LIMIT = 200;
+
 export const salesforceConnector = defineConnector({
   schema: salesforceDestinationSchema,
-  secrets: ["accessToken"],
+  secrets: ["accessToken", "auth.clientSecret", "auth.refreshToken"],
+  // A write that switches to a connected app does not keep the fixed token.
+  secretsReplacedBy: { accessToken: "auth" },
   // Salesforce has no per-second limit (a daily allocation, 25 concurrent long requests).
   defaultRate: { perSecond: 20, burst: 25 },
-  deliveriesPerCall: 1,
+  deliveriesPerCall: SALESFORCE_BATCH_LIMIT,
   actions: ["upsert"],
   crm: true,
   label: "Salesforce",
-  target: (destination) => `${destination.instanceUrl} (${destination.object}.${destination.externalIdField})`,
-  deliver: eachDelivery(upsertLead),
+  target: (destination) => `${destination.instanceUrl ?? "instance from OAuth"} (${destination.object}.${destination.externalIdField})`,
+  deliver: upsertLeads,
   errorCode: errorCodeOf,
 });
 
-/** Written where Salesforce requires a value the lead does not have. */
-export const NOT_PROVIDED = "[not provided]";
+/**
+ * Record errors that pass with time: another transaction held the row
+ * (UNABLE_TO_LOCK_ROW), the org's API allocation, a server-side hiccup.
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm#statuscode
+ */
+const retryableRecordErrors = new Set(["UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION"]);
 
 /**
- * Upserts one lead as a Salesforce record keyed by an External ID field holding
- * the email.
+ * Creates or updates records keyed by an External ID field holding the email, up
+ * to 200 per call, each record's result its own outcome.
  *
- * API: "Insert or Update (Upsert) a Record Using an External ID",
- * `PATCH /services/data/vXX.X/sobjects/{object}/{externalIdField}/{value}` with
- * `Authorization: Bearer <access token>` and a JSON body of fields. 201 + `{ id,
- * success, errors, created: true }` when created; when updated, 200 + `{ …,
- * created: false }` from API v46.0, 204 without a body before; 300 when the value
- * matches several records; errors are `[{ message, errorCode, fields }]`.
- * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm
- * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
+ * API: "Upsert Records Using sObject Collections" (v46.0+),
+ * `PATCH /services/data/vXX.X/composite/sobjects/{object}/{externalIdField}` with
+ * `{ allOrNone: false, records: [{ attributes: { type }, …fields, [externalIdField]: email }] }`.
+ * A well-formed request answers 200 with one `{ id, success, errors, created }` per
+ * record in request order; each record is saved or refused on its own. A request
+ * that is not well formed is a 400 for all.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm
+ * `Sforce-Duplicate-Rule-Header: allowSave=…` (v52.0+) lets records flagged by an
+ * alerting duplicate rule be saved:
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_duplicaterules.htm
  *
- * - Lead requires LastName and Company on create (REQUIRED_FIELD_MISSING otherwise):
- *   a missing LastName becomes "[not provided]", a missing Company the lead's domain
- *   or "[not provided]". Contact requires LastName. Other objects get Email, OwnerId
- *   and the route's properties only.
- * - The External ID value comes from the URL, so the body does not repeat it.
- * - 403 REQUEST_LIMIT_EXCEEDED (the org's rolling 24-hour API limit) is retryable:
- *   it clears with time, unlike other 403s.
- * - A 2xx body that is not the documented shape still counts as success (the
- *   status says the write happened); only `externalId` is then missing.
+ * - Fields are fitted to the object's describe first (salesforce-fields.ts); what
+ *   was changed or left out is noted in the attempt's excerpt.
+ * - Deliveries with the same email in one batch are merged into one record (later
+ *   deliveries win per field): Salesforce refuses an External ID value twice in one
+ *   call (DUPLICATE_VALUE); every merged delivery gets that record's outcome.
+ * - A whole call refused with 400 is split in halves and resent until the record
+ *   that made it malformed fails alone; each call after the first waits for the
+ *   destination's limiter (`options.pace`).
+ * - DUPLICATE_EXTERNAL_ID (the value matches several records; the single-record
+ *   upsert answers 300) fails that lead, naming the records; DUPLICATES_DETECTED
+ *   names the records the duplicate rule matched.
  */
-export async function upsertLead(
+export async function upsertLeads(
   destination: SalesforceDestination,
-  delivery: LeadDelivery,
+  deliveries: readonly LeadDelivery[],
   options: ConnectorOptions,
-): Promise<DeliveryOutcome> {
-  const email = delivery.lead.email?.trim().toLowerCase();
-  if (!email) return permanentFailure("lead has no email: the Salesforce upsert is keyed by email");
+): Promise<DeliveryOutcome[]> {
+  const outcomes: (DeliveryOutcome | undefined)[] = deliveries.map(() => undefined);
+  const byEmail = new Map<string, { fields: Record<string, FieldValue>; indexes: number[] }>();
+  deliveries.forEach((delivery, index) => {
+    const email = delivery.lead.email?.trim().toLowerCase();
+    if (!email) {
+      outcomes[index] = permanentFailure("lead has no email: the Salesforce upsert is keyed by email");
+      return;
+    }
+    const entry = byEmail.get(email) ?? { fields: {}, indexes: [] };
+    Object.assign(entry.fields, salesforceFields(destination, delivery, email));
+    entry.indexes.push(index);
+    byEmail.set(email, entry);
+  });
 
-  const base = destination.instanceUrl.replace(/\/+$/, "");
+  const entries = [...byEmail.entries()];
+  if (entries.length > 0) {
+    const described = await describeObject(destination, options);
+    for (let start = 0; start < entries.length; start += SALESFORCE_BATCH_LIMIT) {
+      const chunk = entries.slice(start, start + SALESFORCE_BATCH_LIMIT);
+      const chunkOutcomes: DeliveryOutcome[] = described.ok
+        ? await upsertChunk(
+            destination,
+            chunk.map(([email, { fields }]) => ({ email, ...fitFields(fields, described.fields, destination.object, destination.externalIdField) })),
+            options,
+            start > 0,
+          )
+        : chunk.map(() => described);
+      chunk.forEach(([, { indexes }], i) => {
+        for (const index of indexes) outcomes[index] = chunkOutcomes[i];
+      });
+    }
+  }
+  return outcomes.map((outcome) => outcome ?? permanentFailure("internal: delivery was not sent"));
+}
+
+const recordErrorSchema = z.object({
+  statusCode: z.string(),
+  message: z.string().default(""),
+  fields: z.array(z.string()).default([]),
+  duplicateResult: z
+    .object({ matchResults: z.array(z.object({ matchRecords: z.array(z.object({ record: z.object({ Id: z.string() }).loose() })).default([]) })).default([]) })
+    .loose()
+    .optional(),
+});
+const upsertResultSchema = z.object({
+  id: z.string().nullable().optional(),
+  success: z.boolean(),
+  errors: z.array(recordErrorSchema).default([]),
+  created: z.boolean().optional(),
+});
+const collectionResultSchema = z.array(upsertResultSchema);
+
+interface Prepared {
+  email: string;
+  record: Record<string, FieldValue>;
+  notes: string[];
+}
+
+/** One Collections call for `chunk` (`paced`: a call beyond the batch's first, which waits for the limiter). */
+async function upsertChunk(destination: SalesforceDestination, chunk: Prepared[], options: ConnectorOptions, paced: boolean): Promise<DeliveryOutcome[]> {
+  if (paced) await options.pace?.();
   const path = [
     "services/data",
     encodeURIComponent(destination.apiVersion),
-    "sobjects",
+    "composite/sobjects",
     encodeURIComponent(destination.object),
     encodeURIComponent(destination.externalIdField),
-    encodeURIComponent(email),
   ].join("/");
-  const result = await sendHttp(
-    {
-      url: `${base}/${path}`,
-      method: "PATCH",
-      headers: {
-        authorization: `Bearer ${destination.accessToken}`,
-        "content-type": "application/json",
-        accept: "application/json",
+  const body = JSON.stringify({
+    allOrNone: false,
+    records: chunk.map(({ email, record }) => ({ attributes: { type: destination.object }, ...record, [destination.externalIdField]: email })),
+  });
+  const result = await withSession(destination, options, (session) =>
+    sendHttp(
+      {
+        url: `${session.instanceUrl}/${path}`,
+        method: "PATCH",
+        headers: {
+          authorization: `Bearer ${session.accessToken}`,
+          "content-type": "application/json",
+          accept: "application/json",
+          "sforce-duplicate-rule-header": `allowSave=${destination.allowSave}`,
+        },
+        body,
       },
-      body: JSON.stringify(salesforceFields(destination.object, delivery, email)),
-    },
-    { timeoutMs: options.timeoutMs ?? destination.timeoutMs, allowHttp: options.allowHttp },
+      { timeoutMs: options.timeoutMs ?? destination.timeoutMs, allowHttp: options.allowHttp },
+    ),
   );
+  if ("ok" in result) return chunk.map(() => result);
+  const call = classifyCall(destination, result, "upsert");
+  if (!call.ok && result.kind === "response" && result.status === 400 && chunk.length > 1) {
+    // A request that is not well formed fails as a whole, though one record made it
+    // so (a value the describe could not vet, e.g. a malformed date): send the
+    // halves until the bad record stands alone (at most ⌈log2 200⌉ levels).
+    const half = Math.ceil(chunk.length / 2);
+    return [...(await upsertChunk(destination, chunk.slice(0, half), options, true)), ...(await upsertChunk(destination, chunk.slice(half), options, true))];
+  }
+  if (!call.ok || result.kind !== "response") return chunk.map(() => call);
 
-  if (result.kind !== "response") return classify(result);
-  const outcome = classify(result, errorCodeOf(result.text));
-  if (outcome.ok) {
-    const id = upsertResultSchema.safeParse(parseJson(result.text)).data?.id;
-    return id ? { ...outcome, externalId: id } : outcome;
+  const parsed = collectionResultSchema.safeParse(parseJson(result.text));
+  if (!parsed.success || parsed.data.length !== chunk.length) {
+    return chunk.map(() => malformedResponse(result, "not one upsert result per record"));
   }
-  if (result.status === 403 && errorCodeOf(result.text) === "REQUEST_LIMIT_EXCEEDED") {
-    return { ...outcome, retryable: true };
-  }
-  return outcome;
+  return parsed.data.map((item, i): DeliveryOutcome => {
+    const notes = chunk[i]?.notes ?? [];
+    // Notes first: the excerpt is cut at 500 characters and they matter more than the echo.
+    const shown = excerpt(JSON.stringify(notes.length > 0 ? { notes, ...item } : item));
+    if (item.success) {
+      return { ok: true, status: item.created ? 201 : 200, ...(item.id ? { externalId: item.id } : {}), excerpt: shown, latencyMs: result.latencyMs };
+    }
+    return recordFailure(item.errors[0], destination, chunk[i]?.email ?? "", shown, result.latencyMs);
+  });
 }
 
-/** The JSON body for one delivery; route properties win over mapped fields. */
-export function salesforceFields(
-  object: string,
-  delivery: LeadDelivery,
+function recordFailure(
+  error: z.infer<typeof recordErrorSchema> | undefined,
+  destination: SalesforceDestination,
   email: string,
-): Record<string, string | number | boolean> {
-  const { lead } = delivery;
-  const fields: Record<string, string | number | boolean | undefined> = { Email: email, OwnerId: delivery.ownerId };
-  if (object === "Lead" || object === "Contact") {
-    Object.assign(fields, {
-      FirstName: lead.firstName,
-      LastName: nonEmpty(lead.lastName) ?? NOT_PROVIDED,
-      Phone: lead.phone,
-    });
+  shown: string,
+  latencyMs: number,
+): DeliveryFailure {
+  const code = error?.statusCode ?? "UNKNOWN";
+  const base = { ok: false as const, status: 200, excerpt: shown, latencyMs };
+  if (code === "DUPLICATE_EXTERNAL_ID") {
+    const ids = /\[([^\]]*)\]/.exec(error?.message ?? "")?.[1] ?? "";
+    return { ...base, retryable: false, error: `Salesforce DUPLICATE_EXTERNAL_ID: several ${destination.object} records have ${destination.externalIdField} = ${email}: ${ids}` };
   }
-  if (object === "Lead") {
-    Object.assign(fields, {
-      Company: nonEmpty(lead.company) ?? nonEmpty(lead.domain) ?? NOT_PROVIDED,
-      Country: lead.country,
-      Industry: lead.industry,
-      NumberOfEmployees: lead.employees,
-    });
+  if (code === "DUPLICATES_DETECTED") {
+    const ids = (error?.duplicateResult?.matchResults ?? []).flatMap((m) => m.matchRecords.map((r) => r.record.Id));
+    const named = ids.length > 0 ? ` (matches ${ids.join(", ")})` : "";
+    return { ...base, retryable: false, error: `Salesforce DUPLICATES_DETECTED: a duplicate rule refused this ${destination.object}${named}` };
   }
-  const out: Record<string, string | number | boolean> = {};
-  for (const [name, value] of Object.entries(fields)) if (value !== undefined && value !== "") out[name] = value;
-  return { ...out, ...delivery.properties };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value?.trim() ? value : undefined;
-}
-
-const upsertResultSchema = z.object({ id: z.string(), success: z.boolean().optional(), created: z.boolean().optional() });
-const errorsSchema = z.array(z.object({ errorCode: z.string(), message: z.string().optional() }));
-
-function errorCodeOf(text: string): string | undefined {
-  return errorsSchema.safeParse(parseJson(text)).data?.[0]?.errorCode;
+  return { ...base, retryable: retryableRecordErrors.has(code), error: `Salesforce ${code}${error?.message ? `: ${error.message}` : ""}`.slice(0, 300) };
 }

@@ -8,7 +8,7 @@ import type { ConsoleEnv } from "./env";
 
 const css = `
 :root{--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa;--card:#fff;--accent:#0550ae;--focus:#0550ae;
---routed:#1a7f37;--delivering:#0969da;--queued:#6e7781;--partially_failed:#bc4c00;--unmatched:#8250df;--invalid:#9a6700;--dead:#cf222e}
+--routed:#1a7f37;--delivering:#0969da;--held:#57606a;--queued:#6e7781;--partially_failed:#bc4c00;--unmatched:#8250df;--invalid:#9a6700;--dead:#cf222e}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:var(--ink);background:var(--bg)}
@@ -72,7 +72,7 @@ dl.facts dt{color:var(--muted)}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:0 .5rem;border-radius:1rem;font-size:.8rem;font-weight:600;border:1px solid;white-space:nowrap}
 .badge.s-routed,.badge.s-succeeded{color:#116329;background:#dafbe1;border-color:#4ac26b}
-.badge.s-delivering,.badge.s-pending{color:#0550ae;background:#ddf4ff;border-color:#54aeff}
+.badge.s-delivering,.badge.s-pending,.badge.s-held{color:#0550ae;background:#ddf4ff;border-color:#54aeff}
 .badge.s-queued{color:#424a53;background:#eaeef2;border-color:#afb8c1}
 .badge.s-partially_failed,.badge.s-retryable{color:#953800;background:#fff1e5;border-color:#fb8f44}
 .badge.s-unmatched{color:#6639ba;background:#fbefff;border-color:#c297ff}
@@ -80,7 +80,7 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 .badge.s-dead,.badge.s-failed{color:#a40e26;background:#ffebe9;border-color:#ff8182}
 .badge.role{color:#24292f;background:#ffd33d;border-color:#ffd33d}
 tr.dead td{background:#fff5f5}
-.f-routed{fill:var(--routed)}.f-delivering{fill:var(--delivering)}.f-queued{fill:var(--queued)}.f-partially_failed{fill:var(--partially_failed)}
+.f-routed{fill:var(--routed)}.f-delivering{fill:var(--delivering)}.f-held{fill:var(--held)}.f-queued{fill:var(--queued)}.f-partially_failed{fill:var(--partially_failed)}
 .f-unmatched{fill:var(--unmatched)}.f-invalid{fill:var(--invalid)}.f-dead{fill:var(--dead)}
 /* rtl scroll origin: on a narrow screen the chart opens on its newest end. */
 .chart-scroll{overflow-x:auto;direction:rtl}
@@ -91,7 +91,7 @@ tr.dead td{background:#fff5f5}
 .chart text{fill:var(--muted);font-size:11px}
 .legend{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0;margin:.5rem 0 0;font-size:.85rem}
 .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px}
-.swatch.s-routed{background:var(--routed)}.swatch.s-delivering{background:var(--delivering)}.swatch.s-queued{background:var(--queued)}
+.swatch.s-routed{background:var(--routed)}.swatch.s-delivering{background:var(--delivering)}.swatch.s-held{background:var(--held)}.swatch.s-queued{background:var(--queued)}
 .swatch.s-partially_failed{background:var(--partially_failed)}.swatch.s-unmatched{background:var(--unmatched)}.swatch.s-invalid{background:var(--invalid)}.swatch.s-dead{background:var(--dead)}
 .windows{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:0 0 1rem}
 .windows a{display:inline-block;padding:.15rem .6rem;border:1px solid var(--line);border-radius:1rem;background:#fff;text-decoration:none}

@@ -34,7 +34,7 @@ export function percent(part: number, whole: number): string {
 }
 
 /** Event statuses in chart and legend order: settled good first, problems last. */
-export const statusOrder: readonly EventStatus[] = ["routed", "delivering", "queued", "partially_failed", "unmatched", "invalid", "dead"];
+export const statusOrder: readonly EventStatus[] = ["routed", "delivering", "held", "queued", "partially_failed", "unmatched", "invalid", "dead"];
 
 export function statusLabel(status: string): string {
   return status.replaceAll("_", " ");

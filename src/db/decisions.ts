@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { newId } from "../lib/ids";
-import type { Decision } from "../routing/decide";
+import type { Decision, PlannedDelivery } from "../routing/decide";
 import { matchKeys } from "../routing/normalize";
 import type { Database } from "./client";
-import { insertDeliveriesStatements } from "./deliveries";
+import { insertDeliveriesStatements, type NewDelivery } from "./deliveries";
 import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
 import { upsertLeadStatement } from "./leads";
 import { leads } from "./schema";
@@ -21,7 +21,7 @@ export function newLeadIdFor(decision: Decision, nowMs: number): string | undefi
 /** What a decision writes on its event row (lead and trace as JSON text). */
 export interface EventDecision {
   id: string;
-  status: "invalid" | "unmatched" | "routed" | "delivering";
+  status: "invalid" | "unmatched" | "routed" | "delivering" | "held";
   statusReason: string | null;
   lead: string | null;
   trace: string;
@@ -51,7 +51,7 @@ function eventDecisionOf(eventId: string, decision: Decision, nowMs: number, lea
   const ownerId = ownerOf(decision);
   return {
     id: eventId,
-    status: routed ? (decision.deliveries.length > 0 ? "delivering" : "routed") : "unmatched",
+    status: routed ? (decision.hold ? "held" : decision.deliveries.length > 0 ? "delivering" : "routed") : "unmatched",
     statusReason: null,
     lead: JSON.stringify(decision.lead),
     trace,
@@ -131,30 +131,32 @@ function leadAndDeliveryStatements(db: Database, eventId: string, decision: Deci
   const keys = matchKeys(decision.lead);
   const statements: BuiltStatement[] = [upsertLeadStatement(db, { id: leadId, keys, ownerId: ownerOf(decision), eventId, nowMs }, decision.match)];
   if (decision.status === "routed") {
-    // The lead row of this email as it stands after the upsert above (same batch): a
-    // concurrent routing batch may have recorded the email first under its own id,
-    // and one person's deliveries must share one lead to run in order.
-    const deliveryLeadId = keys.email ? sql`coalesce((select ${leads.id} from ${leads} where ${leads.email} = ${keys.email}), ${leadId})` : leadId;
-    statements.push(
-      ...insertDeliveriesStatements(
-        db,
-        decision.deliveries.map((planned) => ({
-          id: planned.delivery.deliveryId,
-          eventId,
-          destinationId: planned.destinationId,
-          leadId: deliveryLeadId,
-          action: planned.action,
-          status: "pending" as const,
-          attempts: 0,
-          payload: JSON.stringify(planned.delivery),
-          nextAttemptAt: nowMs,
-          createdAt: nowMs,
-          updatedAt: nowMs,
-        })),
-      ),
-    );
+    statements.push(...insertDeliveriesStatements(db, plannedDeliveryRows(eventId, decision.deliveries, leadId, keys.email, nowMs)));
   }
   return statements;
+}
+
+/**
+ * Planned deliveries as rows to insert. Their lead is the lead row of this email as
+ * it stands when the rows are written (same batch as the lead's upsert): a
+ * concurrent routing batch may have recorded the email first under its own id, and
+ * one person's deliveries must share one lead to run in order.
+ */
+export function plannedDeliveryRows(eventId: string, planned: readonly PlannedDelivery[], leadId: string, email: string | undefined, nowMs: number): NewDelivery[] {
+  const deliveryLeadId = email ? sql`coalesce((select ${leads.id} from ${leads} where ${leads.email} = ${email}), ${leadId})` : leadId;
+  return planned.map((p) => ({
+    id: p.delivery.deliveryId,
+    eventId,
+    destinationId: p.destinationId,
+    leadId: deliveryLeadId,
+    action: p.action,
+    status: "pending" as const,
+    attempts: 0,
+    payload: JSON.stringify(p.delivery),
+    nextAttemptAt: nowMs,
+    createdAt: nowMs,
+    updatedAt: nowMs,
+  }));
 }
 
 /**

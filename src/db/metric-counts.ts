@@ -1,6 +1,6 @@
 /**
  * The counters behind `GET /admin/v1/metrics`, kept by SQLite triggers in the same
- * transaction as the writes they count (migrations/0008_metric_counts.sql). A scrape
+ * transaction as the writes they count (migrations/0009_metric_counts.sql). A scrape
  * reads one row per series plus one index entry per destination with work waiting,
  * however many events are stored. Plain D1 statements: the table is not part of
  * src/db/schema.ts (drizzle-kit does not know triggers).

@@ -23,6 +23,8 @@ export const eventStatuses = [
   "queued",
   /** Routed; its deliveries (CRM upserts, notifications, forwards) are under way. */
   "delivering",
+  /** Nobody in its `hold` pool could take it yet: assigned, and its remaining actions run, when one can (`held_leads`). */
+  "held",
   /** Routed, and every delivery succeeded (or there were none). */
   "routed",
   /** Some deliveries succeeded, some failed for good. */
@@ -161,7 +163,7 @@ export const deliveries = sqliteTable(
     // Outcome reports name the CRM's record id: this finds the lead it was delivered as.
     index("deliveries_external").on(t.externalId),
     index("deliveries_lead_destination").on(t.leadId, t.destinationId),
-    // Pending deliveries only (migrations/0008): the oldest one per destination for
+    // Pending deliveries only (migrations/0009): the oldest one per destination for
     // the metrics, one index entry read each (src/db/metric-counts.ts).
     index("deliveries_pending_created").on(t.destinationId, t.createdAt).where(sql`${t.status} = 'pending'`),
   ],
@@ -315,3 +317,36 @@ export const slaTimers = sqliteTable(
   (t) => [index("sla_timers_status_due").on(t.status, t.dueAt)],
 );
 export type SlaTimerRow = typeof slaTimers.$inferSelect;
+
+export const holdStatuses = ["held", "released"] as const;
+export type HoldStatus = (typeof holdStatuses)[number];
+
+/**
+ * Leads held by a pool with `whenNobodyAvailable: "hold"`: one row per held event,
+ * written with its routing decision, carrying what runs once an owner takes it (the
+ * deliveries planned after the assign, the SLA). The hold clock Durable Object's
+ * alarm (and the cron) retries each at `wake_at`, the first moment a member should
+ * be available.
+ */
+export const heldLeads = sqliteTable(
+  "held_leads",
+  {
+    eventId: text("event_id").primaryKey(),
+    leadId: text("lead_id").notNull(),
+    routeId: text("route_id").notNull(),
+    poolId: text("pool_id").notNull(),
+    status: text("status", { enum: holdStatuses }).notNull(),
+    /** Why nobody could take it when it was held. */
+    reason: text("reason").notNull(),
+    /** JSON HoldPlan: the deliveries and SLA that wait for the owner. */
+    plan: text("plan").notNull(),
+    heldAt: integer("held_at").notNull(),
+    /** When to try again: the first moment a member should be available. */
+    wakeAt: integer("wake_at").notNull(),
+    ownerId: text("owner_id"),
+    releasedAt: integer("released_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("held_leads_status_wake").on(t.status, t.wakeAt), index("held_leads_pool").on(t.poolId, t.status)],
+);
+export type HeldLeadRow = typeof heldLeads.$inferSelect;

@@ -5,10 +5,10 @@ import type { LeadDelivery } from "../connectors/types";
 /**
  * What one call to `dispatch` costs against the destination's limits, counted in
  * calls: a destination's `rate` (src/delivery/default-rates.ts) is calls per second,
- * not deliveries. HubSpot carries up to 100 deliveries in one call; a Pipedrive
- * delivery makes up to four (search, create or update the person, list the
- * person's open leads, create a lead), three when the record map knows the person
- * (no search). Searches are counted once more against `searchRates`, Pipedrive's
+ * not deliveries. HubSpot carries up to 100 deliveries in one call, Salesforce up
+ * to 200 (sObject Collections upsert); a Pipedrive delivery makes up to four
+ * (search, create or update the person, list the person's open leads, create a
+ * lead), three when the record map knows the person (no search). Searches are counted once more against `searchRates`, Pipedrive's
  * separate Search API limit.
  */
 export interface CallCost {
@@ -19,6 +19,7 @@ export interface CallCost {
 export function costOf(destination: DestinationConfig, deliveries: readonly LeadDelivery[]): CallCost {
   switch (destination.type) {
     case "hubspot":
+    case "salesforce":
       return { calls: 1, searches: 0 };
     case "pipedrive": {
       const searches = deliveries.filter((d) => d.records?.[PERSON] === undefined).length;

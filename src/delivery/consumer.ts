@@ -1,6 +1,5 @@
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
-import { allowHttpFrom } from "../connectors/http";
 import type { DeliveryOutcome, LeadDelivery, OwnerFallback } from "../connectors/types";
 import { type Database, createDb } from "../db/client";
 import {
@@ -15,18 +14,19 @@ import {
 } from "../db/deliveries";
 import type { DeliveryRow } from "../db/schema";
 import { type LearnedRecord, type RecordIds, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
-import { runQueries } from "../db/json-rows";
+import { writeInParts } from "../db/write-in-parts";
 import { writeAttemptPoint } from "../lib/analytics";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
 import { rateOf } from "./default-rates";
-import { deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
+import { connectorOptionsFrom, deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
 import { costOf, searchRateOf } from "./call-costs";
 import { handOverTurns, turnDelays } from "./lead-order";
 import { holdDestination } from "./hold";
 import { alertOwnerFallbacks, ownerFallbackNote } from "./owner-fallback";
 import { retryDelaySeconds } from "./retry";
+import { readStoredPayload } from "./stored-payload";
 
 interface Item {
   message: Message<unknown>;
@@ -64,10 +64,22 @@ export async function handleDeliveryBatch(batch: MessageBatch<unknown>, env: Env
     groups.set(parsed.data.destinationId, group);
   }
   if (groups.size === 0) return;
-  const config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  let config: ActiveConfig;
+  try {
+    config = await loadConfig(env, (p) => ctx.waitUntil(p));
+  } catch (error) {
+    // No delivery can be made without the configuration (e.g. no key opens its
+    // secrets): back off instead of burning the queue's retries at once.
+    const items = [...groups.values()].flat();
+    log("error", "configuration not readable; delivery batch retried", { count: items.length, error: errorMessage(error) });
+    for (const { message } of items) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    return;
+  }
   await Promise.all(
     [...groups].map(([destinationId, items]) =>
       deliverGroup(env, config, destinationId, items).catch((error: unknown) => {
+        // A message settled already (a chunk recorded before the failure) keeps its
+        // ack: a queue message's first ack() or retry() is the one that counts.
         log("error", "delivery group failed; retrying", { destinationId, error: errorMessage(error) });
         for (const { message } of items) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       }),
@@ -89,6 +101,16 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
     return;
   }
 
+  // A payload that cannot be read fails its own delivery, never the group's.
+  const readable: { row: DeliveryRow; payload: LeadDelivery }[] = [];
+  const unreadable: { row: DeliveryRow; reason: string }[] = [];
+  for (const row of claimed) {
+    const read = readStoredPayload(row.payload);
+    if (read.ok) readable.push({ row, payload: read.payload });
+    else unreadable.push({ row, reason: read.reason });
+  }
+  if (unreadable.length > 0) await storeEntries(env, config, db, destination.id, unreadable.map((u) => unreadableEntry(u.row, u.reason, byId)));
+
   const perCall = deliveriesPerCall(destination);
   const limiter = env.DESTINATION_LIMITER.getByName(destination.id);
   const { perSecond, burst } = rateOf(destination);
@@ -101,12 +123,12 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
     const wait = await limiter.take(perSecond, burst);
     if (wait > 0) await sleep(Math.min(wait, maxPaceSeconds) * 1000);
   };
-  const recorded: DeliveryRow[] = [];
-  for (let i = 0; i < claimed.length; i += perCall) {
-    const chunk = claimed.slice(i, i + perCall);
-    const payloads = chunk.map((d) => {
-      const payload = JSON.parse(d.payload) as LeadDelivery;
-      const records = d.leadId ? known.get(d.leadId) : undefined;
+  const recorded: DeliveryRow[] = unreadable.map((u) => u.row);
+  const sendable = readable.map((r) => r.row);
+  for (let i = 0; i < readable.length; i += perCall) {
+    const chunk = sendable.slice(i, i + perCall);
+    const payloads = readable.slice(i, i + perCall).map(({ row, payload }) => {
+      const records = row.leadId ? known.get(row.leadId) : undefined;
       return records ? { ...payload, records } : payload;
     });
     // Both buckets reserve under the chunk's first delivery, so a message sent back to
@@ -120,10 +142,10 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
     const wait = Math.max(searchWait, callWait);
     if (wait > 0) {
       // Over the destination's rate: come back later. Not an attempt.
-      await comeBackLater(db, claimed.slice(i), byId, wait);
+      await comeBackLater(db, sendable.slice(i), byId, wait);
       break;
     }
-    const outcomes = await dispatch(destination, payloads, { allowHttp: allowHttpFrom(env), pace });
+    const outcomes = await dispatch(destination, payloads, { ...connectorOptionsFrom(env, config.version), pace });
     const holds = outcomes.flatMap((o) => (!o.ok && o.hold ? [o.hold] : []));
     if (holds.length > 0) {
       // Rate-limited by the destination itself: the held deliveries and everything
@@ -133,7 +155,7 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
       const finished = chunk.filter((_, j) => !isHeld(outcomes[j]));
       await recordOutcomes(env, config, db, destination, finished, outcomes.filter((o) => !isHeld(o)), byId);
       recorded.push(...finished);
-      const waiting = [...chunk.filter((_, j) => isHeld(outcomes[j])), ...claimed.slice(i + perCall)];
+      const waiting = [...chunk.filter((_, j) => isHeld(outcomes[j])), ...sendable.slice(i + perCall)];
       await comeBackLater(db, waiting, byId, (hold.untilMs - Date.now()) / 1000);
       break;
     }
@@ -143,7 +165,11 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
     const pause = Math.max(0, ...outcomes.map((o) => o.holdSeconds ?? 0));
     if (pause > 0) await limiter.pause(perSecond, burst, pause);
   }
-  await handOverTurns(db, env.DELIVERY_QUEUE, destination.id, leadIdsOf(recorded), Date.now());
+  // Every claimed message is settled by now; a failure here must not retry them. The
+  // sweeper re-sends a next delivery whose turn was not handed over.
+  await handOverTurns(db, env.DELIVERY_QUEUE, destination.id, leadIdsOf(recorded), Date.now()).catch((error: unknown) =>
+    log("warn", "delivery turns not handed over; the sweeper will re-send them", { destinationId: destination.id, error: errorMessage(error) }),
+  );
 }
 
 /** The longest a connector waits for a token between its own calls. */
@@ -199,6 +225,39 @@ function learnedRecords(rows: DeliveryRow[], outcomes: DeliveryOutcome[], at: nu
   });
 }
 
+/** One delivery's outcome, ready to store: its attempt, what it teaches, and what follows once stored. */
+interface Entry {
+  row: DeliveryRow;
+  record: AttemptRecord;
+  learned: LearnedRecord[];
+  note?: DeliveryNote;
+  fallback?: OwnerFallback;
+  /** Sent to the dead-letter queue once stored (the alert). */
+  deadLetter?: DeadLetterBody;
+  message: Message<unknown> | undefined;
+  /** Ack or retry its message, once stored. */
+  settle: () => void;
+  /** Its log line once stored. */
+  logged: () => void;
+}
+
+type DeadLetterBody = DeliveryMessage & { reason: string; refused?: boolean };
+
+/** An attempt made: its log line and its Analytics Engine data point, whether or not D1 stored it. */
+function reportAttempt(env: Env, entry: Entry): void {
+  entry.logged();
+  const { attempt: a, update } = entry.record;
+  writeAttemptPoint(env, {
+    deliveryId: a.deliveryId,
+    eventId: a.eventId,
+    destinationId: a.destinationId,
+    outcome: update.status === "dead" ? "dead" : a.outcome,
+    httpStatus: a.httpStatus ?? undefined,
+    attempt: a.attempt,
+    latencyMs: a.latencyMs,
+  });
+}
+
 async function recordOutcomes(
   env: Env,
   config: ActiveConfig,
@@ -210,12 +269,8 @@ async function recordOutcomes(
 ): Promise<void> {
   const at = Date.now();
   const maxAttempts = destination?.maxAttempts ?? 1;
-  const records: AttemptRecord[] = [];
-  const after: (() => void)[] = [];
-  const deadLetters: (DeliveryMessage & { reason: string; refused?: boolean })[] = [];
-  const notes: DeliveryNote[] = [];
-  const fallbacks: { row: DeliveryRow; fallback: OwnerFallback }[] = [];
-  rows.forEach((row, i) => {
+  const learned = learnedRecords(rows, outcomes, at);
+  const entries = rows.map((row, i): Entry => {
     const outcome: DeliveryOutcome = outcomes[i] ?? { ok: false, retryable: true, error: "No outcome for this delivery.", latencyMs: 0 };
     const attempt = row.attempts + 1;
     const message = byId.get(row.id)?.message;
@@ -230,65 +285,166 @@ async function recordOutcomes(
       excerpt: outcome.ok ? outcome.excerpt : (outcome.excerpt ?? null),
       at,
     };
+    const common = {
+      row,
+      message,
+      learned: learned.filter((r) => r.deliveryId === row.id),
+      logged: () =>
+        log(outcome.ok ? "info" : "warn", "delivery attempt", {
+          deliveryId: row.id,
+          eventId: row.eventId,
+          destinationId: row.destinationId,
+          attempt,
+          ok: outcome.ok,
+          status: outcome.status,
+          latencyMs: Math.round(outcome.latencyMs),
+          error: outcome.ok ? undefined : outcome.error,
+        }),
+    };
+    const letter = { deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId };
     if (outcome.ok) {
       // A succeeded attempt's `error` is a warning: the CRM took the lead, not all of it.
       const note = outcome.ownerFallback ? ownerFallbackNote(outcome.ownerFallback) : null;
-      if (outcome.ownerFallback) fallbacks.push({ row, fallback: outcome.ownerFallback });
-      if (note) notes.push({ eventId: row.eventId, deliveryId: row.id, destinationId: row.destinationId, note, at: new Date(at).toISOString() });
-      records.push({
-        attempt: { ...base, outcome: "succeeded", ...(note ? { error: note } : {}) },
-        update: { status: "succeeded", ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }), lastError: note },
-      });
-      after.push(() => message?.ack());
-    } else if (!outcome.retryable) {
+      return {
+        ...common,
+        record: {
+          attempt: { ...base, outcome: "succeeded", ...(note ? { error: note } : {}) },
+          update: { status: "succeeded", ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }), lastError: note },
+        },
+        ...(note ? { note: { eventId: row.eventId, deliveryId: row.id, destinationId: row.destinationId, note, at: new Date(at).toISOString() } } : {}),
+        ...(outcome.ownerFallback ? { fallback: outcome.ownerFallback } : {}),
+        settle: () => message?.ack(),
+      };
+    }
+    if (!outcome.retryable) {
       // Refused for good: a dead letter like one out of attempts (listed, alerted,
       // counted), its status `failed` saying the destination refused it.
       const reason = `Refused by ${row.destinationId}: ${outcome.error}`;
-      records.push({ attempt: { ...base, outcome: "failed", error: outcome.error }, update: { status: "failed", lastError: reason } });
-      deadLetters.push({ deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, reason, refused: true });
-      after.push(() => message?.ack());
-    } else if (attempt >= maxAttempts) {
+      return {
+        ...common,
+        record: { attempt: { ...base, outcome: "failed", error: outcome.error }, update: { status: "failed", lastError: reason } },
+        deadLetter: { ...letter, reason, refused: true },
+        settle: () => message?.ack(),
+      };
+    }
+    if (attempt >= maxAttempts) {
       const reason = `Out of attempts (${attempt}/${maxAttempts}): ${outcome.error}`;
-      records.push({ attempt: { ...base, outcome: "retryable", error: outcome.error }, update: { status: "dead", lastError: reason } });
-      deadLetters.push({ deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, reason });
-      after.push(() => message?.ack());
-    } else {
-      const delay = retryDelaySeconds(attempt, outcome.retryAfterSeconds);
-      records.push({
+      return {
+        ...common,
+        record: { attempt: { ...base, outcome: "retryable", error: outcome.error }, update: { status: "dead", lastError: reason } },
+        deadLetter: { ...letter, reason },
+        settle: () => message?.ack(),
+      };
+    }
+    const delay = retryDelaySeconds(attempt, outcome.retryAfterSeconds);
+    return {
+      ...common,
+      record: {
         attempt: { ...base, outcome: "retryable", error: outcome.error, retryAt: at + delay * 1000 },
         update: { status: "pending", lastError: outcome.error, nextAttemptAt: at + delay * 1000 },
-      });
-      after.push(() => message?.retry({ delaySeconds: delay }));
-    }
+      },
+      settle: () => message?.retry({ delaySeconds: delay }),
+    };
   });
-  // Attempts first, then the events they settle: one D1 batch, one transaction.
-  const queries = [
-    ...recordAttemptsQueries(records),
-    ...rememberRecordsQueries(learnedRecords(rows, outcomes, at)),
-    ...appendDeliveryNotesQueries(notes),
-    settleEventsStatement(db, [...new Set(rows.map((r) => r.eventId))], at).toSQL(),
-  ];
-  await runQueries(env.DB, queries);
-  // The dead letter carries the alert; send it before acking so it cannot be lost.
-  await sendMessages(env.DEAD_LETTER_QUEUE, deadLetters);
-  for (const settle of after) settle();
-  await alertOwnerFallbacks(env, config, fallbacks);
-  for (const { attempt: a, update } of records) {
-    const outcome = update.status === "dead" ? "dead" : a.outcome;
-    writeAttemptPoint(env, { deliveryId: a.deliveryId, eventId: a.eventId, destinationId: a.destinationId, outcome, httpStatus: a.httpStatus ?? undefined, attempt: a.attempt, latencyMs: a.latencyMs });
-  }
-  for (const [i, row] of rows.entries()) {
-    const outcome = outcomes[i];
-    log(outcome?.ok ? "info" : "warn", "delivery attempt", {
-      deliveryId: row.id,
-      eventId: row.eventId,
-      destinationId: row.destinationId,
-      attempt: row.attempts + 1,
-      ok: outcome?.ok ?? false,
-      status: outcome?.status,
-      latencyMs: outcome ? Math.round(outcome.latencyMs) : undefined,
-      error: outcome && !outcome.ok ? outcome.error : undefined,
-    });
-  }
+  await storeEntries(env, config, db, destination?.id ?? rows[0]?.destinationId ?? "", entries);
 }
 
+/**
+ * A delivery whose stored payload cannot be read: no call is made, and no retry
+ * would mend it. Recorded as a failed attempt, the delivery `dead`, and handed to
+ * the dead-letter queue (listed, alerted) on its own.
+ */
+function unreadableEntry(row: DeliveryRow, reason: string, byId: Map<string, Item>): Entry {
+  const at = Date.now();
+  const attempt = row.attempts + 1;
+  const message = byId.get(row.id)?.message;
+  const common = { deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId };
+  return {
+    row,
+    record: {
+      attempt: { ...common, id: newId("att", at), attempt, httpStatus: null, latencyMs: 0, excerpt: null, at, outcome: "failed", error: reason },
+      update: { status: "dead", lastError: reason },
+    },
+    learned: [],
+    deadLetter: { ...common, reason },
+    message,
+    settle: () => message?.ack(),
+    logged: () => log("error", "delivery payload unreadable; dead-lettered", { ...common, error: reason }),
+  };
+}
+
+function retryAlone(entry: Entry): void {
+  entry.message?.retry({ delaySeconds: retryDelaySeconds(entry.message.attempts) });
+}
+
+/** The queries that store these entries: attempts first, then the events they settle (one D1 batch, one transaction). */
+function entryQueries(db: Database, entries: readonly Entry[]) {
+  return [
+    ...recordAttemptsQueries(entries.map((e) => e.record)),
+    ...rememberRecordsQueries(entries.flatMap((e) => e.learned)),
+    ...appendDeliveryNotesQueries(entries.flatMap((e) => (e.note ? [e.note] : []))),
+    settleEventsStatement(db, [...new Set(entries.map((e) => e.row.eventId))], Date.now()).toSQL(),
+  ];
+}
+
+/**
+ * Stores outcomes after the destination was called, split down to single
+ * deliveries when D1 refuses the write (src/db/write-in-parts.ts): a row D1 refuses
+ * never sends the others back to the destination. A delivery whose own write D1
+ * refuses for good (a row over its size limit) is dead-lettered alone with the
+ * reason; one whose write failed otherwise is retried alone (its call is made again).
+ * Then dead letters are sent (before acking, so the alert cannot be lost) and every
+ * stored delivery's message is settled.
+ */
+async function storeEntries(env: Env, config: ActiveConfig, db: Database, destinationId: string, entries: Entry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const failures = await writeInParts(
+    env.DB,
+    entries,
+    (part) => entryQueries(db, part),
+    (error) => log("warn", "delivery outcomes not stored at once; storing them in parts", { destinationId, count: entries.length, error }),
+  );
+  const stored = entries.filter((_, i) => !failures.has(i));
+  const refused: { entry: Entry; letter: DeadLetterBody }[] = [];
+  const retried: { entry: Entry; error: string }[] = [];
+  for (const [i, failure] of failures) {
+    const entry = entries[i];
+    if (!entry) continue;
+    const { row } = entry;
+    if (failure.permanent) {
+      log("error", "delivery dead-lettered: D1 refuses its outcome", { deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, error: failure.error });
+      const reason = `Its outcome (${entry.record.attempt.outcome}) could not be stored: ${failure.error}`;
+      refused.push({ entry, letter: { deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, reason } });
+    } else retried.push({ entry, error: failure.error });
+  }
+
+  let lettersSent = true;
+  const letters = [...stored.flatMap((e) => (e.deadLetter ? [e.deadLetter] : [])), ...refused.map((r) => r.letter)];
+  try {
+    await sendMessages(env.DEAD_LETTER_QUEUE, letters);
+  } catch (error) {
+    lettersSent = false;
+    log("error", "delivery dead letters not sent", { destinationId, count: letters.length, error: errorMessage(error) });
+  }
+  // Stored: D1 says what became of them, whether or not their alert went out.
+  for (const entry of stored) {
+    entry.settle();
+    reportAttempt(env, entry);
+  }
+  // Refused by D1: the dead letter is all that records them; without it, try again.
+  for (const { entry } of refused) {
+    reportAttempt(env, entry);
+    if (lettersSent) entry.message?.ack();
+    else retryAlone(entry);
+  }
+  for (const { entry, error } of retried) {
+    reportAttempt(env, entry);
+    log("warn", "delivery outcome not stored; retrying", { deliveryId: entry.row.id, eventId: entry.row.eventId, destinationId: entry.row.destinationId, error });
+    retryAlone(entry);
+  }
+  await alertOwnerFallbacks(
+    env,
+    config,
+    stored.flatMap((e) => (e.fallback ? [{ row: e.row, fallback: e.fallback }] : [])),
+  );
+}

@@ -1,5 +1,5 @@
 import type { DestinationConfig } from "../config/schema";
-import type { ConnectorOptions } from "../connectors/http";
+import { allowHttpFrom, type ConnectorOptions } from "../connectors/http";
 import { connectorOf } from "../connectors/registry";
 import type { DeliveryOutcome, LeadDelivery } from "../connectors/types";
 
@@ -11,6 +11,11 @@ export function deliveriesPerCall(destination: DestinationConfig): number {
 /** Whether the destination's connector reads and reports record ids (the record map). */
 export function usesRecordMap(destination: DestinationConfig): boolean {
   return destination.type === "pipedrive";
+}
+
+/** What connectors get from the Worker: the outbound rule, the token store, the configuration's version. */
+export function connectorOptionsFrom(env: Env, configVersion: number): ConnectorOptions {
+  return { allowHttp: allowHttpFrom(env), crmTokens: env.CRM_TOKENS, configVersion };
 }
 
 /**

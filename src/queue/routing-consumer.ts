@@ -3,11 +3,15 @@ import { createDb } from "../db/client";
 import { decideEventsQueries, decisionRecord, type EventDecision, newLeadIdFor } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
-import { type BuiltStatement, type RawQuery, runQueries } from "../db/json-rows";
+import { type BuiltStatement, type RawQuery } from "../db/json-rows";
+import { writeInParts } from "../db/write-in-parts";
 import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
 import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
 import { poolAvailability } from "../assign/availability";
+import { nextAvailableAt } from "../assign/next-available";
+import { holdStatement } from "../db/holds";
+import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
 import { type EventPoint, writeEventPoint } from "../lib/analytics";
@@ -38,6 +42,8 @@ interface Routed {
   logFields?: LogFields;
   /** When the SLA clock this decision starts is due: the SLA clock is woken for it once stored. */
   slaDueAt?: number;
+  /** When the lead this decision holds is tried again: the hold clock is woken for it once stored. */
+  holdWakeAt?: number;
 }
 
 /** `deadLetter`: the event fails the same way on every try; send it to the dead-letter queue now. */
@@ -94,10 +100,13 @@ async function decideOne(
 ): Promise<Routed> {
   const decision = await decideLead(config.document, item.source, item.event, item.mapped, {
     findLead: async (keys) => index.find(keys),
-    assignOwner: (pool, eventId) => {
+    assignOwner: async (pool, eventId) => {
       const nowMs = Date.now();
       const availability = poolAvailability(pool, config.document.owners, away, nowMs);
-      return env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool, nowMs, availability });
+      const result = await env.OWNER_POOL.getByName(pool.id).assign({ eventId, pool, nowMs, availability });
+      if (result.ok || !result.hold) return result;
+      const holdUntilMs = nextAvailableAt(pool, config.document.owners, away, nowMs);
+      return holdUntilMs === undefined ? result : { ...result, holdUntilMs };
     },
     enrich,
   });
@@ -105,6 +114,13 @@ async function decideOne(
   const leadId = newLeadIdFor(decision, nowMs);
   if (decision.status !== "invalid" && leadId) rememberLead(index, decision, leadId, item.event.id, nowMs);
   const routed = routedOf(db, item.event, decision, nowMs, leadId);
+  if (decision.status === "routed" && decision.hold && leadId) {
+    // The SLA waits for the owner too: it starts when the hold is released.
+    const hold = holdRowFor(decision.hold, decision.sla, item.event.id, leadId, nowMs);
+    routed.statements.push(holdStatement(db, hold));
+    routed.holdWakeAt = hold.wakeAt;
+    return routed;
+  }
   const sla = decision.status === "routed" && leadId ? slaTimerFor(config.document, decision, item.event.id, leadId, nowMs) : undefined;
   if (sla) {
     routed.statements.push(startSlaStatement(db, sla));
@@ -206,53 +222,27 @@ function queriesOf(verdicts: readonly Verdict[]): RawQuery[] {
   return [...decideEventsQueries(decided), ...statements.map((s) => s.toSQL())];
 }
 
-/** D1 refuses the same write every time (a row over 2 MB): retrying cannot help. */
-function isPermanentWriteError(message: string): boolean {
-  return /SQLITE_TOOBIG|too big/i.test(message);
-}
-
-/** D1 itself failed, whatever the rows: writing them in parts would fail the same way. */
-function isTransientWriteError(message: string): boolean {
-  return /Network connection lost|SQLITE_BUSY|overloaded|timed? ?out|unavailable|reset/i.test(message);
-}
-
-/** D1 batches one consumer run may spend finding the events D1 refuses (a subrequest each). */
-const maxStoreWrites = 32;
-
 /**
- * Stores every decision of the batch in one D1 batch (one round trip instead of one
- * per event). If that write fails, the batch is halved and each half written on
- * its own, down to single events, so the events that D1 refuses are found in a few
- * round trips and the others are stored: one event never holds the batch back.
+ * Stores every decision of the batch in one D1 batch, split down to single events
+ * when it fails (src/db/write-in-parts.ts): one event never holds the batch back.
  * An event whose own write fails is retried alone, or dead-lettered when D1 will
  * refuse it every time. When D1 itself is failing (a lost connection, busy) the
- * batch is retried whole, as splitting it would only fail more times.
+ * batch is retried whole.
  */
 async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]> {
   const storing = verdicts.flatMap((v, i) => (v.ack && (v.decided !== undefined || v.statements.length > 0) ? [i] : []));
   if (storing.length === 0) return verdicts;
   const stored = [...verdicts];
-  let writes = 0;
-  const write = async (indices: number[]): Promise<void> => {
-    writes += 1;
-    try {
-      await runQueries(env.DB, queriesOf(indices.map((i) => verdicts[i] as Verdict)));
-    } catch (error) {
-      const message = errorMessage(error);
-      if (indices.length === 1 || isTransientWriteError(message) || writes >= maxStoreWrites) {
-        const deadLetter = indices.length === 1 && isPermanentWriteError(message);
-        for (const i of indices) stored[i] = { ack: false, error: message, deadLetter };
-        return;
-      }
-      if (indices.length === storing.length) {
-        log("warn", "routing batch not stored at once; storing it in parts", { count: indices.length, error: message });
-      }
-      const half = Math.ceil(indices.length / 2);
-      await write(indices.slice(0, half));
-      await write(indices.slice(half));
-    }
-  };
-  await write(storing);
+  const failures = await writeInParts(
+    env.DB,
+    storing.map((i) => verdicts[i] as Verdict),
+    queriesOf,
+    (error) => log("warn", "routing batch not stored at once; storing it in parts", { count: storing.length, error }),
+  );
+  for (const [j, failure] of failures) {
+    const i = storing[j];
+    if (i !== undefined) stored[i] = { ack: false, error: failure.error, deadLetter: failure.permanent };
+  }
   for (const v of stored) {
     if (!v.ack || !v.logFields) continue;
     log("info", "routed", v.logFields);
@@ -359,6 +349,12 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   if (slaDue.length > 0) {
     // The clocks are stored; a failed wake-up is covered by the cron sweeper within a minute.
     await wakeSlaClock(env, Math.min(...slaDue)).catch((error: unknown) => log("warn", "SLA clock not woken", { error: errorMessage(error) }));
+  }
+
+  const holdWakes = verdicts.flatMap((v) => (v.ack && v.holdWakeAt !== undefined ? [v.holdWakeAt] : []));
+  if (holdWakes.length > 0) {
+    // The holds are stored; a failed wake-up is covered by the cron within a minute.
+    await wakeHoldClock(env, Math.min(...holdWakes)).catch((error: unknown) => log("warn", "hold clock not woken", { error: errorMessage(error) }));
   }
 
   const outgoing = verdicts.flatMap((v) => (v.ack ? v.deliveries : []));

@@ -17,9 +17,32 @@ import { explainRoute, type RouteTrace } from "./trace";
 export interface DecideDeps {
   findLead(keys: MatchKeys): Promise<LeadMatch | undefined>;
   /** The consumer assigns for real (idempotent per event); the simulator only previews. */
-  assignOwner(pool: PoolConfig, eventId: string): Promise<AssignResult>;
+  assignOwner(pool: PoolConfig, eventId: string): Promise<OwnerAnswer>;
   /** The consumer looks up and caches; the simulator reads the cache only. */
   enrich: Enrich;
+}
+
+/**
+ * The pool's answer; for a lead the pool holds, when it should next be taken
+ * (`holdUntilMs`, absent when no member will be available) and, in the simulator,
+ * by whom.
+ */
+export type OwnerAnswer = AssignResult & { holdUntilMs?: number; holdThen?: { ownerId: string; reason: string } };
+
+/**
+ * A lead held by a `hold` pool: the assign and the deliveries planned after it wait
+ * until a member can take the lead; the routing consumer stores this in `held_leads`.
+ */
+export interface HoldPlan {
+  route: string;
+  pool: string;
+  reason: string;
+  /** The first moment a member should be available; absent when none will be. */
+  untilMs?: number;
+  /** Deliveries planned after the assign: sent with the owner once the lead has one. */
+  deliveries: PlannedDelivery[];
+  /** Who the simulator says takes the lead at `untilMs`. */
+  thenOwnerId?: string;
 }
 
 /** The route actions that send a lead somewhere, as connectors declare them. */
@@ -59,7 +82,9 @@ export interface DecisionTrace {
   routes: RouteTrace[];
   enrichments?: EnrichmentTrace[];
   experiments?: ExperimentTrace[];
-  owner?: { ownerId?: string; reason: string; pool?: string; sticky: boolean; fallback?: boolean };
+  owner?: { ownerId?: string; reason: string; pool?: string; sticky: boolean; fallback?: boolean; held?: boolean };
+  /** Set when a `hold` pool held the lead; `releasedAt` and `ownerId` once an owner took it (src/hold/release.ts). */
+  hold?: { pool: string; reason: string; until?: string; releasedAt?: string; ownerId?: string };
   actions: { route: string; action: string; destination?: string; deliveryId?: string; arm?: string; note?: string }[];
   explain: string[];
   /** Set when the lead or the trace was over its storage budget (budget.ts). */
@@ -89,6 +114,8 @@ export type Decision =
       experiment?: { route: string; arm: string };
       deliveries: PlannedDelivery[];
       sla?: SlaPlan;
+      /** Set when the lead waits for an owner: `deliveries` are only those planned before the assign. */
+      hold?: HoldPlan;
       trace: DecisionTrace;
     };
 
@@ -209,6 +236,8 @@ async function decideWhole(
 
   const deliveries: PlannedDelivery[] = [];
   let sla: SlaPlan | undefined;
+  /** The held pool's answer, and how many deliveries were planned before it (those run now). */
+  let held: { route: string; pool: string; answer: OwnerAnswer; before: number } | undefined;
   let index = 0;
   for (const { route, actions, arm } of matched) {
     const armNote = arm === undefined ? {} : { arm };
@@ -238,6 +267,15 @@ async function decideWhole(
           continue;
         }
         const result = await deps.assignOwner(pool, event.id);
+        if (!result.ok && result.hold) {
+          held = { route: route.id, pool: pool.id, answer: result, before: deliveries.length };
+          const reason = describeHold(result);
+          trace.owner = { pool: pool.id, sticky: false, held: true, reason };
+          trace.hold = { pool: pool.id, reason: result.reason, ...(result.holdUntilMs === undefined ? {} : { until: new Date(result.holdUntilMs).toISOString() }) };
+          trace.explain.push(`owner: ${reason}`);
+          trace.actions.push({ route: route.id, action: "assign", ...armNote, note: "held" });
+          continue;
+        }
         trace.owner = result.ok
           ? { ownerId: result.ownerId, pool: pool.id, sticky: false, fallback: result.fallback, reason: result.reason }
           : { pool: pool.id, sticky: false, reason: result.reason };
@@ -275,7 +313,17 @@ async function decideWhole(
     if (ownerId) planned.delivery.ownerId = ownerId;
     if (ownerId && fallbackOwnerId && fallbackOwnerId !== ownerId) planned.delivery.fallbackOwnerId = fallbackOwnerId;
   }
-  if (sla && !ownerId) {
+  const hold: HoldPlan | undefined = held && {
+    route: held.route,
+    pool: held.pool,
+    reason: held.answer.reason,
+    ...(held.answer.holdUntilMs === undefined ? {} : { untilMs: held.answer.holdUntilMs }),
+    ...(held.answer.holdThen ? { thenOwnerId: held.answer.holdThen.ownerId } : {}),
+    deliveries: deliveries.splice(held.before),
+  };
+  if (sla && hold) {
+    trace.explain.push(`SLA: ${describeSla(sla.config)}, from when the held lead gets its owner`);
+  } else if (sla && !ownerId) {
     trace.explain.push(`SLA of route ${sla.route}: not started, the lead has no owner`);
     sla = undefined;
   } else if (sla) {
@@ -283,7 +331,17 @@ async function decideWhole(
   }
   const experimentEntry = matched.find((m) => m.arm !== undefined);
   const experiment = experimentEntry?.arm === undefined ? undefined : { route: experimentEntry.route.id, arm: experimentEntry.arm };
-  return { status: "routed", lead, match, routeId: first.route.id, ownerId, ...(experiment ? { experiment } : {}), deliveries, ...(sla ? { sla } : {}), trace };
+  return { status: "routed", lead, match, routeId: first.route.id, ownerId, ...(experiment ? { experiment } : {}), deliveries, ...(sla ? { sla } : {}), ...(hold ? { hold } : {}), trace };
+}
+
+/** `no member available (…); held until 2026-12-14T00:00:00.000Z, then 103 (…)` for the trace. */
+function describeHold(answer: OwnerAnswer): string {
+  const until =
+    answer.holdUntilMs === undefined
+      ? " until a member can take it (none will on their own: paused, or no working hours)"
+      : ` until ${new Date(answer.holdUntilMs).toISOString()}`;
+  const then = answer.holdThen ? `, then ${answer.holdThen.ownerId} (${answer.holdThen.reason})` : "";
+  return `${answer.reason}${until}${then}`;
 }
 
 function describeSla(sla: SlaConfig): string {

@@ -1,10 +1,7 @@
-import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import { nextSlaDue } from "../db/sla-timers";
+import { DueClock } from "../lib/due-clock";
 import { fireDueSlas, type SlaEnv } from "./fire";
-
-/** How soon a run that left failed clocks behind tries again. */
-const retryMs = 30_000;
 
 /**
  * The SLA clock: one Durable Object (`SLA_CLOCK.getByName("sla")`) whose alarm is
@@ -12,18 +9,13 @@ const retryMs = 30_000;
  * written with the routing decision; this object only wakes up on time, so losing
  * a wake-up call costs at most the cron sweeper's minute.
  */
-export class SlaClock extends DurableObject<Env> {
-  /** Makes sure the alarm rings by `dueAt`. */
-  async wake(dueAt: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || dueAt < current) await this.ctx.storage.setAlarm(Math.max(dueAt, Date.now()));
+export class SlaClock extends DueClock {
+  protected runDue() {
+    // Worker secrets (CONFIG_KEY) reach a Durable Object's env too.
+    return fireDueSlas(this.env as SlaEnv);
   }
 
-  override async alarm(): Promise<void> {
-    // Worker secrets (CONFIG_KEY) reach a Durable Object's env too.
-    const { failed } = await fireDueSlas(this.env as SlaEnv);
-    const next = await nextSlaDue(createDb(this.env.DB));
-    if (next === undefined) return;
-    await this.ctx.storage.setAlarm(Math.max(next, Date.now() + (failed > 0 ? retryMs : 0)));
+  protected nextDue() {
+    return nextSlaDue(createDb(this.env.DB));
   }
 }

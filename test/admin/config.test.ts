@@ -25,7 +25,7 @@ async function pointersOf(response: Response): Promise<string[]> {
 }
 
 describe("PUT /admin/v1/config", () => {
-  it("accepts the example document of DESIGN.md as written, as version 1", async () => {
+  it("accepts a small example document in the documented shape, as version 1", async () => {
     const response = await putConfig(designExample(), { "x-switchboard-actor": "ada" });
     const result = await json<WriteResult>(response);
     expect(result).toMatchObject({ version: 1, unchanged: false, updatedBy: "ada (admin token)" });
@@ -306,10 +306,17 @@ describe("outbound URLs", () => {
       destinations: [
         { id: "hs", type: "hubspot", token: "pat", baseUrl: "https://127.0.0.1:9000" },
         { id: "slack", type: "slack", url: "https://localhost/services/x" },
+        // A URL inside a nested object: the token endpoint of a Salesforce connected app.
+        {
+          id: "sf",
+          type: "salesforce",
+          externalIdField: "Email__c",
+          auth: { type: "client_credentials", tokenUrl: "https://169.254.169.254/services/oauth2/token", clientId: "3MVG9-key", clientSecret: "consumer-secret" },
+        },
       ],
       enrichments: [{ id: "lookup", type: "http", url: "https://10.0.0.8/lookup", fields: { company: "name" } }],
     };
-    expect(await pointersOf(await putWith(false, doc))).toEqual(["/destinations/0/baseUrl", "/destinations/1/url", "/enrichments/0/url"]);
+    expect(await pointersOf(await putWith(false, doc))).toEqual(["/destinations/0/baseUrl", "/destinations/1/url", "/destinations/2/auth/tokenUrl", "/enrichments/0/url"]);
   });
 
   it("accepts public https URLs without ALLOW_HTTP_DESTINATIONS, and local http ones with it", async () => {

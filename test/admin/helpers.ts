@@ -60,7 +60,10 @@ export async function problem(response: Response, status: number): Promise<Probl
   return json<ProblemBody>(response, status);
 }
 
-/** The example document of DESIGN.md, as written there. */
+/**
+ * A small example document in the shape docs/configuration.md describes: a Typeform
+ * source, one round-robin pool, HubSpot and Slack, and three routes by score.
+ */
 export function designExample(): ExampleDocument {
   return {
     sources: [

@@ -231,7 +231,7 @@ describe("GET /admin/v1/metrics", () => {
   });
 
   it("counts the rows stored before the migration: the backlog read from the counters is exact", async () => {
-    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0008_"));
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0009_"));
     const backfill = (migration?.queries ?? []).filter((q) => /INSERT INTO metric_counts[\s\S]*FROM (events|deliveries)/.test(q) && !q.includes("TRIGGER"));
     expect(backfill).toHaveLength(4);
     const row = { eventId: "evt_backfill", destinationId: "backfill-check", action: "upsert" as const, payload: "{}", nextAttemptAt: 0, createdAt: 0, updatedAt: 0 };

@@ -129,3 +129,24 @@ describe("routing with an owner away", () => {
     await json(await admin("DELETE", "/v1/owners/101/away"));
   });
 });
+
+describe("a pool that holds leads, simulated at a moment", () => {
+  it("says until when the lead is held and who takes it then", async () => {
+    const held = { ...document, pools: document.pools.map((p) => (p.id === "global" ? { ...p, whenNobodyAvailable: "hold" } : p)) };
+    await json(await admin("PUT", "/v1/config", { body: held }));
+    interface Held extends Simulation {
+      status: string;
+      hold?: { pool: string; until?: string; ownerId?: string };
+      actions: unknown[];
+    }
+    // Saturday: nobody works until Monday 09:00 in Tokyo (00:00 UTC).
+    const saturday = await json<Held>(await admin("POST", "/v1/simulate", { body: { source: "forms", payload: { email: "sat@example.org" }, at: "2026-12-12T12:00:00Z" } }));
+    expect(saturday).toMatchObject({ status: "held", ownerId: "103", hold: { pool: "global", until: "2026-12-14T00:00:00.000Z", ownerId: "103" } });
+    expect(saturday.trace.owner?.reason).toMatch(/; held until 2026-12-14T00:00:00\.000Z, then 103 \(round robin/);
+    // While somebody works the pool assigns at once, as before.
+    const monday = await json<Held>(await admin("POST", "/v1/simulate", { body: { source: "forms", payload: { email: "mon@example.org" }, at: "2026-12-07T08:30:00Z" } }));
+    expect(monday).toMatchObject({ status: "routed", ownerId: "101" });
+    expect(monday.hold).toBeUndefined();
+    await json(await admin("PUT", "/v1/config", { body: document }));
+  });
+});

@@ -2,7 +2,7 @@ import { inject } from "vitest";
 import type { LeadDelivery } from "../../src/connectors/types";
 import type { Lead } from "../../src/routing/lead";
 import { type FakeHandle, createFake } from "../fakes/client";
-import type { FakeType } from "../fakes/types";
+import type { FakeInfo, FakeType } from "../fakes/types";
 
 /** Local fakes listen on http://127.0.0.1, as ALLOW_HTTP_DESTINATIONS=true allows in tests. */
 export const options = { allowHttp: true } as const;
@@ -10,6 +10,17 @@ export const options = { allowHttp: true } as const;
 /** A fake of this test file's own (records, faults and rate-limit window unshared). */
 export function privateFake(type: FakeType, fakeOptions: object = {}): Promise<FakeHandle> {
   return createFake(inject("fakes").factoryUrl, type, fakeOptions);
+}
+
+/** A Salesforce `auth` (refresh-token flow) for a Salesforce fake's connected app. */
+export function salesforceAuth(fake: FakeInfo) {
+  return {
+    type: "refresh_token" as const,
+    tokenUrl: fake.credentials.tokenUrl ?? "",
+    clientId: fake.credentials.clientId ?? "",
+    clientSecret: fake.credentials.clientSecret ?? "",
+    refreshToken: fake.credentials.refreshToken ?? "",
+  };
 }
 
 let sequence = 0;

@@ -11,19 +11,26 @@ import { connectorOf, connectors, crmTypes, type DestinationType, destinationTyp
 import { rateSchema } from "../../src/lib/config-fields";
 import { admin, json, problem } from "../admin/helpers";
 
+type Sample<Type extends DestinationType> = z.input<(typeof connectors)[Type]["schema"]>;
+
 /**
  * One destination of every type, with a distinct secret at each of its secret paths;
  * every secret, and nothing else, contains `SECRET`, so a secret the connector forgot
  * to declare shows up unmasked. The mapped type makes a connector added to the
  * registry without a sample here a type error, so every check below covers it.
  */
-const samples: { [Type in DestinationType]: z.input<(typeof connectors)[Type]["schema"]> } = {
+const samples: { [Type in DestinationType]: Sample<Type> } = {
   hubspot: { id: "hubspot", type: "hubspot", token: "pat-na1-hubspot-SECRET-0001" },
   salesforce: {
     id: "salesforce",
     type: "salesforce",
-    instanceUrl: "https://example.my.salesforce.com",
-    accessToken: "00Dxx-salesforce-SECRET-0002",
+    auth: {
+      type: "refresh_token",
+      tokenUrl: "https://login.salesforce.com/services/oauth2/token",
+      clientId: "3MVG9-consumer-key",
+      clientSecret: "salesforce-consumer-SECRET-0006",
+      refreshToken: "5Aep861-salesforce-refresh-SECRET-0007",
+    },
     externalIdField: "Email__c",
   },
   pipedrive: { id: "pipedrive", type: "pipedrive", apiToken: "pipedrive-token-SECRET-0003" },
@@ -31,16 +38,42 @@ const samples: { [Type in DestinationType]: z.input<(typeof connectors)[Type]["s
   http: { id: "http", type: "http", url: "https://receiver.example/hooks", secret: "whsec_SECRET0005" },
 };
 
-/** Every (type, path, secret) of the samples. */
-function sampleSecrets(): { type: DestinationType; path: readonly string[]; secret: string }[] {
-  return destinationTypes.flatMap((type) =>
-    connectors[type].secrets.map((dotted) => {
+/**
+ * Further shapes of a type whose secrets cannot all sit in one destination
+ * (Salesforce takes either a fixed `accessToken` or a connected app's `auth`).
+ */
+const alternatives: { [Type in DestinationType]?: Sample<Type>[] } = {
+  salesforce: [
+    {
+      id: "salesforce-static",
+      type: "salesforce",
+      instanceUrl: "https://example.my.salesforce.com",
+      accessToken: "00Dxx-salesforce-SECRET-0002",
+      externalIdField: "Email__c",
+    },
+  ],
+};
+
+/** Every sample, with its type. */
+function allSamples(): { type: DestinationType; sample: Sample<DestinationType> }[] {
+  return destinationTypes.flatMap((type) => [samples[type], ...(alternatives[type] ?? [])].map((sample) => ({ type, sample })));
+}
+
+/** Every (type, sample id, path, secret) of the samples; each declared path is in at least one sample of its type. */
+function sampleSecrets(): { type: DestinationType; id: string; sample: Sample<DestinationType>; path: readonly string[]; secret: string }[] {
+  const found = allSamples().flatMap(({ type, sample }) =>
+    connectors[type].secrets.flatMap((dotted) => {
       const path = splitPath(dotted);
-      const secret = valueAt(samples[type], path);
-      if (typeof secret !== "string") throw new Error(`the ${type} sample has no secret at ${dotted}`);
-      return { type, path, secret };
+      const secret = valueAt(sample, path);
+      return typeof secret === "string" ? [{ type, id: sample.id, sample, path, secret }] : [];
     }),
   );
+  for (const type of destinationTypes) {
+    for (const dotted of connectors[type].secrets) {
+      if (!found.some((s) => s.type === type && s.path.join(".") === dotted)) throw new Error(`no ${type} sample has a secret at ${dotted}`);
+    }
+  }
+  return found;
 }
 
 function documentWith(destinations: unknown[]) {
@@ -49,10 +82,8 @@ function documentWith(destinations: unknown[]) {
 
 describe("connector registry", () => {
   it("keys each connector by its schema's type, and the configuration takes each type", () => {
-    for (const type of destinationTypes) {
-      expect(connectors[type].schema.shape.type.value).toBe(type);
-      expect(destinationSchema.parse(samples[type]).type).toBe(type);
-    }
+    for (const type of destinationTypes) expect(connectors[type].schema.shape.type.value).toBe(type);
+    for (const { type, sample } of allSamples()) expect(destinationSchema.parse(sample).type).toBe(type);
     expect(destinationSchema.options.map((option) => option.shape.type.value)).toEqual(destinationTypes);
   });
 
@@ -74,8 +105,8 @@ describe("connector registry", () => {
   });
 
   it("declares secret paths that lead to string fields of the connector's schema", () => {
-    for (const { type, path, secret } of sampleSecrets()) {
-      const field = fieldSchemaAt(connectors[type].schema, samples[type], path);
+    for (const { type, sample, path, secret } of sampleSecrets()) {
+      const field = fieldSchemaAt(connectors[type].schema, sample, path);
       expect(field, `${type}: ${path.join(".")}`).toBeDefined();
       expect(field?.safeParse(secret).success, `${type}: ${path.join(".")}`).toBe(true);
     }
@@ -85,9 +116,9 @@ describe("connector registry", () => {
   });
 
   it("shows each connector's target in the console, from the masked destination, without a secret", () => {
-    for (const type of destinationTypes) {
+    for (const { type, sample } of allSamples()) {
       // The console reads the masked document, as the API returns it.
-      const destination = maskDestination(destinationSchema.parse(samples[type]));
+      const destination = maskDestination(destinationSchema.parse(sample));
       const target = connectorOf(destination).target(destination);
       expect(target.length, type).toBeGreaterThan(0);
       expect(target, type).not.toContain("SECRET");
@@ -121,19 +152,19 @@ describe("connector registry", () => {
   });
 
   it("refuses a misspelt field on write for every type (writes are strict)", () => {
-    for (const type of destinationTypes) {
-      expect(destinationWriteSchema.safeParse(samples[type]).success, type).toBe(true);
-      expect(destinationWriteSchema.safeParse({ ...samples[type], maxAttempt: 3 }).success, type).toBe(false);
+    for (const { type, sample } of allSamples()) {
+      expect(destinationWriteSchema.safeParse(sample).success, type).toBe(true);
+      expect(destinationWriteSchema.safeParse({ ...sample, maxAttempt: 3 }).success, type).toBe(false);
     }
   });
 });
 
 describe("connector secrets through the admin API", () => {
   it("masks every secret path on GET and stores none of them in clear", async () => {
-    await json(await admin("PUT", "/v1/config", { body: documentWith(Object.values(samples)) }));
+    await json(await admin("PUT", "/v1/config", { body: documentWith(allSamples().map(({ sample }) => sample)) }));
     const shown = await json<{ destinations: Record<string, unknown>[] }>(await admin("GET", "/v1/config"));
-    for (const { type, path, secret } of sampleSecrets()) {
-      const destination = shown.destinations.find((d) => d.id === type);
+    for (const { type, id, path, secret } of sampleSecrets()) {
+      const destination = shown.destinations.find((d) => d.id === id);
       expect(valueAt(destination, path), `${type}: ${path.join(".")}`).toBe(maskSecret(secret));
     }
     // Undeclared secrets too: nothing marked as one may show or be stored in clear.
@@ -144,12 +175,12 @@ describe("connector secrets through the admin API", () => {
   });
 
   it("keeps every stored secret when a write leaves it out or sends it masked", async () => {
-    const stored = Object.values(samples).map((d) => ({ ...d, id: `keep-${d.id}` }));
+    const stored = allSamples().map(({ sample }) => ({ ...sample, id: `keep-${sample.id}` }));
     await json(await admin("PUT", "/v1/config", { body: documentWith(stored) }));
     const secrets = sampleSecrets();
     const rewritten = stored.map((destination) =>
       secrets
-        .filter((s) => `keep-${s.type}` === destination.id)
+        .filter((s) => `keep-${s.id}` === destination.id)
         // Even-numbered secrets left out, odd ones sent masked.
         .reduce<Record<string, unknown>>(
           (out, s) => withValueAt(out, s.path, secrets.indexOf(s) % 2 === 0 ? undefined : maskSecret(s.secret)),
@@ -158,8 +189,8 @@ describe("connector secrets through the admin API", () => {
     );
     await json(await admin("PUT", "/v1/config", { body: documentWith(rewritten) }));
     const active = await loadConfig(env, () => {});
-    for (const { type, path, secret } of secrets) {
-      const destination = active.document.destinations.find((d) => d.id === `keep-${type}`);
+    for (const { type, id, path, secret } of secrets) {
+      const destination = active.document.destinations.find((d) => d.id === `keep-${id}`);
       expect(destination?.timeoutMs).toBe(5_000);
       expect(valueAt(destination, path), `${type}: ${path.join(".")}`).toBe(secret);
     }
@@ -173,8 +204,11 @@ describe("connector secrets through the admin API", () => {
       }),
     );
     const body = await problem(await admin("PUT", "/v1/config", { body: documentWith(fresh) }), 422);
+    // The secrets each sample has (a Salesforce `auth` sample has no `accessToken`).
     const expected = destinationTypes.flatMap((type, i) =>
-      connectors[type].secrets.map((dotted) => ({ pointer: `/destinations/${i}/${splitPath(dotted).join("/")}`, message: "required (no stored value to keep)" })),
+      connectors[type].secrets
+        .filter((dotted) => typeof valueAt(samples[type], splitPath(dotted)) === "string")
+        .map((dotted) => ({ pointer: `/destinations/${i}/${splitPath(dotted).join("/")}`, message: "required (no stored value to keep)" })),
     );
     expect(body.problems).toEqual(expected);
   });

@@ -13,6 +13,12 @@ describe("call costs", () => {
     expect(costOf(pipedrive, [delivery({}, { records: { person: "7" } })])).toEqual({ calls: 3, searches: 0 });
   });
 
+  it("counts a Salesforce batch of up to 200 leads as one call (sObject Collections)", () => {
+    const salesforce = { id: "s", type: "salesforce", instanceUrl: "https://x.my.salesforce.com", accessToken: "t", externalIdField: "Email__c" };
+    const batch = Array.from({ length: 200 }, (_, i) => delivery({ email: `lead${i}@example.com` }));
+    expect(costOf(salesforce as DestinationConfig, batch)).toEqual({ calls: 1, searches: 0 });
+  });
+
   it("keeps Pipedrive's searches within 10 per 2 s from a full bucket", () => {
     const rate = searchRates.pipedrive;
     if (!rate) throw new Error("no search rate for pipedrive");

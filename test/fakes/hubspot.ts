@@ -284,6 +284,30 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
     return jsonResponse({ ...completed, numErrors: errors.length, errors }, 207);
   });
 
+  // "Retrieve a contact" by record id, or by email with `idProperty=email`:
+  // `GET /crm/v3/objects/contacts/{contactId}?properties=a,b` → 200 `{ id, properties,
+  // createdAt, updatedAt, archived }`, a requested property the contact lacks is null;
+  // without `properties` the defaults (firstname, lastname, email, createdate,
+  // lastmodifieddate, hs_object_id). "Archive a contact":
+  // `DELETE /crm/v3/objects/contacts/{contactId}` → 204, and it is no longer found.
+  // An id the portal does not have: 404 OBJECT_NOT_FOUND.
+  // https://developers.hubspot.com/docs/api/crm/contacts (Retrieve, Delete)
+  app.get("/crm/v3/objects/contacts/:contactId", (c) => {
+    const contact = findContact(state.records, c.req.param("contactId"), c.req.query("idProperty"));
+    if (!contact) return jsonResponse(errorBody(404), 404);
+    const wanted = c.req.query("properties")?.split(",").filter(Boolean) ?? DEFAULT_READ_PROPERTIES;
+    const all: Record<string, string> = { ...contact.properties, hs_object_id: contact.id, createdate: contact.createdAt, lastmodifieddate: contact.updatedAt };
+    const properties = Object.fromEntries([...new Set([...wanted, "createdate", "lastmodifieddate", "hs_object_id"])].map((name) => [name, all[name] ?? null]));
+    return jsonResponse({ id: contact.id, properties, createdAt: contact.createdAt, updatedAt: contact.updatedAt, archived: false }, 200);
+  });
+
+  app.delete("/crm/v3/objects/contacts/:contactId", (c) => {
+    const contact = findContact(state.records, c.req.param("contactId"), undefined);
+    if (!contact) return jsonResponse(errorBody(404), 404);
+    state.records.delete(contact.properties.email ?? "");
+    return new Response(null, { status: 204 });
+  });
+
   app.post("/crm/v3/objects/companies/search", async (c) => {
     const body = await readJson(c);
     if (body === undefined) return validation("Invalid input JSON on line 1, column 1: the request body is not JSON");
@@ -326,6 +350,16 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
 
   app.all("*", () => jsonResponse({ status: "error", message: "Resource not found", correlationId: uuid(), category: "OBJECT_NOT_FOUND" }, 404));
   return { app, state, options };
+}
+
+/** The properties "Retrieve a contact" returns when none are asked for. */
+const DEFAULT_READ_PROPERTIES = ["firstname", "lastname", "email"];
+
+/** A contact by record id, or by email when `idProperty` is `email` (the only unique property here). */
+function findContact(contacts: Map<string, HubspotContact>, id: string, idProperty: string | undefined): HubspotContact | undefined {
+  if (idProperty === "email") return contacts.get(id.toLowerCase());
+  if (idProperty !== undefined && idProperty !== "hs_object_id") return undefined;
+  return [...contacts.values()].find((contact) => contact.id === id);
 }
 
 interface PropertyProblem {

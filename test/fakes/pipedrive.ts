@@ -195,6 +195,38 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
     return jsonResponse({ success: true, data: person }, 200);
   });
 
+  // "Get details of a person" and "Delete a person" (v2): 200 `{ success, data }`,
+  // the delete answering `data: { id }`; an unknown id is 404. A deleted person is no
+  // longer returned (Pipedrive keeps it marked deleted for 30 days, then removes it:
+  // https://developers.pipedrive.com/changelog/post/permanent-deletion-logic-for-6-core-entities).
+  // https://developers.pipedrive.com/docs/api/v1/Persons#getPerson (v2 tab), #deletePerson
+  app.get("/api/v2/persons/:id", (c) => {
+    const person = state.records.persons.get(Number(c.req.param("id")));
+    if (!person) return jsonResponse({ success: false, error: "Person not found", code: "ERR_NOT_FOUND" }, 404);
+    return jsonResponse({ success: true, data: person }, 200);
+  });
+
+  app.delete("/api/v2/persons/:id", (c) => {
+    const id = Number(c.req.param("id"));
+    if (!state.records.persons.delete(id)) return jsonResponse({ success: false, error: "Person not found", code: "ERR_NOT_FOUND" }, 404);
+    return jsonResponse({ success: true, data: { id } }, 200);
+  });
+
+  // "Get one lead" and "Delete a lead" (v1): 200 `{ success, data }`, the delete
+  // answering `data: { id }`; an unknown id is 404.
+  // https://developers.pipedrive.com/docs/api/v1/Leads#getLead, #deleteLead
+  app.get("/api/v1/leads/:id", (c) => {
+    const lead = state.records.leads.get(c.req.param("id"));
+    if (!lead) return jsonResponse(errorBody(404), 404);
+    return jsonResponse({ success: true, data: lead }, 200);
+  });
+
+  app.delete("/api/v1/leads/:id", (c) => {
+    const id = c.req.param("id");
+    if (!state.records.leads.delete(id)) return jsonResponse(errorBody(404), 404);
+    return jsonResponse({ success: true, data: { id } }, 200);
+  });
+
   app.get("/api/v1/leads", (c) => {
     const personId = c.req.query("person_id");
     const archived = c.req.query("archived_status") ?? "all";

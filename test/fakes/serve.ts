@@ -62,7 +62,15 @@ export async function startFake(type: FakeType, options: unknown = {}, port = 0)
     case "salesforce": {
       const fake = createSalesforceFake(salesforceFakeOptionsSchema.parse(options));
       const { origin, close } = await listen(fake.app, port);
-      return { type, origin, url: origin, credentials: { accessToken: fake.options.accessToken, externalIdField: "Email__c" }, close };
+      const credentials = {
+        accessToken: fake.options.accessToken,
+        externalIdField: "Email__c",
+        tokenUrl: `${origin}/services/oauth2/token`,
+        clientId: fake.options.clientId,
+        clientSecret: fake.options.clientSecret,
+        refreshToken: fake.options.refreshToken,
+      };
+      return { type, origin, url: origin, credentials, close };
     }
     case "pipedrive": {
       const fake = createPipedriveFake(pipedriveFakeOptionsSchema.parse(options));

@@ -15,6 +15,6 @@ export interface FakeInfo {
    * `baseUrl`, the Slack webhook `url`, the receiver's `url`, an `http` enrichment's `url`.
    */
   url: string;
-  /** HubSpot `token`, Salesforce `accessToken` + `externalIdField`, Pipedrive `apiToken`, receiver `secret`, enrichment `token`. */
+  /** HubSpot `token`, Salesforce `accessToken` + `externalIdField` + the connected app (`tokenUrl`, `clientId`, `clientSecret`, `refreshToken`), Pipedrive `apiToken`, receiver `secret`, enrichment `token`. */
   credentials: Record<string, string>;
 }

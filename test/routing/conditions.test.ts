@@ -377,7 +377,7 @@ describe("conditionProblems", () => {
     ]);
   });
 
-  it("accepts the DESIGN.md routes", () => {
+  it("accepts the example routes' conditions", () => {
     expect(conditionProblems({ all: [{ field: "score", op: "gt", value: 80 }] })).toEqual([]);
     expect(conditionProblems({ always: true })).toEqual([]);
   });

@@ -8,7 +8,7 @@ import type { RouteTrace } from "../../src/routing/trace";
 type RouteInput = z.input<typeof routeSchema>;
 const route = (input: RouteInput): RouteConfig => routeSchema.parse(input);
 
-/** The routes of DESIGN.md's configuration document. */
+/** Three routes by score (hot, warm, rest), as in the example document of test/admin/helpers.ts. */
 const designRoutes = [
   route({
     id: "hot",

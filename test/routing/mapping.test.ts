@@ -31,7 +31,7 @@ const typeformPayload = {
   },
 };
 
-/** The mapping from DESIGN.md's configuration document. */
+/** A Typeform mapping like the one in docs/configuration.md's example document. */
 const designMapping = {
   email: "form_response.hidden.email",
   firstName: "form_response.hidden.first_name",
@@ -42,7 +42,7 @@ const designMapping = {
 const answer = (ref: string, key: string) => `form_response.answers[field.ref='${ref}'].${key}`;
 
 describe("mapLead with a JSONata mapping", () => {
-  it("maps the DESIGN.md example over a Typeform payload and normalizes it", async () => {
+  it("maps the example Typeform mapping over a Typeform payload and normalizes it", async () => {
     const result = await mapLead({ mapping: designMapping }, typeformPayload);
     expect(result).toEqual({
       ok: true,
@@ -232,7 +232,7 @@ describe("compileMapping", () => {
     for (const problem of problems) expect(problem.message).not.toBe("");
   });
 
-  it("accepts the DESIGN.md mapping", () => {
+  it("accepts the example Typeform mapping", () => {
     expect(compileMapping(designMapping)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { readCurrentConfig } from "../../config/store";
 import { createDb } from "../../db/client";
 import { clearRuntimeAway, runtimeAwayAfter, setRuntimeAway } from "../../db/owner-away";
 import { GatewayError } from "../../errors";
+import { wakeHeldLeads } from "../wake-holds";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
 
@@ -114,14 +115,19 @@ export function ownerRoutes() {
       throw validationFailed([{ pointer: "/until", message: "`until` must be in the future and after `from`" }]);
     }
     await setRuntimeAway(createDb(c.env.DB), { ownerId: id, fromMs, untilMs, ...(body.reason === undefined ? {} : { reason: body.reason }) }, nowMs);
-    return c.json(await statusOf(c.env, id), 200);
+    const status = await statusOf(c.env, id);
+    // A shorter time away than the one replaced can bring the owner back sooner.
+    await wakeHeldLeads(c.env, status.pools, Date.now());
+    return c.json(status, 200);
   });
 
   app.openapi(deleteAway, async (c) => {
     const { id } = c.req.valid("param");
     await statusOf(c.env, id);
     await clearRuntimeAway(createDb(c.env.DB), id);
-    return c.json(await statusOf(c.env, id), 200);
+    const status = await statusOf(c.env, id);
+    await wakeHeldLeads(c.env, status.pools, Date.now());
+    return c.json(status, 200);
   });
 
   return app;

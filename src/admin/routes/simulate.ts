@@ -5,11 +5,12 @@ import { createDb } from "../../db/client";
 import { findMatchingLead } from "../../db/leads";
 import { runtimeAwayAfter } from "../../db/owner-away";
 import { poolAvailability } from "../../assign/availability";
+import { nextAvailableAt } from "../../assign/next-available";
 import { createEnricher } from "../../enrich/lookup";
 import { GatewayError } from "../../errors";
 import { parseBody } from "../../ingest/parse-body";
 import { newId } from "../../lib/ids";
-import { type DecideDeps, decide } from "../../routing/decide";
+import { type DecideDeps, decide, type PlannedDelivery } from "../../routing/decide";
 import { verifiers } from "../../verify/registry";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
@@ -38,7 +39,7 @@ const simulateResult = z
     verification: z
       .object({ ok: z.boolean(), code: z.string().optional(), detail: z.string().optional(), secretIndex: z.number().int().optional() })
       .optional(),
-    status: z.enum(["routed", "unmatched", "invalid"]),
+    status: z.enum(["routed", "held", "unmatched", "invalid"]).meta({ description: "`held`: a `hold` pool would hold the lead; `hold` says until when and who takes it then" }),
     reason: z.string().optional(),
     lead: z.unknown().optional(),
     routeId: z.string().optional(),
@@ -47,6 +48,10 @@ const simulateResult = z
       .object({ route: z.string(), arm: z.string() })
       .optional()
       .meta({ description: "The experiment arm the lead would land in (the same lead always lands in the same arm)" }),
+    hold: z
+      .object({ pool: z.string(), until: z.string().optional(), ownerId: z.string().optional(), reason: z.string() })
+      .optional()
+      .meta({ description: "The lead would be held: until when (absent when no member will be available on their own) and who would take it then; the actions listed run after that" }),
     trace: z.unknown().meta({ description: "The decision trace, as it would be stored with the event" }),
     actions: z.array(
       z.object({
@@ -132,8 +137,17 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
   const deps: DecideDeps = {
     findLead: (keys) => findMatchingLead(db, keys),
     // preview() reads the rotation and the day's counts and changes nothing.
-    assignOwner: (pool) =>
-      env.OWNER_POOL.getByName(pool.id).preview({ pool, nowMs, availability: poolAvailability(pool, config.document.owners, away, nowMs) }),
+    assignOwner: async (pool) => {
+      const preview = (atMs: number) =>
+        env.OWNER_POOL.getByName(pool.id).preview({ pool, nowMs: atMs, availability: poolAvailability(pool, config.document.owners, away, atMs) });
+      const result = await preview(nowMs);
+      if (result.ok || !result.hold) return result;
+      // Held: who would take the lead at the first moment a member is available.
+      const holdUntilMs = nextAvailableAt(pool, config.document.owners, away, nowMs);
+      if (holdUntilMs === undefined) return result;
+      const then = await preview(holdUntilMs);
+      return { ...result, holdUntilMs, ...(then.ok ? { holdThen: { ownerId: then.ownerId, reason: then.reason } } : {}) };
+    },
     enrich: createEnricher(env, { writeCache: false, callLookups: false, destinations: config.document.destinations }),
   };
   const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);
@@ -143,19 +157,30 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
     source: { id: source.id, provider: source.provider, enabled: source.enabled },
     configVersion: config.version,
     ...(verification ? { verification } : {}),
-    status: decision.status,
+    status: decision.status === "routed" && decision.hold ? "held" : decision.status,
     ...(decision.status === "invalid" ? { reason: decision.reason } : { lead: decision.lead }),
     ...(decision.status === "routed"
       ? {
           routeId: decision.routeId,
           ...(decision.ownerId ? { ownerId: decision.ownerId } : {}),
+          ...(decision.hold?.thenOwnerId ? { ownerId: decision.hold.thenOwnerId } : {}),
           ...(decision.experiment ? { experiment: decision.experiment } : {}),
+          ...(decision.hold
+            ? {
+                hold: {
+                  pool: decision.hold.pool,
+                  reason: decision.hold.reason,
+                  ...(decision.hold.untilMs === undefined ? {} : { until: new Date(decision.hold.untilMs).toISOString() }),
+                  ...(decision.hold.thenOwnerId ? { ownerId: decision.hold.thenOwnerId } : {}),
+                },
+              }
+            : {}),
         }
       : {}),
     trace: decision.trace,
     actions:
       decision.status === "routed"
-        ? decision.deliveries.map((d) => ({
+        ? [...decision.deliveries, ...(decision.hold?.deliveries ?? []).map((d) => withOwner(d, decision.hold?.thenOwnerId))].map((d) => ({
             routeId: d.delivery.routeId,
             action: d.action,
             destinationId: d.destinationId,
@@ -174,4 +199,9 @@ export function simulateRoutes() {
   app.openapi(simulate, async (c) => c.json(await runSimulation(c.env, c.req.valid("json"), c.req.url), 200));
 
   return app;
+}
+
+/** A held delivery as it would run: with the owner who takes the lead then. */
+function withOwner(planned: PlannedDelivery, ownerId: string | undefined): PlannedDelivery {
+  return ownerId ? { ...planned, delivery: { ...planned.delivery, ownerId } } : planned;
 }

@@ -183,9 +183,16 @@ export function TraceStory({ trace, deliveries }: { trace: DecisionTrace; delive
                     ? trace.owner.sticky
                       ? `Owner ${trace.owner.ownerId}, kept from the earlier lead: ${trace.owner.reason}.`
                       : `Owner ${trace.owner.ownerId}${trace.owner.pool ? ` from pool ${trace.owner.pool}` : ""}${trace.owner.fallback ? " (the pool's fallback owner)" : ""}: ${trace.owner.reason}.`
-                    : `No owner${trace.owner.pool ? ` from pool ${trace.owner.pool}` : ""}: ${trace.owner.reason}.`
+                    : trace.owner.held
+                      ? `Held by pool ${trace.owner.pool ?? ""}: ${trace.owner.reason}. The assign and the actions after it wait for the owner.`
+                      : `No owner${trace.owner.pool ? ` from pool ${trace.owner.pool}` : ""}: ${trace.owner.reason}.`
                   : "No owner: the matched routes assign none."}
               </p>
+              {trace.hold?.releasedAt ? (
+                <p>
+                  Held from the decision until {trace.hold.releasedAt}, then given to {trace.hold.ownerId ?? "no owner"}; the waiting actions ran then.
+                </p>
+              ) : null}
               {(trace.deliveryNotes ?? []).map((note) => (
                 <p class="warning">
                   At {note.destinationId} ({note.deliveryId}): {note.note}

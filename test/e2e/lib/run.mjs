@@ -50,6 +50,16 @@ export async function postFault(origin, fault) {
 }
 
 /**
+ * Makes every Salesforce save of this lead fail `attempts` times with the
+ * retryable UNABLE_TO_LOCK_ROW (the fake's per-record lock): upserts go in
+ * collections of many leads, so a per-request fault would fail its neighbours too.
+ */
+export async function doomSalesforceLead(origin, email, attempts) {
+  const response = await fetch(`${origin}/__fake/locks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ externalId: email, count: attempts }) });
+  if (!response.ok) throw new Error(`lock for ${email} refused: ${response.status} ${await response.text()}`);
+}
+
+/**
  * The CRM faults of one run, each at a share of the traffic: 5xx for a while, then
  * 429 with Retry-After. Exported so the soak repeats the very same round periodically.
  */
@@ -101,8 +111,7 @@ export async function runE2E(settings = settingsFromEnv()) {
     const scenario = buildScenario({ ...settings, runId, secrets, config });
     // Leads whose Salesforce upsert fails on every attempt (3): their delivery must die.
     for (const lead of scenario.leads.filter((l) => l.doomed)) {
-      const prefix = `/services/data/v60.0/sobjects/Lead/Email__c/${lead.email.split("@")[0]}`;
-      await postFault(origins.salesforce, { status: 503, count: config.destinations.find((d) => d.id === "salesforce").maxAttempts, path: prefix });
+      await doomSalesforceLead(origins.salesforce, lead.email, config.destinations.find((d) => d.id === "salesforce").maxAttempts);
     }
 
     const send = (request) => sendLikeAProvider(gateway.base, request);
