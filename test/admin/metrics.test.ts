@@ -1,9 +1,12 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { clearConfigCache } from "../../src/config/store";
 import { createDb } from "../../src/db/client";
 import { pendingByDestination, readMetricCounts, webhookToCrmBucketsMs } from "../../src/db/metric-counts";
 import { deliveries } from "../../src/db/schema";
+import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
 import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
@@ -256,5 +259,32 @@ describe("GET /admin/v1/metrics", () => {
     for (const { destination_id, n } of pending.results) expect(fromCounters.get(destination_id)).toBe(n);
     const counted = (b: string) => rows.find((r) => r.metric === "events" && r.a === "backfill-source" && r.b === b)?.value;
     expect([counted("queued"), counted("routed")]).toEqual([2, 1]);
+  });
+
+  it("still answers when the configuration cannot be opened, listing the destinations it counted", async () => {
+    await createDb(env.DB).insert(deliveries).values({
+      id: "evt_unreadable:0",
+      eventId: "evt_unreadable",
+      destinationId: "counted-only",
+      action: "upsert",
+      status: "pending",
+      payload: "{}",
+      nextAttemptAt: 0,
+      createdAt: 0,
+      updatedAt: 0,
+    });
+    clearConfigCache();
+    const response = await worker.fetch(
+      new Request("https://gateway.test/admin/v1/metrics", { headers: { authorization: `Bearer ${readToken}` } }),
+      { ...env, CONFIG_KEY: "another-config-key-0123456789abcdef" } as Env,
+      createExecutionContext(),
+    );
+    clearConfigCache();
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    const parsed = parseExposition(text);
+    expect(valueOf(parsed, "switchboard_deliveries_pending", { destination: "counted-only" })).toBe(1);
+    // The configured destination without deliveries is what the unreadable configuration costs.
+    expect(valueOf(parsed, "switchboard_deliveries_pending", { destination: "idle-hubspot" })).toBeUndefined();
   });
 });
