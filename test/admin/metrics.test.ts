@@ -81,6 +81,20 @@ async function scrape(token = readToken): Promise<Parsed> {
   return parseExposition(text);
 }
 
+/** A delivery row written directly, as the routing consumer would (an upsert, due at once). */
+function deliveryRow(id: string, destinationId: string, status: "pending" | "succeeded" = "pending", eventId = id.split(":")[0] ?? id) {
+  return { id, eventId, destinationId, action: "upsert" as const, status, payload: "{}", nextAttemptAt: 0, createdAt: 0, updatedAt: 0 };
+}
+
+/** An event row written directly, as an inbox flush would. */
+function insertEvent(id: string, sourceId: string, status: string, receivedAt = 0) {
+  return env.DB.prepare(
+    "INSERT INTO events (id, source_id, status, headers, body_size, verification, received_at, stored_at, updated_at) VALUES (?, ?, ?, '{}', 0, '{}', ?, 0, 0)",
+  )
+    .bind(id, sourceId, status, receivedAt)
+    .run();
+}
+
 async function deliverAll(messages: DeliveryMessage[]) {
   return runQueue(queueNames.deliveries, messages);
 }
@@ -199,26 +213,12 @@ describe("GET /admin/v1/metrics", () => {
   it("puts each webhook → CRM time in the bucket the trigger and the renderer agree on", async () => {
     const db = createDb(env.DB);
     const event = { id: "evt_buckets", receivedAt: 1_000_000 };
-    await env.DB.prepare(
-      "INSERT INTO events (id, source_id, status, headers, body_size, verification, received_at, stored_at, updated_at) VALUES (?, 'bucket-source', 'delivering', '{}', 0, '{}', ?, 0, 0)",
-    )
-      .bind(event.id, event.receivedAt)
-      .run();
+    await insertEvent(event.id, "bucket-source", "delivering", event.receivedAt);
     const base = (await readMetricCounts(env.DB)).rows.filter((r) => r.metric === "webhook_to_crm_ms");
     const counted = new Map(base.map((r) => [r.a, r.value]));
     const bounds = [...webhookToCrmBucketsMs, webhookToCrmBucketsMs.at(-1)! + 1];
     for (const [i, ms] of bounds.entries()) {
-      await db.insert(deliveries).values({
-        id: `bucket-${i}`,
-        eventId: event.id,
-        destinationId: "bucket-check",
-        action: "upsert",
-        status: "pending",
-        payload: "{}",
-        nextAttemptAt: 0,
-        createdAt: 0,
-        updatedAt: 0,
-      });
+      await db.insert(deliveries).values(deliveryRow(`bucket-${i}`, "bucket-check", "pending", event.id));
       await db.update(deliveries).set({ status: "succeeded", updatedAt: event.receivedAt + ms }).where(eq(deliveries.id, `bucket-${i}`));
     }
     const rows = (await readMetricCounts(env.DB)).rows.filter((r) => r.metric === "webhook_to_crm_ms");
@@ -237,19 +237,13 @@ describe("GET /admin/v1/metrics", () => {
     const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0009_"));
     const backfill = (migration?.queries ?? []).filter((q) => /INSERT INTO metric_counts[\s\S]*FROM (events|deliveries)/.test(q) && !q.includes("TRIGGER"));
     expect(backfill).toHaveLength(4);
-    const row = { eventId: "evt_backfill", destinationId: "backfill-check", action: "upsert" as const, payload: "{}", nextAttemptAt: 0, createdAt: 0, updatedAt: 0 };
     await createDb(env.DB).insert(deliveries).values([
-      { ...row, id: "evt_backfill:0", status: "pending" },
-      { ...row, id: "evt_backfill:1", status: "pending" },
-      { ...row, id: "evt_backfill:2", status: "succeeded" },
+      deliveryRow("evt_backfill:0", "backfill-check"),
+      deliveryRow("evt_backfill:1", "backfill-check"),
+      deliveryRow("evt_backfill:2", "backfill-check", "succeeded"),
     ]);
-    for (const [id, status] of [["evt_backfill_a", "queued"], ["evt_backfill_b", "routed"]]) {
-      await env.DB.prepare(
-        "INSERT INTO events (id, source_id, status, headers, body_size, verification, received_at, stored_at, updated_at) VALUES (?, 'backfill-source', ?, '{}', 0, '{}', 0, 0, 0)",
-      )
-        .bind(id, status)
-        .run();
-    }
+    await insertEvent("evt_backfill_a", "backfill-source", "queued");
+    await insertEvent("evt_backfill_b", "backfill-source", "routed");
     await env.DB.prepare("DELETE FROM metric_counts").run();
     for (const query of backfill) await env.DB.prepare(query).run();
     const { rows } = await readMetricCounts(env.DB);
@@ -262,17 +256,7 @@ describe("GET /admin/v1/metrics", () => {
   });
 
   it("still answers when the configuration cannot be opened, listing the destinations it counted", async () => {
-    await createDb(env.DB).insert(deliveries).values({
-      id: "evt_unreadable:0",
-      eventId: "evt_unreadable",
-      destinationId: "counted-only",
-      action: "upsert",
-      status: "pending",
-      payload: "{}",
-      nextAttemptAt: 0,
-      createdAt: 0,
-      updatedAt: 0,
-    });
+    await createDb(env.DB).insert(deliveries).values(deliveryRow("evt_unreadable:0", "counted-only"));
     clearConfigCache();
     const response = await worker.fetch(
       new Request("https://gateway.test/admin/v1/metrics", { headers: { authorization: `Bearer ${readToken}` } }),
