@@ -297,8 +297,38 @@ export type SlaConfig = z.infer<typeof slaSchema>;
 
 const propertiesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
+/**
+ * Lead-to-account: the owner of the CRM company (HubSpot) or account (Salesforce)
+ * the lead belongs to, found by domain then by normalized name; else the pool.
+ */
+export const accountOwnerSchema = z.strictObject({
+  /** A `hubspot` or `salesforce` destination: its companies or accounts are searched with its credentials. */
+  destination: z.string().min(1),
+  /** Assigns from this pool when no record matches, it has no owner, or the owner is unavailable. */
+  fallbackPool: z.string().min(1),
+  /** Only an owner who is available now (not away; inside working hours if they have them). Default true. */
+  requireAvailable: z.boolean().default(true),
+  /** How long a match (or a miss) is reused for the same key. Default 1 hour: owners change more often than firmographics. */
+  cacheSeconds: z.number().int().nonnegative().max(7 * 86_400).default(3_600),
+  /** The lookup's time budget; when it runs out the fallback pool assigns. */
+  timeoutMs: z.number().int().positive().max(10_000).default(2_000),
+});
+export type AccountOwnerConfig = z.infer<typeof accountOwnerSchema>;
+
+/** `assign` takes a pool, or the account owner with a fallback pool. */
+export const assignSchema = z.union([
+  z.strictObject({ pool: z.string().min(1) }),
+  z.strictObject({ accountOwner: accountOwnerSchema }),
+]);
+export type AssignConfig = z.infer<typeof assignSchema>;
+
+/** The pool an `assign` draws from: its own, or the account owner's fallback. */
+export function assignPool(assign: AssignConfig): string {
+  return "pool" in assign ? assign.pool : assign.accountOwner.fallbackPool;
+}
+
 export const actionSchema = z.union([
-  z.strictObject({ assign: z.strictObject({ pool: z.string().min(1) }) }),
+  z.strictObject({ assign: assignSchema }),
   z.strictObject({
     upsert: z.strictObject({ destination: z.string().min(1), properties: propertiesSchema.optional() }),
   }),

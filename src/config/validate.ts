@@ -44,6 +44,9 @@ const actionTargets: Record<DestinationAction, ReadonlySet<string>> = {
   forward: new Set(typesTaking("forward")),
 };
 
+/** The CRMs whose companies or accounts an `accountOwner` assignment searches (src/enrich/account-owner.ts). */
+const accountOwnerTypes: ReadonlySet<string> = new Set(["hubspot", "salesforce"]);
+
 /** Semantic problems of a schema-valid document (secrets may still be masked or absent). */
 export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProblem[] {
   const problems: PointerProblem[] = [];
@@ -108,8 +111,23 @@ export function checkConfig(document: ConfigWrite | GatewayConfig): PointerProbl
     });
     const checkAction = (action: Action, at: string) => {
       if ("assign" in action) {
-        if (!poolIds.has(action.assign.pool)) {
-          problems.push({ pointer: `${at}/assign/pool`, message: `no pool has the id '${action.assign.pool}'` });
+        const assign = action.assign;
+        if ("pool" in assign) {
+          if (!poolIds.has(assign.pool)) problems.push({ pointer: `${at}/assign/pool`, message: `no pool has the id '${assign.pool}'` });
+          return;
+        }
+        const { destination, fallbackPool } = assign.accountOwner;
+        const type = destinations.get(destination);
+        if (type === undefined) {
+          problems.push({ pointer: `${at}/assign/accountOwner/destination`, message: `no destination has the id '${destination}'` });
+        } else if (!accountOwnerTypes.has(type)) {
+          problems.push({
+            pointer: `${at}/assign/accountOwner/destination`,
+            message: `account owners are looked up in a ${[...accountOwnerTypes].join(" or ")} destination, not ${type}`,
+          });
+        }
+        if (!poolIds.has(fallbackPool)) {
+          problems.push({ pointer: `${at}/assign/accountOwner/fallbackPool`, message: `no pool has the id '${fallbackPool}'` });
         }
         return;
       }

@@ -84,7 +84,12 @@ export function actionText(action: Action, types: ReadonlyMap<string, string>): 
     const type = types.get(id);
     return type ? `${id} (${destinationTypeName(type)})` : `${id} (not configured)`;
   };
-  if ("assign" in action) return `Assign an owner from pool ${action.assign.pool}`;
+  if ("assign" in action) {
+    const assign = action.assign;
+    return "pool" in assign
+      ? `Assign an owner from pool ${assign.pool}`
+      : `Assign the account owner from ${assign.accountOwner.destination}, else from pool ${assign.accountOwner.fallbackPool}`;
+  }
   if ("upsert" in action) {
     const properties = Object.keys(action.upsert.properties ?? {});
     return `Upsert the lead into ${of(action.upsert.destination)}${properties.length ? `, setting ${properties.join(", ")}` : ""}`;

@@ -2,11 +2,11 @@ import type { DestinationConfig, EnrichmentConfig } from "../config/schema";
 import { refreshConfig } from "../config/store";
 import { allowHttpFrom } from "../connectors/http";
 import { createDb } from "../db/client";
-import { readCachedEnrichment, writeCachedEnrichment } from "../db/enrichment-cache";
-import { errorMessage, log } from "../lib/log";
+import { errorMessage } from "../lib/log";
 import type { Lead } from "../routing/lead";
 import type { LookupAnswer } from "./answer";
 import { applyFields } from "./apply-fields";
+import { createCacheIo } from "./cache-io";
 import { cacheScope } from "./cache-scope";
 import { lookupHttp } from "./http-lookup";
 import { lookupHubspotCompany } from "./hubspot-company";
@@ -42,8 +42,7 @@ type EnricherEnv = Pick<Env, "DB" | "CONFIG" | "CONFIG_CACHE_SECONDS"> & {
  * `callLookups: false` give the simulator's read-only version (cache hits only).
  */
 export function createEnricher(env: EnricherEnv, options: EnricherOptions): Enrich {
-  const db = createDb(env.DB);
-  const now = options.now ?? Date.now;
+  const cache = createCacheIo(createDb(env.DB), { writeCache: options.writeCache, now: options.now ?? Date.now });
   const allowHttp = allowHttpFrom(env);
 
   const destinations = async (): Promise<readonly DestinationConfig[]> =>
@@ -60,25 +59,6 @@ export function createEnricher(env: EnricherEnv, options: EnricherOptions): Enri
     return lookupHubspotCompany(enrichment, destination, key, { allowHttp, ...(limiter ? { limiter } : {}) });
   }
 
-  async function readCache(scope: string, key: string) {
-    try {
-      return await readCachedEnrichment(db, scope, key, now());
-    } catch (error) {
-      log("warn", "enrichment cache read failed; looking up instead", { scope, error: errorMessage(error) });
-      return undefined;
-    }
-  }
-
-  async function writeCache(scope: string, key: string, fields: Record<string, unknown> | null, seconds: number): Promise<void> {
-    if (!options.writeCache) return;
-    const fetchedAt = now();
-    try {
-      await writeCachedEnrichment(db, { scope, key, fields, fetchedAt, expiresAt: fetchedAt + seconds * 1000 });
-    } catch (error) {
-      log("warn", "enrichment cache write failed; the answer is used uncached", { scope, error: errorMessage(error) });
-    }
-  }
-
   async function enrich(enrichment: EnrichmentConfig, lead: Lead): Promise<EnrichResult> {
     const found = lookupKey(enrichment, lead);
     if (!found.ok) return { outcome: "skipped", reason: found.reason };
@@ -87,7 +67,7 @@ export function createEnricher(env: EnricherEnv, options: EnricherOptions): Enri
     const scope = caching ? await cacheScope(enrichment) : undefined;
 
     if (scope !== undefined) {
-      const cached = await readCache(scope, key);
+      const cached = await cache.read(scope, key);
       if (cached?.fields === null) return { outcome: "skipped", key, reason: `${notFoundReason(enrichment, key)} (cached answer)` };
       if (cached) return { outcome: "cached", key, fields: cached.fields };
     }
@@ -98,12 +78,12 @@ export function createEnricher(env: EnricherEnv, options: EnricherOptions): Enri
     const answer = await lookup(enrichment, key, lead);
     if (answer.kind === "failed") return { outcome: "failed", key, error: answer.error };
     if (answer.kind === "not_found") {
-      if (scope !== undefined) await writeCache(scope, key, null, enrichment.cacheSeconds);
+      if (scope !== undefined) await cache.write(scope, key, null, enrichment.cacheSeconds);
       return { outcome: "skipped", key, reason: notFoundReason(enrichment, key) };
     }
     const applied = await applyFields(enrichment, answer.answer);
     if (!applied.ok) return { outcome: "failed", key, error: applied.error };
-    if (scope !== undefined) await writeCache(scope, key, applied.fields, enrichment.cacheSeconds);
+    if (scope !== undefined) await cache.write(scope, key, applied.fields, enrichment.cacheSeconds);
     return { outcome: "fetched", key, fields: applied.fields };
   }
 

@@ -1,4 +1,4 @@
-import type { EnrichmentConfig } from "../config/schema";
+import type { AccountOwnerConfig, EnrichmentConfig } from "../config/schema";
 import type { Lead } from "../routing/lead";
 
 /**
@@ -15,3 +15,30 @@ export type EnrichResult =
 
 /** Looks a lead up with one configured enrichment. The simulator passes one that never writes the cache. */
 export type Enrich = (enrichment: EnrichmentConfig, lead: Lead) => Promise<EnrichResult>;
+
+/** A CRM company (HubSpot) or account (Salesforce) a lead was matched to. */
+export interface AccountRecord {
+  id: string;
+  name?: string;
+  domain?: string;
+  /** The record's owner in the CRM, if it has one. */
+  ownerId?: string;
+}
+
+/** How a lead was matched to its account: the key kind and the normalized key. */
+export type AccountMatchBy = "domain" | "name";
+
+/**
+ * What the account lookup came to. Never an exception: a failed search is an
+ * outcome, and routing assigns from the fallback pool.
+ */
+export type AccountLookup =
+  | { outcome: "matched"; by: AccountMatchBy; key: string; cached: boolean; record: AccountRecord }
+  /** Every key was tried: `found` says, per key, whether nothing matched or (simulator) the cache had no answer. */
+  | { outcome: "no_match"; tried: { by: AccountMatchBy; key: string; found: "none" | "none_cached" | "not_cached" }[] }
+  /** The lead has no key: no company domain (free mail or none) and no company name. */
+  | { outcome: "skipped"; reason: string }
+  | { outcome: "failed"; by: AccountMatchBy; key: string; error: string };
+
+/** Finds a lead's account in the option's CRM. The simulator passes one that reads the cache only. */
+export type FindAccount = (option: AccountOwnerConfig, lead: Lead) => Promise<AccountLookup>;

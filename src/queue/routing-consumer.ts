@@ -8,7 +8,7 @@ import { writeInParts } from "../db/write-in-parts";
 import type { Database } from "../db/client";
 import { findLeadsForKeys } from "../db/leads";
 import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
-import { poolAvailability } from "../assign/availability";
+import { availabilityOf, poolAvailability } from "../assign/availability";
 import { nextAvailableAt } from "../assign/next-available";
 import { holdStatement } from "../db/holds";
 import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
@@ -16,8 +16,9 @@ import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
 import { type EventPoint, writeEventPoint } from "../lib/analytics";
 import { errorMessage, type LogFields, log } from "../lib/log";
+import { createAccountFinder } from "../enrich/account-owner";
 import { createEnricher } from "../enrich/lookup";
-import type { Enrich } from "../enrich/types";
+import type { Enrich, FindAccount } from "../enrich/types";
 import { type Decision, decideLead, invalidDecision } from "../routing/decide";
 import type { Lead } from "../routing/lead";
 import { LeadIndex } from "../routing/lead-index";
@@ -95,7 +96,7 @@ async function decideOne(
   config: ActiveConfig,
   item: Extract<Prepared, { kind: "lead" }>,
   index: LeadIndex,
-  enrich: Enrich,
+  lookups: { enrich: Enrich; accountOwner: FindAccount },
   away: readonly RuntimeAway[],
 ): Promise<Routed> {
   const decision = await decideLead(config.document, item.source, item.event, item.mapped, {
@@ -108,7 +109,8 @@ async function decideOne(
       const holdUntilMs = nextAvailableAt(pool, config.document.owners, away, nowMs);
       return holdUntilMs === undefined ? result : { ...result, holdUntilMs };
     },
-    enrich,
+    ...lookups,
+    ownerUnavailable: (ownerId) => availabilityOf([ownerId], config.document.owners, away, Date.now(), { workingHours: true }).unavailable[ownerId],
   });
   const nowMs = Date.now();
   const leadId = newLeadIdFor(decision, nowMs);
@@ -196,7 +198,8 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
     for (const item of items) verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
     return verdicts;
   }
-  const enrich = createEnricher(env, { writeCache: true, callLookups: true, destinations: config.document.destinations });
+  const live = { writeCache: true, callLookups: true, destinations: config.document.destinations };
+  const lookups = { enrich: createEnricher(env, live), accountOwner: createAccountFinder(env, live) };
   const groups = groupBySharedKeys(
     [...items].sort((a, b) => (a.event.id < b.event.id ? -1 : 1)),
     (item) => item.keys,
@@ -205,7 +208,7 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
     groups.map(async (group) => {
       for (const item of group) {
         try {
-          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, enrich, away)) });
+          verdicts.set(item.event.id, { ack: true, ...(await decideOne(env, db, config, item, index, lookups, away)) });
         } catch (error) {
           verdicts.set(item.event.id, { ack: false, error: errorMessage(error) });
         }

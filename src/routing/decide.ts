@@ -1,9 +1,10 @@
 import type { AssignResult } from "../assign/owner-pool";
-import type { Action, GatewayConfig, PoolConfig, RouteConfig, SlaConfig, SourceConfig } from "../config/schema";
+import { type Action, assignPool, type GatewayConfig, type PoolConfig, type RouteConfig, type SlaConfig, type SourceConfig } from "../config/schema";
 import type { DestinationAction } from "../connectors/connector";
 import type { LeadDelivery } from "../connectors/types";
 import type { LeadMatch } from "../db/leads";
 import type { EnrichResult, Enrich } from "../enrich/types";
+import { type AccountOwnerDeps, type AccountTrace, accountOwnerFor } from "./account-owner";
 import { fitDecision, type TrimmedTrace } from "./budget";
 import { mergeFields } from "./enrich-merge";
 import { skippedAfter, tryRoute } from "./evaluate";
@@ -14,7 +15,7 @@ import { type ArmChoice, pickArm } from "./split";
 import { explainRoute, type RouteTrace } from "./trace";
 
 /** What deciding needs from the outside world; the simulator passes side-effect-free versions. */
-export interface DecideDeps {
+export interface DecideDeps extends AccountOwnerDeps {
   findLead(keys: MatchKeys): Promise<LeadMatch | undefined>;
   /** The consumer assigns for real (idempotent per event); the simulator only previews. */
   assignOwner(pool: PoolConfig, eventId: string): Promise<OwnerAnswer>;
@@ -82,7 +83,9 @@ export interface DecisionTrace {
   routes: RouteTrace[];
   enrichments?: EnrichmentTrace[];
   experiments?: ExperimentTrace[];
-  owner?: { ownerId?: string; reason: string; pool?: string; sticky: boolean; fallback?: boolean; held?: boolean };
+  /** The `accountOwner` assignment: which CRM record matched and how, or why the fallback pool assigned. */
+  account?: AccountTrace;
+  owner?: { ownerId?: string; reason: string; pool?: string; sticky: boolean; fallback?: boolean; held?: boolean; account?: boolean };
   /** Set when a `hold` pool held the lead; `releasedAt` and `ownerId` once an owner took it (src/hold/release.ts). */
   hold?: { pool: string; reason: string; until?: string; releasedAt?: string; ownerId?: string };
   actions: { route: string; action: string; destination?: string; deliveryId?: string; arm?: string; note?: string }[];
@@ -247,7 +250,8 @@ async function decideWhole(
           trace.actions.push({ route: route.id, action: "sla", ...armNote, note: `the SLA of route ${sla.route} applies` });
           continue;
         }
-        const pool = actions.find((a): a is Extract<Action, { assign: unknown }> => "assign" in a)?.assign.pool;
+        const assign = actions.find((a): a is Extract<Action, { assign: unknown }> => "assign" in a)?.assign;
+        const pool = assign === undefined ? undefined : assignPool(assign);
         sla = { route: route.id, ...(pool === undefined ? {} : { pool }), config: action.sla };
         trace.actions.push({ route: route.id, action: "sla", ...armNote, note: describeSla(action.sla) });
         continue;
@@ -261,9 +265,28 @@ async function decideWhole(
           trace.actions.push({ route: route.id, action: "assign", ...armNote, note: "owner already decided" });
           continue;
         }
-        const pool = config.pools.find((p) => p.id === action.assign.pool);
+        const poolId = assignPool(action.assign);
+        const pool = config.pools.find((p) => p.id === poolId);
+        if ("accountOwner" in action.assign) {
+          const account = await accountOwnerFor(action.assign.accountOwner, route.id, lead, deps);
+          trace.account = account.trace;
+          trace.explain.push(account.explain);
+          if (account.ownerId) {
+            ownerId = account.ownerId;
+            if (pool?.fallbackOwnerId) fallbackOwnerId = pool.fallbackOwnerId;
+            const record = account.trace.record;
+            trace.owner = {
+              ownerId,
+              sticky: false,
+              account: true,
+              reason: `${ownerId}, the owner of ${action.assign.accountOwner.destination} record ${record?.id ?? "?"} (matched by ${account.trace.by} ${account.trace.key})`,
+            };
+            trace.actions.push({ route: route.id, action: "assign", ...armNote });
+            continue;
+          }
+        }
         if (!pool) {
-          trace.actions.push({ route: route.id, action: "assign", ...armNote, note: `pool '${action.assign.pool}' is not configured` });
+          trace.actions.push({ route: route.id, action: "assign", ...armNote, note: `pool '${poolId}' is not configured` });
           continue;
         }
         const result = await deps.assignOwner(pool, event.id);

@@ -2,7 +2,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
-import { eventsOf, flushInbox, recordSends } from "../helpers";
+import type { DecisionTrace } from "../../src/routing/decide";
+import { eventsOf, flushInbox, postSigned, recordSends } from "../helpers";
 
 let sequence = 0;
 
@@ -33,3 +34,19 @@ export async function routeQueued(sourceId: string) {
 }
 
 
+
+/**
+ * Posts signed payloads to a source, routes them, delivers what routing planned;
+ * returns each new event's row and parsed trace, oldest first.
+ */
+export async function sendThrough(sourceId: string, payloads: readonly object[]) {
+  const before = new Set((await eventsOf(sourceId)).map((e) => e.id));
+  for (const payload of payloads) {
+    const response = await postSigned(sourceId, payload);
+    if (response.status !== 202) throw new Error(`POST /in/${sourceId} answered ${response.status}`);
+  }
+  const { messages } = await routeQueued(sourceId);
+  if (messages.length > 0) await runQueue(queueNames.deliveries, messages);
+  const rows = (await eventsOf(sourceId)).filter((e) => !before.has(e.id));
+  return rows.map((row) => ({ row, trace: JSON.parse(row.trace ?? "{}") as DecisionTrace }));
+}

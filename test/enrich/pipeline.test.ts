@@ -1,12 +1,11 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DecisionTrace } from "../../src/routing/decide";
-import { queueNames } from "../../src/queue/messages";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
+import { sendThrough } from "../delivery/pipeline-helpers";
 import type { HubspotContact } from "../fakes/hubspot";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
+import { configure, standardSecret } from "../helpers";
 
 /**
  * An `enrich` action through the real pipeline: webhooks in, the routing consumer
@@ -54,14 +53,7 @@ beforeEach(async () => {
 });
 
 /** Posts the leads, routes them, delivers what routing planned; returns each lead's event row and trace. */
-async function send(...people: { email: string; first?: string }[]) {
-  const before = new Set((await eventsOf(source)).map((e) => e.id));
-  for (const person of people) expect((await postSigned(source, person)).status).toBe(202);
-  const { messages } = await routeQueued(source);
-  if (messages.length > 0) await runQueue(queueNames.deliveries, messages);
-  const rows = (await eventsOf(source)).filter((e) => !before.has(e.id));
-  return rows.map((row) => ({ row, trace: JSON.parse(row.trace ?? "{}") as DecisionTrace }));
-}
+const send = (...people: { email: string; first?: string }[]) => sendThrough(source, people);
 
 const contacts = () => hubspot.records<HubspotContact[]>();
 const searches = async () => (await hubspot.requests()).filter((r) => r.path === searchPath);

@@ -46,6 +46,12 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  * Without `properties` a result carries the defaults (name, domain, createdate,
  * hs_lastmodifieddate, hs_object_id); a requested property a company lacks is null.
  * String EQ/NEQ/IN compare case-insensitively; archived companies are never found.
+ * `CONTAINS_TOKEN` (`*` a wildcard, per https://developers.hubspot.com/docs/api/crm/search)
+ * is matched as a substring: looser than HubSpot's tokenizer, which is not documented,
+ * so callers must compare what comes back themselves (the account lookup does).
+ * A company's owner is its default property `hubspot_owner_id`, an owner `id` from
+ * https://developers.hubspot.com/docs/guides/api/crm/owners ("used when assigning an
+ * owner to a record"); seed it like any property.
  * Companies are seeded with `POST /__fake/companies` (one or a list of
  * `{ properties, id?, archived? }`) and listed with `GET /__fake/companies`.
  */

@@ -47,6 +47,18 @@ import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, read
  *   text field `Country` takes only a country's name (integration value): an ISO code
  *   there is FIELD_INTEGRITY_EXCEPTION. Off, the object has no `CountryCode`/`StateCode`.
  *   https://help.salesforce.com/s/articleView?id=sf.admin_state_country_picklists_overview.htm
+ *
+ * Also the SOQL query resource on Account, as far as Switchboard uses it
+ * (`GET /services/data/vXX.X/query?q=SELECT <fields> FROM Account WHERE <field>
+ * LIKE '<pattern>' ORDER BY CreatedDate ASC LIMIT <n>`), per
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_query.htm:
+ * 200 `{ totalSize, done: true, records: [{ attributes: { type, url }, …fields }] }`;
+ * LIKE is case-insensitive with `%` and `_` wildcards and `\` escapes (`\'`, `\\`,
+ * `\%`, `\_`), per …/soql_sosl/sforce_api_calls_soql_select_quotedstringescapes.htm
+ * and …/sforce_api_calls_soql_select_comparisonoperators.htm; an unknown field is
+ * 400 INVALID_FIELD. Any other statement gets 400 MALFORMED_QUERY: the fake parses
+ * only this shape (stricter than Salesforce, never looser). Accounts are seeded with
+ * `POST /__fake/accounts` (one or a list of `{ Name, Website?, OwnerId?, Id? }`).
  */
 
 const fieldSchema = z.object({
@@ -169,6 +181,7 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
   };
   const specs = new Map(Object.entries(objects).map(([name, o]) => [name, new Map(o.fields.map((f) => [typeof f === "string" ? f : f.name, fieldSchema.parse(typeof f === "string" ? { name: f, type: "string", length: 255 } : f)]))]));
   let sequence = 1;
+  let accounts: FakeAccount[] = [];
   let tokens = new Map<string, number>();
   let locks = new Map<string, number>();
   let revoked = false;
@@ -179,12 +192,23 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
     locks = new Map();
     revoked = false;
     refreshToken = options.refreshToken;
+    accounts = [];
   });
   const app = createFakeApp(
     state,
     { error: (status) => ({ body: JSON.stringify(errorBody(status)), contentType: "application/json;charset=UTF-8" }) },
     (records) => [...records.values()],
     (control) => {
+      control.post("/__fake/accounts", async (c) => {
+        const parsed = z.union([accountSeedSchema, z.array(accountSeedSchema)]).safeParse(await c.req.json().catch(() => undefined));
+        if (!parsed.success) return c.json({ error: "expected { Name, Website?, OwnerId?, Id? } or a list", issues: parsed.error.issues }, 400);
+        const created = (Array.isArray(parsed.data) ? parsed.data : [parsed.data]).map((seed) => {
+          const account: FakeAccount = { Website: null, OwnerId: null, ...seed, Id: seed.Id ?? recordId("001", sequence++), CreatedDate: new Date(Date.now() + accounts.length).toISOString() };
+          accounts.push(account);
+          return account;
+        });
+        return c.json({ accounts: created }, 201);
+      });
       /** `{ externalId, count }`: the next `count` saves of that record fail with UNABLE_TO_LOCK_ROW. */
       control.post("/__fake/locks", async (c) => {
         const body = z.object({ externalId: z.string(), count: z.number().int().positive() }).parse(await c.req.json());
@@ -371,6 +395,26 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
     return jsonResponse(results, 200);
   });
 
+  app.get("/services/data/:version/query", (c) => {
+    const q = c.req.query("q") ?? "";
+    const m = /^SELECT\s+([A-Za-z, ]+?)\s+FROM\s+Account\s+WHERE\s+([A-Za-z]+)\s+LIKE\s+'((?:[^'\\]|\\.)*)'\s+ORDER\s+BY\s+CreatedDate\s+ASC\s+LIMIT\s+(\d+)$/i.exec(q.trim());
+    if (!m) return errors(400, [{ message: `unexpected token in: ${q.slice(0, 80)}`, errorCode: "MALFORMED_QUERY" }]);
+    const [, list = "", field = "", pattern = "", limit = "0"] = m;
+    const fields = list.split(",").map((f) => f.trim());
+    const unknown = [...fields, field].find((f) => !ACCOUNT_FIELDS.includes(f));
+    if (unknown) return errors(400, [{ message: `No such column '${unknown}' on entity 'Account'.`, errorCode: "INVALID_FIELD" }]);
+    const like = likePattern(pattern);
+    if (!like) return errors(400, [{ message: "Invalid string literal escape sequence", errorCode: "MALFORMED_QUERY" }]);
+    const version = c.req.param("version");
+    if (!knownVersion(version, 20)) return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    const matched = accounts.filter((a) => like.test(String(a[field as keyof FakeAccount] ?? ""))).slice(0, Number(limit));
+    const records = matched.map((a) => ({
+      attributes: { type: "Account", url: `/services/data/${version}/sobjects/Account/${a.Id}` },
+      ...Object.fromEntries(fields.map((f) => [f, a[f as keyof FakeAccount] ?? null])),
+    }));
+    return jsonResponse({ totalSize: records.length, done: true, records }, 200);
+  });
+
   // "Get field values from a record" and "Delete a record" by Id:
   // `GET /services/data/vXX.X/sobjects/{object}/{id}?fields=A,B` → 200 `{ attributes:
   // { type, url }, Id, A, B }` (every field without `fields`; a field the object does
@@ -399,6 +443,32 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
 
   app.all("*", () => errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]));
   return { app, state, options };
+}
+
+const ACCOUNT_FIELDS = ["Id", "Name", "Website", "OwnerId", "CreatedDate"];
+
+const accountSeedSchema = z.object({
+  Id: z.string().regex(/^001[A-Za-z0-9]{15}$/).optional(),
+  Name: z.string().min(1),
+  Website: z.string().nullable().optional(),
+  OwnerId: z.string().regex(/^(005|00G)[A-Za-z0-9]{15}$/).nullable().optional(),
+});
+type FakeAccount = { Id: string; Name: string; Website: string | null; OwnerId: string | null; CreatedDate: string };
+
+/** A SOQL LIKE literal as a case-insensitive RegExp; undefined for a bad escape. */
+function likePattern(literal: string): RegExp | undefined {
+  let source = "";
+  for (let i = 0; i < literal.length; i++) {
+    const c = literal[i] ?? "";
+    if (c === "\\") {
+      const next = literal[++i] ?? "";
+      if (!["'", "\\", "%", "_", '"'].includes(next)) return undefined;
+      source += next.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    } else if (c === "%") source += ".*";
+    else if (c === "_") source += ".";
+    else source += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`, "is");
 }
 
 function knownVersion(version: string, minimum: number): boolean {

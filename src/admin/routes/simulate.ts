@@ -4,8 +4,9 @@ import { destinationActions } from "../../connectors/connector";
 import { createDb } from "../../db/client";
 import { findMatchingLead } from "../../db/leads";
 import { runtimeAwayAfter } from "../../db/owner-away";
-import { poolAvailability } from "../../assign/availability";
+import { availabilityOf, poolAvailability } from "../../assign/availability";
 import { nextAvailableAt } from "../../assign/next-available";
+import { createAccountFinder } from "../../enrich/account-owner";
 import { createEnricher } from "../../enrich/lookup";
 import { GatewayError } from "../../errors";
 import { parseBody } from "../../ingest/parse-body";
@@ -134,6 +135,7 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
   const db = createDb(env.DB);
   const nowMs = input.at === undefined ? Date.now() : Date.parse(input.at);
   const away = config.document.pools.length > 0 ? await runtimeAwayAfter(db, nowMs) : [];
+  const cacheOnly = { writeCache: false, callLookups: false, destinations: config.document.destinations };
   const deps: DecideDeps = {
     findLead: (keys) => findMatchingLead(db, keys),
     // preview() reads the rotation and the day's counts and changes nothing.
@@ -148,7 +150,9 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
       const then = await preview(holdUntilMs);
       return { ...result, holdUntilMs, ...(then.ok ? { holdThen: { ownerId: then.ownerId, reason: then.reason } } : {}) };
     },
-    enrich: createEnricher(env, { writeCache: false, callLookups: false, destinations: config.document.destinations }),
+    enrich: createEnricher(env, cacheOnly),
+    accountOwner: createAccountFinder(env, cacheOnly),
+    ownerUnavailable: (ownerId) => availabilityOf([ownerId], config.document.owners, away, nowMs, { workingHours: true }).unavailable[ownerId],
   };
   const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);
   const types = new Map(config.document.destinations.map((d) => [d.id, d.type]));

@@ -1,3 +1,4 @@
+import type { AccountTrace } from "../../routing/account-owner";
 import type { DecisionTrace, EnrichmentTrace } from "../../routing/decide";
 import { decidingLeaves, type RouteTrace } from "../../routing/trace";
 import { ConditionTree } from "./condition-tree";
@@ -15,6 +16,27 @@ export function asDecisionTrace(value: unknown): DecisionTrace | undefined {
   if (!("routes" in value && Array.isArray(value.routes)) || !("actions" in value && Array.isArray(value.actions))) return undefined;
   if (!("mapping" in value) || typeof value.mapping !== "object" || value.mapping === null) return undefined;
   return value as DecisionTrace;
+}
+
+/** The account-owner lookup in words: which record matched and how, or why the fallback pool assigned. */
+function accountText(account: AccountTrace): string {
+  const record = account.record;
+  switch (account.outcome) {
+    case "matched": {
+      const what = `${account.destination} record ${record?.id ?? "?"}${record?.name ? ` (${record.name})` : ""}, matched by ${account.by} ${account.key}${account.cached ? " (from the cache)" : ""}`;
+      if (account.assigned === "owner") return `${what}: its owner ${record?.ownerId ?? "?"} takes the lead.`;
+      if (account.ownerUnavailable) return `${what}: its owner ${record?.ownerId ?? "?"} is ${account.ownerUnavailable}, so the fallback pool assigns.`;
+      return `${what}: it has no owner, so the fallback pool assigns.`;
+    }
+    case "no_match": {
+      const tried = (account.tried ?? []).map((t) => `${t.by} ${t.key}${t.found === "not_cached" ? " (not in the cache; a simulation searches nothing)" : t.found === "none_cached" ? " (cached)" : ""}`);
+      return `no ${account.destination} record for ${tried.join(" or ")}: the fallback pool assigns.`;
+    }
+    case "failed":
+      return `the search failed (${account.error ?? "unknown error"}): the fallback pool assigns.`;
+    case "skipped":
+      return `not looked up: ${account.reason ?? "no reason given"}; the fallback pool assigns.`;
+  }
 }
 
 function enrichmentText(step: EnrichmentTrace): string {
@@ -174,6 +196,12 @@ export function TraceStory({ trace, deliveries }: { trace: DecisionTrace; delive
               </ul>
             </li>
           ) : null}
+          {trace.account ? (
+            <li>
+              <h3>Account</h3>
+              <p>{accountText(trace.account)}</p>
+            </li>
+          ) : null}
           {decider ? (
             <li>
               <h3>Owner</h3>
@@ -182,6 +210,8 @@ export function TraceStory({ trace, deliveries }: { trace: DecisionTrace; delive
                   ? trace.owner.ownerId
                     ? trace.owner.sticky
                       ? `Owner ${trace.owner.ownerId}, kept from the earlier lead: ${trace.owner.reason}.`
+                      : trace.owner.account
+                        ? `Owner ${trace.owner.ownerId}, the account's owner: ${trace.owner.reason}.`
                       : `Owner ${trace.owner.ownerId}${trace.owner.pool ? ` from pool ${trace.owner.pool}` : ""}${trace.owner.fallback ? " (the pool's fallback owner)" : ""}: ${trace.owner.reason}.`
                     : trace.owner.held
                       ? `Held by pool ${trace.owner.pool ?? ""}: ${trace.owner.reason}. The assign and the actions after it wait for the owner.`

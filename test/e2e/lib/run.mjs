@@ -67,7 +67,9 @@ export const crmFaultRound = [
   { at: 0.1, fake: "hubspot", name: "HubSpot 503 ×3", fault: { status: 503, count: 3 } },
   { at: 0.2, fake: "hubspot", name: "HubSpot 429 ×2 (TEN_SECONDLY_ROLLING, no Retry-After)", fault: { status: 429, count: 2 } },
   { at: 0.2, fake: "pipedrive", name: "Pipedrive 429 ×10, Retry-After 1", fault: { status: 429, count: 10, retryAfter: 1 } },
-  { at: 0.3, fake: "salesforce", name: "Salesforce 502 ×15", fault: { status: 502, count: 15 } },
+  // On the upserts only (sObject Collections, PATCH): a fault on the token or describe
+  // call fails a whole batch too, and the stats check counts faults per record sent.
+  { at: 0.3, fake: "salesforce", name: "Salesforce 502 ×15", fault: { status: 502, count: 15, method: "PATCH", path: "/services/data/" } },
 ];
 
 /** Every Switchboard log record the gateway wrote (both starts), read once it has stopped. */
