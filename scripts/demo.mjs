@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { demoFakePorts, demoSecrets } from "./demo/config.mjs";
+import { demoAccounts, demoFakePorts, demoSecrets } from "./demo/config.mjs";
 import { burstLeads, burstSource, demoLeads, hotLeads, outcomeReports, providerRequest, splitLeads } from "./demo/mix.mjs";
 import { readDevVars } from "./dev-vars.mjs";
 import { adminApi } from "./lib/admin-api.mjs";
@@ -65,6 +65,14 @@ async function send(sourceId, { body, deliveryId }, { secret = secretOf[sourceId
 const runId = randomBytes(3).toString("hex");
 const rows = [];
 console.log(`Sending signed webhooks to ${base} …`);
+
+// Salesforce already has an Account for Analytical Engines, owned by Charles: Ada's
+// enterprise lead goes to him (matched by domain), Radia's company has none (the pool).
+await fetch(`http://127.0.0.1:${demoFakePorts.salesforce}/__fake/accounts`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(demoAccounts),
+}).catch(() => fail(`The Salesforce fake on port ${demoFakePorts.salesforce} does not answer: start the gateway with \`npm start\`.`));
 
 // Lin is off to the dentist: set away at runtime (no configuration push), back in an hour.
 await admin.setOwnerAway("202", { until: new Date(Date.now() + 3_600_000).toISOString(), reason: "dentist" });
@@ -136,7 +144,8 @@ function why(row) {
     if (!finalStatuses.has(event.status)) return `still ${event.status} after ${waitSeconds} s (a wrangler dev reload drops local queue messages)`;
     const matched = event.trace?.explain?.find((line) => line.includes(": matched")) ?? event.statusReason ?? "";
     const sticky = event.trace?.owner?.sticky ? ` · owner kept (same lead by ${event.trace.match?.by ?? "match"})` : "";
-    return `${matched}${sticky}`;
+    const account = event.trace?.account?.assigned === "owner" ? ` · account owner (matched by ${event.trace.account.by ?? "?"} ${event.trace.account.key ?? ""})` : "";
+    return `${matched}${sticky}${account}`;
   }
   if (status === 200 && json.status === "duplicate") return `${row.note}: duplicate of ${json.id}, not routed again`;
   if (status === 429) return `${json.code}: retry after ${retryAfter} s`;

@@ -92,6 +92,7 @@ export function demoConfig(fakes) {
       { id: "102", name: "Grace", timeZone: "America/New_York", workingHours: officeHours },
       { id: "201", name: "Hiro", timeZone: "Asia/Tokyo", workingHours: officeHours },
       { id: "202", name: "Lin", timeZone: "Europe/Berlin", workingHours: officeHours },
+      { id: "005000000000003AAA", name: "Charles", timeZone: "Europe/London" },
       { id: "203", name: "Sam", timeZone: "America/New_York", workingHours: officeHours, away: [{ from: "2026-01-01T00:00:00Z", until: "2099-01-01T00:00:00Z", reason: "parental leave" }] },
     ],
     pools: [
@@ -126,7 +127,13 @@ export function demoConfig(fakes) {
       {
         id: "enterprise",
         when: { all: [{ field: "employees", op: "gte", value: 1000 }, { field: "country", op: "in", value: ["US", "CA", "GB"] }] },
-        actions: [{ assign: { pool: "salesforce-ae" } }, { upsert: { destination: "salesforce" } }, { notify: { destination: "sales-slack" } }],
+        // The account's owner when Salesforce has an Account for the company (the demo seeds
+        // Analytical Engines, owned by Charles), else the pool.
+        actions: [
+          { assign: { accountOwner: { destination: "salesforce", fallbackPool: "salesforce-ae" } } },
+          { upsert: { destination: "salesforce" } },
+          { notify: { destination: "sales-slack" } },
+        ],
       },
       {
         id: "hot",
@@ -153,3 +160,6 @@ export function demoConfig(fakes) {
     settings: { alertDestination: "sales-slack" },
   };
 }
+
+/** Accounts the demo seeds in the Salesforce fake, so the enterprise route finds an account owner. */
+export const demoAccounts = [{ Name: "Analytical Engines Ltd", Website: "https://www.analytical-engines.example", OwnerId: "005000000000003AAA" }];

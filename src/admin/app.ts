@@ -11,6 +11,7 @@ import { validationHook } from "./problems";
 import { configRoutes } from "./routes/config";
 import { entryRoutes } from "./routes/entries";
 import { eventRoutes } from "./routes/events";
+import { metricsRoutes } from "./routes/metrics";
 import { ownerRoutes } from "./routes/owners";
 import { simulateRoutes } from "./routes/simulate";
 import { statsRoutes } from "./routes/stats";
@@ -72,6 +73,7 @@ export function createAdminApp() {
   app.route("/", configRoutes());
   app.route("/", entryRoutes());
   app.route("/", eventRoutes());
+  app.route("/", metricsRoutes());
   app.route("/", ownerRoutes());
   app.route("/", simulateRoutes());
   app.route("/", statsRoutes());

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { customType, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { outcomeNames } from "../config/schema";
 import { bodyFromD1, bodyToD1 } from "./body";
@@ -162,6 +163,9 @@ export const deliveries = sqliteTable(
     // Outcome reports name the CRM's record id: this finds the lead it was delivered as.
     index("deliveries_external").on(t.externalId),
     index("deliveries_lead_destination").on(t.leadId, t.destinationId),
+    // Pending deliveries only (migrations/0009): the oldest one per destination for
+    // the metrics, one index entry read each (src/db/metric-counts.ts).
+    index("deliveries_pending_created").on(t.destinationId, t.createdAt).where(sql`${t.status} = 'pending'`),
   ],
 );
 export type DeliveryRow = typeof deliveries.$inferSelect;

@@ -15,6 +15,7 @@ import {
 import type { DeliveryRow } from "../db/schema";
 import { type LearnedRecord, type RecordIds, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
 import { writeInParts } from "../db/write-in-parts";
+import { writeAttemptPoint } from "../lib/analytics";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
@@ -242,6 +243,21 @@ interface Entry {
 
 type DeadLetterBody = DeliveryMessage & { reason: string; refused?: boolean };
 
+/** An attempt made: its log line and its Analytics Engine data point, whether or not D1 stored it. */
+function reportAttempt(env: Env, entry: Entry): void {
+  entry.logged();
+  const { attempt: a, update } = entry.record;
+  writeAttemptPoint(env, {
+    deliveryId: a.deliveryId,
+    eventId: a.eventId,
+    destinationId: a.destinationId,
+    outcome: update.status === "dead" ? "dead" : a.outcome,
+    httpStatus: a.httpStatus ?? undefined,
+    attempt: a.attempt,
+    latencyMs: a.latencyMs,
+  });
+}
+
 async function recordOutcomes(
   env: Env,
   config: ActiveConfig,
@@ -413,16 +429,16 @@ async function storeEntries(env: Env, config: ActiveConfig, db: Database, destin
   // Stored: D1 says what became of them, whether or not their alert went out.
   for (const entry of stored) {
     entry.settle();
-    entry.logged();
+    reportAttempt(env, entry);
   }
   // Refused by D1: the dead letter is all that records them; without it, try again.
   for (const { entry } of refused) {
-    entry.logged();
+    reportAttempt(env, entry);
     if (lettersSent) entry.message?.ack();
     else retryAlone(entry);
   }
   for (const { entry, error } of retried) {
-    entry.logged();
+    reportAttempt(env, entry);
     log("warn", "delivery outcome not stored; retrying", { deliveryId: entry.row.id, eventId: entry.row.eventId, destinationId: entry.row.destinationId, error });
     retryAlone(entry);
   }

@@ -14,6 +14,7 @@ import { holdStatement } from "../db/holds";
 import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
 import type { EventRow } from "../db/schema";
 import { retryDelaySeconds } from "../delivery/retry";
+import { type EventPoint, writeEventPoint } from "../lib/analytics";
 import { errorMessage, type LogFields, log } from "../lib/log";
 import { createAccountFinder } from "../enrich/account-owner";
 import { createEnricher } from "../enrich/lookup";
@@ -38,7 +39,7 @@ interface Routed {
   decided?: EventDecision;
   statements: BuiltStatement[];
   deliveries: DeliveryMessage[];
-  /** Written once the statements are stored. */
+  /** Logged and written to Analytics Engine once the statements are stored. */
   logFields?: LogFields;
   /** When the SLA clock this decision starts is due: the SLA clock is woken for it once stored. */
   slaDueAt?: number;
@@ -245,8 +246,26 @@ async function storeDecisions(env: Env, verdicts: Verdict[]): Promise<Verdict[]>
     const i = storing[j];
     if (i !== undefined) stored[i] = { ack: false, error: failure.error, deadLetter: failure.permanent };
   }
-  for (const v of stored) if (v.ack && v.logFields) log("info", "routed", v.logFields);
+  for (const v of stored) {
+    if (!v.ack || !v.logFields) continue;
+    log("info", "routed", v.logFields);
+    writeEventPoint(env, eventPointOf(v.logFields));
+  }
   return stored;
+}
+
+/** The analytics data point of a stored decision, from the fields its log line has. */
+function eventPointOf(fields: LogFields): EventPoint {
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  return {
+    eventId: text(fields.eventId) ?? "",
+    sourceId: text(fields.sourceId) ?? "",
+    status: text(fields.status) ?? "",
+    routeId: text(fields.routeId),
+    ownerId: text(fields.ownerId),
+    arm: text(fields.arm),
+    deliveries: typeof fields.deliveries === "number" ? fields.deliveries : 0,
+  };
 }
 
 /**

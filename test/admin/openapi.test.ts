@@ -34,6 +34,7 @@ describe("GET /admin/v1/openapi.json", () => {
         ...["sources", "destinations", "enrichments", "routes", "pools"].flatMap((k) => [`GET /v1/${k}`, `GET /v1/${k}/{id}`, `PUT /v1/${k}/{id}`, `DELETE /v1/${k}/{id}`]),
         "GET /v1/events",
         "GET /v1/events/{id}",
+        "GET /v1/metrics",
         "POST /v1/events/{id}/replay",
         "POST /v1/events/replay",
         "GET /v1/dead-letters",

@@ -1,11 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { outcomeNames } from "../../config/schema";
-import { readCurrentConfig } from "../../config/store";
 import { createDb } from "../../db/client";
 import { eventStats } from "../../db/event-stats";
 import { kpiSampleSize } from "../../db/kpis";
 import { kpiReport } from "../../kpis/report";
-import { errorMessage, log } from "../../lib/log";
+import { currentDocumentOrNone } from "../current-config";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
 import { timeParam } from "../schemas";
@@ -157,20 +156,6 @@ const stats = createRoute({
   },
 });
 
-/**
- * The current configuration's routes, for the experiments' arm order (the control is
- * the first arm). Stats must not fail with the configuration: unreadable, the arms
- * are compared in alphabetical order.
- */
-async function configuredRoutes(env: AdminEnv["Bindings"], requestId: string) {
-  try {
-    return (await readCurrentConfig(env))?.document.routes ?? [];
-  } catch (error) {
-    log("warn", "stats: configuration unreadable, experiment arms in alphabetical order", { requestId, error: errorMessage(error) });
-    return [];
-  }
-}
-
 /** GET /v1/stats. */
 export function statsRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
@@ -181,7 +166,14 @@ export function statsRoutes() {
     if (since >= until) throw validationFailed([{ pointer: "/since", message: "must be before until", in: "query" }]);
     if (until - since > maxWindowMs) throw validationFailed([{ pointer: "/since", message: "the window is at most 31 days", in: "query" }]);
     const db = createDb(c.env.DB);
-    const [figures, report] = await Promise.all([eventStats(db, since, until), kpiReport(db, since, until, await configuredRoutes(c.env, c.get("requestId")))]);
+    // The configured routes give the experiments' arm order (the control is the first
+    // arm); with the configuration unreadable, arms are compared in alphabetical order.
+    const [figures, report] = await Promise.all([
+      eventStats(db, since, until),
+      currentDocumentOrNone(c.env, c.get("requestId"), "stats: configuration unreadable, experiment arms in alphabetical order").then((document) =>
+        kpiReport(db, since, until, document?.routes ?? []),
+      ),
+    ]);
     return c.json({ window: { since: new Date(since).toISOString(), until: new Date(until).toISOString() }, ...figures, ...report }, 200);
   });
   return app;
