@@ -17,10 +17,7 @@ export default defineConfig(async () => {
           // test. Tests call the consumers themselves (createMessageBatch), so here the
           // queues hold messages for a minute or until 100 are waiting.
           queueConsumers: Object.fromEntries(
-            ["switchboard-routing", "switchboard-deliveries", "switchboard-dead-letters"].map((queue) => [
-              queue,
-              { maxBatchTimeout: 60, maxBatchSize: 100 },
-            ]),
+            ["switchboard-routing", "switchboard-deliveries", "switchboard-dead-letters"].map((queue) => [queue, { maxBatchTimeout: 60, maxBatchSize: 100 }]),
           ),
           bindings: {
             TEST_MIGRATIONS: migrations,

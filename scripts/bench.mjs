@@ -16,7 +16,6 @@
 //   deliveries queue with that max_batch_size instead of wrangler.toml's.
 import "./bench/quiet-env.mjs";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { readSection, withSection } from "./lib/doc-section.mjs";
 import os from "node:os";
 import path from "node:path";
 import { bundleSize, bundleWorker } from "./bench/bundle.mjs";
@@ -33,6 +32,7 @@ import { settings } from "./bench/settings.mjs";
 import { gatewayTree } from "./bench/source-tree.mjs";
 import { startTarget } from "./bench/targets.mjs";
 import { leadBody } from "./bench/webhook.mjs";
+import { readSection, withSection } from "./lib/doc-section.mjs";
 import { root } from "./wrangler-env.mjs";
 
 const say = (line) => process.stdout.write(`${line}\n`);
@@ -40,9 +40,21 @@ const say = (line) => process.stdout.write(`${line}\n`);
 /** The command that reproduces this run, with the settings it was given. */
 function commandLine() {
   const names = [
-    "BENCH_SECONDS", "BENCH_ROUNDS", "BENCH_WARMUP_SECONDS", "BENCH_MODES", "BENCH_REF", "BENCH_LOG_CONTROL",
-    "BENCH_PARTS", "BENCH_E2E", "BENCH_E2E_RATE", "BENCH_E2E_SECONDS", "BENCH_E2E_BURST", "BENCH_E2E_CONNECTIONS",
-    "BENCH_E2E_WARMUP", "BENCH_E2E_TIMEOUT_SECONDS", "BENCH_E2E_DELIVERY_BATCH_SIZE",
+    "BENCH_SECONDS",
+    "BENCH_ROUNDS",
+    "BENCH_WARMUP_SECONDS",
+    "BENCH_MODES",
+    "BENCH_REF",
+    "BENCH_LOG_CONTROL",
+    "BENCH_PARTS",
+    "BENCH_E2E",
+    "BENCH_E2E_RATE",
+    "BENCH_E2E_SECONDS",
+    "BENCH_E2E_BURST",
+    "BENCH_E2E_CONNECTIONS",
+    "BENCH_E2E_WARMUP",
+    "BENCH_E2E_TIMEOUT_SECONDS",
+    "BENCH_E2E_DELIVERY_BATCH_SIZE",
   ];
   const env = names.filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`);
   return [...env, "npm run bench"].join(" ");
@@ -152,7 +164,8 @@ async function main() {
     if (!v.met) say(`note: ${modeLabels[v.mode]} ratio ${v.ratio.toFixed(2)} is below its target ${v.target}`);
   }
   for (const r of e2e) {
-    for (const v of r.verdicts) if (!v.met) say(`note: ${modeLabels[r.mode]} end to end: ${v.what} ${Math.round(v.value)} ${v.unit} misses its target ${v.target}`);
+    for (const v of r.verdicts)
+      if (!v.met) say(`note: ${modeLabels[r.mode]} end to end: ${v.what} ${Math.round(v.value)} ${v.unit} misses its target ${v.target}`);
   }
   // A run without the ingest part would replace its figures with nothing: no doc then.
   if (settings.writeDoc && !runIngest) {
@@ -171,9 +184,7 @@ async function main() {
       sizes,
       binaries,
       warnings,
-      e2eSection: runE2e
-        ? renderE2eMarkdown(e2e, settings.e2e)
-        : "## End to end: webhook → HubSpot\n\nNot run this time (`BENCH_E2E=0` or `BENCH_PARTS`).\n",
+      e2eSection: runE2e ? renderE2eMarkdown(e2e, settings.e2e) : "## End to end: webhook → HubSpot\n\nNot run this time (`BENCH_E2E=0` or `BENCH_PARTS`).\n",
     });
     mkdirSync(path.join(root, "docs"), { recursive: true });
     // The "Soak" section belongs to `npm run soak` (scripts/soak.mjs): carry it over.

@@ -47,7 +47,10 @@ const secretOf = {
   "crm-outcomes": demoSecrets.outcomes,
 };
 for (const id of Object.keys(secretOf)) {
-  if (!sources.has(id)) fail(`The gateway has no source '${id}': this demo expects the configuration \`npm start\` loads (it loads it only into an empty gateway: remove .wrangler/state to start afresh).`);
+  if (!sources.has(id))
+    fail(
+      `The gateway has no source '${id}': this demo expects the configuration \`npm start\` loads (it loads it only into an empty gateway: remove .wrangler/state to start afresh).`,
+    );
 }
 const ownerNames = new Map([
   ...config.pools.flatMap((p) => p.members.filter((m) => m.name).map((m) => [m.ownerId, m.name])),
@@ -56,7 +59,10 @@ const ownerNames = new Map([
 
 /** One signed POST, as the source's provider would send it. */
 async function send(sourceId, { body, deliveryId }, { secret = secretOf[sourceId], timestamp } = {}) {
-  const headers = { "content-type": "application/json", ...signatureHeaders(sources.get(sourceId), secret, { body, deliveryId, ...(timestamp ? { timestamp } : {}) }) };
+  const headers = {
+    "content-type": "application/json",
+    ...signatureHeaders(sources.get(sourceId), secret, { body, deliveryId, ...(timestamp ? { timestamp } : {}) }),
+  };
   const response = await fetch(`${base}/in/${sourceId}`, { method: "POST", headers, body });
   const json = await response.json().catch(() => ({}));
   return { status: response.status, json, retryAfter: response.headers.get("retry-after") };
@@ -92,11 +98,21 @@ rows.push({ email: grace.lead.email, source: grace.source, answer: await send(gr
 
 // A forged request: right shape, wrong secret.
 const mallory = { email: "mallory@forged.example", firstName: "Mallory", company: "Forgery", country: "US", employees: 50, score: 99 };
-rows.push({ email: mallory.email, source: "typeform-leads", answer: await send("typeform-leads", providerRequest("typeform-leads", mallory), { secret: "not-the-typeform-secret" }), note: "forged signature" });
+rows.push({
+  email: mallory.email,
+  source: "typeform-leads",
+  answer: await send("typeform-leads", providerRequest("typeform-leads", mallory), { secret: "not-the-typeform-secret" }),
+  note: "forged signature",
+});
 
 // A captured Calendly request replayed an hour later: genuine signature, stale timestamp.
 const eve = { email: "eve@replay.example", firstName: "Eve", company: "Replay Attacks" };
-rows.push({ email: eve.email, source: "calendly-meetings", answer: await send("calendly-meetings", providerRequest("calendly-meetings", eve), { timestamp: Math.floor(Date.now() / 1000) - 3600 }), note: "replayed an hour later" });
+rows.push({
+  email: eve.email,
+  source: "calendly-meetings",
+  answer: await send("calendly-meetings", providerRequest("calendly-meetings", eve), { timestamp: Math.floor(Date.now() / 1000) - 3600 }),
+  note: "replayed an hour later",
+});
 
 // A burst: a webinar tool dumping its sign-ups into the Typeform source at once.
 const burst = await Promise.all(burstLeads(runId).map(async (lead) => ({ lead, answer: await send(burstSource, providerRequest(burstSource, lead)) })));
@@ -120,7 +136,9 @@ const reports = outcomeReports();
 const reported = await send("crm-outcomes", { body: JSON.stringify({ outcomes: reports }) });
 const reportedNote = `The CRM reported ${reports.length} outcomes for the hot and warm leads (HTTP ${reported.status}${reported.json?.status === "duplicate" ? ", already reported by an earlier run" : ""}).`;
 
-const records = await readFakeRecords(Object.fromEntries(Object.entries(demoFakePorts).map(([name, p]) => [name, `http://127.0.0.1:${p}`]))).catch(() => undefined);
+const records = await readFakeRecords(Object.fromEntries(Object.entries(demoFakePorts).map(([name, p]) => [name, `http://127.0.0.1:${p}`]))).catch(
+  () => undefined,
+);
 const byEmail = records ? crmRecordsByEmail(records) : new Map();
 
 function owner(id) {
@@ -130,7 +148,9 @@ function owner(id) {
 
 /** Where a lead landed: each CRM record, plus Slack and the forwarding receiver by event id. */
 function landed(email, eventId) {
-  const found = (byEmail.get(email.toLowerCase()) ?? []).map((r) => (r.crm === "pipedrive" ? `pipedrive person ${r.id}${r.leads ? " + lead" : ""}` : `${r.crm} ${r.id}`));
+  const found = (byEmail.get(email.toLowerCase()) ?? []).map((r) =>
+    r.crm === "pipedrive" ? `pipedrive person ${r.id}${r.leads ? " + lead" : ""}` : `${r.crm} ${r.id}`,
+  );
   if (records?.slack.some((m) => m.eventId === eventId && !m.alert)) found.push("slack");
   if (records?.receiver.some((d) => d.eventId === eventId && d.verified)) found.push("warehouse");
   return found.join(", ") || "—";
@@ -144,7 +164,8 @@ function why(row) {
     if (!finalStatuses.has(event.status)) return `still ${event.status} after ${waitSeconds} s (a wrangler dev reload drops local queue messages)`;
     const matched = event.trace?.explain?.find((line) => line.includes(": matched")) ?? event.statusReason ?? "";
     const sticky = event.trace?.owner?.sticky ? ` · owner kept (same lead by ${event.trace.match?.by ?? "match"})` : "";
-    const account = event.trace?.account?.assigned === "owner" ? ` · account owner (matched by ${event.trace.account.by ?? "?"} ${event.trace.account.key ?? ""})` : "";
+    const account =
+      event.trace?.account?.assigned === "owner" ? ` · account owner (matched by ${event.trace.account.by ?? "?"} ${event.trace.account.key ?? ""})` : "";
     return `${matched}${sticky}${account}`;
   }
   if (status === 200 && json.status === "duplicate") return `${row.note}: duplicate of ${json.id}, not routed again`;
@@ -222,8 +243,10 @@ if (graceEvent?.sla) {
     await sleep(1_000);
     graceEvent = await admin.event(graceId).catch(() => graceEvent);
   }
-  for (const entry of graceEvent?.sla?.history ?? []) console.log(`  ${entry.at}  ${entry.kind.padEnd(10)} ${entry.ownerId ? `${owner(entry.ownerId)}: ` : ""}${entry.note}`);
-  if (graceEvent?.sla?.status === "running" && graceEvent.sla.reassignments === 0) console.log("  (not fired yet: the SLA clock's alarm or the cron sweeper will fire it)");
+  for (const entry of graceEvent?.sla?.history ?? [])
+    console.log(`  ${entry.at}  ${entry.kind.padEnd(10)} ${entry.ownerId ? `${owner(entry.ownerId)}: ` : ""}${entry.note}`);
+  if (graceEvent?.sla?.status === "running" && graceEvent.sla.reassignments === 0)
+    console.log("  (not fired yet: the SLA clock's alarm or the cron sweeper will fire it)");
 }
 
 // The other SLA clocks settle at their deadlines (met or missed) before the KPIs are read.
@@ -245,7 +268,12 @@ console.log(
       { key: "local", title: "local time" },
       { key: "now", title: "takes leads now", max: 70 },
     ],
-    statuses.map((o) => ({ owner: owner(o.id), zone: o.timeZone, local: o.localTime, now: o.away ? `no: ${o.reason}` : o.working ? "yes" : `off hours (${o.reason})` })),
+    statuses.map((o) => ({
+      owner: owner(o.id),
+      zone: o.timeZone,
+      local: o.localTime,
+      now: o.away ? `no: ${o.reason}` : o.working ? "yes" : `off hours (${o.reason})`,
+    })),
   )}`,
 );
 
@@ -275,4 +303,5 @@ console.log(
       touch: mins(g.timeToFirstTouchMs.p50),
       sla: g.sla.clocks === 0 ? "–" : `${pct(g.sla.metRate)} (${g.sla.met} of ${g.sla.met + g.sla.missed}${g.sla.running ? `, ${g.sla.running} running` : ""})`,
     })),
-  )}\nThe same figures per owner and source: ${base}/console/kpis`);
+  )}\nThe same figures per owner and source: ${base}/console/kpis`,
+);

@@ -8,5 +8,9 @@ ensureDevVars();
 wrangler(["d1", "migrations", "apply", "DB", "--local"], { quiet: true });
 const { child, stop } = startWranglerDev({ port, args: ["--test-scheduled"] });
 runCronLocally(`http://127.0.0.1:${port}`);
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => { stop(); process.exit(0); });
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    stop();
+    process.exit(0);
+  });
 child.on("exit", (code) => process.exit(code ?? 0));

@@ -11,6 +11,11 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "../test/e2e/lib/checks.mjs";
+import { waitUntilFinal } from "../test/e2e/lib/drain.mjs";
+import { crmFaultRound, doomSalesforceLead, postFault } from "../test/e2e/lib/run.mjs";
+import { buildScenario } from "../test/e2e/lib/scenario.mjs";
+import { startStack } from "../test/e2e/lib/stack.mjs";
 import { describeMachine } from "./bench/machine.mjs";
 import { readFakeRecords, readFakeRequests } from "./lib/crm-records.mjs";
 import { writeSection } from "./lib/doc-section.mjs";
@@ -21,11 +26,6 @@ import { figuresText, memoryTable, soakMarkdown } from "./soak/report.mjs";
 import { defaultMinutes, soakSettings } from "./soak/settings.mjs";
 import { recordsIn } from "./tail/records.mjs";
 import { root } from "./wrangler-env.mjs";
-import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "../test/e2e/lib/checks.mjs";
-import { waitUntilFinal } from "../test/e2e/lib/drain.mjs";
-import { crmFaultRound, doomSalesforceLead, postFault } from "../test/e2e/lib/run.mjs";
-import { buildScenario } from "../test/e2e/lib/scenario.mjs";
-import { startStack } from "../test/e2e/lib/stack.mjs";
 
 const say = (line) => process.stdout.write(`[soak] ${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,7 +62,9 @@ async function main() {
   rmSync(logFile, { force: true });
   const loadBefore = os.loadavg()[0];
   const date = new Date().toISOString();
-  say(`run ${runId}: ${settings.minutes} min at ${settings.rate} leads/s, seed ${settings.seed}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`);
+  say(
+    `run ${runId}: ${settings.minutes} min at ${settings.rate} leads/s, seed ${settings.seed}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`,
+  );
 
   let fakes;
   let gateway;
@@ -101,7 +103,14 @@ async function main() {
       samples.push(memory);
       gateway.cron().catch((error) => say(`cron failed: ${error.message}`));
       const [delivered, counts] = await Promise.all([deliveredCounts(origins), gatewayCounts(admin)]);
-      const line = minuteLine({ elapsedMs: Date.now() - t0, progress: sender.progress(), answers: answerCounts(sender.outcomes), delivered, gateway: counts, memory });
+      const line = minuteLine({
+        elapsedMs: Date.now() - t0,
+        progress: sender.progress(),
+        answers: answerCounts(sender.outcomes),
+        delivered,
+        gateway: counts,
+        memory,
+      });
       minuteLines.push(line);
       say(line);
     };
@@ -177,7 +186,10 @@ async function main() {
       date,
       machine: describeMachine(),
       load: { before: loadBefore, after: os.loadavg()[0] },
-      command: `${Object.entries(process.env).filter(([k]) => k.startsWith("SOAK_")).map(([k, v]) => `${k}=${v} `).join("")}npm run soak`,
+      command: `${Object.entries(process.env)
+        .filter(([k]) => k.startsWith("SOAK_"))
+        .map(([k, v]) => `${k}=${v} `)
+        .join("")}npm run soak`,
       settings,
       sent: requests.length,
       leads: leads.length,
@@ -197,7 +209,13 @@ async function main() {
     };
     say(`\n${figuresText(result)}\n`);
     say(`memory (RSS, MiB) of wrangler dev's process group, ${samples.length} samples:\n${memoryTable(result.memory)}\n`);
-    if (problems.length) say(`${problems.length} PROBLEMS:\n${problems.slice(0, 25).map((p) => `  - ${p}`).join("\n")}${problems.length > 25 ? `\n  … and ${problems.length - 25} more` : ""}`);
+    if (problems.length)
+      say(
+        `${problems.length} PROBLEMS:\n${problems
+          .slice(0, 25)
+          .map((p) => `  - ${p}`)
+          .join("\n")}${problems.length > 25 ? `\n  … and ${problems.length - 25} more` : ""}`,
+      );
     else say("nothing lost, nothing doubled (e2e checks pass)");
     if (settings.writeDoc && !stopping) {
       writeSection(path.join(root, "docs", "benchmarks.md"), "Soak", soakMarkdown(result, { defaultMinutes }));

@@ -57,7 +57,9 @@ Switchboard is running.
   Admin API      ${base}/admin/v1   (Authorization: Bearer ${vars.ADMIN_TOKEN})
   API reference  ${base}/admin/docs
   Console        ${base}/console      (sign in with the admin token)
-  CRM fakes      ${Object.values(fakes.fakes).map((f) => f.origin).join("  ")}
+  CRM fakes      ${Object.values(fakes.fakes)
+    .map((f) => f.origin)
+    .join("  ")}
                  (what they received: GET <fake>/__fake/records)
 
 Send a signed lead:

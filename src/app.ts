@@ -6,8 +6,8 @@ import { createConsoleApp } from "./console/app";
 import type { AppEnv } from "./context";
 import { GatewayError, problemResponse, unexpectedError } from "./errors";
 import { handleWebhook, isIngestPath, pathOf } from "./ingest/handler";
-import { errorMessage, log } from "./lib/log";
 import { newId } from "./lib/ids";
+import { errorMessage, log } from "./lib/log";
 
 /**
  * Health, the admin API and the console. Its 404s and errors become problem

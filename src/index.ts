@@ -1,23 +1,23 @@
 import { createApp } from "./app";
 import { refreshConfig } from "./config/store";
+import { handleDeliveryBatch } from "./delivery/consumer";
+import { handleDeadLetters } from "./delivery/dead-letters";
 import { errorMessage, log } from "./lib/log";
 import { checkAlertRules } from "./monitoring/alert-rules";
-import { handleDeadLetters } from "./delivery/dead-letters";
-import { handleDeliveryBatch } from "./delivery/consumer";
 import { queueNames } from "./queue/messages";
 import { handleRoutingBatch } from "./queue/routing-consumer";
 import { sweep } from "./queue/sweeper";
 import { runRetention } from "./retention/run";
-import { hasSlas, wakeSlaClock } from "./routing/sla-start";
 import { hasHolds, wakeHoldClock } from "./routing/hold-start";
+import { hasSlas, wakeSlaClock } from "./routing/sla-start";
 
 export { AuthThrottle } from "./admin/auth-throttle";
 export { OwnerPool } from "./assign/owner-pool";
 export { CrmTokens } from "./connectors/crm-tokens";
 export { DestinationLimiter } from "./delivery/destination-limiter";
+export { HoldClock } from "./hold/clock";
 export { SourceInbox } from "./inbox/source-inbox";
 export { SlaClock } from "./sla/clock";
-export { HoldClock } from "./hold/clock";
 
 const app = createApp();
 

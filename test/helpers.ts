@@ -1,11 +1,11 @@
-import { expect, vi } from "vitest";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { expect, vi } from "vitest";
 import type { GatewayConfigInput, SourceInput } from "../src/config/schema";
 import { clearConfigCache, writeConfig } from "../src/config/store";
 import { createDb } from "../src/db/client";
 import { events } from "../src/db/schema";
-import { eq } from "drizzle-orm";
 
 /** Stores a configuration and makes the isolate read it on the next request. */
 export async function configure(config: GatewayConfigInput): Promise<void> {
@@ -42,11 +42,7 @@ export function post(path: string, body: BodyInit | null, headers: Record<string
 }
 
 /** Posts a body signed for a Standard Webhooks source. */
-export async function postSigned(
-  sourceId: string,
-  payload: unknown,
-  options: Parameters<typeof standardWebhookHeaders>[1] = {},
-): Promise<Response> {
+export async function postSigned(sourceId: string, payload: unknown, options: Parameters<typeof standardWebhookHeaders>[1] = {}): Promise<Response> {
   const body = JSON.stringify(payload);
   return post(`/in/${sourceId}`, body, await standardWebhookHeaders(body, options));
 }

@@ -43,8 +43,7 @@ export async function runMode({ mode, runs }) {
     run.accepted = new Set();
     let unreadable = 0;
     run.onAccepted = run.kind.seed ? (id) => run.accepted.add(id ?? `unreadable-${(unreadable += 1)}`) : undefined;
-    run.load = (connections, seconds) =>
-      runLoad({ baseUrl: run.target.baseUrl, path: run.kind.path, connections, seconds, onAccepted: run.onAccepted });
+    run.load = (connections, seconds) => runLoad({ baseUrl: run.target.baseUrl, path: run.kind.path, connections, seconds, onAccepted: run.onAccepted });
   }
 
   /**
@@ -74,7 +73,7 @@ export async function runMode({ mode, runs }) {
   }
 
   for (const connections of settings.connections) {
-    for (const run of runs) run.slices = [], run.cpu = [], run.checks = [];
+    for (const run of runs) (run.slices = []), (run.cpu = []), (run.checks = []);
     for (let round = 0; round < settings.rounds; round++) {
       const order = runs.map((_, i) => runs[(i + round) % runs.length]);
       for (const run of order) {
@@ -112,7 +111,15 @@ export async function runMode({ mode, runs }) {
       if (run.checks.length > 0) {
         const last = run.checks.at(-1);
         const worst = (field) => (run.checks.some((d) => d[field] === undefined) ? undefined : Math.max(...run.checks.map((d) => d[field])));
-        const d = { ...last, mode, connections, label: kind.label, allInD1Ms: worst("allInD1Ms"), allRoutedMs: worst("allRoutedMs"), slices: run.checks.length };
+        const d = {
+          ...last,
+          mode,
+          connections,
+          label: kind.label,
+          allInD1Ms: worst("allInD1Ms"),
+          allRoutedMs: worst("allRoutedMs"),
+          slices: run.checks.length,
+        };
         out.durability.push(d);
         say(
           `  durability: ${d.accepted} accepted so far, ${d.rows} rows in D1, ${d.missing} missing; ` +

@@ -25,9 +25,7 @@ export function e2eStoredConfig(hubspot) {
         },
       },
     ],
-    destinations: [
-      { id: e2eIds.destination, type: "hubspot", token: hubspot.credentials.token, baseUrl: hubspot.url, rate: hubspotRate },
-    ],
+    destinations: [{ id: e2eIds.destination, type: "hubspot", token: hubspot.credentials.token, baseUrl: hubspot.url, rate: hubspotRate }],
     routes: [{ id: e2eIds.route, when: { always: true }, actions: [{ upsert: { destination: e2eIds.destination } }] }],
   });
 }

@@ -37,11 +37,6 @@ export function queueBatchLog() {
 export function wranglerBatchLog(text) {
   return {
     mark: () => text().length,
-    since: (mark) =>
-      text()
-        .slice(mark)
-        .split("\n")
-        .map(parseBatchLine)
-        .filter(Boolean),
+    since: (mark) => text().slice(mark).split("\n").map(parseBatchLine).filter(Boolean),
   };
 }

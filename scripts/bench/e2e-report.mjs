@@ -31,9 +31,22 @@ function resultRows(results) {
   );
 }
 const resultHeader = [
-  "way", "phase", "accepted / sent", "accepted/s", "delivered", "p50 ms", "p90 ms", "p99 ms", "max ms",
-  "delivered/s first→last", "delivered/s best 10 s", "delivered/s after sends", "HubSpot calls", "leads/call",
-  "most calls in 10 s / limit", "gateway CPU cores",
+  "way",
+  "phase",
+  "accepted / sent",
+  "accepted/s",
+  "delivered",
+  "p50 ms",
+  "p90 ms",
+  "p99 ms",
+  "max ms",
+  "delivered/s first→last",
+  "delivered/s best 10 s",
+  "delivered/s after sends",
+  "HubSpot calls",
+  "leads/call",
+  "most calls in 10 s / limit",
+  "gateway CPU cores",
 ];
 
 function stageRows(results) {
@@ -50,8 +63,13 @@ function stageRows(results) {
   );
 }
 const stageHeader = [
-  "way", "phase", "sent → accepted", "accepted → in D1 (inbox flush)", "in D1 → routed (routing queue)",
-  "routed → HubSpot got it (deliveries queue, limiter, call)", "total",
+  "way",
+  "phase",
+  "sent → accepted",
+  "accepted → in D1 (inbox flush)",
+  "in D1 → routed (routing queue)",
+  "routed → HubSpot got it (deliveries queue, limiter, call)",
+  "total",
 ];
 
 function queueRows(results) {
@@ -84,9 +102,7 @@ function settingsLines(results) {
 
 function verdictLines(results) {
   return results.flatMap((r) =>
-    r.verdicts.map(
-      (v) => `${modeLabels[r.mode]}: ${v.what} ${int(v.value)} ${v.unit} (target ${v.target}${v.note ?? ""}) — ${v.met ? "met" : "NOT met"}`,
-    ),
+    r.verdicts.map((v) => `${modeLabels[r.mode]}: ${v.what} ${int(v.value)} ${v.unit} (target ${v.target}${v.note ?? ""}) — ${v.met ? "met" : "NOT met"}`),
   );
 }
 
@@ -104,7 +120,7 @@ function textTable(header, rows) {
 }
 
 function markdownTable(header, rows) {
-  const align = header.map((_, i) => (i < 2 || (header[i] === "queue") ? ":--" : "--:"));
+  const align = header.map((_, i) => (i < 2 || header[i] === "queue" ? ":--" : "--:"));
   return [header, align, ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
@@ -138,8 +154,12 @@ Targets (issue 3, locally): p50 under ${e2eTargets.p50Ms / 1000} s from webhook 
 ${e2eTargets.leadsPerSecond} leads/s delivered into a HubSpot that allows ${limit.requests} calls per ${limit.perMs / 1000} s (at 100
 leads per batch call that limit allows up to ${perCallCeiling.toLocaleString("en-US")} leads/s).
 
-${verdictLines(results).map((l) => `- ${l}`).join("\n")}
-${factorLines(results).map((l) => `- ${l}`).join("\n")}
+${verdictLines(results)
+  .map((l) => `- ${l}`)
+  .join("\n")}
+${factorLines(results)
+  .map((l) => `- ${l}`)
+  .join("\n")}
 
 How: a second gateway (fresh state, same code) with the bench source plus a mapping
 (\`email: form_response.hidden.email\`, …) so every lead carries its own email, and
@@ -152,7 +172,9 @@ by destination and sends HubSpot one batch upsert per up to 100 leads, one limit
 token per call. \`ALLOW_HTTP_DESTINATIONS=true\` (the fake is plain http). Settings
 that shape the time, as this run used them:
 
-${settingsLines(results).map((l) => `- ${l}`).join("\n")}
+${settingsLines(results)
+  .map((l) => `- ${l}`)
+  .join("\n")}
 
 Phases, one after the other, each waited out until every accepted event of the
 source settled (nothing \`queued\` or \`delivering\` in D1):

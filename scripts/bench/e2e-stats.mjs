@@ -132,7 +132,10 @@ export function analyzePhase({ name, sent, sendStartedAt, sendEndedAt, drainedAt
       through: through.length,
       limited: calls.length - through.length,
       leadsPerCall: { ...leadsPerCall, mean: through.length ? through.reduce((s, c) => s + c.emails.length, 0) / through.length : undefined },
-      mostIn10s: mostInWindow(through.map((c) => c.at), windowMs),
+      mostIn10s: mostInWindow(
+        through.map((c) => c.at),
+        windowMs,
+      ),
       limit: rateLimit.requests,
     },
     gateway429Attempts: phaseAttempts.filter((a) => a.http_status === 429).length,

@@ -12,12 +12,12 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { unstable_readConfig } from "wrangler";
+import { query } from "./durability.mjs";
 import { e2eStoredConfig, e2eVars } from "./e2e-config.mjs";
 import { readFakeCalls, startHubspotFake } from "./e2e-fake.mjs";
 import { queueBatchLog, wranglerBatchLog } from "./e2e-queues.mjs";
 import { createSender, sendBurst, sendPaced } from "./e2e-sender.mjs";
 import { analyzePhase, limitingFactor } from "./e2e-stats.mjs";
-import { query } from "./durability.mjs";
 import { cpuMeter } from "./processes.mjs";
 import { modeLabels } from "./report.mjs";
 import { e2eTargets, settings } from "./settings.mjs";
@@ -59,9 +59,7 @@ function gatewaySettings(gatewayConfig, mode) {
 async function waitSettled(db, expected, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const { results } = await query(() =>
-      db.prepare("SELECT status, count(*) AS n FROM events WHERE source_id = ? GROUP BY status").bind(sourceId).all(),
-    );
+    const { results } = await query(() => db.prepare("SELECT status, count(*) AS n FROM events WHERE source_id = ? GROUP BY status").bind(sourceId).all());
     const total = results.reduce((sum, r) => sum + r.n, 0);
     const open = results.filter((r) => r.status === "queued" || r.status === "delivering").reduce((sum, r) => sum + r.n, 0);
     if (total >= expected && open === 0) return Date.now();
@@ -71,9 +69,7 @@ async function waitSettled(db, expected, timeoutMs) {
 }
 
 async function readRows(db) {
-  const events = await query(() =>
-    db.prepare("SELECT id, status, received_at, stored_at, decided_at FROM events WHERE source_id = ?").bind(sourceId).all(),
-  );
+  const events = await query(() => db.prepare("SELECT id, status, received_at, stored_at, decided_at FROM events WHERE source_id = ?").bind(sourceId).all());
   const attempts = await query(() => db.prepare("SELECT event_id, outcome, http_status, at FROM attempts").all());
   return { events: new Map(events.results.map((row) => [row.id, row])), attempts: attempts.results };
 }
@@ -109,7 +105,9 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
     log: batchLog?.log,
     queueConsumers: gateway.queueConsumers,
   };
-  say(`${modeLabels[mode]} / end to end: starting the gateway and the HubSpot fake (${e2e.hubspotLimit.requests} calls per ${e2e.hubspotLimit.perMs / 1000} s)…`);
+  say(
+    `${modeLabels[mode]} / end to end: starting the gateway and the HubSpot fake (${e2e.hubspotLimit.requests} calls per ${e2e.hubspotLimit.perMs / 1000} s)…`,
+  );
   const target = await startTarget({ mode, kind, runDir, bundles });
   onPids(target.pids());
   const batches = batchLog ?? wranglerBatchLog(target.logText);
@@ -135,21 +133,15 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
     const runs = [];
     if (e2e.warmup > 0) {
       say(`  warm-up: ${e2e.warmup} leads…`);
-      await phase("warm-up", () =>
-        sendBurst({ sender, first: firstLead.warmup, count: e2e.warmup, connections: 2, deadlineMs: e2e.sendTimeoutMs }),
-      );
+      await phase("warm-up", () => sendBurst({ sender, first: firstLead.warmup, count: e2e.warmup, connections: 2, deadlineMs: e2e.sendTimeoutMs }));
     }
     say(`  latency: ${e2e.rate} leads/s for ${e2e.seconds} s…`);
     runs.push(
-      await phase("latency", () =>
-        sendPaced({ sender, first: firstLead.latency, rate: e2e.rate, seconds: e2e.seconds, deadlineMs: e2e.sendTimeoutMs }),
-      ),
+      await phase("latency", () => sendPaced({ sender, first: firstLead.latency, rate: e2e.rate, seconds: e2e.seconds, deadlineMs: e2e.sendTimeoutMs })),
     );
     say(`  burst: ${e2e.burst} leads over ${e2e.connections} connections…`);
     runs.push(
-      await phase("burst", () =>
-        sendBurst({ sender, first: firstLead.burst, count: e2e.burst, connections: e2e.connections, deadlineMs: e2e.sendTimeoutMs }),
-      ),
+      await phase("burst", () => sendBurst({ sender, first: firstLead.burst, count: e2e.burst, connections: e2e.connections, deadlineMs: e2e.sendTimeoutMs })),
     );
 
     const fakeCalls = await readFakeCalls(fake.origin, e2e.hubspotLimit);
@@ -200,8 +192,10 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
         const line = `${where}, ${p.name}: ${undelivered} of ${p.accepted} accepted leads did not reach the HubSpot fake (events: ${JSON.stringify(p.eventStatuses)})`;
         (settledElsewhere ? out.failures : out.warnings).push(line);
       }
-      if ((p.calls.limited > 0) !== (p.gateway429Attempts > 0)) {
-        out.warnings.push(`${where}, ${p.name}: the replay of the fake's window found ${p.calls.limited} calls answered 429, D1 has ${p.gateway429Attempts} attempts with 429`);
+      if (p.calls.limited > 0 !== p.gateway429Attempts > 0) {
+        out.warnings.push(
+          `${where}, ${p.name}: the replay of the fake's window found ${p.calls.limited} calls answered 429, D1 has ${p.gateway429Attempts} attempts with 429`,
+        );
       }
       if (p.duplicates > 0) out.warnings.push(`${where}, ${p.name}: HubSpot got ${p.duplicates} leads more than once`);
       if (p.name === "burst") p.limitingFactor = limitingFactor(p);

@@ -15,9 +15,7 @@ export const benchWorkerDirs = [path.join(here, "bare-worker"), path.join(here, 
  * `logControl` adds the bare Worker with one log line per request.
  */
 export function benchKinds({ gatewayConfig, logControl }) {
-  const kinds = [
-    { id: "bare", label: "bare Hono", config: path.join(benchWorkerDirs[0], "wrangler.toml"), path: "/", readyPath: "/", expectedStatus: 200 },
-  ];
+  const kinds = [{ id: "bare", label: "bare Hono", config: path.join(benchWorkerDirs[0], "wrangler.toml"), path: "/", readyPath: "/", expectedStatus: 200 }];
   if (logControl) {
     kinds.push({
       id: "bare-log",

@@ -30,9 +30,7 @@ export async function runLoad({ baseUrl, path, connections, seconds, onAccepted 
   const latencies = [];
   instance.on("response", (_client, _status, _bytes, responseTimeMs) => latencies.push(responseTimeMs));
   const result = await instance;
-  const statuses = Object.fromEntries(
-    Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count]),
-  );
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count]));
   return {
     seconds: result.duration,
     latencies,

@@ -17,7 +17,19 @@ import { seedMiniflare } from "./seed.mjs";
  * consumer batch there); `queueConsumers` overrides consumer settings per queue name;
  * `withoutAssets` leaves the config's [assets] out.
  */
-export async function startMiniflareTarget({ name, config, scriptPath, persistRoot, seed, stored, vars = {}, log, queueConsumers = {}, inspectorPort, withoutAssets = false }) {
+export async function startMiniflareTarget({
+  name,
+  config,
+  scriptPath,
+  persistRoot,
+  seed,
+  stored,
+  vars = {},
+  log,
+  queueConsumers = {},
+  inspectorPort,
+  withoutAssets = false,
+}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   // Without [assets], Miniflare routes requests straight to the Worker instead of
   // through its asset router and RPC proxy Workers.
@@ -58,9 +70,7 @@ export async function startMiniflareTarget({ name, config, scriptPath, persistRo
         ...workerOptions,
         bindings: { ...workerOptions.bindings, ...vars },
         // Per queue, settings that replace the config's (a diagnostic of the e2e bench).
-        queueConsumers: Object.fromEntries(
-          Object.entries(workerOptions.queueConsumers ?? {}).map(([queue, c]) => [queue, { ...c, ...queueConsumers[queue] }]),
-        ),
+        queueConsumers: Object.fromEntries(Object.entries(workerOptions.queueConsumers ?? {}).map(([queue, c]) => [queue, { ...c, ...queueConsumers[queue] }])),
         name,
         modules: true,
         scriptPath,

@@ -1,6 +1,6 @@
 // Finds the processes a target runs and reads their memory and CPU from /proc
 // (Linux only: elsewhere the figures come out as zero rather than guessed).
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 function readStat(pid) {
   try {
@@ -22,22 +22,31 @@ function allProcesses() {
   } catch {
     return [];
   }
-  return entries.filter((name) => /^[0-9]+$/.test(name)).map((name) => readStat(Number(name))).filter(Boolean);
+  return entries
+    .filter((name) => /^[0-9]+$/.test(name))
+    .map((name) => readStat(Number(name)))
+    .filter(Boolean);
 }
 
 /** workerd processes in process group `pgid` (wrangler dev, started detached). */
 export function workerdInGroup(pgid) {
-  return allProcesses().filter((p) => p.pgrp === pgid && p.comm === "workerd").map((p) => p.pid);
+  return allProcesses()
+    .filter((p) => p.pgrp === pgid && p.comm === "workerd")
+    .map((p) => p.pid);
 }
 
 /** workerd processes that are children of `ppid` (Miniflare spawns workerd itself). */
 export function workerdChildrenOf(ppid) {
-  return allProcesses().filter((p) => p.ppid === ppid && p.comm === "workerd").map((p) => p.pid);
+  return allProcesses()
+    .filter((p) => p.ppid === ppid && p.comm === "workerd")
+    .map((p) => p.pid);
 }
 
 /** Every process in group `pgid` (to check a stopped group is really gone). */
 export function processesInGroup(pgid) {
-  return allProcesses().filter((p) => p.pgrp === pgid).map((p) => p.pid);
+  return allProcesses()
+    .filter((p) => p.pgrp === pgid)
+    .map((p) => p.pid);
 }
 
 /** Resident memory of `pid` in KiB (VmRSS), or undefined when it cannot be read. */

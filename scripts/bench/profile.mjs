@@ -9,14 +9,14 @@ import "./quiet-env.mjs";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
+import { freePort } from "../lib/free-port.mjs";
+import { root } from "../wrangler-env.mjs";
 import { bundleWorker } from "./bundle.mjs";
 import { cleanupAll, onCleanup } from "./cleanup.mjs";
-import { freePort } from "../lib/free-port.mjs";
 import { runLoad } from "./load.mjs";
 import { startMiniflareTarget } from "./miniflare-target.mjs";
 import { gatewayTree } from "./source-tree.mjs";
 import { sourceId } from "./webhook.mjs";
-import { root } from "../wrangler-env.mjs";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -88,7 +88,13 @@ function summarize(profile, moduleOf, bundleName) {
     const node = byId.get(id);
     const f = node.callFrame;
     const inBundle = f.url.endsWith(bundleName);
-    const module = inBundle ? moduleOf(f.lineNumber) : f.functionName === "(idle)" ? "(idle)" : f.url ? `(${path.basename(f.url) || "runtime"})` : `(${f.functionName || "native"})`;
+    const module = inBundle
+      ? moduleOf(f.lineNumber)
+      : f.functionName === "(idle)"
+        ? "(idle)"
+        : f.url
+          ? `(${path.basename(f.url) || "runtime"})`
+          : `(${f.functionName || "native"})`;
     const key = `${f.functionName || "(anonymous)"}  ${module}${inBundle ? `:${f.lineNumber + 1}` : ""}`;
     fns.set(key, (fns.get(key) ?? 0) + us);
     modules.set(module, (modules.get(module) ?? 0) + us);
@@ -121,13 +127,25 @@ function summarize(profile, moduleOf, bundleName) {
 
 async function main() {
   const runDir = path.join(root, ".bench", `profile-${Date.now()}`);
-  onCleanup("profile run directory", () => rmSync(runDir, { recursive: true, force: true }), () => rmSync(runDir, { recursive: true, force: true }));
+  onCleanup(
+    "profile run directory",
+    () => rmSync(runDir, { recursive: true, force: true }),
+    () => rmSync(runDir, { recursive: true, force: true }),
+  );
   mkdirSync(runDir, { recursive: true });
   const tree = gatewayTree(runDir);
   const config = path.join(tree.dir, "wrangler.toml");
   const bundle = bundleWorker({ config, outdir: path.join(runDir, "dev"), minify: false }).file;
   const inspectorPort = await freePort();
-  const target = await startMiniflareTarget({ name: "switchboard", config, scriptPath: bundle, persistRoot: path.join(runDir, "state"), seed: true, inspectorPort, withoutAssets: true });
+  const target = await startMiniflareTarget({
+    name: "switchboard",
+    config,
+    scriptPath: bundle,
+    persistRoot: path.join(runDir, "state"),
+    seed: true,
+    inspectorPort,
+    withoutAssets: true,
+  });
   const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   // Every isolate of the workerd: the gateway's own (its fetch handler, Durable Objects
   // and queue consumers share it) and Miniflare's (D1, queues, KV, the entry worker).
@@ -165,7 +183,8 @@ async function main() {
   }
   mkdirSync(path.join(root, ".bench"), { recursive: true });
   const gateway = profiles.find((p) => p.title === "core:user:switchboard");
-  for (const { title, profile } of profiles) writeFileSync(path.join(root, ".bench", `${title.replace(/[^A-Za-z0-9.-]+/g, "_")}.cpuprofile`), JSON.stringify(profile));
+  for (const { title, profile } of profiles)
+    writeFileSync(path.join(root, ".bench", `${title.replace(/[^A-Za-z0-9.-]+/g, "_")}.cpuprofile`), JSON.stringify(profile));
   if (gateway) process.stdout.write(`\nthe gateway's isolate:\n${summarize(gateway.profile, moduleIndex(bundle), path.basename(bundle))}\n`);
   process.stdout.write(`\nprofiles: ${path.join(root, ".bench")}/*.cpuprofile\n`);
 }

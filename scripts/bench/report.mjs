@@ -50,8 +50,21 @@ function loadRows(cases) {
   });
 }
 const loadHeader = [
-  "way", "conns", "target", "req/s", "p50 ms", "p99 ms", "expected status", "non-2xx", "errors",
-  "CPU cores", "CPU µs/req", "run-queue wait", "load gen CPU", "workerd RSS MiB", "req/s ÷ bare",
+  "way",
+  "conns",
+  "target",
+  "req/s",
+  "p50 ms",
+  "p99 ms",
+  "expected status",
+  "non-2xx",
+  "errors",
+  "CPU cores",
+  "CPU µs/req",
+  "run-queue wait",
+  "load gen CPU",
+  "workerd RSS MiB",
+  "req/s ÷ bare",
 ];
 
 function durabilityRows(durability) {
@@ -68,8 +81,15 @@ function durabilityRows(durability) {
   ]);
 }
 const durabilityHeader = [
-  "way", "target", "phase", "202s so far", "rows in D1 at last slice's end", "rows in D1", "202s missing from D1",
-  "all in D1 after (slowest slice)", "all routed after (slowest slice)",
+  "way",
+  "target",
+  "phase",
+  "202s so far",
+  "rows in D1 at last slice's end",
+  "rows in D1",
+  "202s missing from D1",
+  "all in D1 after (slowest slice)",
+  "all routed after (slowest slice)",
 ];
 
 /** Extra CPU per request of each non-bare target over the bare one, per way and connection count. */
@@ -111,10 +131,7 @@ function verdictLines(cases) {
 }
 
 function bundleLines(sizes) {
-  return Object.entries(sizes).map(
-    ([name, s]) =>
-      `${name}: ${kib(s.bytes)} minified, ${kib(s.gzipBytes)} gzipped (wrangler: ${s.upload ?? "n/a"})`,
-  );
+  return Object.entries(sizes).map(([name, s]) => `${name}: ${kib(s.bytes)} minified, ${kib(s.gzipBytes)} gzipped (wrangler: ${s.upload ?? "n/a"})`);
 }
 
 /** What is printed on stdout at the end of a run. */
@@ -134,7 +151,21 @@ export function renderText({ cases, durability, sizes, binaries, failed = false 
 }
 
 /** docs/benchmarks.md, whole. */
-export function renderMarkdown({ date, machine, loadAverages, command, code, settings, bodyBytes, cases, durability, sizes, binaries, warnings, e2eSection = "" }) {
+export function renderMarkdown({
+  date,
+  machine,
+  loadAverages,
+  command,
+  code,
+  settings,
+  bodyBytes,
+  cases,
+  durability,
+  sizes,
+  binaries,
+  warnings,
+  e2eSection = "",
+}) {
   const verdictList = verdictLines(cases).map((l) => `- ${l}`);
   return `# Benchmarks
 
@@ -198,12 +229,18 @@ generator no longer read the answer).
 
 ${durability.length ? markdownTable(durabilityHeader, durabilityRows(durability)) : "No ingest case ran."}
 
-${e2eSection ? `${e2eSection}
-` : ""}## Bundle size
+${
+  e2eSection
+    ? `${e2eSection}
+`
+    : ""
+}## Bundle size
 
 \`wrangler deploy --dry-run --minify --outdir <tmp>\`:
 
-${bundleLines(sizes).map((l) => `- ${l}`).join("\n")}
+${bundleLines(sizes)
+  .map((l) => `- ${l}`)
+  .join("\n")}
 
 ## How to read this
 
@@ -242,5 +279,13 @@ two lines per webhook: the ingest line, and the routing consumer's \`routed\` li
   after the case (wrangler dev: proxy and Worker).
 - p50/p99: the client's latencies, exact (every response, nearest rank).
 
-${costLines(cases).length ? `## CPU per request over the bare Worker\n\nFrom the table: what each target costs per request beyond the bare Worker, in\nCPU time of its processes.\n\n${costLines(cases).map((l) => `- ${l}`).join("\n")}\n` : ""}${warnings.length ? `\n## Warnings during this run\n\n${warnings.map((w) => `- ${w}`).join("\n")}\n` : ""}`;
+${
+  costLines(cases).length
+    ? `## CPU per request over the bare Worker\n\nFrom the table: what each target costs per request beyond the bare Worker, in\nCPU time of its processes.\n\n${costLines(
+        cases,
+      )
+        .map((l) => `- ${l}`)
+        .join("\n")}\n`
+    : ""
+}${warnings.length ? `\n## Warnings during this run\n\n${warnings.map((w) => `- ${w}`).join("\n")}\n` : ""}`;
 }

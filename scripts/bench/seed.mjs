@@ -1,6 +1,6 @@
 // Puts the bench's state in place before a target takes load: the D1 schema and the
 // configuration in KV. Two ways, one per way of running the gateway.
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { unstable_splitSqlQuery } from "wrangler";
 import { wrangler } from "../wrangler-env.mjs";
@@ -15,7 +15,9 @@ const configKey = "config/current";
 export async function seedMiniflare(mf, migrationsDir, config = storedConfig()) {
   const db = await mf.getD1Database("DB");
   const dir = migrationsDir;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     // wrangler's own splitter, so statements are cut exactly as `migrations apply` cuts them.
     const statements = unstable_splitSqlQuery(readFileSync(path.join(dir, file), "utf8"));
     await db.batch(statements.map((sql) => db.prepare(sql)));

@@ -10,7 +10,10 @@ function boundedNumber(name, fallback, min, max) {
   return value;
 }
 
-const modes = (process.env.BENCH_MODES ?? "miniflare,wrangler-dev").split(",").map((m) => m.trim()).filter(Boolean);
+const modes = (process.env.BENCH_MODES ?? "miniflare,wrangler-dev")
+  .split(",")
+  .map((m) => m.trim())
+  .filter(Boolean);
 for (const mode of modes) {
   if (mode !== "miniflare" && mode !== "wrangler-dev") {
     throw new Error(`BENCH_MODES lists 'miniflare' and/or 'wrangler-dev', got '${mode}'.`);
@@ -24,7 +27,10 @@ const seconds = boundedNumber("BENCH_SECONDS", 10, 1, 120);
  * (webhook → HubSpot fake, scripts/bench/e2e.mjs). BENCH_E2E=0 drops "e2e".
  */
 const partNames = ["ingest", "e2e"];
-const parts = (process.env.BENCH_PARTS ?? partNames.join(",")).split(",").map((p) => p.trim()).filter(Boolean);
+const parts = (process.env.BENCH_PARTS ?? partNames.join(","))
+  .split(",")
+  .map((p) => p.trim())
+  .filter(Boolean);
 for (const part of parts) {
   if (!partNames.includes(part)) throw new Error(`BENCH_PARTS lists ${partNames.map((p) => `'${p}'`).join(" and/or ")}, got '${part}'.`);
 }

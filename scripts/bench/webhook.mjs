@@ -57,7 +57,10 @@ export function leadBody(deliveryId, n) {
       submitted_at: new Date().toISOString(),
       hidden: { email: leadEmail(n), first_name: "Ada", company: `Example ${n % 97} Ltd` },
       calculated: { score: n % 100 },
-      answers: [{ field: "country", text: "DE" }, { field: "employees", number: 120 }],
+      answers: [
+        { field: "country", text: "DE" },
+        { field: "employees", number: 120 },
+      ],
     },
   });
 }

@@ -3,10 +3,10 @@
 // process group through scripts/wrangler-env.mjs, stopped as a group.
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { freePort } from "../lib/free-port.mjs";
 import { startWranglerDev, waitForHttp } from "../wrangler-env.mjs";
 import { onCleanup } from "./cleanup.mjs";
 import { explorerD1 } from "./explorer-d1.mjs";
-import { freePort } from "../lib/free-port.mjs";
 import { processesInGroup, workerdInGroup } from "./processes.mjs";
 import { seedWrangler } from "./seed.mjs";
 
@@ -89,9 +89,15 @@ export async function startWranglerTarget({ name, config: givenConfig, persistTo
       cpuPids: () => processesInGroup(child.pid),
       db: seed ? await explorerD1(baseUrl, "DB") : undefined,
       /** The gateway's error log lines (a failed flush, a failed accept). */
-      errorLines: () => readFileSync(logFile, "utf8").split("\n").filter((l) => l.includes('"level":"error"')),
+      errorLines: () =>
+        readFileSync(logFile, "utf8")
+          .split("\n")
+          .filter((l) => l.includes('"level":"error"')),
       /** Lines wrangler printed that mean it rebuilt mid-run (someone edited src/). */
-      reloads: () => readFileSync(logFile, "utf8").split("\n").filter((l) => /reload|detected changes|updated and ready/i.test(l)),
+      reloads: () =>
+        readFileSync(logFile, "utf8")
+          .split("\n")
+          .filter((l) => /reload|detected changes|updated and ready/i.test(l)),
       /** Everything wrangler printed so far (the e2e bench reads its queue batch lines). */
       logText: () => readFileSync(logFile, "utf8"),
       stop: stopDev,

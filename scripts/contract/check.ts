@@ -45,7 +45,9 @@ export async function runContract(input: ContractInput): Promise<Step[]> {
     return steps;
   }
   // The connector and probe of one type, typed for any destination (as `connectorOf` does).
-  const connector = connectors[resolved.type] as unknown as { deliver(d: unknown, l: readonly LeadDelivery[], o: ConnectorOptions): Promise<DeliveryOutcome[]> };
+  const connector = connectors[resolved.type] as unknown as {
+    deliver(d: unknown, l: readonly LeadDelivery[], o: ConnectorOptions): Promise<DeliveryOutcome[]>;
+  };
   const probe = probes[resolved.type] as Probe<unknown>;
   const destination = resolved.destination;
   const allowHttp = input.env.ALLOW_HTTP_DESTINATIONS === "true";
@@ -115,6 +117,11 @@ async function readBack(
   const read = await probe.readBack(destination, written, options);
   if (!read.ok) return report(name, false, read.error);
   const wrong = Object.entries(expected).filter(([field, value]) => (read.fields[field] ?? "").toLowerCase() !== (value ?? "").toLowerCase());
-  const detail = wrong.length === 0 ? Object.entries(read.fields).map(([field, value]) => `${field}=${value ?? "∅"}`).join(", ") : wrong.map(([field, value]) => `${field}: expected ${value ?? "∅"}, found ${read.fields[field] ?? "∅"}`).join("; ");
+  const detail =
+    wrong.length === 0
+      ? Object.entries(read.fields)
+          .map(([field, value]) => `${field}=${value ?? "∅"}`)
+          .join(", ")
+      : wrong.map(([field, value]) => `${field}: expected ${value ?? "∅"}, found ${read.fields[field] ?? "∅"}`).join("; ");
   return report(name, wrong.length === 0, detail);
 }

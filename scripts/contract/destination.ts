@@ -1,7 +1,7 @@
-import { connectors, isDestinationType } from "../../src/connectors/registry";
 import { destinationSecretsOf, isMasked } from "../../src/config/secret-fields";
 import { hasParent, isRecord, type SecretPath, valueAt, withValueAt } from "../../src/config/secret-paths";
-import { type ProbedType, isProbedType } from "./probes";
+import { connectors, isDestinationType } from "../../src/connectors/registry";
+import { isProbedType, type ProbedType } from "./probes";
 
 /**
  * The destination to check, from a configuration document (the file `npm run config
@@ -23,7 +23,8 @@ export function resolveDestination(document: unknown, id: string, env: Record<st
   let entry: unknown = entries.find((candidate) => isRecord(candidate) && candidate.id === id);
   if (!isRecord(entry)) return { ok: false, error: `no destination "${id}" in the document` };
   const type = String(entry.type);
-  if (!isDestinationType(type) || !isProbedType(type)) return { ok: false, error: `destination "${id}" is of type ${type}: the contract check covers CRM destinations only` };
+  if (!isDestinationType(type) || !isProbedType(type))
+    return { ok: false, error: `destination "${id}" is of type ${type}: the contract check covers CRM destinations only` };
 
   for (const path of destinationSecretsOf(type)) {
     const fromEnv = env[secretEnvName(path)];

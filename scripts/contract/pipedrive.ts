@@ -20,7 +20,14 @@ export const MISSING_FIELD = "switchboard_contract_check_missing_field";
 
 const personSchema = z.object({
   success: z.literal(true),
-  data: z.object({ id: z.number().int(), name: z.string().nullable(), emails: z.array(z.object({ value: z.string() })).nullable().optional() }),
+  data: z.object({
+    id: z.number().int(),
+    name: z.string().nullable(),
+    emails: z
+      .array(z.object({ value: z.string() }))
+      .nullable()
+      .optional(),
+  }),
 });
 const leadSchema = z.object({ success: z.literal(true), data: z.object({ id: z.string(), title: z.string(), person_id: z.number().int().nullable() }) });
 
@@ -80,4 +87,3 @@ function auth(destination: PipedriveDestination): Record<string, string> {
 function url(destination: PipedriveDestination, path: string): string {
   return `${destination.baseUrl.replace(/\/+$/, "")}${path}`;
 }
-

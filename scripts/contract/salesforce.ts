@@ -48,11 +48,22 @@ export const salesforceProbe: Probe<SalesforceDestination> = {
   async cleanUp(destination, written, options) {
     if (!written.externalId) return [{ ok: false, detail: "no record id to delete" }];
     const result = await recordCall(destination, "DELETE", written.externalId, options);
-    return [{ ok: result.ok, detail: result.ok ? `${destination.object} ${written.externalId} deleted` : `${destination.object} ${written.externalId}: ${result.error}` }];
+    return [
+      {
+        ok: result.ok,
+        detail: result.ok ? `${destination.object} ${written.externalId} deleted` : `${destination.object} ${written.externalId}: ${result.error}`,
+      },
+    ];
   },
 };
 
-async function recordCall(destination: SalesforceDestination, method: string, id: string, options: Parameters<Probe<SalesforceDestination>["readBack"]>[2], query = ""): Promise<CallResult> {
+async function recordCall(
+  destination: SalesforceDestination,
+  method: string,
+  id: string,
+  options: Parameters<Probe<SalesforceDestination>["readBack"]>[2],
+  query = "",
+): Promise<CallResult> {
   const path = `services/data/${encodeURIComponent(destination.apiVersion)}/sobjects/${encodeURIComponent(destination.object)}/${encodeURIComponent(id)}${query}`;
   const result = await withSession(destination, options, (session) =>
     sendHttp(

@@ -1,6 +1,6 @@
 import type { CrmTokens } from "../../src/connectors/crm-tokens";
 import type { ConnectorOptions } from "../../src/connectors/http";
-import { type TokenAnswer, requestToken } from "../../src/connectors/oauth-token";
+import { requestToken, type TokenAnswer } from "../../src/connectors/oauth-token";
 import type { SalesforceAuth } from "../../src/connectors/salesforce";
 
 /**

@@ -93,7 +93,13 @@ export function demoConfig(fakes) {
       { id: "201", name: "Hiro", timeZone: "Asia/Tokyo", workingHours: officeHours },
       { id: "202", name: "Lin", timeZone: "Europe/Berlin", workingHours: officeHours },
       { id: "005000000000003AAA", name: "Charles", timeZone: "Europe/London" },
-      { id: "203", name: "Sam", timeZone: "America/New_York", workingHours: officeHours, away: [{ from: "2026-01-01T00:00:00Z", until: "2099-01-01T00:00:00Z", reason: "parental leave" }] },
+      {
+        id: "203",
+        name: "Sam",
+        timeZone: "America/New_York",
+        workingHours: officeHours,
+        away: [{ from: "2026-01-01T00:00:00Z", until: "2099-01-01T00:00:00Z", reason: "parental leave" }],
+      },
     ],
     pools: [
       {
@@ -106,7 +112,10 @@ export function demoConfig(fakes) {
       },
       {
         id: "salesforce-ae",
-        members: [{ ownerId: "005000000000001AAA", name: "Alan" }, { ownerId: "005000000000002AAA", name: "Edsger" }],
+        members: [
+          { ownerId: "005000000000001AAA", name: "Alan" },
+          { ownerId: "005000000000002AAA", name: "Edsger" },
+        ],
       },
       { id: "smb-reps", strategy: "load_balanced", members: [{ ownerId: "201" }, { ownerId: "202" }, { ownerId: "203" }] },
     ],
@@ -126,7 +135,12 @@ export function demoConfig(fakes) {
     routes: [
       {
         id: "enterprise",
-        when: { all: [{ field: "employees", op: "gte", value: 1000 }, { field: "country", op: "in", value: ["US", "CA", "GB"] }] },
+        when: {
+          all: [
+            { field: "employees", op: "gte", value: 1000 },
+            { field: "country", op: "in", value: ["US", "CA", "GB"] },
+          ],
+        },
         // The account's owner when Salesforce has an Account for the company (the demo seeds
         // Analytical Engines, owned by Charles), else the pool.
         actions: [
@@ -138,12 +152,7 @@ export function demoConfig(fakes) {
       {
         id: "hot",
         when: { all: [{ field: "score", op: "gt", value: 80 }] },
-        actions: [
-          { assign: { pool: "enterprise-ae" } },
-          { upsert: { destination: "hubspot" } },
-          { notify: { destination: "sales-slack" } },
-          { sla: demoSla },
-        ],
+        actions: [{ assign: { pool: "enterprise-ae" } }, { upsert: { destination: "hubspot" } }, { notify: { destination: "sales-slack" } }, { sla: demoSla }],
       },
       {
         id: "warm",

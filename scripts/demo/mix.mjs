@@ -7,13 +7,71 @@ import { calendlyPayload, partnerReferralPayload, typeformPayload, websiteSignup
 
 /** The leads, one row each in the demo's table. Emails stay the same across runs: a re-run shows sticky owners. */
 export const demoLeads = [
-  { source: "typeform-leads", lead: { email: "ada@analytical-engines.example", firstName: "Ada", lastName: "Lovelace", company: "Analytical Engines", country: "GB", employees: 2400, score: 77 } },
-  { source: "typeform-leads", lead: { email: "grace@cobol.example", firstName: "Grace", lastName: "Hopper", company: "COBOL Systems", country: "US", employees: 85, score: 92 } },
-  { source: "typeform-leads", lead: { email: "katherine@orbital.example", firstName: "Katherine", lastName: "Johnson", company: "Orbital Mechanics", country: "US", employees: 40, score: 64 } },
+  {
+    source: "typeform-leads",
+    lead: {
+      email: "ada@analytical-engines.example",
+      firstName: "Ada",
+      lastName: "Lovelace",
+      company: "Analytical Engines",
+      country: "GB",
+      employees: 2400,
+      score: 77,
+    },
+  },
+  {
+    source: "typeform-leads",
+    lead: { email: "grace@cobol.example", firstName: "Grace", lastName: "Hopper", company: "COBOL Systems", country: "US", employees: 85, score: 92 },
+  },
+  {
+    source: "typeform-leads",
+    lead: {
+      email: "katherine@orbital.example",
+      firstName: "Katherine",
+      lastName: "Johnson",
+      company: "Orbital Mechanics",
+      country: "US",
+      employees: 40,
+      score: 64,
+    },
+  },
   { source: "calendly-meetings", lead: { email: "alan@bletchley.example", firstName: "Alan", lastName: "Turing", company: "Bletchley Labs" } },
-  { source: "website-signup", lead: { email: "margaret@apollo-software.example", firstName: "Margaret", lastName: "Hamilton", company: "Apollo Software", phone: "(617) 555-0142", website: "https://apollo-software.example", employees: 300, score: 55 } },
-  { source: "website-signup", lead: { email: "linus@kernel-hackers.example", firstName: "Linus", company: "Kernel Hackers", website: "https://kernel-hackers.example", employees: 12, score: 20 } },
-  { source: "partner-referrals", lead: { email: "radia@spanning-tree.example", firstName: "Radia", lastName: "Perlman", company: "Spanning Tree", country: "CA", employees: 5000, score: 81 } },
+  {
+    source: "website-signup",
+    lead: {
+      email: "margaret@apollo-software.example",
+      firstName: "Margaret",
+      lastName: "Hamilton",
+      company: "Apollo Software",
+      phone: "(617) 555-0142",
+      website: "https://apollo-software.example",
+      employees: 300,
+      score: 55,
+    },
+  },
+  {
+    source: "website-signup",
+    lead: {
+      email: "linus@kernel-hackers.example",
+      firstName: "Linus",
+      company: "Kernel Hackers",
+      website: "https://kernel-hackers.example",
+      employees: 12,
+      score: 20,
+    },
+  },
+  {
+    source: "partner-referrals",
+    lead: {
+      email: "radia@spanning-tree.example",
+      firstName: "Radia",
+      lastName: "Perlman",
+      company: "Spanning Tree",
+      country: "CA",
+      employees: 5000,
+      score: 81,
+    },
+  },
   { source: "partner-referrals", lead: { email: "tim@hypertext.example", firstName: "Tim", company: "Hypertext", country: "GB", employees: 8, score: 35 } },
 ];
 
@@ -57,13 +115,33 @@ export function burstLeads(runId) {
  */
 export const splitLeads = Array.from({ length: 12 }, (_, k) => ({
   source: "website-signup",
-  lead: { email: `buyer@mid-market-${String(k + 1).padStart(2, "0")}.example`, firstName: `Buyer ${k + 1}`, company: `Mid Market ${k + 1}`, employees: 120, score: 60 + k },
+  lead: {
+    email: `buyer@mid-market-${String(k + 1).padStart(2, "0")}.example`,
+    firstName: `Buyer ${k + 1}`,
+    company: `Mid Market ${k + 1}`,
+    employees: 120,
+    score: 60 + k,
+  },
 }));
 
 /** Hot leads besides Grace's and Alan's, sent last: the CRM reports them contacted in time; Grace's and Alan's nobody touches, so their SLAs fire. */
 export const hotLeads = [
-  { source: "typeform-leads", lead: { email: "barbara@liskov.example", firstName: "Barbara", lastName: "Liskov", company: "Substitution Inc", country: "US", employees: 150, score: 95 } },
-  { source: "typeform-leads", lead: { email: "frances@allen-compilers.example", firstName: "Frances", lastName: "Allen", company: "Allen Compilers", country: "US", employees: 90, score: 88 } },
+  {
+    source: "typeform-leads",
+    lead: { email: "barbara@liskov.example", firstName: "Barbara", lastName: "Liskov", company: "Substitution Inc", country: "US", employees: 150, score: 95 },
+  },
+  {
+    source: "typeform-leads",
+    lead: {
+      email: "frances@allen-compilers.example",
+      firstName: "Frances",
+      lastName: "Allen",
+      company: "Allen Compilers",
+      country: "US",
+      employees: 90,
+      score: 88,
+    },
+  },
 ];
 
 /**

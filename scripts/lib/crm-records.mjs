@@ -22,9 +22,7 @@ function eventIdIn(text) {
  */
 export async function readFakeRecords(origins) {
   const [hubspot, salesforce, pipedrive, slack, receiver] = await Promise.all(
-    ["hubspot", "salesforce", "pipedrive", "slack", "receiver"].map((name) =>
-      origins[name] ? control(origins[name], "records") : Promise.resolve(undefined),
-    ),
+    ["hubspot", "salesforce", "pipedrive", "slack", "receiver"].map((name) => (origins[name] ? control(origins[name], "records") : Promise.resolve(undefined))),
   );
   const pipedrivePersons = (pipedrive?.persons ?? []).map((p) => ({
     id: String(p.id),

@@ -1,8 +1,9 @@
 // The running counts printed every minute: what the senders got back (accepted,
 // duplicates, refused by status, 429s met), what the fakes hold (delivered per CRM
 // fake), and what the gateway says (dead letters, events not final yet).
-import { readFakeRecords } from "../lib/crm-records.mjs";
+
 import { finalStatuses } from "../../test/e2e/lib/drain.mjs";
+import { readFakeRecords } from "../lib/crm-records.mjs";
 
 export function answerCounts(outcomes) {
   const counts = { accepted: 0, duplicate: 0, refused: {}, gaveUp: 0, r429: 0 };
@@ -45,8 +46,13 @@ const mib = (n) => Math.round(n);
 export function minuteLine({ elapsedMs, progress, answers, delivered, gateway, memory }) {
   const mm = String(Math.floor(elapsedMs / 60_000)).padStart(2, "0");
   const ss = String(Math.round((elapsedMs % 60_000) / 1000)).padStart(2, "0");
-  const refused = Object.entries(answers.refused).map(([s, n]) => `${s}×${n}`).join(" ") || "none";
-  const fakes = Object.entries(delivered).map(([k, n]) => `${k} ${n}`).join(", ");
+  const refused =
+    Object.entries(answers.refused)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(" ") || "none";
+  const fakes = Object.entries(delivered)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
   const rss = memory.procs.map((p) => `${p.name}:${p.pid} ${mib(p.mib)}`).join(", ");
   return (
     `${mm}:${ss} sent ${progress.launched} (in flight ${progress.inFlight}, max lag ${(progress.maxLagMs / 1000).toFixed(1)} s) | ` +

@@ -41,7 +41,10 @@ function markdownTable(columns, rows) {
 
 /** Name → value pairs of the results, shared by the terminal and the doc. */
 export function resultFigures(r) {
-  const refused = Object.entries(r.answers.refused).map(([s, n]) => `${s} ×${n}`).join(", ") || "none";
+  const refused =
+    Object.entries(r.answers.refused)
+      .map(([s, n]) => `${s} ×${n}`)
+      .join(", ") || "none";
   return {
     "requests sent": r.sent,
     "leads sent": r.leads,
@@ -51,7 +54,9 @@ export function resultFigures(r) {
     "429s met by senders": r.answers.r429,
     "senders that gave up": r.answers.gaveUp,
     "max send lag": `${(r.maxLagMs / 1000).toFixed(1)} s`,
-    "delivered per fake": Object.entries(r.delivered).map(([k, n]) => `${k} ${n}`).join(", "),
+    "delivered per fake": Object.entries(r.delivered)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", "),
     "in their CRM / dead-lettered / invalid": `${r.figures.inCrm} / ${r.figures.dead} / ${r.figures.invalid}`,
     "doubled in a CRM": r.figures.doubled,
     "dead letters (deliveries)": r.deadLetters,
@@ -76,12 +81,7 @@ export function figuresText(r) {
 export function soakMarkdown(r, { defaultMinutes }) {
   const m = r.machine;
   const short = r.settings.minutes < defaultMinutes;
-  const lines = [
-    "## Soak",
-    "",
-    `Written by \`npm run soak\` (scripts/soak.mjs), which replaces only this section.`,
-    "",
-  ];
+  const lines = ["## Soak", "", `Written by \`npm run soak\` (scripts/soak.mjs), which replaces only this section.`, ""];
   if (short) {
     lines.push(
       `**This is a ${r.settings.minutes}-minute run, not the full ${defaultMinutes}-minute soak**: too short to tell a slow leak from warm-up, so`,
@@ -97,7 +97,14 @@ export function soakMarkdown(r, { defaultMinutes }) {
     `- Duration: ${r.settings.minutes} min of traffic (${(r.sendMs / 60_000).toFixed(1)} min measured), then ${(r.drain.ms / 1000).toFixed(0)} s of drain`,
     `- Rate: ${r.settings.rate} leads/s from four providers (Typeform, Standard Webhooks, Calendly, generic HMAC), plus refused requests and duplicates: ${(r.sent / (r.sendMs / 1000)).toFixed(1)} requests/s in all, paced open-loop; the e2e CRM fault round (HubSpot 503 ×3, HubSpot 429 ×2 Retry-After 2, Pipedrive 429 ×10 Retry-After 1, Salesforce 502 ×15) every ${r.settings.faultEverySeconds} s, ${r.settings.doomedPerMinute} lead/min whose Salesforce upsert always fails`,
     `- Gateway: \`wrangler dev\` on 127.0.0.1 with fresh state (.bench/soak), the CRM fakes in the soak's Node process; the cron (sweeper) played once a minute`,
-    `- Verdict: ${r.problems.length === 0 ? "nothing lost or doubled: every accepted lead is final, in its CRM exactly once or dead-lettered, and the admin stats agree with the fakes (the e2e checks)" : `**${r.problems.length} problems** (first: ${r.problems.slice(0, 3).map((p) => `\`${p.replaceAll("|", "/")}\``).join("; ")})`}`,
+    `- Verdict: ${
+      r.problems.length === 0
+        ? "nothing lost or doubled: every accepted lead is final, in its CRM exactly once or dead-lettered, and the admin stats agree with the fakes (the e2e checks)"
+        : `**${r.problems.length} problems** (first: ${r.problems
+            .slice(0, 3)
+            .map((p) => `\`${p.replaceAll("|", "/")}\``)
+            .join("; ")})`
+    }`,
     "",
     "### Results",
     "",

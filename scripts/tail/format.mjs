@@ -41,7 +41,11 @@ export function formatRecord(record, { color = false, slowMs = 1000 } = {}) {
   const level = String(record.level ?? "info");
   const levelText = level.toUpperCase().padEnd(5);
   const tint = level === "error" ? "red" : level === "warn" ? "yellow" : undefined;
-  const parts = [paint(color, "dim", clock(record.time)), tint ? paint(color, tint, levelText) : levelText, paint(color, "bold", String(record.msg).padEnd(16))];
+  const parts = [
+    paint(color, "dim", clock(record.time)),
+    tint ? paint(color, tint, levelText) : levelText,
+    paint(color, "bold", String(record.msg).padEnd(16)),
+  ];
   for (const [key, render] of layout) {
     const value = record[key];
     if (value === undefined || value === null || value === "") continue;

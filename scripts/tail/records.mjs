@@ -55,12 +55,24 @@ function fromTailEvent(event) {
       if (isRecord(parsed)) out.push(parsed);
       else if (part !== undefined && part !== null && part !== "") {
         // Console output that is not ours (a library's warning): shown, not dropped.
-        out.push({ level: levelOfConsole[entry.level] ?? "info", msg: typeof part === "string" ? part : JSON.stringify(part), time: new Date(entry.timestamp ?? event.eventTimestamp ?? Date.now()).toISOString(), console: true, ...context });
+        out.push({
+          level: levelOfConsole[entry.level] ?? "info",
+          msg: typeof part === "string" ? part : JSON.stringify(part),
+          time: new Date(entry.timestamp ?? event.eventTimestamp ?? Date.now()).toISOString(),
+          console: true,
+          ...context,
+        });
       }
     }
   }
   for (const exception of event.exceptions ?? []) {
-    out.push({ level: "error", msg: "exception", time: new Date(exception.timestamp ?? event.eventTimestamp ?? Date.now()).toISOString(), error: `${exception.name}: ${exception.message}`, ...context });
+    out.push({
+      level: "error",
+      msg: "exception",
+      time: new Date(exception.timestamp ?? event.eventTimestamp ?? Date.now()).toISOString(),
+      error: `${exception.name}: ${exception.message}`,
+      ...context,
+    });
   }
   // An invocation that died without a word (CPU or memory limit) still deserves a line.
   if (event.outcome && event.outcome !== "ok" && out.length === 0) {

@@ -82,9 +82,5 @@ export async function recordFailure(env: Pick<Env, "AUTH_THROTTLE">, address: st
 
 /** The 429 of a throttled address. */
 export function throttled(retryAfterSeconds: number): GatewayError {
-  return new GatewayError(
-    "auth_throttled",
-    `Too many failed authentications from this address; try again in ${retryAfterSeconds} s.`,
-    retryAfterSeconds,
-  );
+  return new GatewayError("auth_throttled", `Too many failed authentications from this address; try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
 }

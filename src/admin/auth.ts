@@ -8,10 +8,7 @@ const encoder = new TextEncoder();
 
 /** Constant-time: both sides hashed first, so neither length nor content leaks through timing. */
 async function sameToken(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
+  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(given)), crypto.subtle.digest("SHA-256", encoder.encode(expected))]);
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
@@ -51,7 +48,11 @@ async function roleOf(token: string, env: Pick<AdminEnv["Bindings"], "ADMIN_TOKE
  * A wrong token counts against the client's address; throws `auth_throttled` when
  * that address is over its limit, before the token is even compared.
  */
-export async function authenticate(token: string, env: Pick<AdminEnv["Bindings"], "ADMIN_TOKEN" | "ADMIN_READ_TOKEN" | "AUTH_THROTTLE">, headers: Headers): Promise<AdminRole | undefined> {
+export async function authenticate(
+  token: string,
+  env: Pick<AdminEnv["Bindings"], "ADMIN_TOKEN" | "ADMIN_READ_TOKEN" | "AUTH_THROTTLE">,
+  headers: Headers,
+): Promise<AdminRole | undefined> {
   const address = clientAddressOf(headers);
   const wait = knownBlock(address);
   if (wait !== undefined) throw throttled(wait);
@@ -97,7 +98,10 @@ export const adminAuth: MiddlewareHandler<AdminEnv> = async (c, next) => {
   if (role === "read" && !isRead(c.req.method, c.req.path)) {
     return refuse("forbidden", "The read-only token cannot change anything.", requestId, false);
   }
-  const actor = c.req.header("x-switchboard-actor")?.slice(0, 100).replace(/[^\w@.\- ]/g, "");
+  const actor = c.req
+    .header("x-switchboard-actor")
+    ?.slice(0, 100)
+    .replace(/[^\w@.\- ]/g, "");
   c.set("role", role);
   c.set("actor", actor ? `${actor} (${role} token)` : `${role} token`);
   await next();

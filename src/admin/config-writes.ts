@@ -3,7 +3,7 @@ import { isEmptySummary, summarizeChanges } from "../config/diff";
 import { depthProblem } from "../config/limits";
 import type { GatewayConfig } from "../config/schema";
 import { type PointerProblem, secretsLeftToKeep } from "../config/secret-fields";
-import { type StoredConfig, commitConfig, isKeyMismatch, readCurrentConfig, readCurrentSealed } from "../config/store";
+import { commitConfig, isKeyMismatch, readCurrentConfig, readCurrentSealed, type StoredConfig } from "../config/store";
 import { checkWrite } from "../config/validate";
 import { allowHttpFrom } from "../connectors/http";
 import type { AdminBindings } from "./env";
@@ -43,11 +43,7 @@ function result(stored: StoredConfig, unchanged: boolean): WriteResult {
  * one is stored, as a new version. A document equal to the active one stores
  * nothing. Nothing is written before every check has passed.
  */
-export async function applyDocument(
-  env: AdminBindings,
-  build: (current: GatewayConfig | undefined) => unknown,
-  options: WriteOptions,
-): Promise<WriteResult> {
+export async function applyDocument(env: AdminBindings, build: (current: GatewayConfig | undefined) => unknown, options: WriteOptions): Promise<WriteResult> {
   let unreadable = false;
   const current = await readCurrentConfig(env).catch((error: unknown) => {
     if (!options.replacesAll || !isKeyMismatch(error)) throw error;

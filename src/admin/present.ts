@@ -1,6 +1,6 @@
+import { maskSecret } from "../config/secret-fields";
 import type { SlaTimerRow } from "../db/schema";
 import { historyOf } from "../db/sla-timers";
-import { maskSecret } from "../config/secret-fields";
 
 /**
  * How stored events are shown: headers that can carry a credential masked, JSON

@@ -35,10 +35,7 @@ export function overLimit(over: "document" | "limit", problems: ValidationProble
  * pointers (into the body, or naming the query/path parameter), never zod's default
  * 400 shape. Nothing has happened yet when it runs, so a rejected request changes nothing.
  */
-export function validationHook(
-  result: { success: true } | { success: false; error: ZodError; target: string },
-  _c: Context<AdminEnv>,
-): void {
+export function validationHook(result: { success: true } | { success: false; error: ZodError; target: string }, _c: Context<AdminEnv>): void {
   if (result.success) return;
   const where = result.target === "query" ? "query" : result.target === "param" ? "path" : undefined;
   throw validationFailed(zodProblems(result.error).map((p) => (where ? { ...p, in: where } : p)));
@@ -87,7 +84,8 @@ const descriptions: Record<number, string> = {
 /** Problem responses for the given statuses (401 always), for a route's `responses`. */
 export function problemResponses<const S extends number>(...statuses: S[]) {
   const all = [401, ...statuses] as (S | 401)[];
-  return Object.fromEntries(
-    all.map((status) => [status, { description: descriptions[status] ?? "Problem", content: problemContent }]),
-  ) as Record<S | 401, { description: string; content: typeof problemContent }>;
+  return Object.fromEntries(all.map((status) => [status, { description: descriptions[status] ?? "Problem", content: problemContent }])) as Record<
+    S | 401,
+    { description: string; content: typeof problemContent }
+  >;
 }

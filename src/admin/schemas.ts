@@ -66,7 +66,13 @@ export function expectedVersion(header: string | undefined): number | undefined 
 }
 
 export const limitParam = (max: number, fallback: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback).meta({ description: `Page size (at most ${max}).` });
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(fallback)
+    .meta({ description: `Page size (at most ${max}).` });
 
 /** A time as ISO 8601 or epoch milliseconds, in milliseconds. */
 export const timeParam = z

@@ -1,6 +1,6 @@
-import type { RuntimeAway } from "../db/owner-away";
-import type { PoolConfig } from "../config/schema";
 import { type AwayPeriod, minutesOf, type OwnerConfig, type Weekday, weekdays } from "../config/owners-schema";
+import type { PoolConfig } from "../config/schema";
+import type { RuntimeAway } from "../db/owner-away";
 
 /**
  * Who can take a lead at a given moment: pure functions of the owners'
@@ -43,7 +43,11 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 
 /** The local day, weekday and clock in `timeZone` at `nowMs`. */
 export function localTime(timeZone: string, nowMs: number): LocalTime {
-  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(new Date(nowMs)).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
+      .formatToParts(new Date(nowMs))
+      .map((part) => [part.type, part.value]),
+  );
   const weekday = (parts.weekday ?? "Mon").toLowerCase().slice(0, 3) as Weekday;
   const hour = parts.hour ?? "00";
   const minute = parts.minute ?? "00";
@@ -72,7 +76,10 @@ export function unavailableReason(
 }
 
 /** Planned and runtime time away as one list of periods (a planned one without `from` has always begun). */
-export function awayPeriods(planned: readonly AwayPeriod[], runtime: readonly RuntimeAway[]): { fromMs: number; untilMs: number; reason?: string | undefined }[] {
+export function awayPeriods(
+  planned: readonly AwayPeriod[],
+  runtime: readonly RuntimeAway[],
+): { fromMs: number; untilMs: number; reason?: string | undefined }[] {
   return [
     ...runtime.map((away) => ({ fromMs: away.fromMs, untilMs: away.untilMs, reason: away.reason })),
     ...planned.map((away) => ({ fromMs: away.from ? Date.parse(away.from) : Number.NEGATIVE_INFINITY, untilMs: Date.parse(away.until), reason: away.reason })),
@@ -113,9 +120,7 @@ export function availabilityOf(
   for (const ownerId of ownerIds) {
     const owner = byId.get(ownerId);
     const away = runtimeAway.filter((entry) => entry.ownerId === ownerId);
-    const reason = owner
-      ? unavailableReason(owner, away, nowMs, options)
-      : currentAway([], away, nowMs);
+    const reason = owner ? unavailableReason(owner, away, nowMs, options) : currentAway([], away, nowMs);
     if (reason) unavailable[ownerId] = reason;
     if (owner) capDays[ownerId] = localTime(owner.timeZone, nowMs).day;
   }
@@ -123,12 +128,7 @@ export function availabilityOf(
 }
 
 /** The availability of one pool's members and fallback owner at `nowMs`. */
-export function poolAvailability(
-  pool: PoolConfig,
-  owners: readonly OwnerConfig[],
-  runtimeAway: readonly RuntimeAway[],
-  nowMs: number,
-): PoolAvailability {
+export function poolAvailability(pool: PoolConfig, owners: readonly OwnerConfig[], runtimeAway: readonly RuntimeAway[], nowMs: number): PoolAvailability {
   const ids = pool.members.map((member) => member.ownerId);
   if (pool.fallbackOwnerId !== undefined) ids.push(pool.fallbackOwnerId);
   return availabilityOf(ids, owners, runtimeAway, nowMs, { workingHours: pool.availability === "working_hours" });

@@ -30,7 +30,12 @@ export function nextAvailableAt(pool: PoolConfig, owners: readonly OwnerConfig[]
 }
 
 /** When one owner can next take a lead: outside every away period, and inside working hours when they count. */
-export function ownerAvailableFrom(owner: OwnerConfig | undefined, runtimeAway: readonly RuntimeAway[], nowMs: number, workingHours: boolean): number | undefined {
+export function ownerAvailableFrom(
+  owner: OwnerConfig | undefined,
+  runtimeAway: readonly RuntimeAway[],
+  nowMs: number,
+  workingHours: boolean,
+): number | undefined {
   const periods = awayPeriods(owner?.away ?? [], runtimeAway);
   let cursor = nowMs;
   for (let step = 0; step < maxSteps; step++) {

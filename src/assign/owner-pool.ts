@@ -125,9 +125,7 @@ export class OwnerPool extends DurableObject<Env> {
     const now = request.nowMs ?? Date.now();
     // One transaction: a throw half way must not leave a count without its assignment.
     return this.ctx.storage.transactionSync(() => {
-      const known = this.sql
-        .exec<{ result: string }>("SELECT result FROM assignments WHERE event_id = ?", request.eventId)
-        .toArray()[0];
+      const known = this.sql.exec<{ result: string }>("SELECT result FROM assignments WHERE event_id = ?", request.eventId).toArray()[0];
       // Our own JSON, written below from an Assigned value.
       if (known) return JSON.parse(known.result) as Assigned;
 
@@ -145,19 +143,11 @@ export class OwnerPool extends DurableObject<Env> {
       );
       // Only a round-robin turn moves the rotation; writing it also drops removed members.
       if (pool.strategy === "round_robin" && !pick.fallback) {
-        this.sql.exec(
-          "INSERT OR REPLACE INTO rotation (id, current) VALUES (1, ?)",
-          JSON.stringify(Object.fromEntries(pick.rotation)),
-        );
+        this.sql.exec("INSERT OR REPLACE INTO rotation (id, current) VALUES (1, ?)", JSON.stringify(Object.fromEntries(pick.rotation)));
       }
       const updated = new Map(counts).set(pick.ownerId, (counts.get(pick.ownerId) ?? 0) + 1);
       const result = assigned(pick, day, withMembers(pool, updated));
-      this.sql.exec(
-        "INSERT INTO assignments (event_id, result, assigned_at) VALUES (?, ?, ?)",
-        request.eventId,
-        JSON.stringify(result),
-        now,
-      );
+      this.sql.exec("INSERT INTO assignments (event_id, result, assigned_at) VALUES (?, ?, ?)", request.eventId, JSON.stringify(result), now);
       this.pruneIfDue(now);
       return result;
     });
@@ -271,11 +261,7 @@ function withMembers(pool: PoolConfig, counts: ReadonlyMap<string, number>): Rec
   return Object.fromEntries(out);
 }
 
-function assigned(
-  pick: { ownerId: string; memberIndex?: number; reason: string; fallback: boolean },
-  day: string,
-  counts: Record<string, number>,
-): Assigned {
+function assigned(pick: { ownerId: string; memberIndex?: number; reason: string; fallback: boolean }, day: string, counts: Record<string, number>): Assigned {
   const { ownerId, reason, fallback } = pick;
   const result: Assigned = { ok: true, ownerId, reason, fallback, day, counts };
   // Absent rather than undefined, so the stored JSON and the live answer compare equal.

@@ -51,7 +51,7 @@ export function ownerStatuses(document: GatewayConfig, runtimeAway: readonly Run
       localTime: localTime(owner.timeZone, nowMs).label,
       away: away !== undefined,
       working: offHours === undefined,
-      ...(away ?? offHours ? { reason: away ?? offHours } : {}),
+      ...((away ?? offHours) ? { reason: away ?? offHours } : {}),
       ...(runtime
         ? {
             runtimeAway: {

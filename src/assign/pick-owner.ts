@@ -68,8 +68,7 @@ export function pickOwner({ pool, counts, rotation, unavailable = {} }: PickInpu
     const away = Object.hasOwn(unavailable, member.ownerId) ? unavailable[member.ownerId] : undefined;
     if (member.paused) skipped.push(`${label(member)} paused`);
     else if (away !== undefined) skipped.push(`${label(member)} ${away}`);
-    else if (member.dailyCap !== undefined && count >= member.dailyCap)
-      skipped.push(`${label(member)} capped at ${count}/${member.dailyCap}`);
+    else if (member.dailyCap !== undefined && count >= member.dailyCap) skipped.push(`${label(member)} capped at ${count}/${member.dailyCap}`);
     else eligible.push({ member, index, count });
   }
 
@@ -93,10 +92,7 @@ export function pickOwner({ pool, counts, rotation, unavailable = {} }: PickInpu
   const chosen = pool.strategy === "load_balanced" ? leastLoaded(eligible) : smoothTurn(eligible, next);
   const { member, index, count } = chosen;
   const today = member.dailyCap === undefined ? `${count + 1}` : `${count + 1}/${member.dailyCap}`;
-  const how =
-    pool.strategy === "load_balanced"
-      ? `load balanced: ${label(member)} is furthest below its share`
-      : `round robin: ${label(member)}'s turn`;
+  const how = pool.strategy === "load_balanced" ? `load balanced: ${label(member)} is furthest below its share` : `round robin: ${label(member)}'s turn`;
   const skips = skipped.length > 0 ? `; skipped ${skipped.join(", ")}` : "";
   return {
     ok: true,
@@ -123,10 +119,7 @@ function distinctMembers(members: readonly PoolMember[]): { member: PoolMember; 
  * make a newcomer at 0 wait many turns. Shifting every member by the same amount
  * restores a near-zero sum without changing who beats whom among existing members.
  */
-export function alignRotation(
-  members: readonly { member: PoolMember }[],
-  rotation: Rotation,
-): Map<string, number> {
+export function alignRotation(members: readonly { member: PoolMember }[], rotation: Rotation): Map<string, number> {
   const next = new Map<string, number>();
   let sum = 0;
   for (const { member } of members) {

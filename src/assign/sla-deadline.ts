@@ -1,5 +1,5 @@
-import { localTime } from "./availability";
 import { minutesOf, type OwnerConfig } from "../config/owners-schema";
+import { localTime } from "./availability";
 
 const minuteMs = 60_000;
 const dayMs = 86_400_000;

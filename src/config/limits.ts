@@ -118,10 +118,18 @@ function countProblems(document: unknown): LimitProblem[] {
     const { nodes, depth } = measureCondition(route.when);
     total += nodes;
     if (depth > configLimits.conditionDepth) {
-      problems.push({ pointer: at, limit: "conditionDepth", message: `conditions nest ${depth} levels deep, over the limit of ${configLimits.conditionDepth}` });
+      problems.push({
+        pointer: at,
+        limit: "conditionDepth",
+        message: `conditions nest ${depth} levels deep, over the limit of ${configLimits.conditionDepth}`,
+      });
     }
     if (nodes > configLimits.conditionsPerRoute) {
-      problems.push({ pointer: at, limit: "conditionsPerRoute", message: `${nodes} conditions, over the limit of ${configLimits.conditionsPerRoute} per route` });
+      problems.push({
+        pointer: at,
+        limit: "conditionsPerRoute",
+        message: `${nodes} conditions, over the limit of ${configLimits.conditionsPerRoute} per route`,
+      });
     }
   });
   if (total > configLimits.conditions) {

@@ -5,13 +5,13 @@ import { hasParent, valueAt, withValueAt } from "./secret-paths";
 import { checkOffline } from "./validate";
 import type { ConfigWrite } from "./write-schema";
 
+export type { ChangeSummary, FieldChange, PointerProblem };
 /**
  * What the config CLI (scripts/config-cli.mjs) runs on the operator's machine: it is
  * bundled from these sources by esbuild, so a file is checked by the same schemas
  * and checks the gateway applies, and diffs are computed the same way.
  */
 export { checkOffline, describeSummary, isEmptySummary };
-export type { ChangeSummary, FieldChange, PointerProblem };
 
 /**
  * The local document as the gateway would show it, so it compares with a pulled
@@ -42,7 +42,8 @@ export function comparable(local: ConfigWrite, remote: GatewayConfig): GatewayCo
     if (field === undefined) return enrichment;
     const value = (enrichment as Record<string, unknown>)[field];
     const remoteEntry = remoteEnrichments.get(enrichment.id);
-    const shown = typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remoteEntry?.type === enrichment.type ? remoteEntry[field] : undefined;
+    const shown =
+      typeof value === "string" ? (isMasked(value) ? value : maskSecret(value)) : remoteEntry?.type === enrichment.type ? remoteEntry[field] : undefined;
     return shown === undefined ? enrichment : { ...enrichment, [field]: shown };
   });
   return { ...local, sources, destinations, enrichments } as GatewayConfig;

@@ -14,7 +14,10 @@ const clock = "([01]\\d|2[0-3]):[0-5]\\d";
 const intervalSchema = z
   .string()
   .regex(new RegExp(`^${clock}-(${clock}|24:00)$`), "a time range HH:MM-HH:MM, e.g. 09:00-17:00")
-  .refine((range) => minutesOf(range.slice(0, 5)) < minutesOf(range.slice(6)), "the range must end after it starts (split ranges that cross midnight in two days)");
+  .refine(
+    (range) => minutesOf(range.slice(0, 5)) < minutesOf(range.slice(6)),
+    "the range must end after it starts (split ranges that cross midnight in two days)",
+  );
 
 /** Minutes since midnight of `HH:MM`. */
 export function minutesOf(hhmm: string): number {
@@ -53,7 +56,14 @@ export const ownerSchema = z.object({
   /** IANA time zone of the working hours and of the daily cap's day (default UTC). */
   timeZone: z.string().refine(isTimeZone, "an IANA time zone such as Europe/Berlin").default("UTC"),
   /** Per weekday, the ranges worked; a day not listed is not worked. Absent: any time. */
-  workingHours: z.strictObject(Object.fromEntries(weekdays.map((day) => [day, z.array(intervalSchema).max(8).optional()])) as Record<Weekday, z.ZodOptional<z.ZodArray<typeof intervalSchema>>>).optional(),
+  workingHours: z
+    .strictObject(
+      Object.fromEntries(weekdays.map((day) => [day, z.array(intervalSchema).max(8).optional()])) as Record<
+        Weekday,
+        z.ZodOptional<z.ZodArray<typeof intervalSchema>>
+      >,
+    )
+    .optional(),
   away: z.array(awaySchema).max(100).default([]),
 });
 export type OwnerConfig = z.infer<typeof ownerSchema>;

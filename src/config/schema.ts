@@ -117,16 +117,18 @@ export const sourceSchema = z.object({
    * Addresses or CIDR ranges (IPv4 or IPv6) the provider sends from; when set, any
    * other client is refused with 403 before its body is read.
    */
-  allowIps: z
-    .array(z.string().refine(isIpOrCidr, "not an IP address or CIDR range"))
-    .max(500)
-    .optional(),
+  allowIps: z.array(z.string().refine(isIpOrCidr, "not an IP address or CIDR range")).max(500).optional(),
   /** Spread a hot source over this many inbox Durable Objects (docs/deploy.md). */
   shards: z.number().int().min(1).max(64).default(1),
   /** Default: the provider's delivery id when it sends one, else a hash of the body. */
   dedup: dedupSchema.optional(),
   /** How long a dedup key is remembered, in seconds (default 7 days). */
-  dedupWindowSeconds: z.number().int().positive().max(90 * 86_400).default(7 * 86_400),
+  dedupWindowSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(90 * 86_400)
+    .default(7 * 86_400),
   /** The URL the provider signs, when the Worker sees another (Twilio, HubSpot v3). */
   publicUrl: z.url().optional(),
   /** JSONata expressions over the payload, one per lead field. */
@@ -206,7 +208,15 @@ export type DestinationConfig = z.infer<typeof destinationSchema>;
 
 /** Lead fields an enrichment may fill (never `email`: it is the key CRMs upsert on). */
 const enrichFieldsSchema = z
-  .record(z.string().regex(/^(phone|firstName|lastName|company|country|industry|employees|score|custom\.[A-Za-z0-9_]{1,64})$/, "a lead field other than email/domain, or custom.<name>"), z.string().min(1))
+  .record(
+    z
+      .string()
+      .regex(
+        /^(phone|firstName|lastName|company|country|industry|employees|score|custom\.[A-Za-z0-9_]{1,64})$/,
+        "a lead field other than email/domain, or custom.<name>",
+      ),
+    z.string().min(1),
+  )
   .refine((fields) => Object.keys(fields).length > 0, "map at least one field");
 
 const enrichmentCommon = {
@@ -221,7 +231,12 @@ const enrichmentCommon = {
   /** The lookup's time budget; when it runs out routing goes on without it. */
   timeoutMs: z.number().int().positive().max(10_000).default(2_000),
   /** How long an answer is reused for the same key (0: every lead asks). Default 1 day. */
-  cacheSeconds: z.number().int().nonnegative().max(90 * 86_400).default(86_400),
+  cacheSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(90 * 86_400)
+    .default(86_400),
 };
 
 export const httpEnrichmentSchema = z.object({
@@ -253,12 +268,7 @@ export type EnrichmentConfig = z.infer<typeof enrichmentSchema>;
 export const operators = ["eq", "neq", "gt", "gte", "lt", "lte", "in", "contains", "matches", "exists"] as const;
 export type Operator = (typeof operators)[number];
 
-export type Condition =
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition }
-  | { always: true }
-  | { field: string; op: Operator; value?: unknown };
+export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | { always: true } | { field: string; op: Operator; value?: unknown };
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
@@ -309,17 +319,19 @@ export const accountOwnerSchema = z.strictObject({
   /** Only an owner who is available now (not away; inside working hours if they have them). Default true. */
   requireAvailable: z.boolean().default(true),
   /** How long a match (or a miss) is reused for the same key. Default 1 hour: owners change more often than firmographics. */
-  cacheSeconds: z.number().int().nonnegative().max(7 * 86_400).default(3_600),
+  cacheSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(7 * 86_400)
+    .default(3_600),
   /** The lookup's time budget; when it runs out the fallback pool assigns. */
   timeoutMs: z.number().int().positive().max(10_000).default(2_000),
 });
 export type AccountOwnerConfig = z.infer<typeof accountOwnerSchema>;
 
 /** `assign` takes a pool, or the account owner with a fallback pool. */
-export const assignSchema = z.union([
-  z.strictObject({ pool: z.string().min(1) }),
-  z.strictObject({ accountOwner: accountOwnerSchema }),
-]);
+export const assignSchema = z.union([z.strictObject({ pool: z.string().min(1) }), z.strictObject({ accountOwner: accountOwnerSchema })]);
 export type AssignConfig = z.infer<typeof assignSchema>;
 
 /** The pool an `assign` draws from: its own, or the account owner's fallback. */

@@ -85,10 +85,7 @@ export function maskEnrichment(enrichment: EnrichmentConfig): EnrichmentConfig {
  * nothing stored. An enrichment's token is optional: left out with nothing stored
  * to keep, the enrichment simply has none.
  */
-export function resolveSecrets(
-  input: ConfigWrite,
-  stored: GatewayConfig | undefined,
-): { document: GatewayConfigInput; problems: PointerProblem[] } {
+export function resolveSecrets(input: ConfigWrite, stored: GatewayConfig | undefined): { document: GatewayConfigInput; problems: PointerProblem[] } {
   const problems: PointerProblem[] = [];
   const storedSources = new Map(stored?.sources.map((s) => [s.id, s]));
   const storedDestinations = new Map(stored?.destinations.map((d) => [d.id, d]));
@@ -157,10 +154,7 @@ function matchMasked(masked: string, stored: string[], position: number, used: R
  * validated: encrypted Slack URLs are no URLs), with the secret's JSON pointer.
  * Returns a new object.
  */
-export async function transformSecrets(
-  document: unknown,
-  transform: (value: string, pointer: string) => Promise<string>,
-): Promise<unknown> {
+export async function transformSecrets(document: unknown, transform: (value: string, pointer: string) => Promise<string>): Promise<unknown> {
   if (!isRecord(document)) return document;
   const sources = Array.isArray(document.sources)
     ? await Promise.all(
@@ -168,9 +162,7 @@ export async function transformSecrets(
           isRecord(source) && Array.isArray(source.secrets)
             ? {
                 ...source,
-                secrets: await Promise.all(
-                  source.secrets.map((s: unknown, j) => (typeof s === "string" ? transform(s, `/sources/${i}/secrets/${j}`) : s)),
-                ),
+                secrets: await Promise.all(source.secrets.map((s: unknown, j) => (typeof s === "string" ? transform(s, `/sources/${i}/secrets/${j}`) : s))),
               }
             : source,
         ),
@@ -199,7 +191,6 @@ export async function transformSecrets(
   return { ...document, sources, destinations, ...(enrichments === undefined ? {} : { enrichments }) };
 }
 
-
 /**
  * The secrets a write leaves out or sends masked although the stored one is there
  * but cannot be read (no key opens it): they cannot be kept, so they must be entered
@@ -208,7 +199,8 @@ export async function transformSecrets(
 export function secretsLeftToKeep(input: unknown, sealed: unknown): PointerProblem[] {
   if (!isRecord(input)) return [];
   const stored = isRecord(sealed) ? sealed : {};
-  const byId = (list: unknown) => new Map((Array.isArray(list) ? list : []).flatMap((e: unknown) => (isRecord(e) && typeof e.id === "string" ? [[e.id, e]] : [])));
+  const byId = (list: unknown) =>
+    new Map((Array.isArray(list) ? list : []).flatMap((e: unknown) => (isRecord(e) && typeof e.id === "string" ? [[e.id, e]] : [])));
   const storedSources = byId(stored.sources);
   const storedEnrichments = byId(stored.enrichments);
   const message = "the stored secret cannot be opened with CONFIG_KEY or CONFIG_KEY_PREVIOUS, so it cannot be kept: enter it again";
@@ -229,7 +221,8 @@ export function secretsLeftToKeep(input: unknown, sealed: unknown): PointerProbl
       const value = valueAt(e, path);
       // A nested secret under a part the write left out (an `auth` it does not send) is not asked for.
       const parentSent = path.length === 1 || valueAt(e, path.slice(0, -1)) !== undefined;
-      if (parentSent && (value === undefined || (typeof value === "string" && isMasked(value)))) problems.push({ pointer: `/destinations/${i}/${path.join("/")}`, message });
+      if (parentSent && (value === undefined || (typeof value === "string" && isMasked(value))))
+        problems.push({ pointer: `/destinations/${i}/${path.join("/")}`, message });
     }
   }
   for (const { e, i } of entries(input.enrichments)) {

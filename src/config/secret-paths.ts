@@ -76,9 +76,7 @@ function objectFor(schema: z.ZodType, value: unknown): z.ZodObject | undefined {
     const options = (schema.options as readonly z.ZodType[]).filter((o): o is z.ZodObject => o instanceof z.ZodObject);
     const discriminator = schema instanceof z.ZodDiscriminatedUnion ? schema._zod.def.discriminator : undefined;
     const picked =
-      discriminator !== undefined && isRecord(value)
-        ? options.find((o) => o.shape[discriminator]?.safeParse(value[discriminator]).success)
-        : undefined;
+      discriminator !== undefined && isRecord(value) ? options.find((o) => o.shape[discriminator]?.safeParse(value[discriminator]).success) : undefined;
     return picked ?? options[0];
   }
   return undefined;
@@ -94,7 +92,12 @@ function objectFor(schema: z.ZodType, value: unknown): z.ZodObject | undefined {
 export function keepStoredAt<T>(
   written: T,
   stored: unknown,
-  { schema, paths, maskSecret, isMasked }: { schema: z.ZodType; paths: readonly SecretPath[]; maskSecret(value: string): string; isMasked(value: string): boolean },
+  {
+    schema,
+    paths,
+    maskSecret,
+    isMasked,
+  }: { schema: z.ZodType; paths: readonly SecretPath[]; maskSecret(value: string): string; isMasked(value: string): boolean },
 ): { value: T; problems: { path: SecretPath; missing: boolean }[] } {
   let value = written;
   const problems: { path: SecretPath; missing: boolean }[] = [];

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { GatewayError } from "../errors";
 import { log } from "../lib/log";
+import { configCryptoKey, encryptSecret, isEncrypted, openSecret } from "../lib/secrets";
 import { type ChangeSummary, configKinds, summarizeChanges } from "./diff";
 import { configSchema, type GatewayConfig, type GatewayConfigInput, type SourceConfig } from "./schema";
 import { hasSecrets, transformSecrets } from "./secret-fields";
-import { configCryptoKey, encryptSecret, isEncrypted, openSecret } from "../lib/secrets";
 
 /**
  * The configuration lives in KV as a versioned document, and only this module reads
@@ -86,11 +86,7 @@ function versionKey(version: number): string {
 
 function keyFor(env: ConfigEnv): Promise<CryptoKey> {
   if (!env.CONFIG_KEY) {
-    throw new GatewayError(
-      "config_key_missing",
-      "The Worker secret CONFIG_KEY is not set: configuration secrets cannot be encrypted or read.",
-      60,
-    );
+    throw new GatewayError("config_key_missing", "The Worker secret CONFIG_KEY is not set: configuration secrets cannot be encrypted or read.", 60);
   }
   return configCryptoKey(env.CONFIG_KEY);
 }
@@ -133,11 +129,7 @@ async function readEnvelope(kv: KVNamespace, key: string): Promise<StoredEnvelop
  * encrypts them. `unreadable` counts the secrets no key opens; `changed` is true
  * when a resealed value differs from the stored one.
  */
-async function withSecrets(
-  env: ConfigEnv,
-  document: unknown,
-  mode: "open" | "reseal",
-): Promise<{ document: unknown; unreadable: number; changed: boolean }> {
+async function withSecrets(env: ConfigEnv, document: unknown, mode: "open" | "reseal"): Promise<{ document: unknown; unreadable: number; changed: boolean }> {
   let keys: ReturnType<typeof keyring> | undefined;
   let unreadable = 0;
   let changed = false;

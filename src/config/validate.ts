@@ -1,12 +1,12 @@
 import type { z } from "zod";
-import { type OutboundPolicy, outboundUrlProblem } from "../lib/outbound-url";
 import type { DestinationAction } from "../connectors/connector";
 import { typesTaking } from "../connectors/registry";
-import { compileMapping } from "../routing/mapping";
+import { type OutboundPolicy, outboundUrlProblem } from "../lib/outbound-url";
 import { applyOperator } from "../routing/conditions";
-import { type Action, type Condition, configSchema, type GatewayConfig, operators } from "./schema";
+import { compileMapping } from "../routing/mapping";
 import { checkLimits, configLimits, type LimitProblem } from "./limits";
 import { pointerOf } from "./pointer";
+import { type Action, type Condition, configSchema, type GatewayConfig, operators } from "./schema";
 import { type PointerProblem, resolveSecrets } from "./secret-fields";
 import { type ConfigWrite, configWriteSchema } from "./write-schema";
 
@@ -230,9 +230,7 @@ function urlProblems(entry: object, at: string, policy: OutboundPolicy): Pointer
  * A refused document: `problems` with pointers, and when a size limit (limits.ts)
  * is the reason, which kind: the document as a whole (`tooLarge`) or a count.
  */
-export type Refused =
-  | { ok: false; over?: undefined; problems: PointerProblem[] }
-  | { ok: false; over: "document" | "limit"; problems: LimitProblem[] };
+export type Refused = { ok: false; over?: undefined; problems: PointerProblem[] } | { ok: false; over: "document" | "limit"; problems: LimitProblem[] };
 
 export type CheckResult = { ok: true; document: GatewayConfig } | Refused;
 

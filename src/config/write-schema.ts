@@ -1,8 +1,18 @@
 import { z } from "zod";
-import { hmacOptionProblems } from "./hmac-template";
 import { connectors, type DestinationType } from "../connectors/registry";
-import { configSchema, hmacOptionsSchema, httpEnrichmentSchema, hubspotCompanyEnrichmentSchema, poolMemberSchema, poolSchema, routeSchema, settingsSchema, sourceSchema } from "./schema";
+import { hmacOptionProblems } from "./hmac-template";
 import { ownerSchema } from "./owners-schema";
+import {
+  configSchema,
+  hmacOptionsSchema,
+  httpEnrichmentSchema,
+  hubspotCompanyEnrichmentSchema,
+  poolMemberSchema,
+  poolSchema,
+  routeSchema,
+  settingsSchema,
+  sourceSchema,
+} from "./schema";
 import { replaceFieldsAt, splitPath } from "./secret-paths";
 
 /**
@@ -15,10 +25,7 @@ import { replaceFieldsAt, splitPath } from "./secret-paths";
 /** The masked form `GET` returns: `••••` and at most the last four characters. */
 export const maskPrefix = "••••";
 
-const masked = z
-  .string()
-  .startsWith(maskPrefix)
-  .meta({ description: "A masked secret as GET returns it: keeps the stored value." });
+const masked = z.string().startsWith(maskPrefix).meta({ description: "A masked secret as GET returns it: keeps the stored value." });
 
 /** A secret field on write: absent or masked keeps the stored value. */
 function keep<T extends z.ZodType>(schema: T) {
@@ -58,7 +65,9 @@ type OptionalAt<T, P extends string> = T extends unknown
       ? Omit<T, P> & { [K in P]?: T[K] }
       : T
   : never;
-type OptionalAtAll<T, Paths extends readonly string[]> = Paths extends readonly [infer P extends string, ...infer Rest extends readonly string[]] ? OptionalAtAll<OptionalAt<T, P>, Rest> : T;
+type OptionalAtAll<T, Paths extends readonly string[]> = Paths extends readonly [infer P extends string, ...infer Rest extends readonly string[]]
+  ? OptionalAtAll<OptionalAt<T, P>, Rest>
+  : T;
 type WriteOf<Type extends DestinationType> = OptionalAtAll<z.infer<(typeof connectors)[Type]["schema"]>, (typeof connectors)[Type]["secrets"]>;
 export type DestinationWrite = { [Type in DestinationType]: WriteOf<Type> }[DestinationType];
 

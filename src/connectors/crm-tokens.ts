@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { errorMessage } from "../lib/log";
 import { configCryptoKey, encryptSecret, openSecret } from "../lib/secrets";
 import { allowHttpFrom } from "./http";
-import { type TokenAnswer, requestToken } from "./oauth-token";
+import { requestToken, type TokenAnswer } from "./oauth-token";
 import type { SalesforceAuth } from "./salesforce";
 
 type Token = Extract<TokenAnswer, { ok: true }>;

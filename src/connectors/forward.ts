@@ -41,11 +41,7 @@ export const FORWARD_EVENT_TYPE = "lead.routed";
  *   with the base64-decoded secret after its `whsec_` prefix
  * - body: `{ type, timestamp, data }` as the spec recommends
  */
-export async function forwardDelivery(
-  destination: HttpDestination,
-  delivery: LeadDelivery,
-  options: ConnectorOptions,
-): Promise<DeliveryOutcome> {
+export async function forwardDelivery(destination: HttpDestination, delivery: LeadDelivery, options: ConnectorOptions): Promise<DeliveryOutcome> {
   const key = signingKey(destination.secret);
   if (!key) return permanentFailure("destination secret is not a Standard Webhooks secret (whsec_ + base64)");
 

@@ -97,12 +97,7 @@ const maxDailyHoldMs = 48 * 3_600_000;
  * account's usage); `holdOf`'s midnight in `accountTimeZone` stands when HubSpot
  * does not say (no scope for it, an error, an answer not in the next 48 h).
  */
-export async function dailyReset(
-  hold: Hold,
-  destination: HubspotDestination,
-  options: { allowHttp: boolean },
-  nowMs: number = Date.now(),
-): Promise<Hold> {
+export async function dailyReset(hold: Hold, destination: HubspotDestination, options: { allowHttp: boolean }, nowMs: number = Date.now()): Promise<Hold> {
   if (!hold.daily) return hold;
   const result = await sendHttp(
     {

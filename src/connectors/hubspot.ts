@@ -3,10 +3,10 @@ import { outboundUrl, timeZoneSchema } from "../lib/config-fields";
 import { defineConnector, destinationCommon } from "./connector";
 import {
   type ConnectorOptions,
-  type DeliveryFailure,
-  type HttpResult,
   classify,
+  type DeliveryFailure,
   excerpt,
+  type HttpResult,
   malformedResponse,
   parseJson,
   permanentFailure,
@@ -87,11 +87,7 @@ type Refusal = Extract<HttpResult, { kind: "response" }>;
  *   again with the pool's fallback owner, then without an owner; the outcome says so.
  * - A 429 holds the destination (`hold`), as HubSpot's `policyName` says.
  */
-export async function upsertLeads(
-  destination: HubspotDestination,
-  deliveries: readonly LeadDelivery[],
-  options: ConnectorOptions,
-): Promise<DeliveryOutcome[]> {
+export async function upsertLeads(destination: HubspotDestination, deliveries: readonly LeadDelivery[], options: ConnectorOptions): Promise<DeliveryOutcome[]> {
   const outcomes: (DeliveryOutcome | undefined)[] = deliveries.map(() => undefined);
   const byEmail = new Map<string, Input & { indexes: number[] }>();
 
@@ -346,9 +342,7 @@ function refused(refusal: Refusal): DeliveryFailure {
  */
 function split(inputs: Input[], refusal: Refusal): [Input[], Input[]] {
   const message = messageOf(refusal);
-  const named = inputs.filter((input) =>
-    Object.entries(input.properties).some(([name, value]) => message.includes(name) && quotes(message, value)),
-  );
+  const named = inputs.filter((input) => Object.entries(input.properties).some(([name, value]) => message.includes(name) && quotes(message, value)));
   if (named.length > 0 && named.length < inputs.length) return [inputs.filter((input) => !named.includes(input)), named];
   const half = Math.ceil(inputs.length / 2);
   return [inputs.slice(0, half), inputs.slice(half)];

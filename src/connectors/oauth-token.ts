@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { SalesforceAuth } from "./salesforce";
 import { type DeliveryFailure, excerpt, isRetryableStatus, parseJson, sendHttp } from "./http";
+import type { SalesforceAuth } from "./salesforce";
 
 /** An access token as a token endpoint gave it. */
 export interface AccessToken {
@@ -61,7 +61,9 @@ export async function requestToken(auth: SalesforceAuth, options: { timeoutMs: n
     ok: false,
     retryable: result.status !== 200 && isRetryableStatus(result.status),
     status: result.status,
-    error: code ? `token endpoint: HTTP ${result.status} ${code.error}` : `token endpoint: HTTP ${result.status}${result.status === 200 ? " without an access_token" : ""}`,
+    error: code
+      ? `token endpoint: HTTP ${result.status} ${code.error}`
+      : `token endpoint: HTTP ${result.status}${result.status === 200 ? " without an access_token" : ""}`,
     // Never the body of a 200: it holds the token.
     ...(result.status === 200 || !code ? {} : { excerpt: excerpt(JSON.stringify(code)) }),
     latencyMs: result.latencyMs,

@@ -1,17 +1,7 @@
 import { z } from "zod";
 import { outboundUrl, rateSchema } from "../lib/config-fields";
 import { defineConnector, destinationCommon, eachDelivery } from "./connector";
-import {
-  type ConnectorOptions,
-  type HttpRequest,
-  type HttpResult,
-  classify,
-  excerpt,
-  malformedResponse,
-  parseJson,
-  permanentFailure,
-  sendHttp,
-} from "./http";
+import { type ConnectorOptions, classify, excerpt, type HttpRequest, type HttpResult, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
 export const pipedriveDestinationSchema = z.object({
@@ -87,11 +77,7 @@ export const pipedriveConnector = defineConnector({
  *   `x-ratelimit-reset`), so the next call is not refused and penalized.
  *   https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting
  */
-export async function upsertLead(
-  destination: PipedriveDestination,
-  delivery: LeadDelivery,
-  options: ConnectorOptions,
-): Promise<DeliveryOutcome> {
+export async function upsertLead(destination: PipedriveDestination, delivery: LeadDelivery, options: ConnectorOptions): Promise<DeliveryOutcome> {
   const email = delivery.lead.email?.trim().toLowerCase();
   if (!email) return permanentFailure("lead has no email: Pipedrive persons are matched by email");
   const ownerId = delivery.ownerId === undefined ? undefined : Number(delivery.ownerId);
@@ -214,9 +200,7 @@ function pipedriveErrorCode(text: string): string | undefined {
   return errorSchema.safeParse(parseJson(text)).data?.code;
 }
 
-type Call =
-  | { ok: true; result: Extract<HttpResult, { kind: "response" }>; json: unknown }
-  | { ok: false; outcome: DeliveryOutcome };
+type Call = { ok: true; result: Extract<HttpResult, { kind: "response" }>; json: unknown } | { ok: false; outcome: DeliveryOutcome };
 
 /** The calls of one delivery: shared auth, timeout, and the latency they add up to. */
 class PipedriveClient {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { SalesforceDestination } from "./salesforce";
 import { type ConnectorOptions, type DeliveryFailure, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
+import type { SalesforceDestination } from "./salesforce";
 import { classifyCall, withSession } from "./salesforce-session";
 
 /**
@@ -62,6 +62,7 @@ async function fetchDescribe(destination: SalesforceDestination, options: Connec
   const outcome = classifyCall(destination, result, `describe ${destination.object}`);
   if (!outcome.ok) return outcome;
   const parsed = result.kind === "response" ? describeSchema.safeParse(parseJson(result.text)) : undefined;
-  if (!parsed?.success) return result.kind === "response" ? malformedResponse(result, `not a describe of ${destination.object}`) : permanentFailure("no describe");
+  if (!parsed?.success)
+    return result.kind === "response" ? malformedResponse(result, `not a describe of ${destination.object}`) : permanentFailure("no describe");
   return { ok: true, fields: new Map(parsed.data.fields.map((f) => [f.name.toLowerCase(), f])) };
 }

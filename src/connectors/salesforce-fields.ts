@@ -1,6 +1,6 @@
 import type { SalesforceDestination } from "./salesforce";
-import type { LeadDelivery } from "./types";
 import type { DescribedField, ObjectFields } from "./salesforce-describe";
+import type { LeadDelivery } from "./types";
 
 export type FieldValue = string | number | boolean;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type ConnectorOptions, type DeliveryFailure, type HttpResult, classify, parseJson, permanentFailure } from "./http";
+import { type ConnectorOptions, classify, type DeliveryFailure, type HttpResult, parseJson, permanentFailure } from "./http";
 import type { SalesforceDestination } from "./salesforce";
 import type { DeliveryOutcome } from "./types";
 
@@ -52,7 +52,9 @@ export function classifyCall(destination: SalesforceDestination, result: HttpRes
   const code = result.kind === "response" ? errorCodeOf(result.text) : undefined;
   const outcome = classify(result, code);
   if (outcome.ok) return outcome;
-  const passes = (result.kind === "response" && result.status === 403 && code === "REQUEST_LIMIT_EXCEEDED") || (destination.auth !== undefined && code === "INVALID_SESSION_ID");
+  const passes =
+    (result.kind === "response" && result.status === 403 && code === "REQUEST_LIMIT_EXCEEDED") ||
+    (destination.auth !== undefined && code === "INVALID_SESSION_ID");
   return { ...outcome, retryable: outcome.retryable || passes, error: `${what}: ${outcome.error}` };
 }
 
@@ -63,7 +65,8 @@ function isExpiredSession(result: HttpResult): result is Response {
 async function sessionFor(destination: SalesforceDestination, options: ConnectorOptions, stale?: string): Promise<SalesforceSession | DeliveryFailure> {
   const fallback = destination.instanceUrl?.replace(/\/+$/, "");
   if (destination.auth === undefined) {
-    if (destination.accessToken === undefined || fallback === undefined) return permanentFailure("no Salesforce credentials: set `auth` or `accessToken` and `instanceUrl`");
+    if (destination.accessToken === undefined || fallback === undefined)
+      return permanentFailure("no Salesforce credentials: set `auth` or `accessToken` and `instanceUrl`");
     return { accessToken: destination.accessToken, instanceUrl: fallback };
   }
   if (!options.crmTokens) return permanentFailure("internal: no CRM_TOKENS binding for an OAuth destination");

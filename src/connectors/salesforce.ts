@@ -260,7 +260,11 @@ function recordFailure(
   const base = { ok: false as const, status: 200, excerpt: shown, latencyMs };
   if (code === "DUPLICATE_EXTERNAL_ID") {
     const ids = /\[([^\]]*)\]/.exec(error?.message ?? "")?.[1] ?? "";
-    return { ...base, retryable: false, error: `Salesforce DUPLICATE_EXTERNAL_ID: several ${destination.object} records have ${destination.externalIdField} = ${email}: ${ids}` };
+    return {
+      ...base,
+      retryable: false,
+      error: `Salesforce DUPLICATE_EXTERNAL_ID: several ${destination.object} records have ${destination.externalIdField} = ${email}: ${ids}`,
+    };
   }
   if (code === "DUPLICATES_DETECTED") {
     const ids = (error?.duplicateResult?.matchResults ?? []).flatMap((m) => m.matchRecords.map((r) => r.record.Id));

@@ -42,11 +42,7 @@ export const slackConnector = defineConnector({
  * The URL is a credential: it never appears in an error. A 2xx is success whatever
  * the body says, because the message is already posted and a retry would post it twice.
  */
-export async function notify(
-  destination: SlackDestination,
-  delivery: LeadDelivery,
-  options: ConnectorOptions,
-): Promise<DeliveryOutcome> {
+export async function notify(destination: SlackDestination, delivery: LeadDelivery, options: ConnectorOptions): Promise<DeliveryOutcome> {
   const result = await sendHttp(
     {
       url: destination.url,

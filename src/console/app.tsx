@@ -5,14 +5,14 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticate } from "../admin/auth";
+import { validationFailed } from "../admin/problems";
 import { rollbackConfig } from "../admin/routes/config";
 import { replayEvent } from "../admin/routes/events";
 import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../admin/routes/owners";
-import { validationFailed } from "../admin/problems";
-import { momentFromForm } from "../lib/zoned-time";
 import { endSession, spendFormNonce } from "../db/console-sessions";
 import { errorCodes, GatewayError } from "../errors";
 import { errorMessage, log } from "../lib/log";
+import { momentFromForm } from "../lib/zoned-time";
 import { serveAsset } from "./assets";
 import { type ConsoleContext, type ConsoleEnv, consoleBase, href } from "./env";
 import { ErrorPage } from "./pages/error-page";
@@ -24,8 +24,8 @@ import { defaultWindow, loadOverview, OverviewPage } from "./pages/overview";
 import { loadRouting, RoutingPage } from "./pages/routing";
 import { loadSimulateForm, SimulatePage, simulateForm } from "./pages/simulate";
 import { loadVersion, VersionPage } from "./pages/version";
-import { activeSession, formNonce, loginCookie, randomToken, type Session, sameSecret, sessionCookie, sessionSeconds, signIn } from "./session";
 import { securityHeaders } from "./security";
+import { activeSession, formNonce, loginCookie, randomToken, type Session, sameSecret, sessionCookie, sessionSeconds, signIn } from "./session";
 
 const cookieBase = { httpOnly: true, secure: true, sameSite: "Strict" } as const;
 const loginPath = `${consoleBase}/login`;
@@ -104,7 +104,9 @@ function problemDetail(error: GatewayError): string {
   const listed = error.extensions?.problems;
   if (!Array.isArray(listed) || listed.length === 0) return error.detail;
   return listed
-    .map((p: unknown) => (typeof p === "object" && p !== null && "message" in p ? `${"pointer" in p ? String(p.pointer).slice(1) : ""}: ${String(p.message)}` : ""))
+    .map((p: unknown) =>
+      typeof p === "object" && p !== null && "message" in p ? `${"pointer" in p ? String(p.pointer).slice(1) : ""}: ${String(p.message)}` : "",
+    )
     .filter(Boolean)
     .join("; ");
 }
@@ -197,7 +199,12 @@ export function createConsoleApp() {
   app.get("/routing", async (c) => {
     const data = await loadRouting(c.env);
     return c.html(
-      <RoutingPage data={data} session={need(sessionOf(c))} notice={c.req.query("done")} noticeSubject={noticeSubject(c.req.query("version") ?? c.req.query("owner"))} />,
+      <RoutingPage
+        data={data}
+        session={need(sessionOf(c))}
+        notice={c.req.query("done")}
+        noticeSubject={noticeSubject(c.req.query("version") ?? c.req.query("owner"))}
+      />,
     );
   });
 
@@ -245,7 +252,11 @@ export function createConsoleApp() {
 
   app.post("/simulate", async (c) => {
     const form = await c.req.parseBody();
-    const data = await simulateForm(c.env, { source: field(form, "source"), payload: field(form, "payload"), at: field(form, "at"), zone: field(form, "zone") }, c.req.url);
+    const data = await simulateForm(
+      c.env,
+      { source: field(form, "source"), payload: field(form, "payload"), at: field(form, "at"), zone: field(form, "zone") },
+      c.req.url,
+    );
     return c.html(<SimulatePage data={data} session={need(sessionOf(c))} />, data.problems.length > 0 ? 422 : 200);
   });
 

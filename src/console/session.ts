@@ -131,9 +131,6 @@ export async function activeSession(env: Tokens & { DB: D1Database }, value: str
 /** Constant-time equality of two secrets of any length: both are hashed first. */
 export async function sameSecret(given: string, expected: string): Promise<boolean> {
   if (!expected) return false;
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
+  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(given)), crypto.subtle.digest("SHA-256", encoder.encode(expected))]);
   return crypto.subtle.timingSafeEqual(a, b);
 }

@@ -23,9 +23,6 @@ export async function lastAlertSince(db: Database, rule: string, sinceMs: number
   return row?.at;
 }
 
-export async function recordAlert(
-  db: Database,
-  alert: { rule: string; count: number; detail: string; delivered: boolean; at: number },
-): Promise<void> {
+export async function recordAlert(db: Database, alert: { rule: string; count: number; detail: string; delivered: boolean; at: number }): Promise<void> {
   await db.insert(alerts).values({ id: newId("alert", alert.at), ...alert });
 }

@@ -16,7 +16,9 @@ export async function startSession(db: D1Database, session: SessionRow, nowSecon
   await db.batch([
     db.prepare("DELETE FROM console_sessions WHERE expires_at <= ?").bind(nowSeconds),
     db.prepare("DELETE FROM console_form_nonces WHERE expires_at <= ?").bind(nowSeconds),
-    db.prepare("INSERT INTO console_sessions (id, role, created_at, expires_at) VALUES (?, ?, ?, ?)").bind(session.id, session.role, nowSeconds, session.expiresAt),
+    db
+      .prepare("INSERT INTO console_sessions (id, role, created_at, expires_at) VALUES (?, ?, ?, ?)")
+      .bind(session.id, session.role, nowSeconds, session.expiresAt),
   ]);
 }
 

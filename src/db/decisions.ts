@@ -35,7 +35,7 @@ export interface EventDecision {
 
 /** The owner a routed or unmatched decision records: the assigned one, else the matched lead's. */
 function ownerOf(decision: Exclude<Decision, { status: "invalid" }>): string | undefined {
-  return decision.status === "routed" ? decision.ownerId : decision.match?.lead.ownerId ?? undefined;
+  return decision.status === "routed" ? decision.ownerId : (decision.match?.lead.ownerId ?? undefined);
 }
 
 /**
@@ -45,7 +45,19 @@ function ownerOf(decision: Exclude<Decision, { status: "invalid" }>): string | u
 function eventDecisionOf(eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): EventDecision {
   const trace = JSON.stringify(decision.trace);
   if (decision.status === "invalid") {
-    return { id: eventId, status: "invalid", statusReason: decision.reason, lead: null, trace, routeId: null, experiment: null, arm: null, ownerId: null, leadId: null, decidedAt: nowMs };
+    return {
+      id: eventId,
+      status: "invalid",
+      statusReason: decision.reason,
+      lead: null,
+      trace,
+      routeId: null,
+      experiment: null,
+      arm: null,
+      ownerId: null,
+      leadId: null,
+      decidedAt: nowMs,
+    };
   }
   const routed = decision.status === "routed";
   const ownerId = ownerOf(decision);
@@ -142,7 +154,13 @@ function leadAndDeliveryStatements(db: Database, eventId: string, decision: Deci
  * concurrent routing batch may have recorded the email first under its own id, and
  * one person's deliveries must share one lead to run in order.
  */
-export function plannedDeliveryRows(eventId: string, planned: readonly PlannedDelivery[], leadId: string, email: string | undefined, nowMs: number): NewDelivery[] {
+export function plannedDeliveryRows(
+  eventId: string,
+  planned: readonly PlannedDelivery[],
+  leadId: string,
+  email: string | undefined,
+  nowMs: number,
+): NewDelivery[] {
   const deliveryLeadId = email ? sql`coalesce((select ${leads.id} from ${leads} where ${leads.email} = ${email}), ${leadId})` : leadId;
   return planned.map((p) => ({
     id: p.delivery.deliveryId,

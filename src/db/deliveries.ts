@@ -1,8 +1,8 @@
-import { type SQL, and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
 import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
-import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, events } from "./schema";
+import { type attempts, type DeliveryRow, type DeliveryStatus, deliveries, events } from "./schema";
 
 /** A delivery row to insert; `leadId` may be SQL (the lead row found in the same batch). */
 export type NewDelivery = Omit<typeof deliveries.$inferInsert, "leadId"> & { leadId?: string | SQL | null };
@@ -15,7 +15,12 @@ const deliveriesPerInsert = 6; // 15 columns and the lead's email × 6 = 96 para
 export function insertDeliveriesStatements(db: Database, rows: NewDelivery[]): BuiltStatement[] {
   const statements: BuiltStatement[] = [];
   for (let i = 0; i < rows.length; i += deliveriesPerInsert) {
-    statements.push(db.insert(deliveries).values(rows.slice(i, i + deliveriesPerInsert)).onConflictDoNothing());
+    statements.push(
+      db
+        .insert(deliveries)
+        .values(rows.slice(i, i + deliveriesPerInsert))
+        .onConflictDoNothing(),
+    );
   }
   return statements;
 }
@@ -35,7 +40,10 @@ const isPending = eq(sql`+${deliveries.status}`, "pending");
 
 /** An event's pending deliveries (a query: await it, or read its SQL). */
 export function pendingDeliveriesOf(db: Database, eventId: string) {
-  return db.select().from(deliveries).where(and(eq(deliveries.eventId, eventId), isPending));
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.eventId, eventId), isPending));
 }
 
 /**
@@ -67,9 +75,7 @@ export function claimQuery(db: Database, ids: string[], nowMs: number, leaseMs: 
   return db
     .update(deliveries)
     .set({ leaseUntil: nowMs + leaseMs })
-    .where(
-      and(inIdList(deliveries.id, ids), isPending, or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, nowMs)), sql`not ${olderPendingExists}`),
-    )
+    .where(and(inIdList(deliveries.id, ids), isPending, or(isNull(deliveries.leaseUntil), lt(deliveries.leaseUntil, nowMs)), sql`not ${olderPendingExists}`))
     .returning();
 }
 

@@ -39,10 +39,7 @@ export async function readCachedEnrichment(db: Database, scope: string, key: str
 }
 
 /** Stores an answer, replacing any earlier one for the same scope and key. */
-export async function writeCachedEnrichment(
-  db: Database,
-  entry: { scope: string; key: string } & CachedEnrichment,
-): Promise<void> {
+export async function writeCachedEnrichment(db: Database, entry: { scope: string; key: string } & CachedEnrichment): Promise<void> {
   const fields = JSON.stringify(entry.fields);
   await db
     .insert(enrichmentCache)

@@ -2,8 +2,8 @@ import { and, asc, desc, eq, gt, gte, isNotNull, lt, type SQL, sql } from "drizz
 import { newId } from "../lib/ids";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
-import { slaTimerOf } from "./sla-timers";
 import { attempts, deliveries, type EventStatus, events } from "./schema";
+import { slaTimerOf } from "./sla-timers";
 
 /**
  * The admin API's reads of events, and replay. Event ids are time-ordered (ULID
@@ -106,11 +106,7 @@ export interface ReplayCandidate {
 }
 
 /** Events matching `filter` in id order after `cursor`, for a replay job. */
-export async function replayCandidates(
-  db: Database,
-  filter: EventFilter,
-  page: { limit: number; cursor?: string },
-): Promise<ReplayCandidate[]> {
+export async function replayCandidates(db: Database, filter: EventFilter, page: { limit: number; cursor?: string }): Promise<ReplayCandidate[]> {
   const conditions = filterConditions(filter);
   if (page.cursor) conditions.push(gt(events.id, page.cursor));
   const rows = await db

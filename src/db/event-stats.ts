@@ -116,19 +116,12 @@ export interface Position {
 }
 
 /** Dead letters: deliveries refused for good, out of attempts, or dead-lettered by the queue; newest first. */
-export async function deadDeliveries(
-  db: Database,
-  filter: { destination?: string; source?: string },
-  page: { limit: number; after?: Position },
-) {
+export async function deadDeliveries(db: Database, filter: { destination?: string; source?: string }, page: { limit: number; after?: Position }) {
   const conditions = [inArray(deliveries.status, [...deadLetterStatuses])];
   if (filter.destination) conditions.push(eq(deliveries.destinationId, filter.destination));
   if (filter.source) conditions.push(eq(events.sourceId, filter.source));
   if (page.after) {
-    const before = or(
-      lt(deliveries.updatedAt, page.after.at),
-      and(eq(deliveries.updatedAt, page.after.at), lt(deliveries.id, page.after.id)),
-    );
+    const before = or(lt(deliveries.updatedAt, page.after.at), and(eq(deliveries.updatedAt, page.after.at), lt(deliveries.id, page.after.id)));
     if (before) conditions.push(before);
   }
   return db
@@ -152,10 +145,7 @@ export async function deadDeliveries(
 
 /** Events whose routing itself was dead-lettered (they have no deliveries), newest first. */
 export async function deadRoutings(db: Database, filter: { source?: string }, page: { limit: number; after?: Position }) {
-  const conditions = [
-    eq(events.status, "dead"),
-    sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${events.id})`,
-  ];
+  const conditions = [eq(events.status, "dead"), sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${events.id})`];
   if (filter.source) conditions.push(eq(events.sourceId, filter.source));
   if (page.after) {
     const before = or(lt(events.updatedAt, page.after.at), and(eq(events.updatedAt, page.after.at), lt(events.id, page.after.id)));

@@ -93,11 +93,7 @@ export async function markEventDead(db: Database, id: string, reason: string, no
 }
 
 /** Events still `queued` since before `olderThanMs`: their routing message may be lost. */
-export async function findStuckEvents(
-  db: Database,
-  olderThanMs: number,
-  limit: number,
-): Promise<{ id: string; sourceId: string }[]> {
+export async function findStuckEvents(db: Database, olderThanMs: number, limit: number): Promise<{ id: string; sourceId: string }[]> {
   return db
     .select({ id: events.id, sourceId: events.sourceId })
     .from(events)

@@ -32,7 +32,10 @@ export async function dueHolds(db: Database, nowMs: number, limit: number): Prom
 
 /** When the next held lead is due to be tried, if any. */
 export async function nextHoldWake(db: Database): Promise<number | undefined> {
-  const [row] = await db.select({ next: min(heldLeads.wakeAt) }).from(heldLeads).where(eq(heldLeads.status, "held"));
+  const [row] = await db
+    .select({ next: min(heldLeads.wakeAt) })
+    .from(heldLeads)
+    .where(eq(heldLeads.status, "held"));
   return row?.next ?? undefined;
 }
 
@@ -43,7 +46,10 @@ export async function holdOf(db: Database, eventId: string): Promise<HeldLeadRow
 
 /** Still nobody: try again at `wakeAt`. */
 export function postponeHoldStatement(db: Database, eventId: string, wakeAt: number, nowMs: number): BuiltStatement {
-  return db.update(heldLeads).set({ wakeAt, updatedAt: nowMs }).where(and(eq(heldLeads.eventId, eventId), eq(heldLeads.status, "held")));
+  return db
+    .update(heldLeads)
+    .set({ wakeAt, updatedAt: nowMs })
+    .where(and(eq(heldLeads.eventId, eventId), eq(heldLeads.status, "held")));
 }
 
 /**
@@ -101,7 +107,12 @@ export function releaseStatements(
       .where(and(eq(events.id, hold.eventId), eq(events.status, "held"))),
   ];
   if (owner.ownerId) {
-    statements.push(db.update(leads).set({ ownerId: owner.ownerId, updatedAt: nowMs }).where(and(eq(leads.id, hold.leadId), sql`${leads.ownerId} is null`)));
+    statements.push(
+      db
+        .update(leads)
+        .set({ ownerId: owner.ownerId, updatedAt: nowMs })
+        .where(and(eq(leads.id, hold.leadId), sql`${leads.ownerId} is null`)),
+    );
   }
   return statements;
 }

@@ -71,8 +71,7 @@ const outcomeAlias = (i: number) => sql.raw(`o${i}`);
 export async function kpiCounts(db: Database, sinceMs: number, untilMs: number): Promise<KpiCountRow[]> {
   const outcomeFlags = sql.join(
     outcomeNames.map(
-      (name, i) =>
-        sql`exists (select 1 from ${outcomes} where ${outcomes.leadEventId} = ${events.id} and ${outcomes.outcome} = ${name}) as ${outcomeAlias(i)}`,
+      (name, i) => sql`exists (select 1 from ${outcomes} where ${outcomes.leadEventId} = ${events.id} and ${outcomes.outcome} = ${name}) as ${outcomeAlias(i)}`,
     ),
     sql`, `,
   );
@@ -155,7 +154,9 @@ const sampleRowSchema = z.object({
   sla_history: z.string().nullable(),
 });
 /** Outcome times o0…o3, in `outcomeNames` order. */
-const outcomeTimesSchema = z.object(Object.fromEntries(outcomeNames.map((_, i) => [`o${i}`, z.coerce.number().nullable()])) as Record<string, z.ZodNullable<z.ZodCoercedNumber>>);
+const outcomeTimesSchema = z.object(
+  Object.fromEntries(outcomeNames.map((_, i) => [`o${i}`, z.coerce.number().nullable()])) as Record<string, z.ZodNullable<z.ZodCoercedNumber>>,
+);
 
 /**
  * The newest `limit` routed events of the window, for percentiles of the time

@@ -4,7 +4,6 @@ import type { Database } from "./client";
 import { inIdList } from "./id-list";
 import { type LeadRow, leads } from "./schema";
 
-
 export interface LeadMatch {
   lead: LeadRow;
   by: "email" | "phone" | "domain";

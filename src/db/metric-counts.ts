@@ -11,9 +11,7 @@
  * trigger `metric_webhook_to_crm` spells out the same bounds; the tests hold both
  * to the same list.
  */
-export const webhookToCrmBucketsMs = [
-  100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000,
-] as const;
+export const webhookToCrmBucketsMs = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000] as const;
 
 /** One counter row: `a` and `b` are the series' label values (see the migration). */
 export interface MetricCountRow {
@@ -63,7 +61,10 @@ function oldestPendingStatements(d1: D1Database, destinationIds: readonly string
     // One MIN per destination, so that SQLite reads the first entry of the partial
     // index `deliveries_pending_created` for each (a GROUP BY would read them all).
     const sql = chunk
-      .map((_, j) => `SELECT ?${j + 1} AS destination_id, (SELECT min(created_at) FROM deliveries WHERE destination_id = ?${j + 1} AND status = 'pending') AS oldest`)
+      .map(
+        (_, j) =>
+          `SELECT ?${j + 1} AS destination_id, (SELECT min(created_at) FROM deliveries WHERE destination_id = ?${j + 1} AND status = 'pending') AS oldest`,
+      )
       .join(" UNION ALL ");
     statements.push(d1.prepare(sql).bind(...chunk));
   }

@@ -21,7 +21,10 @@ export interface OutcomeLookups {
   eventById(id: string): Promise<(Omit<CreditedEvent, "routeId"> & { leadId: string | null; routeId: string | null }) | undefined>;
   leadIdByEmail(email: string): Promise<string | undefined>;
   /** The lead whose latest delivery to one of `destinationIds` got this CRM record id back. */
-  leadIdByExternalId(recordId: string, destinationIds: readonly string[]): Promise<{ leadId: string | null; eventId: string; destinationId: string } | undefined>;
+  leadIdByExternalId(
+    recordId: string,
+    destinationIds: readonly string[],
+  ): Promise<{ leadId: string | null; eventId: string; destinationId: string } | undefined>;
   /** Whether any event carries this lead id. */
   leadExists(leadId: string): Promise<boolean>;
   /** The lead's latest routed event received at or before `atMs`, else its latest routed event. */
@@ -42,7 +45,11 @@ const creditedColumns = {
 export function createOutcomeLookups(db: Database): OutcomeLookups {
   return {
     async eventById(id) {
-      const [row] = await db.select({ ...creditedColumns, leadId: events.leadId }).from(events).where(eq(events.id, id)).limit(1);
+      const [row] = await db
+        .select({ ...creditedColumns, leadId: events.leadId })
+        .from(events)
+        .where(eq(events.id, id))
+        .limit(1);
       return row;
     },
     async leadIdByEmail(email) {

@@ -20,7 +20,10 @@ export async function runtimeAwayAfter(db: Database, nowMs: number): Promise<Run
 /** Sets (or replaces) an owner's runtime time away. */
 export async function setRuntimeAway(db: Database, away: RuntimeAway, setAt: number): Promise<void> {
   const values = { fromMs: away.fromMs, untilMs: away.untilMs, reason: away.reason ?? null, setAt };
-  await db.insert(ownerAway).values({ ownerId: away.ownerId, ...values }).onConflictDoUpdate({ target: ownerAway.ownerId, set: values });
+  await db
+    .insert(ownerAway)
+    .values({ ownerId: away.ownerId, ...values })
+    .onConflictDoUpdate({ target: ownerAway.ownerId, set: values });
 }
 
 /** Ends an owner's runtime time away; true when there was one. */

@@ -12,8 +12,6 @@ import { events } from "./schema";
 export async function dropEventBodies(db: Database, cutoffMs: number, limit: number, fromMs?: number): Promise<number> {
   const range = [lt(events.id, idBound("evt", cutoffMs)), isNotNull(events.body)];
   if (fromMs !== undefined) range.push(gte(events.id, idBound("evt", fromMs)));
-  const result = await db.run(
-    sql`update ${events} set body = null where id in (select id from ${events} where ${and(...range)} order by id limit ${limit})`,
-  );
+  const result = await db.run(sql`update ${events} set body = null where id in (select id from ${events} where ${and(...range)} order by id limit ${limit})`);
   return result.meta.changes ?? 0;
 }

@@ -105,11 +105,7 @@ export const leads = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [
-    uniqueIndex("leads_email").on(t.email),
-    index("leads_phone").on(t.phone),
-    index("leads_domain").on(t.domain),
-  ],
+  (t) => [uniqueIndex("leads_email").on(t.email), index("leads_phone").on(t.phone), index("leads_domain").on(t.domain)],
 );
 export type LeadRow = typeof leads.$inferSelect;
 
@@ -267,7 +263,11 @@ export const outcomes = sqliteTable(
     reportEventId: text("report_event_id").notNull(),
     recordedAt: integer("recorded_at").notNull(),
   },
-  (t) => [uniqueIndex("outcomes_lead_outcome").on(t.leadId, t.outcome), index("outcomes_lead_event").on(t.leadEventId), index("outcomes_occurred").on(t.occurredAt)],
+  (t) => [
+    uniqueIndex("outcomes_lead_outcome").on(t.leadId, t.outcome),
+    index("outcomes_lead_event").on(t.leadEventId),
+    index("outcomes_occurred").on(t.occurredAt),
+  ],
 );
 export type OutcomeRow = typeof outcomes.$inferSelect;
 

@@ -34,7 +34,10 @@ export async function dueSlaTimers(db: Database, nowMs: number, limit: number): 
 
 /** When the next running clock is due, if any. */
 export async function nextSlaDue(db: Database): Promise<number | undefined> {
-  const [row] = await db.select({ next: min(slaTimers.dueAt) }).from(slaTimers).where(eq(slaTimers.status, "running"));
+  const [row] = await db
+    .select({ next: min(slaTimers.dueAt) })
+    .from(slaTimers)
+    .where(eq(slaTimers.status, "running"));
   return row?.next ?? undefined;
 }
 
@@ -103,7 +106,10 @@ export function stoppingOutcomes(until: OutcomeName): OutcomeName[] {
 
 /** The upsert deliveries of an event: the CRMs its lead was written to. */
 export async function upsertDeliveriesOf(db: Database, eventId: string): Promise<DeliveryRow[]> {
-  return db.select().from(deliveries).where(and(eq(deliveries.eventId, eventId), eq(deliveries.action, "upsert")));
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.eventId, eventId), eq(deliveries.action, "upsert")));
 }
 
 /** Every delivery of an event, for a notification built from one of them. */
@@ -115,6 +121,9 @@ export async function deliveriesOf(db: Database, eventId: string): Promise<Deliv
 export function reassignStatements(db: Database, eventId: string, leadId: string, from: string, to: string, nowMs: number): BuiltStatement[] {
   return [
     db.update(events).set({ ownerId: to, updatedAt: nowMs }).where(eq(events.id, eventId)),
-    db.update(leads).set({ ownerId: to, updatedAt: nowMs }).where(and(eq(leads.id, leadId), eq(leads.ownerId, from))),
+    db
+      .update(leads)
+      .set({ ownerId: to, updatedAt: nowMs })
+      .where(and(eq(leads.id, leadId), eq(leads.ownerId, from))),
   ];
 }

@@ -1,6 +1,6 @@
 import type { ActiveConfig } from "../config/store";
-import { allowHttpFrom, sendHttp } from "../connectors/http";
 import { sign, signingKey } from "../connectors/forward";
+import { allowHttpFrom, sendHttp } from "../connectors/http";
 import { errorMessage, log } from "../lib/log";
 
 export interface Alert {

@@ -1,29 +1,29 @@
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
 import type { DeliveryOutcome, LeadDelivery, OwnerFallback } from "../connectors/types";
-import { type Database, createDb } from "../db/client";
+import { createDb, type Database } from "../db/client";
+import { type LearnedRecord, type RecordIds, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
 import {
   type AttemptRecord,
-  type DeliveryNote,
   appendDeliveryNotesQueries,
   claimDeliveries,
+  type DeliveryNote,
   getDeliveries,
   recordAttemptsQueries,
   releaseDeliveries,
   settleEventsStatement,
 } from "../db/deliveries";
 import type { DeliveryRow } from "../db/schema";
-import { type LearnedRecord, type RecordIds, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
 import { writeInParts } from "../db/write-in-parts";
 import { writeAttemptPoint } from "../lib/analytics";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
+import { costOf, searchRateOf } from "./call-costs";
 import { rateOf } from "./default-rates";
 import { connectorOptionsFrom, deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
-import { costOf, searchRateOf } from "./call-costs";
-import { handOverTurns, turnDelays } from "./lead-order";
 import { holdDestination } from "./hold";
+import { handOverTurns, turnDelays } from "./lead-order";
 import { alertOwnerFallbacks, ownerFallbackNote } from "./owner-fallback";
 import { retryDelaySeconds } from "./retry";
 import { readStoredPayload } from "./stored-payload";
@@ -97,7 +97,15 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
 
   if (!destination) {
     const reason = `Destination '${destinationId}' is no longer configured.`;
-    await recordOutcomes(env, config, db, undefined, claimed, claimed.map(() => ({ ok: false, retryable: false, error: reason, latencyMs: 0 })), byId);
+    await recordOutcomes(
+      env,
+      config,
+      db,
+      undefined,
+      claimed,
+      claimed.map(() => ({ ok: false, retryable: false, error: reason, latencyMs: 0 })),
+      byId,
+    );
     return;
   }
 
@@ -109,7 +117,14 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
     if (read.ok) readable.push({ row, payload: read.payload });
     else unreadable.push({ row, reason: read.reason });
   }
-  if (unreadable.length > 0) await storeEntries(env, config, db, destination.id, unreadable.map((u) => unreadableEntry(u.row, u.reason, byId)));
+  if (unreadable.length > 0)
+    await storeEntries(
+      env,
+      config,
+      db,
+      destination.id,
+      unreadable.map((u) => unreadableEntry(u.row, u.reason, byId)),
+    );
 
   const perCall = deliveriesPerCall(destination);
   const limiter = env.DESTINATION_LIMITER.getByName(destination.id);
@@ -153,7 +168,15 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
       const hold = holds.reduce((a, b) => (b.untilMs > a.untilMs ? b : a));
       await holdDestination(env, config, limiter, destination, hold);
       const finished = chunk.filter((_, j) => !isHeld(outcomes[j]));
-      await recordOutcomes(env, config, db, destination, finished, outcomes.filter((o) => !isHeld(o)), byId);
+      await recordOutcomes(
+        env,
+        config,
+        db,
+        destination,
+        finished,
+        outcomes.filter((o) => !isHeld(o)),
+        byId,
+      );
       recorded.push(...finished);
       const waiting = [...chunk.filter((_, j) => isHeld(outcomes[j])), ...sendable.slice(i + perCall)];
       await comeBackLater(db, waiting, byId, (hold.untilMs - Date.now()) / 1000);
@@ -221,7 +244,14 @@ function learnedRecords(rows: DeliveryRow[], outcomes: DeliveryOutcome[], at: nu
     const outcome = outcomes[i];
     if (!outcome?.ok || !outcome.records || !row.leadId) return [];
     const leadId = row.leadId;
-    return Object.entries(outcome.records).map(([kind, externalId]) => ({ destinationId: row.destinationId, leadId, kind, externalId, deliveryId: row.id, at }));
+    return Object.entries(outcome.records).map(([kind, externalId]) => ({
+      destinationId: row.destinationId,
+      leadId,
+      kind,
+      externalId,
+      deliveryId: row.id,
+      at,
+    }));
   });
 }
 
@@ -412,7 +442,12 @@ async function storeEntries(env: Env, config: ActiveConfig, db: Database, destin
     if (!entry) continue;
     const { row } = entry;
     if (failure.permanent) {
-      log("error", "delivery dead-lettered: D1 refuses its outcome", { deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, error: failure.error });
+      log("error", "delivery dead-lettered: D1 refuses its outcome", {
+        deliveryId: row.id,
+        eventId: row.eventId,
+        destinationId: row.destinationId,
+        error: failure.error,
+      });
       const reason = `Its outcome (${entry.record.attempt.outcome}) could not be stored: ${failure.error}`;
       refused.push({ entry, letter: { deliveryId: row.id, eventId: row.eventId, destinationId: row.destinationId, reason } });
     } else retried.push({ entry, error: failure.error });
@@ -439,7 +474,12 @@ async function storeEntries(env: Env, config: ActiveConfig, db: Database, destin
   }
   for (const { entry, error } of retried) {
     reportAttempt(env, entry);
-    log("warn", "delivery outcome not stored; retrying", { deliveryId: entry.row.id, eventId: entry.row.eventId, destinationId: entry.row.destinationId, error });
+    log("warn", "delivery outcome not stored; retrying", {
+      deliveryId: entry.row.id,
+      eventId: entry.row.eventId,
+      destinationId: entry.row.destinationId,
+      error,
+    });
     retryAlone(entry);
   }
   await alertOwnerFallbacks(

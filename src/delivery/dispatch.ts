@@ -23,10 +23,6 @@ export function connectorOptionsFrom(env: Env, configVersion: number): Connector
  * in order. The action was checked against the destination's type when the
  * configuration was stored, so the type alone decides what happens.
  */
-export async function dispatch(
-  destination: DestinationConfig,
-  deliveries: LeadDelivery[],
-  options: ConnectorOptions,
-): Promise<DeliveryOutcome[]> {
+export async function dispatch(destination: DestinationConfig, deliveries: LeadDelivery[], options: ConnectorOptions): Promise<DeliveryOutcome[]> {
   return connectorOf(destination).deliver(destination, deliveries, options);
 }

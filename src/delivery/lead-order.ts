@@ -43,9 +43,7 @@ export async function turnDelays(db: Database, destinationId: string, waiting: r
  * message was given. A duplicate message is harmless (the claim is a compare-and-set).
  */
 export async function handOverTurns(db: Database, queue: Queue, destinationId: string, leadIds: readonly string[], nowMs: number): Promise<void> {
-  const next = (await firstInLineOf(db, destinationId, leadIds)).filter(
-    (d) => d.nextAttemptAt <= nowMs && (d.leaseUntil === null || d.leaseUntil < nowMs),
-  );
+  const next = (await firstInLineOf(db, destinationId, leadIds)).filter((d) => d.nextAttemptAt <= nowMs && (d.leaseUntil === null || d.leaseUntil < nowMs));
   await sendMessages(
     queue,
     next.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })),

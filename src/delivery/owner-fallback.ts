@@ -9,8 +9,7 @@ import { sendAlert } from "./alert";
  * fix the pool or the CRM's users.
  */
 
-const instead = (fallback: OwnerFallback) =>
-  fallback.ownerId ? `written with the pool's fallback owner ${fallback.ownerId}` : "written without an owner";
+const instead = (fallback: OwnerFallback) => (fallback.ownerId ? `written with the pool's fallback owner ${fallback.ownerId}` : "written without an owner");
 
 /** The note a delivery carries when the CRM refused its owner and took the lead without it. */
 export function ownerFallbackNote(fallback: OwnerFallback): string {

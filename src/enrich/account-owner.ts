@@ -60,7 +60,11 @@ export function createAccountFinder(env: AccountEnv, options: AccountFinderOptio
 
   async function search(option: AccountOwnerConfig, destination: DestinationConfig, by: AccountMatchBy, key: string): Promise<KeyAnswer> {
     if (destination.type === "salesforce") return searchSalesforce(option, destination, by, key);
-    if (destination.type !== "hubspot") return { kind: "failed", error: `destination '${destination.id}' is a ${destination.type} destination; account owners are looked up in hubspot or salesforce` };
+    if (destination.type !== "hubspot")
+      return {
+        kind: "failed",
+        error: `destination '${destination.id}' is a ${destination.type} destination; account owners are looked up in hubspot or salesforce`,
+      };
     const limiter = env.DESTINATION_LIMITER?.getByName(destination.id);
     const properties = ["name", "domain", "hubspot_owner_id"];
     // A domain is stored as the company's primary domain; a name is matched by its
@@ -151,7 +155,12 @@ export function createAccountFinder(env: AccountEnv, options: AccountFinderOptio
     } catch (error) {
       // Each step reports failures as values; this keeps a bug from failing a routing batch.
       const keys = accountKeys(lead);
-      return { outcome: "failed", by: keys.domain ? "domain" : "name", key: keys.domain ?? keys.name ?? "", error: `account lookup failed unexpectedly: ${errorMessage(error)}` };
+      return {
+        outcome: "failed",
+        by: keys.domain ? "domain" : "name",
+        key: keys.domain ?? keys.name ?? "",
+        error: `account lookup failed unexpectedly: ${errorMessage(error)}`,
+      };
     }
   };
 }
@@ -167,7 +176,12 @@ function recordOf(company: FoundCompany): AccountRecord {
 }
 
 async function scopeOf(destination: DestinationConfig): Promise<string> {
-  const base = destination.type === "hubspot" ? destination.baseUrl : destination.type === "salesforce" ? (destination.instanceUrl ?? destination.auth?.tokenUrl ?? "") : "";
+  const base =
+    destination.type === "hubspot"
+      ? destination.baseUrl
+      : destination.type === "salesforce"
+        ? (destination.instanceUrl ?? destination.auth?.tokenUrl ?? "")
+        : "";
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${destination.type} ${base}`));
   return `account:${destination.id}:${[...new Uint8Array(digest).slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -72,7 +72,11 @@ export function createEnricher(env: EnricherEnv, options: EnricherOptions): Enri
       if (cached) return { outcome: "cached", key, fields: cached.fields };
     }
     if (!options.callLookups) {
-      return { outcome: "skipped", key, reason: caching ? "not in the cache; a simulation calls no lookups" : "not cached (cacheSeconds is 0); a simulation calls no lookups" };
+      return {
+        outcome: "skipped",
+        key,
+        reason: caching ? "not in the cache; a simulation calls no lookups" : "not cached (cacheSeconds is 0); a simulation calls no lookups",
+      };
     }
 
     const answer = await lookup(enrichment, key, lead);

@@ -21,7 +21,14 @@ const queryAnswer = z.object({
   totalSize: z.number().int().nonnegative(),
   done: z.boolean(),
   records: z.array(
-    z.object({ Id: z.string(), Name: z.string().nullable().default(null), Website: z.string().nullable().default(null), OwnerId: z.string().nullable().default(null) }).loose(),
+    z
+      .object({
+        Id: z.string(),
+        Name: z.string().nullable().default(null),
+        Website: z.string().nullable().default(null),
+        OwnerId: z.string().nullable().default(null),
+      })
+      .loose(),
   ),
 });
 

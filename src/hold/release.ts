@@ -64,7 +64,14 @@ export async function releaseDueHolds(env: HoldEnv, nowMs = Date.now()): Promise
 
 type ReleaseOutcome = { released: true; slaDueAt?: number } | { released: false };
 
-async function releaseOne(env: HoldEnv, db: Database, document: GatewayConfig, away: readonly RuntimeAway[], hold: HeldLeadRow, nowMs: number): Promise<ReleaseOutcome> {
+async function releaseOne(
+  env: HoldEnv,
+  db: Database,
+  document: GatewayConfig,
+  away: readonly RuntimeAway[],
+  hold: HeldLeadRow,
+  nowMs: number,
+): Promise<ReleaseOutcome> {
   const pool = document.pools.find((p) => p.id === hold.poolId);
   let owner: { ownerId?: string; reason: string; pool: string; fallback?: boolean };
   if (!pool) {
@@ -96,7 +103,10 @@ async function releaseOne(env: HoldEnv, db: Database, document: GatewayConfig, a
   if (sla) statements.push(startSlaStatement(db, sla));
   statements.push(settleEventsStatement(db, [hold.eventId], nowMs));
   // One batch: the owner, the deliveries and the SLA land together, or none does.
-  await runQueries(env.DB, statements.map((s) => s.toSQL()));
+  await runQueries(
+    env.DB,
+    statements.map((s) => s.toSQL()),
+  );
 
   const messages: DeliveryMessage[] = planned.map((p) => ({ deliveryId: p.delivery.deliveryId, eventId: hold.eventId, destinationId: p.destinationId }));
   // Not sent (a queue error)? The rows are pending: the sweeper sends overdue deliveries.

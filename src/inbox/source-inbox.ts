@@ -22,10 +22,7 @@ export interface AcceptRequest {
   verification: string;
 }
 
-export type AcceptResult =
-  | { status: "accepted"; id: string }
-  | { status: "duplicate"; id: string }
-  | { status: "rate_limited"; retryAfterSeconds: number };
+export type AcceptResult = { status: "accepted"; id: string } | { status: "duplicate"; id: string } | { status: "rate_limited"; retryAfterSeconds: number };
 
 interface CommitGroup {
   entries: { id: string; request: AcceptRequest; now: number }[];
@@ -124,9 +121,7 @@ export class SourceInbox extends DurableObject<Env> {
         await open.committed;
         return { status: "duplicate", id: grouped };
       }
-      const seen = this.sql
-        .exec<{ event_id: string }>("SELECT event_id FROM dedup WHERE key = ? AND expires_at > ?", request.dedupKey, now)
-        .toArray()[0];
+      const seen = this.sql.exec<{ event_id: string }>("SELECT event_id FROM dedup WHERE key = ? AND expires_at > ?", request.dedupKey, now).toArray()[0];
       if (seen) return { status: "duplicate", id: seen.event_id };
     }
 
@@ -222,10 +217,7 @@ export class SourceInbox extends DurableObject<Env> {
   /** Refused requests since `sinceMs`, by code. */
   rejectionsSince(sinceMs: number): Record<string, number> {
     const rows = this.sql
-      .exec<{ code: string; n: number }>(
-        "SELECT code, sum(count) AS n FROM rejections WHERE minute >= ? GROUP BY code",
-        Math.floor(sinceMs / 60_000),
-      )
+      .exec<{ code: string; n: number }>("SELECT code, sum(count) AS n FROM rejections WHERE minute >= ? GROUP BY code", Math.floor(sinceMs / 60_000))
       .toArray();
     return Object.fromEntries(rows.map((r) => [r.code, r.n]));
   }
@@ -273,9 +265,7 @@ export class SourceInbox extends DurableObject<Env> {
 
   /** Moves one batch of rows to D1 and the routing queue; returns how many. */
   private async flushStep(): Promise<number> {
-    const sizes = this.sql
-      .exec<{ id: string; body_size: number }>("SELECT id, body_size FROM inbox ORDER BY id LIMIT ?", rowsPerFlush)
-      .toArray();
+    const sizes = this.sql.exec<{ id: string; body_size: number }>("SELECT id, body_size FROM inbox ORDER BY id LIMIT ?", rowsPerFlush).toArray();
     if (sizes.length === 0) return 0;
     let bytes = 0;
     let count = 0;
@@ -306,18 +296,12 @@ export class SourceInbox extends DurableObject<Env> {
       rows.map((row) => ({ eventId: row.id, sourceId: row.source_id })),
     );
     // By id, not by range: ids accepted while D1 was awaited may sort before lastId.
-    this.sql.exec(
-      "DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))",
-      JSON.stringify(rows.map((row) => row.id)),
-    );
+    this.sql.exec("DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((row) => row.id)));
     return rows.length;
   }
 
   private pruneDedup(): void {
-    this.sql.exec(
-      "DELETE FROM dedup WHERE key IN (SELECT key FROM dedup WHERE expires_at <= ? LIMIT 1000)",
-      Date.now(),
-    );
+    this.sql.exec("DELETE FROM dedup WHERE key IN (SELECT key FROM dedup WHERE expires_at <= ? LIMIT 1000)", Date.now());
   }
 
   private scheduleFlush(at: number): void {

@@ -7,11 +7,7 @@ import type { ParsedBody } from "./parse-body";
  * as the provider expects and never stored or routed. They arrive signed like any
  * other request and are answered only after verification.
  */
-export async function answerHandshake(
-  source: SourceConfig,
-  body: ParsedBody,
-  secretIndex: number | undefined,
-): Promise<Response | undefined> {
+export async function answerHandshake(source: SourceConfig, body: ParsedBody, secretIndex: number | undefined): Promise<Response | undefined> {
   if (body.kind !== "json" || body.value === null || typeof body.value !== "object") return undefined;
   const payload = body.value as Record<string, unknown>;
 

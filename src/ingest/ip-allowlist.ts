@@ -9,9 +9,7 @@ export function isIpOrCidr(entry: string): boolean {
 
 /** A range as address + prefix length; an IPv4-mapped IPv6 range as the IPv4 range it maps. */
 function rangeOf(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  const [range, bits] = ipaddr.isValidCIDR(entry)
-    ? ipaddr.parseCIDR(entry)
-    : [ipaddr.parse(entry), ipaddr.parse(entry).kind() === "ipv4" ? 32 : 128];
+  const [range, bits] = ipaddr.isValidCIDR(entry) ? ipaddr.parseCIDR(entry) : [ipaddr.parse(entry), ipaddr.parse(entry).kind() === "ipv4" ? 32 : 128];
   if (range.kind() === "ipv6") {
     const v6 = range as ipaddr.IPv6;
     if (v6.isIPv4MappedAddress()) return [v6.toIPv4Address(), Math.max(0, bits - 96)];

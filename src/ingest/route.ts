@@ -1,12 +1,12 @@
-import { loadConfig, refreshConfig } from "../config/store";
 import type { SourceConfig } from "../config/schema";
+import { loadConfig, refreshConfig } from "../config/store";
 import { GatewayError } from "../errors";
 import { verifiers } from "../verify/registry";
 import { acceptInInbox } from "./accept";
 import { dedupKeyFor } from "./dedup-key";
 import { answerHandshake } from "./handshake";
-import { parseBody } from "./parse-body";
 import { checkIpAllowlist } from "./ip-allowlist";
+import { parseBody } from "./parse-body";
 import { readBody } from "./read-body";
 import { countRejection } from "./rejection-tally";
 import { inboxNameFor, inboxNamesOf, shardRate } from "./shard";

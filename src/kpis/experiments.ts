@@ -100,7 +100,12 @@ export function compareExperiments(byArm: Record<string, Record<string, GroupKpi
         control,
         arms: arms.map((arm): ArmResult => {
           const figures = data[arm] ?? noLeads;
-          return { arm, control: arm === control, leads: figures.leads, outcomes: perOutcome((name) => compareOutcome(name, arm, figures, control, controlFigures)) };
+          return {
+            arm,
+            control: arm === control,
+            leads: figures.leads,
+            outcomes: perOutcome((name) => compareOutcome(name, arm, figures, control, controlFigures)),
+          };
         }),
       },
     ];

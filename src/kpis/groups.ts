@@ -126,7 +126,13 @@ class SlaTally {
   }
 
   figures(): SlaFigures {
-    return { clocks: this.clocks, met: this.met, missed: this.missed, running: this.clocks - this.met - this.missed, metRate: ratio(this.met, this.met + this.missed) };
+    return {
+      clocks: this.clocks,
+      met: this.met,
+      missed: this.missed,
+      running: this.clocks - this.met - this.missed,
+      metRate: ratio(this.met, this.met + this.missed),
+    };
   }
 }
 
@@ -159,11 +165,13 @@ function elapsed(from: number, to: number): number {
 }
 
 function groupKpis(counts: KpiCountRow, times: TimeCollector | undefined, sla: SlaTally | undefined): GroupKpis {
-  const outcomes = perOutcome((name): OutcomeFigure => ({
-    leads: counts.outcomes[name],
-    rate: ratio(counts.outcomes[name], counts.leads),
-    timeMs: percentiles(times?.byOutcome.get(name) ?? []),
-  }));
+  const outcomes = perOutcome(
+    (name): OutcomeFigure => ({
+      leads: counts.outcomes[name],
+      rate: ratio(counts.outcomes[name], counts.leads),
+      timeMs: percentiles(times?.byOutcome.get(name) ?? []),
+    }),
+  );
   return {
     leads: counts.leads,
     outcomes,

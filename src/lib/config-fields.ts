@@ -8,9 +8,7 @@ import { outboundProtocols } from "./outbound-url";
  */
 
 /** An entry's id: what routes and references name it by. */
-export const entryIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1–64 letters, digits, '-', '_' or '.', starting with a letter or digit");
+export const entryIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "1–64 letters, digits, '-', '_' or '.', starting with a letter or digit");
 
 /** A token bucket: calls per second and how many may go at once. */
 export const rateSchema = z.object({

@@ -34,7 +34,10 @@ export function outboundUrlProblem(url: string, policy: OutboundPolicy): string 
     return policy.allowHttp ? "must use https or http" : "must use https (http only when ALLOW_HTTP_DESTINATIONS is true)";
   }
   if (policy.allowHttp) return undefined;
-  const host = parsed.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  const host = parsed.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
   if (host === "localhost" || host.endsWith(".localhost")) {
     return "must not point at localhost (allowed only when ALLOW_HTTP_DESTINATIONS is true)";
   }

@@ -55,7 +55,10 @@ export async function gatewayMetrics({ counts, destinationIds, stateOf, nowMs }:
   const destinations = sorted(new Set([...destinationIds, ...pending.keys()]), (id) => id);
   const states = await stateOf(destinations);
   const families: Family[] = [
-    counterFamily(counts, "events", "switchboard_events_total", "Events that entered each status, per source (accepted events enter `queued`).", ["source", "status"]),
+    counterFamily(counts, "events", "switchboard_events_total", "Events that entered each status, per source (accepted events enter `queued`).", [
+      "source",
+      "status",
+    ]),
     counterFamily(
       counts,
       "deliveries",
@@ -90,7 +93,12 @@ export async function gatewayMetrics({ counts, destinationIds, stateOf, nowMs }:
     webhookToCrmFamily(counts),
   ];
   if (counts.sizeBytes !== undefined) {
-    families.push({ name: "switchboard_d1_size_bytes", help: "Size of the D1 database (D1 caps it at 10 GB).", type: "gauge", samples: [{ value: counts.sizeBytes }] });
+    families.push({
+      name: "switchboard_d1_size_bytes",
+      help: "Size of the D1 database (D1 caps it at 10 GB).",
+      type: "gauge",
+      samples: [{ value: counts.sizeBytes }],
+    });
   }
   families.push({
     name: "switchboard_metrics_rows_read",

@@ -36,7 +36,8 @@ export interface OutcomeRouting {
  */
 export async function routeOutcomeEvent(db: Database, config: ActiveConfig, source: SourceConfig, event: EventRow, nowMs: number): Promise<OutcomeRouting> {
   const format = source.outcomes?.format ?? "unknown";
-  const invalid = (reason: string, skipped: SkippedItem[] = []) => settle(db, event, nowMs, { kind: "outcomes", format, reports: [], skipped, error: reason }, "invalid", reason);
+  const invalid = (reason: string, skipped: SkippedItem[] = []) =>
+    settle(db, event, nowMs, { kind: "outcomes", format, reports: [], skipped, error: reason }, "invalid", reason);
 
   if (!source.outcomes) return invalid(`Source '${source.id}' has kind 'outcomes' but no 'outcomes' settings.`);
   const payload = payloadOf(event, source);
@@ -77,11 +78,25 @@ export async function routeOutcomeEvent(db: Database, config: ActiveConfig, sour
   const routed =
     linked.length > 0
       ? settle(db, event, nowMs, trace, "recorded", null)
-      : settle(db, event, nowMs, trace, "unmatched", resolved.length === 0 ? `No outcome in this payload${skipped[0] ? `: ${skipped[0].reason}` : "."}` : `No report matched a lead: ${resolved[0]?.reason ?? ""}`);
+      : settle(
+          db,
+          event,
+          nowMs,
+          trace,
+          "unmatched",
+          resolved.length === 0
+            ? `No outcome in this payload${skipped[0] ? `: ${skipped[0].reason}` : "."}`
+            : `No report matched a lead: ${resolved[0]?.reason ?? ""}`,
+        );
   return {
     ...routed,
     statements: [...statements, ...routed.statements],
-    logFields: { ...routed.logFields, outcomes: statements.length, repeated: linked.length - statements.length, unmatchedReports: resolved.length - linked.length },
+    logFields: {
+      ...routed.logFields,
+      outcomes: statements.length,
+      repeated: linked.length - statements.length,
+      unmatchedReports: resolved.length - linked.length,
+    },
   };
 }
 
@@ -112,7 +127,14 @@ function crmDestinationsOf(config: ActiveConfig): Record<CrmType, string[]> {
   return ids;
 }
 
-function settle(db: Database, event: EventRow, nowMs: number, trace: OutcomeTrace, status: "recorded" | "unmatched" | "invalid", reason: string | null): OutcomeRouting {
+function settle(
+  db: Database,
+  event: EventRow,
+  nowMs: number,
+  trace: OutcomeTrace,
+  status: "recorded" | "unmatched" | "invalid",
+  reason: string | null,
+): OutcomeRouting {
   return {
     statements: [settleReportStatement(db, event.id, { status, reason, trace: JSON.stringify(trace), nowMs })],
     deliveries: [],

@@ -1,34 +1,34 @@
+import { availabilityOf, poolAvailability } from "../assign/availability";
+import { nextAvailableAt } from "../assign/next-available";
+import type { SourceConfig } from "../config/schema";
+import type { ActiveConfig } from "../config/store";
 import { loadConfig } from "../config/store";
+import type { Database } from "../db/client";
 import { createDb } from "../db/client";
 import { decideEventsQueries, decisionRecord, type EventDecision, newLeadIdFor } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
-import { type BuiltStatement, type RawQuery } from "../db/json-rows";
-import { writeInParts } from "../db/write-in-parts";
-import type { Database } from "../db/client";
+import { holdStatement } from "../db/holds";
+import type { BuiltStatement, RawQuery } from "../db/json-rows";
 import { findLeadsForKeys } from "../db/leads";
 import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
-import { availabilityOf, poolAvailability } from "../assign/availability";
-import { nextAvailableAt } from "../assign/next-available";
-import { holdStatement } from "../db/holds";
-import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
 import type { EventRow } from "../db/schema";
+import { startSlaStatement } from "../db/sla-timers";
+import { writeInParts } from "../db/write-in-parts";
 import { retryDelaySeconds } from "../delivery/retry";
-import { type EventPoint, writeEventPoint } from "../lib/analytics";
-import { errorMessage, type LogFields, log } from "../lib/log";
 import { createAccountFinder } from "../enrich/account-owner";
 import { createEnricher } from "../enrich/lookup";
 import type { Enrich, FindAccount } from "../enrich/types";
+import { type EventPoint, writeEventPoint } from "../lib/analytics";
+import { errorMessage, type LogFields, log } from "../lib/log";
+import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
 import { type Decision, decideLead, invalidDecision } from "../routing/decide";
+import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
 import type { Lead } from "../routing/lead";
 import { LeadIndex } from "../routing/lead-index";
 import { mapLead } from "../routing/mapping";
 import { type MatchKeys, matchKeys } from "../routing/normalize";
 import { payloadOf } from "../routing/payload";
-import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
-import type { ActiveConfig } from "../config/store";
-import type { SourceConfig } from "../config/schema";
-import { startSlaStatement } from "../db/sla-timers";
 import { slaTimerFor, wakeSlaClock } from "../routing/sla-start";
 import { groupBySharedKeys } from "./key-groups";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
@@ -83,7 +83,9 @@ async function prepare(db: Database, config: ActiveConfig, event: EventRow): Pro
       ? `Source '${event.sourceId}' is no longer configured.`
       : !payload?.ok
         ? (payload?.reason ?? "No payload.")
-        : (mapped?.ok === false ? mapped.reason : "No lead.");
+        : mapped?.ok === false
+          ? mapped.reason
+          : "No lead.";
     return settled(routedOf(db, event, invalidDecision(reason), nowMs));
   }
   return { kind: "lead", event, source, mapped, keys: matchKeys(mapped.lead) };
@@ -191,7 +193,12 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
   let index: LeadIndex;
   let away: RuntimeAway[];
   try {
-    index = new LeadIndex(await findLeadsForKeys(db, items.map((item) => item.keys)));
+    index = new LeadIndex(
+      await findLeadsForKeys(
+        db,
+        items.map((item) => item.keys),
+      ),
+    );
     // Time away set at runtime, read once per batch (only pools need it).
     away = config.document.pools.length > 0 ? await runtimeAwayAfter(db, Date.now()) : [];
   } catch (error) {
@@ -282,7 +289,10 @@ async function sendDeadLetters(env: Env, bodies: RoutingMessage[], verdicts: Ver
   });
   if (letters.length === 0) return new Set();
   try {
-    await sendMessages(env.DEAD_LETTER_QUEUE, letters.map((l) => l.letter));
+    await sendMessages(
+      env.DEAD_LETTER_QUEUE,
+      letters.map((l) => l.letter),
+    );
     return new Set(letters.map((l) => l.i));
   } catch (error) {
     log("error", "dead letters not sent; those events will be retried", { count: letters.length, error: errorMessage(error) });
@@ -368,7 +378,11 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
     sendFailed = true;
     log("error", "delivery messages not sent; events will be retried", { count: outgoing.length, error: errorMessage(error) });
   }
-  const buried = await sendDeadLetters(env, valid.map((v) => v.body), verdicts);
+  const buried = await sendDeadLetters(
+    env,
+    valid.map((v) => v.body),
+    verdicts,
+  );
   valid.forEach(({ message, body }, i) => {
     const verdict = verdicts[i];
     if ((verdict?.ack && !(sendFailed && verdict.deliveries.length > 0)) || buried.has(i)) {

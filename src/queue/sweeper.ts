@@ -2,8 +2,8 @@ import { refreshConfig } from "../config/store";
 import { createDb } from "../db/client";
 import { findStalledDeliveries, touchDeliveries } from "../db/deliveries";
 import { findStuckEvents, touchEvents } from "../db/events";
-import { errorMessage, log } from "../lib/log";
 import { inboxNamesOf } from "../ingest/shard";
+import { errorMessage, log } from "../lib/log";
 import { sendMessages, sendRoutingMessages } from "./messages";
 
 /** Default for the var SWEEP_AFTER_SECONDS: how long before queued work counts as lost. */
@@ -16,15 +16,9 @@ const maxResendPerRun = 1_000;
  * long, and delivery messages for pending deliveries nobody has touched for as
  * long. Resending is safe: both consumers are idempotent.
  */
-export async function sweep(
-  env: Env,
-  _ctx: ExecutionContext,
-  nowMs = Date.now(),
-): Promise<{ nudged: number; resent: number; redelivered: number }> {
+export async function sweep(env: Env, _ctx: ExecutionContext, nowMs = Date.now()): Promise<{ nudged: number; resent: number; redelivered: number }> {
   const config = await refreshConfig(env, 0);
-  const nudges = await Promise.allSettled(
-    [...config.sources.values()].flatMap(inboxNamesOf).map((name) => env.SOURCE_INBOX.getByName(name).nudge()),
-  );
+  const nudges = await Promise.allSettled([...config.sources.values()].flatMap(inboxNamesOf).map((name) => env.SOURCE_INBOX.getByName(name).nudge()));
   for (const result of nudges) {
     if (result.status === "rejected") log("warn", "sweeper could not nudge an inbox", { error: errorMessage(result.reason) });
   }

@@ -65,7 +65,10 @@ export async function accountOwnerFor(
       };
     case "no_match": {
       const keys = lookup.tried.map((t) => `${t.by} ${t.key}${t.found === "none" ? "" : t.found === "none_cached" ? " (cached)" : " (not in the cache)"}`);
-      return { trace: { ...base, tried: lookup.tried, assigned: "fallback_pool" }, explain: `account owner: no ${option.destination} record for ${keys.join(", ")}; ${fallback}` };
+      return {
+        trace: { ...base, tried: lookup.tried, assigned: "fallback_pool" },
+        explain: `account owner: no ${option.destination} record for ${keys.join(", ")}; ${fallback}`,
+      };
     }
     case "matched": {
       const { record, by, key, cached } = lookup;

@@ -3,7 +3,7 @@ import { type Condition, type Operator, operators } from "../config/schema";
 import { type CompiledPattern, compilePattern } from "../lib/linear-regex";
 import { type Lead, leadSchema } from "./lead";
 import { toNumber } from "./normalize";
-import { type ConditionTrace, type FieldTrace, clipValue } from "./trace";
+import { type ConditionTrace, clipValue, type FieldTrace } from "./trace";
 
 /**
  * Rule conditions against a lead. Semantics the configuration relies on:

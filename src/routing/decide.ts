@@ -3,7 +3,7 @@ import { type Action, assignPool, type GatewayConfig, type PoolConfig, type Rout
 import type { DestinationAction } from "../connectors/connector";
 import type { LeadDelivery } from "../connectors/types";
 import type { LeadMatch } from "../db/leads";
-import type { EnrichResult, Enrich } from "../enrich/types";
+import type { Enrich, EnrichResult } from "../enrich/types";
 import { type AccountOwnerDeps, type AccountTrace, accountOwnerFor } from "./account-owner";
 import { fitDecision, type TrimmedTrace } from "./budget";
 import { mergeFields } from "./enrich-merge";
@@ -294,7 +294,11 @@ async function decideWhole(
           held = { route: route.id, pool: pool.id, answer: result, before: deliveries.length };
           const reason = describeHold(result);
           trace.owner = { pool: pool.id, sticky: false, held: true, reason };
-          trace.hold = { pool: pool.id, reason: result.reason, ...(result.holdUntilMs === undefined ? {} : { until: new Date(result.holdUntilMs).toISOString() }) };
+          trace.hold = {
+            pool: pool.id,
+            reason: result.reason,
+            ...(result.holdUntilMs === undefined ? {} : { until: new Date(result.holdUntilMs).toISOString() }),
+          };
           trace.explain.push(`owner: ${reason}`);
           trace.actions.push({ route: route.id, action: "assign", ...armNote, note: "held" });
           continue;
@@ -354,7 +358,18 @@ async function decideWhole(
   }
   const experimentEntry = matched.find((m) => m.arm !== undefined);
   const experiment = experimentEntry?.arm === undefined ? undefined : { route: experimentEntry.route.id, arm: experimentEntry.arm };
-  return { status: "routed", lead, match, routeId: first.route.id, ownerId, ...(experiment ? { experiment } : {}), deliveries, ...(sla ? { sla } : {}), ...(hold ? { hold } : {}), trace };
+  return {
+    status: "routed",
+    lead,
+    match,
+    routeId: first.route.id,
+    ownerId,
+    ...(experiment ? { experiment } : {}),
+    deliveries,
+    ...(sla ? { sla } : {}),
+    ...(hold ? { hold } : {}),
+    trace,
+  };
 }
 
 /** `no member available (…); held until 2026-12-14T00:00:00.000Z, then 103 (…)` for the trace. */
@@ -398,7 +413,12 @@ async function runEnrichment(
   const merged = mergeFields(lead, result.fields, { overwrite: enrichment.overwrite, defaultRegion: source.defaultRegion });
   return {
     lead: merged.lead,
-    trace: { ...base, merged: merged.merged, ...(merged.kept.length ? { kept: merged.kept } : {}), ...(merged.warnings.length ? { reason: merged.warnings.join("; ") } : {}) },
+    trace: {
+      ...base,
+      merged: merged.merged,
+      ...(merged.kept.length ? { kept: merged.kept } : {}),
+      ...(merged.warnings.length ? { reason: merged.warnings.join("; ") } : {}),
+    },
   };
 }
 

@@ -18,11 +18,7 @@ export interface MergeResult {
  * the email never changes (the configuration schema refuses it), so the merged lead
  * is always as valid as the one it came from. Absent values (null, "") set nothing.
  */
-export function mergeFields(
-  lead: Lead,
-  fields: Record<string, unknown>,
-  options: { overwrite: boolean; defaultRegion?: string },
-): MergeResult {
+export function mergeFields(lead: Lead, fields: Record<string, unknown>, options: { overwrite: boolean; defaultRegion?: string }): MergeResult {
   const mapped: MappedLead = { ...lead, custom: { ...lead.custom } };
   const merged: string[] = [];
   const kept: string[] = [];

@@ -8,7 +8,10 @@ export const leadSchema = z.object({
   /** Lower-cased and trimmed. */
   email: z.email().optional(),
   /** E.164, e.g. +14155550100. */
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/).optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/)
+    .optional(),
   firstName: z.string().max(200).optional(),
   lastName: z.string().max(200).optional(),
   company: z.string().max(300).optional(),
@@ -25,16 +28,4 @@ export const leadSchema = z.object({
 export type Lead = z.infer<typeof leadSchema>;
 
 /** The lead fields a mapping may set directly; anything else lands in `custom`. */
-export const leadFields = [
-  "email",
-  "phone",
-  "firstName",
-  "lastName",
-  "company",
-  "domain",
-  "website",
-  "country",
-  "industry",
-  "employees",
-  "score",
-] as const;
+export const leadFields = ["email", "phone", "firstName", "lastName", "company", "domain", "website", "country", "industry", "employees", "score"] as const;

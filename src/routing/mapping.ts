@@ -1,9 +1,9 @@
 import jsonata from "jsonata";
 import type { SourceConfig } from "../config/schema";
 import { compilePattern, LinearRegExp } from "../lib/linear-regex";
-import { budgetBindings, bound } from "./mapping-budget";
 import { type Lead, leadFields } from "./lead";
-import { type FieldProblem, type LeadField, type MappedLead, describeProblems, normalizeLead } from "./normalize";
+import { bound, budgetBindings } from "./mapping-budget";
+import { describeProblems, type FieldProblem, type LeadField, type MappedLead, normalizeLead } from "./normalize";
 
 /**
  * From a provider's payload to a `Lead`.
@@ -21,9 +21,7 @@ import { type FieldProblem, type LeadField, type MappedLead, describeProblems, n
  * explicit mapping.
  */
 
-export type MapResult =
-  | { ok: true; lead: Lead; raw: Record<string, unknown>; warnings: string[] }
-  | { ok: false; reason: string; problems: FieldProblem[] };
+export type MapResult = { ok: true; lead: Lead; raw: Record<string, unknown>; warnings: string[] } | { ok: false; reason: string; problems: FieldProblem[] };
 
 export type MappingSource = Pick<SourceConfig, "mapping" | "defaultRegion">;
 
@@ -40,8 +38,7 @@ export async function mapLead(source: MappingSource, payload: unknown): Promise<
 
 async function mapAndNormalize(source: MappingSource, payload: unknown): Promise<MapResult> {
   const mapping = source.mapping;
-  const evaluated =
-    mapping && Object.keys(mapping).length > 0 ? await evaluateMapping(mapping, payload) : defaultMapping(payload);
+  const evaluated = mapping && Object.keys(mapping).length > 0 ? await evaluateMapping(mapping, payload) : defaultMapping(payload);
   if (!evaluated.ok) return evaluated;
   const placed = place(evaluated.raw);
   if (!placed.ok) return placed;

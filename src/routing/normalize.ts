@@ -1,7 +1,7 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/min";
 import { z } from "zod";
 import { isFreeMailDomain } from "./free-mail";
-import { type Lead, leadFields, leadSchema } from "./lead";
+import { type Lead, type leadFields, leadSchema } from "./lead";
 
 /**
  * Normalization turns what a mapping produced into a `Lead`: the shape routing
@@ -28,9 +28,7 @@ export interface NormalizeOptions {
   defaultRegion?: string;
 }
 
-export type NormalizeResult =
-  | { ok: true; lead: Lead; warnings: string[] }
-  | { ok: false; reason: string; problems: FieldProblem[] };
+export type NormalizeResult = { ok: true; lead: Lead; warnings: string[] } | { ok: false; reason: string; problems: FieldProblem[] };
 
 /** A field's normalized value, or why it was dropped. */
 interface Normalized<T> {
@@ -312,9 +310,7 @@ export function parseEmployees(value: unknown): number | undefined {
 function normalizeEmployees(value: unknown): Normalized<number> {
   if (isAbsent(value)) return {};
   const employees = parseEmployees(value);
-  return employees === undefined
-    ? { warning: `${describe(value)} is not a whole number of employees; dropped` }
-    : { value: employees };
+  return employees === undefined ? { warning: `${describe(value)} is not a whole number of employees; dropped` } : { value: employees };
 }
 
 // ─── matching ─────────────────────────────────────────────────────────────────

@@ -1,8 +1,8 @@
-import type { GatewayConfig } from "../config/schema";
+import { slaDueAt } from "../assign/sla-deadline";
 import { durationMs } from "../config/duration";
+import type { GatewayConfig } from "../config/schema";
 import type { NewSlaTimer } from "../db/sla-timers";
 import type { SlaPlan } from "./decide";
-import { slaDueAt } from "../assign/sla-deadline";
 
 /** The clock a routed decision starts, if its route has an SLA and the lead an owner. */
 export function slaTimerFor(

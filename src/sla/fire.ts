@@ -1,4 +1,5 @@
 import { poolAvailability } from "../assign/availability";
+import { slaDueAt } from "../assign/sla-deadline";
 import type { ConfigEnv } from "../config/store";
 import { loadConfig } from "../config/store";
 import type { LeadDelivery } from "../connectors/types";
@@ -22,7 +23,6 @@ import {
 import { errorMessage, log } from "../lib/log";
 import type { DeliveryMessage } from "../queue/messages";
 import { sendMessages } from "../queue/messages";
-import { slaDueAt } from "../assign/sla-deadline";
 
 /** Clocks fired per run; more wait for the next alarm (set at once) or the next minute. */
 const perRun = 50;
@@ -53,7 +53,13 @@ export async function fireDueSlas(env: SlaEnv, nowMs = Date.now()): Promise<{ fi
   return { fired: due.length - failed, failed };
 }
 
-async function fireOne(env: SlaEnv, db: Database, document: Awaited<ReturnType<typeof loadConfig>>["document"], timer: SlaTimerRow, nowMs: number): Promise<void> {
+async function fireOne(
+  env: SlaEnv,
+  db: Database,
+  document: Awaited<ReturnType<typeof loadConfig>>["document"],
+  timer: SlaTimerRow,
+  nowMs: number,
+): Promise<void> {
   const history = historyOf(timer);
   const settle = (update: Omit<Parameters<typeof settleSlaStatement>[3], "history" | "at">, entries: SlaHistoryEntry[]) =>
     settleSlaStatement(db, timer.eventId, timer.ownerId, { ...update, history: [...history, ...entries], at: nowMs });
@@ -63,13 +69,22 @@ async function fireOne(env: SlaEnv, db: Database, document: Awaited<ReturnType<t
   const outcome = await firstOutcomeSince(db, timer.leadId, stoppingOutcomes(until), startedForOwner);
   if (outcome && outcome.occurredAt <= timer.dueAt) {
     const minutes = Math.round((outcome.occurredAt - startedForOwner) / 60_000);
-    await runQueries(env.DB, [settle({ status: "met" }, [{ at: nowMs, kind: "met", ownerId: timer.ownerId, note: `${outcome.outcome.replace("_", " ")} ${minutes} min after the start, in time` }]).toSQL()]);
+    await runQueries(env.DB, [
+      settle({ status: "met" }, [
+        { at: nowMs, kind: "met", ownerId: timer.ownerId, note: `${outcome.outcome.replace("_", " ")} ${minutes} min after the start, in time` },
+      ]).toSQL(),
+    ]);
     log("info", "SLA met", { eventId: timer.eventId, ownerId: timer.ownerId });
     return;
   }
 
   const within = describeWithin(timer.withinMs);
-  const missed: SlaHistoryEntry = { at: nowMs, kind: "missed", ownerId: timer.ownerId, note: `no ${until.replace("_", " ")} within ${within}${timer.workingHoursOnly ? " of working hours" : ""}` };
+  const missed: SlaHistoryEntry = {
+    at: nowMs,
+    kind: "missed",
+    ownerId: timer.ownerId,
+    note: `no ${until.replace("_", " ")} within ${within}${timer.workingHoursOnly ? " of working hours" : ""}`,
+  };
   const next = timer.then === "reassign" ? await nextOwner(env, db, document, timer, nowMs) : undefined;
   const statements: BuiltStatement[] = [];
   const messages: DeliveryMessage[] = [];
@@ -82,15 +97,19 @@ async function fireOne(env: SlaEnv, db: Database, document: Awaited<ReturnType<t
     entries.push({ at: nowMs, kind: "reassigned", ownerId: next.ownerId, note: `from ${timer.ownerId} to ${next.ownerId}: ${next.reason}` });
     statements.push(...reassignStatements(db, timer.eventId, timer.leadId, timer.ownerId, next.ownerId, nowMs));
     const rewrites = (await upsertDeliveriesOf(db, timer.eventId)).filter((row) => !row.id.includes(":sla"));
-    const rows = rewrites.map((row, k) => deliveryRow(`${timer.eventId}:sla${n}:${k}`, row.destinationId, "upsert", { ...parsePayload(row.payload), ownerId: next.ownerId }, nowMs));
+    const rows = rewrites.map((row, k) =>
+      deliveryRow(`${timer.eventId}:sla${n}:${k}`, row.destinationId, "upsert", { ...parsePayload(row.payload), ownerId: next.ownerId }, nowMs),
+    );
     statements.push(...insertDeliveriesStatements(db, rows));
     messages.push(...rows.map((row) => ({ deliveryId: row.id, eventId: timer.eventId, destinationId: row.destinationId })));
-    if (rows.length > 0) entries.push({ at: nowMs, kind: "reassigned", ownerId: next.ownerId, note: `new owner written to ${rows.map((r) => r.destinationId).join(", ")}` });
+    if (rows.length > 0)
+      entries.push({ at: nowMs, kind: "reassigned", ownerId: next.ownerId, note: `new owner written to ${rows.map((r) => r.destinationId).join(", ")}` });
     // The new owner is held to the same SLA, until every member of the pool had a turn.
     const again = n < next.poolSize - 1;
     const owner = document.owners.find((o) => o.id === next.ownerId);
     const dueAt = slaDueAt(nowMs, timer.withinMs, owner, timer.workingHoursOnly);
-    if (again) entries.push({ at: nowMs, kind: "started", ownerId: next.ownerId, note: `${until.replace("_", " ")} expected by ${new Date(dueAt).toISOString()}` });
+    if (again)
+      entries.push({ at: nowMs, kind: "started", ownerId: next.ownerId, note: `${until.replace("_", " ")} expected by ${new Date(dueAt).toISOString()}` });
     update = again ? { status: "running", ownerId: next.ownerId, dueAt, reassignments: n } : { status: "reassigned", ownerId: next.ownerId, reassignments: n };
     headline = `SLA missed: ${missed.note}; reassigned from ${timer.ownerId} to ${next.ownerId}`;
   } else {
@@ -103,7 +122,13 @@ async function fireOne(env: SlaEnv, db: Database, document: Awaited<ReturnType<t
   if (timer.notify) {
     const base = await notificationBase(db, timer);
     if (base) {
-      const row = deliveryRow(`${timer.eventId}:sla${timer.reassignments + 1}:notify`, timer.notify, "notify", { ...base, ...(next?.ok ? { ownerId: next.ownerId } : {}), headline }, nowMs);
+      const row = deliveryRow(
+        `${timer.eventId}:sla${timer.reassignments + 1}:notify`,
+        timer.notify,
+        "notify",
+        { ...base, ...(next?.ok ? { ownerId: next.ownerId } : {}), headline },
+        nowMs,
+      );
       statements.push(...insertDeliveriesStatements(db, [row]));
       messages.push({ deliveryId: row.id, eventId: timer.eventId, destinationId: row.destinationId });
       entries.push({ at: nowMs, kind: "notified", note: `told ${timer.notify}` });
@@ -111,7 +136,10 @@ async function fireOne(env: SlaEnv, db: Database, document: Awaited<ReturnType<t
   }
   statements.unshift(settle(update, entries));
   // One batch: the clock, the owner change and the new deliveries land together.
-  await runQueries(env.DB, statements.map((s) => s.toSQL()));
+  await runQueries(
+    env.DB,
+    statements.map((s) => s.toSQL()),
+  );
   // Not sent (a queue error)? The rows are pending: the sweeper sends overdue deliveries.
   await sendMessages(env.DELIVERY_QUEUE, messages).catch((error: unknown) =>
     log("warn", "SLA deliveries not queued; the sweeper will send them", { eventId: timer.eventId, error: errorMessage(error) }),
@@ -122,7 +150,13 @@ async function fireOne(env: SlaEnv, db: Database, document: Awaited<ReturnType<t
 type NextOwner = { ok: true; ownerId: string; reason: string; poolSize: number } | { ok: false; reason: string };
 
 /** The pool's next available owner other than the one who missed (the pool's fallback owner when nobody is). */
-async function nextOwner(env: SlaEnv, db: Database, document: Awaited<ReturnType<typeof loadConfig>>["document"], timer: SlaTimerRow, nowMs: number): Promise<NextOwner> {
+async function nextOwner(
+  env: SlaEnv,
+  db: Database,
+  document: Awaited<ReturnType<typeof loadConfig>>["document"],
+  timer: SlaTimerRow,
+  nowMs: number,
+): Promise<NextOwner> {
   const pool = document.pools.find((p) => p.id === timer.poolId);
   if (!pool) return { ok: false, reason: `pool '${timer.poolId ?? "none"}' is not configured` };
   const away = await runtimeAwayAfter(db, nowMs);
@@ -145,7 +179,15 @@ async function notificationBase(db: Database, timer: SlaTimerRow): Promise<LeadD
   if (first) return { ...parsePayload(first.payload), properties: {} };
   const event = await getEvent(db, timer.eventId);
   if (!event?.lead) return undefined;
-  return { deliveryId: "", eventId: event.id, sourceId: event.sourceId, routeId: timer.routeId, lead: JSON.parse(event.lead) as LeadDelivery["lead"], ownerId: timer.ownerId, properties: {} };
+  return {
+    deliveryId: "",
+    eventId: event.id,
+    sourceId: event.sourceId,
+    routeId: timer.routeId,
+    lead: JSON.parse(event.lead) as LeadDelivery["lead"],
+    ownerId: timer.ownerId,
+    properties: {},
+  };
 }
 
 function parsePayload(payload: string): LeadDelivery {
@@ -153,7 +195,13 @@ function parsePayload(payload: string): LeadDelivery {
   return JSON.parse(payload) as LeadDelivery;
 }
 
-function deliveryRow(id: string, destinationId: string, action: "upsert" | "notify", payload: LeadDelivery, nowMs: number): NewDelivery & { id: string; destinationId: string } {
+function deliveryRow(
+  id: string,
+  destinationId: string,
+  action: "upsert" | "notify",
+  payload: LeadDelivery,
+  nowMs: number,
+): NewDelivery & { id: string; destinationId: string } {
   return {
     id,
     eventId: payload.eventId,

@@ -119,10 +119,7 @@ export function anyDigestMatches(expected: Uint8Array, candidates: readonly stri
  * Index of the first secret (newest first) for which `matches` holds, or undefined.
  * Every secret is tried, so the time taken does not reveal which one matched.
  */
-export async function matchingSecretIndex(
-  secrets: readonly string[],
-  matches: (secret: string) => Promise<boolean>,
-): Promise<number | undefined> {
+export async function matchingSecretIndex(secrets: readonly string[], matches: (secret: string) => Promise<boolean>): Promise<number | undefined> {
   let found: number | undefined;
   for (const [index, secret] of secrets.entries()) {
     if ((await matches(secret)) && found === undefined) found = index;

@@ -30,9 +30,7 @@ export function toleranceFailure(signedAt: number, { nowSeconds, source }: Clock
 export function toleranceFailureMs(signedAtMs: number, { nowSeconds, source }: Clock): VerifyFailure | undefined {
   // Compared in milliseconds so a skew a fraction of a second past the tolerance still fails.
   const skewMs = Math.abs(nowSeconds * 1000 - signedAtMs);
-  return skewMs > source.toleranceSeconds * 1000
-    ? outOfTolerance(Math.round(skewMs / 1000), source.toleranceSeconds)
-    : undefined;
+  return skewMs > source.toleranceSeconds * 1000 ? outOfTolerance(Math.round(skewMs / 1000), source.toleranceSeconds) : undefined;
 }
 
 /** What a verified request may report; absent or empty fields are left out of the outcome. */

@@ -114,7 +114,10 @@ describe("configuration limits", () => {
     const leaf = { field: "score", op: "gt" as const, value: 1 };
     let when: Route["when"] = leaf;
     for (let i = 0; i < configLimits.conditionDepth; i++) when = { not: when };
-    const routes = [{ ...rest(), id: "deepest", when }, { ...rest(), when: { any: Array.from({ length: configLimits.conditionsPerRoute - 1 }, () => leaf) } }];
+    const routes = [
+      { ...rest(), id: "deepest", when },
+      { ...rest(), when: { any: Array.from({ length: configLimits.conditionsPerRoute - 1 }, () => leaf) } },
+    ];
     expect(await json(await put(withRoutes(routes)))).toMatchObject({ unchanged: false });
   });
 });

@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
 import { loadConfig, readCurrentConfig } from "../../src/config/store";
+import worker from "../../src/index";
 import { post } from "../helpers";
 import { admin, adminToken, designExample, json, problem } from "./helpers";
 
@@ -57,9 +57,7 @@ describe("PUT /admin/v1/config", () => {
     doc.pools[0] = { ...doc.pools[0], members: [] };
     doc.routes[0] = { ...doc.routes[0], when: { all: [{ field: "score", op: "bigger", value: 80 }] } };
     const pointers = await pointersOf(await putConfig(doc));
-    expect(pointers).toEqual(
-      expect.arrayContaining(["/sources/0/provider", "/sources/0/rate/perSecond", "/pools/0/members", "/routes/0/when/all/0/op"]),
-    );
+    expect(pointers).toEqual(expect.arrayContaining(["/sources/0/provider", "/sources/0/rate/perSecond", "/pools/0/members", "/routes/0/when/all/0/op"]));
     const still = await admin("GET", "/v1/config");
     expect(still.headers.get("etag")).toBe('"1"');
   });
@@ -79,7 +77,11 @@ describe("PUT /admin/v1/config", () => {
 
   it("rejects actions that do not fit the destination's type, unknown route sources and a bad alert destination", async () => {
     const doc: Doc = designExample();
-    doc.routes[1] = { id: "warm", when: { all: [{ field: "score", op: "gte", value: 50 }] }, actions: [{ upsert: { destination: "sales-slack", properties: {} } }] };
+    doc.routes[1] = {
+      id: "warm",
+      when: { all: [{ field: "score", op: "gte", value: 50 }] },
+      actions: [{ upsert: { destination: "sales-slack", properties: {} } }],
+    };
     (doc.routes[2] as Record<string, unknown>).sources = ["typeform-leads", "ghost"];
     doc.settings = { alertDestination: "hubspot" };
     const pointers = await pointersOf(await putConfig(doc));
@@ -107,7 +109,12 @@ describe("PUT /admin/v1/config", () => {
     const doc = designExample();
     doc.routes[0] = {
       id: "hot",
-      when: { all: [{ field: "email", op: "matches", value: "(unclosed" }, { field: "country", op: "in", value: "DE" }] },
+      when: {
+        all: [
+          { field: "email", op: "matches", value: "(unclosed" },
+          { field: "country", op: "in", value: "DE" },
+        ],
+      },
       actions: [],
     } as unknown as (typeof doc.routes)[number];
     const pointers = await pointersOf(await putConfig(doc));
@@ -228,9 +235,7 @@ describe("versions and rollback", () => {
     expect((await readCurrentConfig(env))?.document.sources[0]?.secrets).toEqual(["tf-secret"]);
     // This isolate dropped its cached copy when it wrote: the next load reads version 3.
     expect((await loadConfig(env, () => {})).version).toBe(3);
-    expect((await problem(await admin("POST", "/v1/config/rollback", { body: { version: 42 } }), 404)).code).toBe(
-      "config_version_not_found",
-    );
+    expect((await problem(await admin("POST", "/v1/config/rollback", { body: { version: 42 } }), 404)).code).toBe("config_version_not_found");
   });
 
   it("refuses a write based on an older version (If-Match) with 412", async () => {
@@ -311,12 +316,22 @@ describe("outbound URLs", () => {
           id: "sf",
           type: "salesforce",
           externalIdField: "Email__c",
-          auth: { type: "client_credentials", tokenUrl: "https://169.254.169.254/services/oauth2/token", clientId: "3MVG9-key", clientSecret: "consumer-secret" },
+          auth: {
+            type: "client_credentials",
+            tokenUrl: "https://169.254.169.254/services/oauth2/token",
+            clientId: "3MVG9-key",
+            clientSecret: "consumer-secret",
+          },
         },
       ],
       enrichments: [{ id: "lookup", type: "http", url: "https://10.0.0.8/lookup", fields: { company: "name" } }],
     };
-    expect(await pointersOf(await putWith(false, doc))).toEqual(["/destinations/0/baseUrl", "/destinations/1/url", "/destinations/2/auth/tokenUrl", "/enrichments/0/url"]);
+    expect(await pointersOf(await putWith(false, doc))).toEqual([
+      "/destinations/0/baseUrl",
+      "/destinations/1/url",
+      "/destinations/2/auth/tokenUrl",
+      "/enrichments/0/url",
+    ]);
   });
 
   it("accepts public https URLs without ALLOW_HTTP_DESTINATIONS, and local http ones with it", async () => {

@@ -208,9 +208,7 @@ describe("replay", () => {
 describe("dead letters and stats", () => {
   it("lists dead deliveries with their reason", async () => {
     const page = await json<{ items: Record<string, unknown>[] }>(await admin("GET", "/v1/dead-letters"));
-    expect(page.items).toEqual([
-      expect.objectContaining({ kind: "delivery", eventId: ids.dee, sourceId: "chat", destinationId: "flaky", attempts: 1 }),
-    ]);
+    expect(page.items).toEqual([expect.objectContaining({ kind: "delivery", eventId: ids.dee, sourceId: "chat", destinationId: "flaky", attempts: 1 })]);
     expect(String(page.items[0]?.reason)).toContain("Out of attempts");
     expect((await json<{ items: unknown[] }>(await admin("GET", "/v1/dead-letters?kind=routing"))).items).toEqual([]);
     expect((await json<{ items: unknown[] }>(await admin("GET", "/v1/dead-letters?destination=hook"))).items).toEqual([]);

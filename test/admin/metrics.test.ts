@@ -59,7 +59,9 @@ function parseExposition(text: string): Parsed {
     const sample = line.match(sampleRe);
     expect(sample, `a sample line: ${line}`).not.toBeNull();
     const [, sampleName = "", labelText = "", value = ""] = sample ?? [];
-    const family = [...types.keys()].find((f) => sampleName === f || (types.get(f) === "histogram" && /^_(bucket|sum|count)$/.test(sampleName.slice(f.length)) && sampleName.startsWith(f)));
+    const family = [...types.keys()].find(
+      (f) => sampleName === f || (types.get(f) === "histogram" && /^_(bucket|sum|count)$/.test(sampleName.slice(f.length)) && sampleName.startsWith(f)),
+    );
     expect(family, `${sampleName} belongs to a declared family`).toBeDefined();
     expect(helps.has(family ?? "")).toBe(true);
     const labels: Record<string, string> = {};
@@ -70,7 +72,9 @@ function parseExposition(text: string): Parsed {
 }
 
 function valueOf(parsed: Parsed, name: string, labels: Record<string, string> = {}): number | undefined {
-  return parsed.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length)?.value;
+  return parsed.samples.find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length,
+  )?.value;
 }
 
 async function scrape(token = readToken): Promise<Parsed> {
@@ -114,9 +118,7 @@ beforeAll(async () => {
       { id: "hubspot", type: "hubspot", token: hubspot.credentials.token ?? "", baseUrl: hubspot.url, maxAttempts: 3 },
       { id: "idle-hubspot", type: "hubspot", token: hubspot.credentials.token ?? "", baseUrl: hubspot.url },
     ],
-    routes: [
-      { id: "hot", when: { all: [{ field: "score", op: "gte", value: 50 }] }, actions: [{ upsert: { destination: "hubspot" } }] },
-    ],
+    routes: [{ id: "hot", when: { all: [{ field: "score", op: "gte", value: 50 }] }, actions: [{ upsert: { destination: "hubspot" } }] }],
   });
 });
 
@@ -189,8 +191,18 @@ describe("GET /admin/v1/metrics", () => {
     // HubSpot batch call, refused with the 503, then both in the retry that landed.
     const kinds = points.mock.calls.map(([point]) => point?.blobs?.slice(0, 3));
     points.mockRestore();
-    expect(kinds.filter((k) => k?.[0] === "event").map((k) => k?.[2]).sort()).toEqual(["routed", "routed", "unmatched"]);
-    expect(kinds.filter((k) => k?.[0] === "attempt").map((k) => k?.[2]).sort()).toEqual(["retryable", "retryable", "succeeded", "succeeded"]);
+    expect(
+      kinds
+        .filter((k) => k?.[0] === "event")
+        .map((k) => k?.[2])
+        .sort(),
+    ).toEqual(["routed", "routed", "unmatched"]);
+    expect(
+      kinds
+        .filter((k) => k?.[0] === "attempt")
+        .map((k) => k?.[2])
+        .sort(),
+    ).toEqual(["retryable", "retryable", "succeeded", "succeeded"]);
   });
 
   it("reads one row per series, not one per event", async () => {
@@ -219,7 +231,10 @@ describe("GET /admin/v1/metrics", () => {
     const bounds = [...webhookToCrmBucketsMs, webhookToCrmBucketsMs.at(-1)! + 1];
     for (const [i, ms] of bounds.entries()) {
       await db.insert(deliveries).values(deliveryRow(`bucket-${i}`, "bucket-check", "pending", event.id));
-      await db.update(deliveries).set({ status: "succeeded", updatedAt: event.receivedAt + ms }).where(eq(deliveries.id, `bucket-${i}`));
+      await db
+        .update(deliveries)
+        .set({ status: "succeeded", updatedAt: event.receivedAt + ms })
+        .where(eq(deliveries.id, `bucket-${i}`));
     }
     const rows = (await readMetricCounts(env.DB)).rows.filter((r) => r.metric === "webhook_to_crm_ms");
     const added = Object.fromEntries(rows.map((r) => [r.a, r.value - (counted.get(r.a) ?? 0)]));
@@ -237,17 +252,22 @@ describe("GET /admin/v1/metrics", () => {
     const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0009_"));
     const backfill = (migration?.queries ?? []).filter((q) => /INSERT INTO metric_counts[\s\S]*FROM (events|deliveries)/.test(q) && !q.includes("TRIGGER"));
     expect(backfill).toHaveLength(4);
-    await createDb(env.DB).insert(deliveries).values([
-      deliveryRow("evt_backfill:0", "backfill-check"),
-      deliveryRow("evt_backfill:1", "backfill-check"),
-      deliveryRow("evt_backfill:2", "backfill-check", "succeeded"),
-    ]);
+    await createDb(env.DB)
+      .insert(deliveries)
+      .values([
+        deliveryRow("evt_backfill:0", "backfill-check"),
+        deliveryRow("evt_backfill:1", "backfill-check"),
+        deliveryRow("evt_backfill:2", "backfill-check", "succeeded"),
+      ]);
     await insertEvent("evt_backfill_a", "backfill-source", "queued");
     await insertEvent("evt_backfill_b", "backfill-source", "routed");
     await env.DB.prepare("DELETE FROM metric_counts").run();
     for (const query of backfill) await env.DB.prepare(query).run();
     const { rows } = await readMetricCounts(env.DB);
-    const pending = await env.DB.prepare("SELECT destination_id, count(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY destination_id").all<{ destination_id: string; n: number }>();
+    const pending = await env.DB.prepare("SELECT destination_id, count(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY destination_id").all<{
+      destination_id: string;
+      n: number;
+    }>();
     const fromCounters = pendingByDestination(rows);
     expect(fromCounters.get("backfill-check")).toBe(2);
     for (const { destination_id, n } of pending.results) expect(fromCounters.get(destination_id)).toBe(n);

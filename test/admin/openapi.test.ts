@@ -31,7 +31,12 @@ describe("GET /admin/v1/openapi.json", () => {
         "GET /v1/config/versions/{version}",
         "POST /v1/config/rollback",
         "POST /v1/config/rekey",
-        ...["sources", "destinations", "enrichments", "routes", "pools"].flatMap((k) => [`GET /v1/${k}`, `GET /v1/${k}/{id}`, `PUT /v1/${k}/{id}`, `DELETE /v1/${k}/{id}`]),
+        ...["sources", "destinations", "enrichments", "routes", "pools"].flatMap((k) => [
+          `GET /v1/${k}`,
+          `GET /v1/${k}/{id}`,
+          `PUT /v1/${k}/{id}`,
+          `DELETE /v1/${k}/{id}`,
+        ]),
         "GET /v1/events",
         "GET /v1/events/{id}",
         "GET /v1/metrics",

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { events } from "../../src/db/schema";
 import { flushInbox, post } from "../helpers";
@@ -118,7 +118,7 @@ describe("routing with an owner away", () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const response = await post("/in/chat", JSON.stringify({ email: `chat${i}@company${i}.com` }), { "content-type": "application/json" });
-      ids.push(((await json<{ id: string }>(response, 202)).id));
+      ids.push((await json<{ id: string }>(response, 202)).id);
     }
     await flushInbox("chat");
     await routeAndDeliver(ids);
@@ -140,11 +140,15 @@ describe("a pool that holds leads, simulated at a moment", () => {
       actions: unknown[];
     }
     // Saturday: nobody works until Monday 09:00 in Tokyo (00:00 UTC).
-    const saturday = await json<Held>(await admin("POST", "/v1/simulate", { body: { source: "forms", payload: { email: "sat@example.org" }, at: "2026-12-12T12:00:00Z" } }));
+    const saturday = await json<Held>(
+      await admin("POST", "/v1/simulate", { body: { source: "forms", payload: { email: "sat@example.org" }, at: "2026-12-12T12:00:00Z" } }),
+    );
     expect(saturday).toMatchObject({ status: "held", ownerId: "103", hold: { pool: "global", until: "2026-12-14T00:00:00.000Z", ownerId: "103" } });
     expect(saturday.trace.owner?.reason).toMatch(/; held until 2026-12-14T00:00:00\.000Z, then 103 \(round robin/);
     // While somebody works the pool assigns at once, as before.
-    const monday = await json<Held>(await admin("POST", "/v1/simulate", { body: { source: "forms", payload: { email: "mon@example.org" }, at: "2026-12-07T08:30:00Z" } }));
+    const monday = await json<Held>(
+      await admin("POST", "/v1/simulate", { body: { source: "forms", payload: { email: "mon@example.org" }, at: "2026-12-07T08:30:00Z" } }),
+    );
     expect(monday).toMatchObject({ status: "routed", ownerId: "101" });
     expect(monday.hold).toBeUndefined();
     await json(await admin("PUT", "/v1/config", { body: document }));

@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import worker from "../../src/index";
 import { createDb } from "../../src/db/client";
 import { deliveries, events } from "../../src/db/schema";
+import worker from "../../src/index";
 import { queueNames } from "../../src/queue/messages";
 
 let sequence = 0;

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { configSchema } from "../../src/config/schema";
 import { diffDocuments } from "../../src/config/offline";
-import { configWriteSchema } from "../../src/config/write-schema";
+import { configSchema } from "../../src/config/schema";
 import { loadConfig } from "../../src/config/store";
+import { configWriteSchema } from "../../src/config/write-schema";
 import { admin, json, problem } from "./helpers";
 
 const SECRET = "consumer-secret-0123456789";
@@ -43,16 +43,42 @@ describe("Salesforce destination auth through the admin API", () => {
   });
 
   it("takes exactly one of accessToken and auth; accessToken needs instanceUrl", async () => {
-    const both = await problem(await putDestination(withAuth({ clientSecret: SECRET, refreshToken: REFRESH }, { accessToken: "00Dx!token", instanceUrl: "https://acme.my.salesforce.com" })), 422);
+    const both = await problem(
+      await putDestination(
+        withAuth({ clientSecret: SECRET, refreshToken: REFRESH }, { accessToken: "00Dx!token", instanceUrl: "https://acme.my.salesforce.com" }),
+      ),
+      422,
+    );
     expect(both.problems).toContainEqual(expect.objectContaining({ pointer: "/auth" }));
-    const noInstance = await problem(await admin("PUT", "/v1/destinations/sf-static", { body: { id: "sf-static", type: "salesforce", externalIdField: "Email__c", accessToken: "00Dx!token" } }), 422);
+    const noInstance = await problem(
+      await admin("PUT", "/v1/destinations/sf-static", {
+        body: { id: "sf-static", type: "salesforce", externalIdField: "Email__c", accessToken: "00Dx!token" },
+      }),
+      422,
+    );
     expect(noInstance.problems).toContainEqual(expect.objectContaining({ pointer: "/instanceUrl" }));
-    const neither = await problem(await admin("PUT", "/v1/destinations/sf-none", { body: { id: "sf-none", type: "salesforce", externalIdField: "Email__c", instanceUrl: "https://acme.my.salesforce.com" } }), 422);
+    const neither = await problem(
+      await admin("PUT", "/v1/destinations/sf-none", {
+        body: { id: "sf-none", type: "salesforce", externalIdField: "Email__c", instanceUrl: "https://acme.my.salesforce.com" },
+      }),
+      422,
+    );
     expect(neither.problems).toContainEqual(expect.objectContaining({ pointer: "/auth" }));
   });
 
   it("drops a stored accessToken when a write switches to auth, and refuses API versions before v52.0", async () => {
-    await json(await admin("PUT", "/v1/destinations/sf-switch", { body: { id: "sf-switch", type: "salesforce", externalIdField: "Email__c", instanceUrl: "https://acme.my.salesforce.com", accessToken: "00Dx!static-token-123" } }), 201);
+    await json(
+      await admin("PUT", "/v1/destinations/sf-switch", {
+        body: {
+          id: "sf-switch",
+          type: "salesforce",
+          externalIdField: "Email__c",
+          instanceUrl: "https://acme.my.salesforce.com",
+          accessToken: "00Dx!static-token-123",
+        },
+      }),
+      201,
+    );
     await json(await admin("PUT", "/v1/destinations/sf-switch", { body: { ...withAuth({ clientSecret: SECRET, refreshToken: REFRESH }), id: "sf-switch" } }));
     const switched = (await loadConfig(env, () => {})).document.destinations.find((d) => d.id === "sf-switch");
     expect(switched).toMatchObject({ auth: { type: "refresh_token" } });

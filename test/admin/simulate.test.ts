@@ -19,7 +19,9 @@ const hotPayload = {
 
 /** Everything simulate could touch: every D1 table, every KV key and value, the pool's state. */
 async function snapshot() {
-  const tables = await env.DB.prepare("select name from sqlite_master where type = 'table' and name not like '\\_%' escape '\\' and name not like 'sqlite%' order by name").all<{ name: string }>();
+  const tables = await env.DB.prepare(
+    "select name from sqlite_master where type = 'table' and name not like '\\_%' escape '\\' and name not like 'sqlite%' order by name",
+  ).all<{ name: string }>();
   const d1: Record<string, unknown[]> = {};
   for (const { name } of tables.results) d1[name] = (await env.DB.prepare(`select * from "${name}" order by rowid`).all()).results;
   const kv: Record<string, string | null> = {};
@@ -38,7 +40,16 @@ beforeAll(async () => {
   await json(await admin("PUT", "/v1/config", { body: designExample() }));
   // One real assignment first, so the pool has a rotation a simulation could move.
   const pool = designExample().pools[0];
-  if (pool) await env.OWNER_POOL.getByName(pool.id).assign({ eventId: "evt_real_1", pool: { ...pool, fallbackOwnerId: undefined, members: pool.members.map((m) => ({ ...m, paused: false, weight: m.weight ?? 1 })), strategy: "round_robin" } });
+  if (pool)
+    await env.OWNER_POOL.getByName(pool.id).assign({
+      eventId: "evt_real_1",
+      pool: {
+        ...pool,
+        fallbackOwnerId: undefined,
+        members: pool.members.map((m) => ({ ...m, paused: false, weight: m.weight ?? 1 })),
+        strategy: "round_robin",
+      },
+    });
   // An earlier lead at another company, owned by 555.
   await env.DB.prepare(
     "insert into leads (id, email, phone, domain, owner_id, first_event_id, last_event_id, created_at, updated_at) values ('lead_1', 'linus@kernel.org', null, 'kernel.org', '555', 'evt_x', 'evt_x', 1, 1)",
@@ -76,7 +87,9 @@ describe("POST /admin/v1/simulate", () => {
     }
     // The rotation did not advance: every simulation previews the same next owner.
     expect(owners.size).toBe(1);
-    await json(await admin("POST", "/v1/simulate", { body: { source: "typeform-leads", payload: { form_response: { hidden: { email: "linus@kernel.org" } } } } }));
+    await json(
+      await admin("POST", "/v1/simulate", { body: { source: "typeform-leads", payload: { form_response: { hidden: { email: "linus@kernel.org" } } } } }),
+    );
     expect(fetchSpy).not.toHaveBeenCalled();
     expect(routingSpy).not.toHaveBeenCalled();
     expect(deliverySpy).not.toHaveBeenCalled();
@@ -96,7 +109,11 @@ describe("POST /admin/v1/simulate", () => {
     const doc = designExample();
     doc.routes = doc.routes.filter((r) => r.id !== "rest");
     await json(await admin("PUT", "/v1/config", { body: doc }));
-    const cold = await json<Simulation>(await admin("POST", "/v1/simulate", { body: { source: "typeform-leads", payload: { form_response: { hidden: { email: "x@y.io" }, calculated: { score: 1 } } } } }));
+    const cold = await json<Simulation>(
+      await admin("POST", "/v1/simulate", {
+        body: { source: "typeform-leads", payload: { form_response: { hidden: { email: "x@y.io" }, calculated: { score: 1 } } } },
+      }),
+    );
     expect(cold).toMatchObject({ status: "unmatched", actions: [] });
     const invalid = await json<Simulation & { reason: string }>(
       await admin("POST", "/v1/simulate", { body: { source: "typeform-leads", payload: { form_response: { hidden: { email: "not-an-email" } } } } }),
@@ -109,7 +126,11 @@ describe("POST /admin/v1/simulate", () => {
     const rawBody = JSON.stringify(hotPayload);
     const good = await json<Simulation>(
       await admin("POST", "/v1/simulate", {
-        body: { source: "typeform-leads", rawBody, headers: { "content-type": "application/json", "typeform-signature": await typeformSignature(rawBody, "tf-secret") } },
+        body: {
+          source: "typeform-leads",
+          rawBody,
+          headers: { "content-type": "application/json", "typeform-signature": await typeformSignature(rawBody, "tf-secret") },
+        },
       }),
     );
     expect(good.verification).toEqual({ ok: true, secretIndex: 0 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nextAvailableAt } from "../../src/assign/next-available";
-import { ownerSchema, type OwnerConfig } from "../../src/config/owners-schema";
+import { type OwnerConfig, ownerSchema } from "../../src/config/owners-schema";
 import { type PoolInput, poolSchema } from "../../src/config/schema";
 
 const weekdays = { mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"] };
@@ -10,7 +10,13 @@ const owners: OwnerConfig[] = [
   ownerSchema.parse({ id: "103", timeZone: "Asia/Tokyo", workingHours: weekdays }),
 ];
 const pool = (input: Partial<PoolInput> = {}) =>
-  poolSchema.parse({ id: "global", availability: "working_hours", whenNobodyAvailable: "hold", members: [{ ownerId: "101" }, { ownerId: "102" }, { ownerId: "103" }], ...input });
+  poolSchema.parse({
+    id: "global",
+    availability: "working_hours",
+    whenNobodyAvailable: "hold",
+    members: [{ ownerId: "101" }, { ownerId: "102" }, { ownerId: "103" }],
+    ...input,
+  });
 const at = (iso: string) => Date.parse(iso);
 
 describe("nextAvailableAt", () => {
@@ -46,7 +52,9 @@ describe("nextAvailableAt", () => {
 
   it("counts only time away in an `always` pool, and owners without an entry are available", () => {
     const runtime = [{ ownerId: "101", fromMs: 0, untilMs: at("2026-12-12T20:00:00Z") }];
-    expect(nextAvailableAt(pool({ availability: "always", members: [{ ownerId: "101" }] }), owners, runtime, at("2026-12-07T08:30:00Z"))).toBe(at("2026-12-12T20:00:00Z"));
+    expect(nextAvailableAt(pool({ availability: "always", members: [{ ownerId: "101" }] }), owners, runtime, at("2026-12-07T08:30:00Z"))).toBe(
+      at("2026-12-12T20:00:00Z"),
+    );
     expect(nextAvailableAt(pool({ members: [{ ownerId: "999" }] }), owners, [], at("2026-12-12T20:00:00Z"))).toBe(at("2026-12-12T20:00:00Z"));
   });
 });

@@ -2,8 +2,8 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { type AssignResult, assignmentRetentionMs, type OwnerPool } from "../../src/assign/owner-pool";
 import { poolAvailability } from "../../src/assign/availability";
+import { type AssignResult, assignmentRetentionMs, type OwnerPool } from "../../src/assign/owner-pool";
 import { ownerSchema } from "../../src/config/owners-schema";
 import { type PoolConfig, poolSchema } from "../../src/config/schema";
 
@@ -126,7 +126,12 @@ describe("caps, pauses and fallback", () => {
   });
 
   it("says so when nobody can take the lead, changes nothing, and lets a retry succeed", async () => {
-    const paused = pool("nobody", { members: [{ ownerId: "101", paused: true }, { ownerId: "102", paused: true }] });
+    const paused = pool("nobody", {
+      members: [
+        { ownerId: "101", paused: true },
+        { ownerId: "102", paused: true },
+      ],
+    });
     const stub = stubOf(paused);
     const result = await stub.assign({ eventId: "e1", pool: paused, nowMs: monday });
     expect(result).toEqual({
@@ -209,9 +214,7 @@ describe("concurrency and durability", () => {
   it("gives 100 concurrent assignments an exact distribution", async () => {
     const config = pool("concurrent", { members: [{ ownerId: "101", weight: 2 }, { ownerId: "102" }] });
     const stub = stubOf(config);
-    const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => stub.assign({ eventId: `c-${i}`, pool: config, nowMs: monday })),
-    );
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => stub.assign({ eventId: `c-${i}`, pool: config, nowMs: monday })));
     expect(tally(results.map(owner))).toEqual({ "101": 67, "102": 33 });
     // Every answer saw a distinct state: the counts after each lead run 1..100.
     const totals = results.map((r) => Object.values(r.counts).reduce((a, b) => a + b, 0));
@@ -221,9 +224,7 @@ describe("concurrency and durability", () => {
   it("counts a lead once when its redeliveries race", async () => {
     const config = pool("racing", { members: [{ ownerId: "101" }, { ownerId: "102" }] });
     const stub = stubOf(config);
-    const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => stub.assign({ eventId: `r-${i % 10}`, pool: config, nowMs: monday })),
-    );
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stub.assign({ eventId: `r-${i % 10}`, pool: config, nowMs: monday })));
     for (let i = 0; i < 10; i++) {
       expect(results[i + 10]).toEqual(results[i]);
       expect(results[i + 20]).toEqual(results[i]);
@@ -284,9 +285,7 @@ describe("input checks", () => {
     const broken = { id: "invalid", strategy: "round_robin", members } as unknown as PoolConfig;
     const config = pool("invalid", { members: [{ ownerId: "101" }] });
     await runInDurableObject(stub, (instance: OwnerPool) => {
-      expect(() => instance.assign({ eventId: "e", pool: broken })).toThrow(
-        /invalid pool configuration: members.0.weight/,
-      );
+      expect(() => instance.assign({ eventId: "e", pool: broken })).toThrow(/invalid pool configuration: members.0.weight/);
       expect(() => instance.preview({ pool: broken })).toThrow(/invalid pool configuration/);
       expect(() => instance.assign({ eventId: "", pool: config })).toThrow(/eventId/);
       expect(instance.stats().remembered).toBe(0);

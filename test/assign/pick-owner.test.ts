@@ -1,19 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { type PoolConfig, poolMemberSchema, poolSchema } from "../../src/config/schema";
 import { alignRotation, pickOwner } from "../../src/assign/pick-owner";
+import { type PoolConfig, poolMemberSchema, poolSchema } from "../../src/config/schema";
 
 function pool(input: Omit<z.input<typeof poolSchema>, "id">): PoolConfig {
   return poolSchema.parse({ id: "p", ...input });
 }
 
 /** Runs `n` picks the way the Durable Object does: counts and rotation carried over. */
-function run(
-  config: PoolConfig,
-  n: number,
-  state = { counts: new Map<string, number>(), rotation: new Map<string, number>() },
-) {
+function run(config: PoolConfig, n: number, state = { counts: new Map<string, number>(), rotation: new Map<string, number>() }) {
   const picked: string[] = [];
   for (let i = 0; i < n; i++) {
     const pick = pickOwner({ pool: config, counts: state.counts, rotation: state.rotation });
@@ -81,7 +77,12 @@ describe("round robin", () => {
   });
 
   it("explains the turn, with the count after this lead and the cap", () => {
-    const config = pool({ members: [{ ownerId: "101", weight: 2, dailyCap: 40 }, { ownerId: "102", name: "Ana" }] });
+    const config = pool({
+      members: [
+        { ownerId: "101", weight: 2, dailyCap: 40 },
+        { ownerId: "102", name: "Ana" },
+      ],
+    });
     const pick = pickOwner({ pool: config, counts: new Map([["101", 2]]), rotation: new Map() });
     expect(pick).toMatchObject({ ok: true, ownerId: "101", memberIndex: 0, fallback: false });
     expect(pick.reason).toBe("round robin: 101's turn (weight 2), 3/40 today");
@@ -110,10 +111,16 @@ describe("eligibility", () => {
 
   it("gives the lead to the fallback owner when every member is capped or paused", () => {
     const config = pool({
-      members: [{ ownerId: "a", dailyCap: 1 }, { ownerId: "b", paused: true }],
+      members: [
+        { ownerId: "a", dailyCap: 1 },
+        { ownerId: "b", paused: true },
+      ],
       fallbackOwnerId: "900",
     });
-    const rotation = new Map([["a", -1], ["b", 1]]);
+    const rotation = new Map([
+      ["a", -1],
+      ["b", 1],
+    ]);
     const pick = pickOwner({ pool: config, counts: new Map([["a", 1]]), rotation });
     expect(pick).toEqual({
       ok: true,
@@ -132,9 +139,7 @@ describe("eligibility", () => {
   });
 
   it("refuses a pool naming an owner twice: rotation and counts are kept per owner", () => {
-    expect(() => pool({ members: [{ ownerId: "a" }, { ownerId: "b" }, { ownerId: "a", weight: 5 }] })).toThrow(
-      /each ownerId may appear once/,
-    );
+    expect(() => pool({ members: [{ ownerId: "a" }, { ownerId: "b" }, { ownerId: "a", weight: 5 }] })).toThrow(/each ownerId may appear once/);
   });
 });
 
@@ -161,7 +166,10 @@ describe("load balanced", () => {
 
   it("catches up a member that joined late and leaves the rotation alone", () => {
     const config = pool({ strategy: "load_balanced", members: [{ ownerId: "a" }, { ownerId: "b" }] });
-    const rotation = new Map([["a", 1], ["b", -1]]);
+    const rotation = new Map([
+      ["a", 1],
+      ["b", -1],
+    ]);
     const { picked, state } = run(config, 5, { counts: new Map([["a", 3]]), rotation });
     expect(picked).toEqual(["b", "b", "b", "a", "b"]);
     expect(state.rotation).toEqual(rotation);
@@ -172,7 +180,12 @@ describe("configuration changes", () => {
   it("starts a new member at zero and drops a removed one", () => {
     const before = pool({ members: [{ ownerId: "a" }, { ownerId: "b" }] });
     const { state } = run(before, 3); // a b a
-    expect(state.rotation).toEqual(new Map([["a", -1], ["b", 1]]));
+    expect(state.rotation).toEqual(
+      new Map([
+        ["a", -1],
+        ["b", 1],
+      ]),
+    );
     const after = pool({ members: [{ ownerId: "b" }, { ownerId: "c" }] });
     const next = run(after, 4, state);
     // Without a, b and c alternate from where b was.
@@ -185,9 +198,17 @@ describe("configuration changes", () => {
     // A sum far from zero, as repeated removals of low members could leave.
     const aligned = alignRotation(
       members.map((member) => ({ member: poolMemberSchema.parse(member) })),
-      new Map([["a", 50], ["b", 52]]),
+      new Map([
+        ["a", 50],
+        ["b", 52],
+      ]),
     );
-    expect(aligned).toEqual(new Map([["a", -1], ["b", 1]]));
+    expect(aligned).toEqual(
+      new Map([
+        ["a", -1],
+        ["b", 1],
+      ]),
+    );
   });
 
   it("follows new weights from the next pick", () => {
@@ -201,27 +222,23 @@ describe("configuration changes", () => {
 describe("property", () => {
   it("every member's count stays within 1 of n × weight / total after every pick", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 8 }),
-        fc.integer({ min: 1, max: 400 }),
-        (weights, n) => {
-          const config = pool({ members: weights.map((weight, i) => ({ ownerId: `m${i}`, weight })) });
-          const total = weights.reduce((a, b) => a + b, 0);
-          const counts = new Map<string, number>();
-          let rotation = new Map<string, number>();
-          for (let step = 1; step <= n; step++) {
-            const pick = pickOwner({ pool: config, counts, rotation });
-            if (!pick.ok) return false;
-            counts.set(pick.ownerId, (counts.get(pick.ownerId) ?? 0) + 1);
-            rotation = pick.rotation;
-            for (const [i, weight] of weights.entries()) {
-              const expected = (step * weight) / total;
-              if (Math.abs((counts.get(`m${i}`) ?? 0) - expected) > 1) return false;
-            }
+      fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 400 }), (weights, n) => {
+        const config = pool({ members: weights.map((weight, i) => ({ ownerId: `m${i}`, weight })) });
+        const total = weights.reduce((a, b) => a + b, 0);
+        const counts = new Map<string, number>();
+        let rotation = new Map<string, number>();
+        for (let step = 1; step <= n; step++) {
+          const pick = pickOwner({ pool: config, counts, rotation });
+          if (!pick.ok) return false;
+          counts.set(pick.ownerId, (counts.get(pick.ownerId) ?? 0) + 1);
+          rotation = pick.rotation;
+          for (const [i, weight] of weights.entries()) {
+            const expected = (step * weight) / total;
+            if (Math.abs((counts.get(`m${i}`) ?? 0) - expected) > 1) return false;
           }
-          return true;
-        },
-      ),
+        }
+        return true;
+      }),
       { numRuns: 200 },
     );
   });
@@ -248,7 +265,12 @@ describe("availability", () => {
 
   it("falls back when every member is unavailable, naming each", () => {
     const withFallback = pool({ members: [{ ownerId: "a" }, { ownerId: "b" }], fallbackOwnerId: "900" });
-    const pick = pickOwner({ pool: withFallback, counts: new Map(), rotation: new Map(), unavailable: { a: "outside working hours (Sat 10:00 UTC)", b: "away until 2026-12-10T00:00Z" } });
+    const pick = pickOwner({
+      pool: withFallback,
+      counts: new Map(),
+      rotation: new Map(),
+      unavailable: { a: "outside working hours (Sat 10:00 UTC)", b: "away until 2026-12-10T00:00Z" },
+    });
     expect(pick).toMatchObject({ ok: true, ownerId: "900", fallback: true });
     expect(pick.ok && pick.reason).toBe("no member available (a outside working hours (Sat 10:00 UTC), b away until 2026-12-10T00:00Z); fallback owner 900");
   });

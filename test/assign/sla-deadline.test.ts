@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ownerSchema } from "../../src/config/owners-schema";
 import { slaDueAt } from "../../src/assign/sla-deadline";
+import { ownerSchema } from "../../src/config/owners-schema";
 
 const minute = 60_000;
 const berlin = ownerSchema.parse({

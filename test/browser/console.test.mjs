@@ -46,8 +46,21 @@ function configDocument(fakes, hotThreshold) {
       },
     ],
     pools: [
-      { id: "enterprise-ae", members: [{ ownerId: "101", name: "Ada", weight: 2, dailyCap: 40 }, { ownerId: "102", name: "Grace", weight: 1 }] },
-      { id: "smb-reps", strategy: "load_balanced", members: [{ ownerId: "201", name: "Linus", dailyCap: 25 }, { ownerId: "202", name: "Barbara" }] },
+      {
+        id: "enterprise-ae",
+        members: [
+          { ownerId: "101", name: "Ada", weight: 2, dailyCap: 40 },
+          { ownerId: "102", name: "Grace", weight: 1 },
+        ],
+      },
+      {
+        id: "smb-reps",
+        strategy: "load_balanced",
+        members: [
+          { ownerId: "201", name: "Linus", dailyCap: 25 },
+          { ownerId: "202", name: "Barbara" },
+        ],
+      },
     ],
     destinations: [
       { id: "hubspot", type: "hubspot", token: fakes.hubspot.credentials.token, baseUrl: fakes.hubspot.url },
@@ -58,7 +71,12 @@ function configDocument(fakes, hotThreshold) {
     routes: [
       {
         id: "hot",
-        when: { all: [{ field: "score", op: "gt", value: hotThreshold }, { field: "country", op: "in", value: ["US", "CA", "GB", "DE"] }] },
+        when: {
+          all: [
+            { field: "score", op: "gt", value: hotThreshold },
+            { field: "country", op: "in", value: ["US", "CA", "GB", "DE"] },
+          ],
+        },
         actions: [{ assign: { pool: "enterprise-ae" } }, { upsert: { destination: "hubspot" } }, { notify: { destination: "sales-slack" } }],
       },
       {
@@ -87,10 +105,13 @@ async function statusOf(id) {
 }
 
 async function settled(id) {
-  return eventually(async () => {
-    const status = await statusOf(id);
-    return ["routed", "dead", "unmatched", "invalid", "partially_failed"].includes(status) ? status : undefined;
-  }, { what: `event ${id} to settle` });
+  return eventually(
+    async () => {
+      const status = await statusOf(id);
+      return ["routed", "dead", "unmatched", "invalid", "partially_failed"].includes(status) ? status : undefined;
+    },
+    { what: `event ${id} to settle` },
+  );
 }
 
 async function receiverRecords() {
@@ -215,9 +236,12 @@ describe("operator console in Chromium", { timeout: 240_000 }, () => {
     const deadCard = page.locator(".cards .alert", { hasText: "Dead letters" });
     assert.match(await deadCard.innerText(), /Dead letters\s+2/);
     assert.match(await page.locator(".cards .alert", { hasText: "Verification failures" }).innerText(), /1\s+website-signup: 1 signature invalid/);
-    assert.equal(await page.locator("figure.chart svg rect").count() > 0, true);
+    assert.equal((await page.locator("figure.chart svg rect").count()) > 0, true);
     assert.match(await page.locator("#dead-heading + .table-wrap").innerText(), /dana|website-signup/);
-    assert.match(await page.locator("table", { hasText: "Destination health" }).or(page.locator("#destinations-heading + .table-wrap")).innerText(), /hubspot \(HubSpot\)\s+healthy/);
+    assert.match(
+      await page.locator("table", { hasText: "Destination health" }).or(page.locator("#destinations-heading + .table-wrap")).innerText(),
+      /hubspot \(HubSpot\)\s+healthy/,
+    );
     assert.match(await page.locator(".cards").innerText(), /Delivery latency p50 \/ p99\s+\d+ ms \/ \d+ ms/);
     // The one script ran (CSP allows it) and offers to pause the auto-refresh.
     assert.equal(await page.locator("#refresh-control").isVisible(), true);
@@ -261,7 +285,10 @@ describe("operator console in Chromium", { timeout: 240_000 }, () => {
   });
 
   it("replays a dead letter from the console and the lead reaches the warehouse fake", async () => {
-    assert.equal((await receiverRecords()).some((r) => r.body?.includes("dana@rest.example")), false);
+    assert.equal(
+      (await receiverRecords()).some((r) => r.body?.includes("dana@rest.example")),
+      false,
+    );
     await page.goto(`${gw.base}/console`);
     const row = page.locator("#dead-heading + .table-wrap tbody tr", { has: page.getByRole("link", { name: events.dana }) });
     await row.getByRole("button", { name: "Replay" }).focus();
@@ -317,7 +344,14 @@ describe("operator console in Chromium", { timeout: 240_000 }, () => {
   it("is readable at 360 px: no sideways scrolling on any page", async () => {
     const narrow = await context.newPage();
     await narrow.setViewportSize({ width: 360, height: 780 });
-    for (const url of ["/console", `/console/events/${events.ada}`, "/console/events", "/console/routing", "/console/routing/versions/2", "/console/simulate"]) {
+    for (const url of [
+      "/console",
+      `/console/events/${events.ada}`,
+      "/console/events",
+      "/console/routing",
+      "/console/routing/versions/2",
+      "/console/simulate",
+    ]) {
       await narrow.goto(`${gw.base}${url}`);
       const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 360, `${url} is ${width} px wide at 360`);

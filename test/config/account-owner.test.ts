@@ -34,7 +34,10 @@ describe("assign: accountOwner in a configuration", () => {
       { pointer: "/routes/0/actions/0/assign/accountOwner/fallbackPool", message: "no pool has the id 'nowhere'" },
     ]);
     expect(problemsOf({ destination: "hook", fallbackPool: "inbound" })).toEqual([
-      { pointer: "/routes/0/actions/0/assign/accountOwner/destination", message: "account owners are looked up in a hubspot or salesforce destination, not http" },
+      {
+        pointer: "/routes/0/actions/0/assign/accountOwner/destination",
+        message: "account owners are looked up in a hubspot or salesforce destination, not http",
+      },
     ]);
   });
 

@@ -72,7 +72,10 @@ describe("secret paths", () => {
 
     // Switched to client credentials: the secret is kept, the refresh token is not asked for.
     const switched = keepStoredAt({ id: "crm", type: "oauth-crm", auth: { type: "client_credentials", clientId: "app" } }, stored, masks);
-    expect(switched).toEqual({ value: { id: "crm", type: "oauth-crm", auth: { type: "client_credentials", clientId: "app", clientSecret: "client-secret-1" } }, problems: [] });
+    expect(switched).toEqual({
+      value: { id: "crm", type: "oauth-crm", auth: { type: "client_credentials", clientId: "app", clientSecret: "client-secret-1" } },
+      problems: [],
+    });
 
     // New, nothing stored: each required secret of the shape is missing; a wrong mask matches nothing.
     const fresh = keepStoredAt({ id: "crm", type: "oauth-crm", auth: { type: "refresh_token", clientId: "app", clientSecret: "••••zz" } }, undefined, masks);

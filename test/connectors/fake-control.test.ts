@@ -17,7 +17,10 @@ describe("fake control API", () => {
     const bad = await fetch(`${fake.origin}/__fake/faults`, { method: "POST", body: JSON.stringify({ count: 2 }) });
     expect(bad.status).toBe(400);
 
-    await fake.fault([{ status: 503, count: 2 }, { status: 429, retryAfter: "Wed, 21 Oct 2037 07:28:00 GMT" }]);
+    await fake.fault([
+      { status: 503, count: 2 },
+      { status: 429, retryAfter: "Wed, 21 Oct 2037 07:28:00 GMT" },
+    ]);
     const post = () => fetch(fake.url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"hi"}' });
     const answers = [await post(), await post(), await post(), await post()];
     expect(answers.map((r) => r.status)).toEqual([503, 503, 429, 200]);

@@ -1,7 +1,7 @@
 import { inject } from "vitest";
 import type { LeadDelivery } from "../../src/connectors/types";
 import type { Lead } from "../../src/routing/lead";
-import { type FakeHandle, createFake } from "../fakes/client";
+import { createFake, type FakeHandle } from "../fakes/client";
 import type { FakeInfo, FakeType } from "../fakes/types";
 
 /** Local fakes listen on http://127.0.0.1, as ALLOW_HTTP_DESTINATIONS=true allows in tests. */
@@ -25,10 +25,7 @@ export function salesforceAuth(fake: FakeInfo) {
 
 let sequence = 0;
 
-export function delivery(
-  lead: Partial<Lead> = {},
-  extra: Partial<Omit<LeadDelivery, "lead">> = {},
-): LeadDelivery {
+export function delivery(lead: Partial<Lead> = {}, extra: Partial<Omit<LeadDelivery, "lead">> = {}): LeadDelivery {
   sequence += 1;
   return {
     deliveryId: `evt_test${sequence}:0`,

@@ -23,7 +23,8 @@ describe("classify", () => {
   it("splits statuses into success, retryable and permanent", () => {
     expect(classify(response(200, "ok"))).toEqual({ ok: true, status: 200, excerpt: "ok", latencyMs: 5 });
     for (const status of [408, 429, 500, 502, 503, 504]) expect(classify(response(status))).toMatchObject({ ok: false, retryable: true, status });
-    for (const status of [300, 301, 400, 401, 403, 404, 409, 410, 422]) expect(classify(response(status))).toMatchObject({ ok: false, retryable: false, status });
+    for (const status of [300, 301, 400, 401, 403, 404, 409, 410, 422])
+      expect(classify(response(status))).toMatchObject({ ok: false, retryable: false, status });
   });
 
   it("carries Retry-After, the API's error code and a 500-character excerpt", () => {

@@ -114,9 +114,18 @@ describe("HubSpot batch upsert", () => {
       errors: [{ status: "error", category: "VALIDATION_ERROR", message: "Property values were not valid", context: { ids: ["BAD@acme.example"] } }],
     };
     await fake.fault({ status: 207, body: JSON.stringify(body) });
-    const outcomes = await upsertLeads(destination, [delivery({ email: "ok@acme.example" }), delivery({ email: "bad@acme.example" }), delivery({ email: "lost@acme.example" })], options);
+    const outcomes = await upsertLeads(
+      destination,
+      [delivery({ email: "ok@acme.example" }), delivery({ email: "bad@acme.example" }), delivery({ email: "lost@acme.example" })],
+      options,
+    );
     expect(outcomes[0]).toMatchObject({ ok: true, status: 207, externalId: "7" });
-    expect(outcomes[1]).toMatchObject({ ok: false, retryable: false, status: 207, error: "HubSpot VALIDATION_ERROR for this contact: Property values were not valid" });
+    expect(outcomes[1]).toMatchObject({
+      ok: false,
+      retryable: false,
+      status: 207,
+      error: "HubSpot VALIDATION_ERROR for this contact: Property values were not valid",
+    });
     expect(outcomes[2]).toMatchObject({ ok: false, retryable: true, error: "malformed response: contact missing from HubSpot's results" });
   });
 
@@ -153,7 +162,13 @@ describe("HubSpot failures", () => {
     for (let i = 0; i < 3; i++) outcomes.push(...(await upsertLeads(dest, [delivery()], options)));
     expect(outcomes.slice(0, 2).every((o) => o.ok)).toBe(true);
     const third = outcomes[2];
-    expect(third).toMatchObject({ ok: false, retryable: true, status: 429, error: "HTTP 429 RATE_LIMIT", hold: { policy: "TEN_SECONDLY_ROLLING", daily: false } });
+    expect(third).toMatchObject({
+      ok: false,
+      retryable: true,
+      status: 429,
+      error: "HTTP 429 RATE_LIMIT",
+      hold: { policy: "TEN_SECONDLY_ROLLING", daily: false },
+    });
     expect(third?.ok === false && third.retryAfterSeconds).toBeUndefined();
     const until = third?.ok === false ? (third.hold?.untilMs ?? 0) : 0;
     expect(until - Date.now()).toBeGreaterThan(8_000);
@@ -293,7 +308,10 @@ describe("HubSpot per-record outcomes: a refused batch never fails the inputs Hu
   it("does not split a batch that failed for another reason than its inputs (5xx): every input retries", async () => {
     await fake.fault({ status: 503, count: 1 });
     const outcomes = await upsertLeads(destination, [delivery(), delivery()], options);
-    expect(outcomes).toMatchObject([{ ok: false, retryable: true }, { ok: false, retryable: true }]);
+    expect(outcomes).toMatchObject([
+      { ok: false, retryable: true },
+      { ok: false, retryable: true },
+    ]);
     expect(await fake.requests()).toHaveLength(1);
   });
 });
@@ -319,7 +337,10 @@ describe("HubSpot owner refusal", () => {
   it("writes it without an owner when there is no fallback, or the fallback is refused too", async () => {
     const outcomes = await upsertLeads(
       destination,
-      [delivery({ email: "nofallback@acme.example" }, { ownerId: "999" }), delivery({ email: "badfallback@acme.example" }, { ownerId: "998", fallbackOwnerId: "997" })],
+      [
+        delivery({ email: "nofallback@acme.example" }, { ownerId: "999" }),
+        delivery({ email: "badfallback@acme.example" }, { ownerId: "998", fallbackOwnerId: "997" }),
+      ],
       options,
     );
     expect(outcomes[0]).toMatchObject({ ok: true, ownerFallback: { refusedOwnerId: "999" } });
@@ -353,7 +374,10 @@ describe("HubSpot fake contract", () => {
     expect(await whole.json()).toMatchObject({ status: "error", category: "VALIDATION_ERROR", message: expect.stringContaining("INVALID_OWNER_ID") });
     expect(await fake.records<HubspotContact[]>()).toHaveLength(0);
 
-    const multi = await send([{ ...good, objectWriteTraceId: "a" }, { ...bad, objectWriteTraceId: "b" }]);
+    const multi = await send([
+      { ...good, objectWriteTraceId: "a" },
+      { ...bad, objectWriteTraceId: "b" },
+    ]);
     expect(multi.status).toBe(207);
     const body = (await multi.json()) as { results: { objectWriteTraceId: string }[]; errors: { context: Record<string, string[]> }[] };
     expect(body.results.map((r) => r.objectWriteTraceId)).toEqual(["a"]);

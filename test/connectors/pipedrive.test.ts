@@ -100,14 +100,21 @@ describe("Pipedrive failures", () => {
   });
 
   it("retries 429 with Retry-After and 5xx", async () => {
-    await fake.fault([{ status: 429, retryAfter: 2 }, { status: 502, path: "/api/v2/persons", method: "POST" }]);
+    await fake.fault([
+      { status: 429, retryAfter: 2 },
+      { status: 502, path: "/api/v2/persons", method: "POST" },
+    ]);
     expect(await upsertLead(destination, delivery(), options)).toMatchObject({ ok: false, retryable: true, retryAfterSeconds: 2, status: 429 });
     expect(await upsertLead(destination, delivery(), options)).toMatchObject({ ok: false, retryable: true, status: 502 });
   });
 
   it("retries a response slower than timeoutMs, and a malformed search response", async () => {
     await fake.fault({ delayMs: 1000 });
-    expect(await upsertLead({ ...destination, timeoutMs: 150 }, delivery(), options)).toMatchObject({ ok: false, retryable: true, error: "timeout after 150 ms" });
+    expect(await upsertLead({ ...destination, timeoutMs: 150 }, delivery(), options)).toMatchObject({
+      ok: false,
+      retryable: true,
+      error: "timeout after 150 ms",
+    });
     await fake.fault({ malformed: true });
     const malformed = await upsertLead(destination, delivery(), options);
     expect(malformed).toMatchObject({ ok: false, retryable: true, status: 200 });
@@ -204,7 +211,13 @@ describe("Pipedrive with the record map", () => {
   it("finds the person by email again when the known id is gone (404)", async () => {
     const outcome = await upsertLead(destination, delivery({ email: "gone@acme.example" }, { records: { person: "999" } }), options);
     expect(outcome).toMatchObject({ ok: true, records: { person: "1" } });
-    expect(await calls()).toEqual(["PATCH /api/v2/persons/999", "GET /api/v2/persons/search", "POST /api/v2/persons", "GET /api/v1/leads", "POST /api/v1/leads"]);
+    expect(await calls()).toEqual([
+      "PATCH /api/v2/persons/999",
+      "GET /api/v2/persons/search",
+      "POST /api/v2/persons",
+      "GET /api/v1/leads",
+      "POST /api/v1/leads",
+    ]);
   });
 });
 
@@ -231,6 +244,8 @@ describe("Pipedrive 429s", () => {
     const now = Date.parse("2026-12-06T23:00:00Z");
     const headers = new Headers({ "x-daily-requests-left": "0", "retry-after": "5" });
     expect(rateLimitWait(headers, { ok: false, retryable: true, retryAfterSeconds: 5, error: "HTTP 429", latencyMs: 0 }, now)).toBe(3600);
-    expect(rateLimitWait(new Headers({ "x-ratelimit-reset": "2" }), { ok: false, retryable: true, retryAfterSeconds: 7, error: "HTTP 429", latencyMs: 0 }, now)).toBe(7);
+    expect(
+      rateLimitWait(new Headers({ "x-ratelimit-reset": "2" }), { ok: false, retryable: true, retryAfterSeconds: 7, error: "HTTP 429", latencyMs: 0 }, now),
+    ).toBe(7);
   });
 });

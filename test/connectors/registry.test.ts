@@ -99,7 +99,10 @@ describe("connector registry", () => {
       if (connector.crm) expect(connector.actions, type).toContain("upsert");
     }
     for (const action of destinationActions) {
-      expect(destinationTypes.some((type) => (connectors[type].actions as readonly string[]).includes(action)), action).toBe(true);
+      expect(
+        destinationTypes.some((type) => (connectors[type].actions as readonly string[]).includes(action)),
+        action,
+      ).toBe(true);
     }
     expect(crmTypes).toEqual(destinationTypes.filter((type) => connectors[type].crm));
   });
@@ -129,12 +132,22 @@ describe("connector registry", () => {
     // One documented error body per connector that reads error codes.
     const documented: Partial<Record<DestinationType, { body: string; code: string }>> = {
       // https://developers.hubspot.com/docs/api/error-handling
-      hubspot: { body: JSON.stringify({ status: "error", message: "Property values were not valid", correlationId: "aeb5f871", category: "VALIDATION_ERROR" }), code: "VALIDATION_ERROR" },
+      hubspot: {
+        body: JSON.stringify({ status: "error", message: "Property values were not valid", correlationId: "aeb5f871", category: "VALIDATION_ERROR" }),
+        code: "VALIDATION_ERROR",
+      },
       // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
       salesforce: { body: JSON.stringify([{ message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" }]), code: "INVALID_SESSION_ID" },
       // https://pipedrive.readme.io/docs/core-api-concepts-responses
       pipedrive: {
-        body: JSON.stringify({ success: false, error: "Couldn't add the deal. Open deals limit reached.", error_info: "Please check developers.pipedrive.com", data: null, additional_data: null, code: "feature_capping_deals_limit" }),
+        body: JSON.stringify({
+          success: false,
+          error: "Couldn't add the deal. Open deals limit reached.",
+          error_info: "Please check developers.pipedrive.com",
+          data: null,
+          additional_data: null,
+          code: "feature_capping_deals_limit",
+        }),
         code: "feature_capping_deals_limit",
       },
       // https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks
@@ -182,10 +195,10 @@ describe("connector secrets through the admin API", () => {
       secrets
         .filter((s) => `keep-${s.id}` === destination.id)
         // Even-numbered secrets left out, odd ones sent masked.
-        .reduce<Record<string, unknown>>(
-          (out, s) => withValueAt(out, s.path, secrets.indexOf(s) % 2 === 0 ? undefined : maskSecret(s.secret)),
-          { ...destination, timeoutMs: 5_000 },
-        ),
+        .reduce<Record<string, unknown>>((out, s) => withValueAt(out, s.path, secrets.indexOf(s) % 2 === 0 ? undefined : maskSecret(s.secret)), {
+          ...destination,
+          timeoutMs: 5_000,
+        }),
     );
     await json(await admin("PUT", "/v1/config", { body: documentWith(rewritten) }));
     const active = await loadConfig(env, () => {});

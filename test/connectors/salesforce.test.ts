@@ -124,7 +124,11 @@ describe("Salesforce sObject Collections upsert", () => {
   });
 
   it("merges deliveries for one email in a batch into one record (Salesforce refuses a key twice per call)", async () => {
-    const outcomes = await upsertLeads(destination, [delivery({ email: "twin@acme.example", firstName: "A" }), delivery({ email: "Twin@acme.example", firstName: "B" })], options);
+    const outcomes = await upsertLeads(
+      destination,
+      [delivery({ email: "twin@acme.example", firstName: "A" }), delivery({ email: "Twin@acme.example", firstName: "B" })],
+      options,
+    );
     expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
     const records = await fake.records<SalesforceRecord[]>();
     expect(records).toHaveLength(1);
@@ -132,7 +136,14 @@ describe("Salesforce sObject Collections upsert", () => {
   });
 
   it("fills documented placeholders for a Lead's required LastName and Company", async () => {
-    await upsertLeads(destination, [delivery({ email: "anon@acme.example", lastName: undefined, company: undefined, domain: "acme.example" }), delivery({ email: "nobody@gmail.example", lastName: " ", company: undefined })], options);
+    await upsertLeads(
+      destination,
+      [
+        delivery({ email: "anon@acme.example", lastName: undefined, company: undefined, domain: "acme.example" }),
+        delivery({ email: "nobody@gmail.example", lastName: " ", company: undefined }),
+      ],
+      options,
+    );
     const records = await fake.records<SalesforceRecord[]>();
     expect(records.map((r) => [r.fields.LastName, r.fields.Company])).toEqual([
       [NOT_PROVIDED, "acme.example"],
@@ -147,7 +158,10 @@ describe("Salesforce sObject Collections upsert", () => {
     const dest = sfDestination(account, { object: "Account" });
     expect(await one(dest, delivery({ email: "acct@acme.example" }, { properties: { Name: "Acme" } }))).toMatchObject({ ok: true, status: 201 });
     const [call] = await apiCalls(account, "/services/data/v60.0/composite/sobjects/Account/Email__c");
-    expect(jsonOf(call!)).toEqual({ allOrNone: false, records: [{ attributes: { type: "Account" }, Email: "acct@acme.example", Email__c: "acct@acme.example", Name: "Acme" }] });
+    expect(jsonOf(call!)).toEqual({
+      allOrNone: false,
+      records: [{ attributes: { type: "Account" }, Email: "acct@acme.example", Email__c: "acct@acme.example", Name: "Acme" }],
+    });
   });
 });
 
@@ -170,12 +184,19 @@ describe("Salesforce field safety (the object's describe)", () => {
     const long = "J".repeat(60);
     const outcome = await one(destination, delivery({ firstName: long, industry: "software" }, { properties: { LeadSource: "partner referral" } }));
     expect(outcome.ok && JSON.parse(outcome.excerpt).notes).toEqual(["FirstName clipped to 40 characters"]);
-    expect((await fake.records<SalesforceRecord[]>())[0]?.fields).toMatchObject({ FirstName: "J".repeat(40), Industry: "Software", LeadSource: "Partner Referral" });
+    expect((await fake.records<SalesforceRecord[]>())[0]?.fields).toMatchObject({
+      FirstName: "J".repeat(40),
+      Industry: "Software",
+      LeadSource: "Partner Referral",
+    });
   });
 
   it("leaves out a value a restricted picklist does not have, and a non-number for a number field", async () => {
     const outcome = await one(destination, delivery({ custom: { state: "ZZ" } }, { properties: { AnnualRevenue: "lots" } }));
-    expect(outcome.ok && JSON.parse(outcome.excerpt).notes).toEqual(['left out StateCode: "ZZ" is not one of its values', 'left out AnnualRevenue: "lots" is not a number']);
+    expect(outcome.ok && JSON.parse(outcome.excerpt).notes).toEqual([
+      'left out StateCode: "ZZ" is not one of its values',
+      'left out AnnualRevenue: "lots" is not a number',
+    ]);
   });
 
   it("reads the describe once per configuration version", async () => {
@@ -234,7 +255,9 @@ describe("Salesforce OAuth", () => {
     // Eviction: the access token in memory is gone, the stored refresh token is not.
     await abortAllDurableObjects();
     expect(await one(dest, delivery())).toMatchObject({ ok: true });
-    const tokenBodies = (await rotating.requests()).filter((r) => r.path === "/services/oauth2/token").map((r) => new URLSearchParams(r.body).get("refresh_token"));
+    const tokenBodies = (await rotating.requests())
+      .filter((r) => r.path === "/services/oauth2/token")
+      .map((r) => new URLSearchParams(r.body).get("refresh_token"));
     expect(tokenBodies.length).toBeGreaterThanOrEqual(3);
     expect(tokenBodies[0]).toBe(rotating.credentials.refreshToken);
     expect(tokenBodies.slice(1).every((t) => t?.startsWith("5Aep861fake.rotated."))).toBe(true);
@@ -262,7 +285,12 @@ describe("Salesforce OAuth", () => {
     const { auth: _, ...rest } = oauth(fake);
     const dest: SalesforceDestination = {
       ...rest,
-      auth: { type: "client_credentials", tokenUrl: fake.credentials.tokenUrl ?? "", clientId: fake.credentials.clientId ?? "", clientSecret: fake.credentials.clientSecret ?? "" },
+      auth: {
+        type: "client_credentials",
+        tokenUrl: fake.credentials.tokenUrl ?? "",
+        clientId: fake.credentials.clientId ?? "",
+        clientSecret: fake.credentials.clientSecret ?? "",
+      },
     };
     expect(await one(dest, delivery())).toMatchObject({ ok: true });
     const [token] = await fake.requests();
@@ -341,11 +369,16 @@ describe("Salesforce record failures", () => {
     const alerting = await privateFake("salesforce", { duplicateRule: "alert" });
     const first = await one(sfDestination(alerting), delivery({ email: "a@acme.example" }, { properties: { Email: "shared@acme.example" } }));
     const allowed = await one(sfDestination(alerting), delivery({ email: "b@acme.example" }, { properties: { Email: "shared@acme.example" } }));
-    const refused = await one(sfDestination(alerting, { allowSave: false }), delivery({ email: "c@acme.example" }, { properties: { Email: "shared@acme.example" } }));
+    const refused = await one(
+      sfDestination(alerting, { allowSave: false }),
+      delivery({ email: "c@acme.example" }, { properties: { Email: "shared@acme.example" } }),
+    );
     expect(allowed).toMatchObject({ ok: true });
     expect(refused).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining("DUPLICATES_DETECTED") });
     expect(refused.ok === false && refused.error).toContain(first.ok ? first.externalId : "?");
-    expect((await alerting.requests()).find((r) => r.method === "PATCH" && r.body.includes("c@acme"))?.headers["sforce-duplicate-rule-header"]).toBe("allowSave=false");
+    expect((await alerting.requests()).find((r) => r.method === "PATCH" && r.body.includes("c@acme"))?.headers["sforce-duplicate-rule-header"]).toBe(
+      "allowSave=false",
+    );
   });
 
   it("is refused by a blocking duplicate rule even with allowSave", async () => {
@@ -373,7 +406,10 @@ describe("Salesforce record failures", () => {
 
   it("retries a response slower than timeoutMs, and a 2xx that is not one result per record", async () => {
     await one(destination, delivery());
-    await fake.fault([{ delayMs: 1000, path: COMPOSITE }, { malformed: true, path: COMPOSITE }]);
+    await fake.fault([
+      { delayMs: 1000, path: COMPOSITE },
+      { malformed: true, path: COMPOSITE },
+    ]);
     expect(await one({ ...destination, timeoutMs: 150 }, delivery())).toMatchObject({ ok: false, retryable: true, error: "upsert: timeout after 150 ms" });
     expect(await one(destination, delivery())).toMatchObject({ ok: false, retryable: true, error: "malformed response: not one upsert result per record" });
   });
@@ -408,7 +444,10 @@ describe("Salesforce fake contract", () => {
     const unknown = await patch(fake, [{ attributes: { type: "Lead" }, Email__c: "x@acme.example", Nope__c: 1 }]);
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toEqual([{ errorCode: "INVALID_FIELD", message: "No such column 'Nope__c' on sobject of type Lead" }]);
-    const many = await patch(fake, Array.from({ length: 201 }, (_, i) => ({ attributes: { type: "Lead" }, Email__c: `${i}@acme.example` })));
+    const many = await patch(
+      fake,
+      Array.from({ length: 201 }, (_, i) => ({ attributes: { type: "Lead" }, Email__c: `${i}@acme.example` })),
+    );
     expect(many.status).toBe(400);
     expect(await fake.records<SalesforceRecord[]>()).toHaveLength(0);
   });

@@ -84,7 +84,9 @@ describe("console sign-in", () => {
     expect(setCookies(refused).has("sb_console")).toBe(false);
     // The right token from the blocked address is refused as well; the admin API too.
     await page(await attempt(adminToken), 429);
-    const api = await exports.default.fetch(new Request("https://gateway.test/admin/v1/config", { headers: { ...headers, authorization: `Bearer ${adminToken}` } }));
+    const api = await exports.default.fetch(
+      new Request("https://gateway.test/admin/v1/config", { headers: { ...headers, authorization: `Bearer ${adminToken}` } }),
+    );
     expect(api.status).toBe(429);
   });
 
@@ -153,7 +155,15 @@ describe("console sign-in", () => {
   it("only returns to console paths after signing in", () => {
     expect(safeNext("/console/events?status=dead")).toBe("/console/events?status=dead");
     expect(safeNext("/console")).toBe("/console");
-    for (const bad of ["//evil.example/", "https://evil.example/console", "/console//evil.example", "/consolex", "/admin/v1/config", "/console/\\evil", "/console/login"]) {
+    for (const bad of [
+      "//evil.example/",
+      "https://evil.example/console",
+      "/console//evil.example",
+      "/consolex",
+      "/admin/v1/config",
+      "/console/\\evil",
+      "/console/login",
+    ]) {
       expect(safeNext(bad), bad).toBe("/console");
     }
   });
@@ -175,7 +185,11 @@ describe("CSRF", () => {
     });
     expect(json.status).toBe(403);
     // With the right token but from another site (no Sec-Fetch-Site: same-origin).
-    const crossSite = await consoleFetch("POST", "/simulate", { session: admin.session, origin: "https://evil.example", form: { ...simulate, _csrf: admin.csrf } });
+    const crossSite = await consoleFetch("POST", "/simulate", {
+      session: admin.session,
+      origin: "https://evil.example",
+      form: { ...simulate, _csrf: admin.csrf },
+    });
     expect(crossSite.status).toBe(403);
     // With the right token from the console's origin, the form goes through (422: no such source).
     expect((await consoleFetch("POST", "/simulate", { session: admin.session, form: { ...simulate, _csrf: admin.csrf } })).status).toBe(422);
@@ -205,7 +219,8 @@ describe("single-use form tokens", () => {
     const b = await signIn();
     const [, mac] = a.csrf.split(".");
     const forms = [`madeup.${mac}`, `${a.csrf}x`, a.csrf.replace(".", ""), "x.y.z"];
-    for (const _csrf of forms) expect((await consoleFetch("POST", "/simulate", { session: a.session, form: { _csrf, source: "none", payload: "{}" } })).status, _csrf).toBe(403);
+    for (const _csrf of forms)
+      expect((await consoleFetch("POST", "/simulate", { session: a.session, form: { _csrf, source: "none", payload: "{}" } })).status, _csrf).toBe(403);
     expect((await consoleFetch("POST", "/simulate", { session: b.session, form: { _csrf: a.csrf, source: "none", payload: "{}" } })).status).toBe(403);
   });
 });

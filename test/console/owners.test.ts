@@ -56,7 +56,10 @@ describe("owners on the routing page", () => {
   });
 
   it("sets an owner away until a time in their own zone, with a reason, then ends it", async () => {
-    const response = await consoleFetch("POST", "/owners/101/away", { session, form: { _csrf: await formToken(session), until: "2099-01-02T09:00", reason: "home sick" } });
+    const response = await consoleFetch("POST", "/owners/101/away", {
+      session,
+      form: { _csrf: await formToken(session), until: "2099-01-02T09:00", reason: "home sick" },
+    });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/console/routing?done=away&owner=101");
     // 09:00 in Berlin in winter is 08:00 UTC.
@@ -84,11 +87,17 @@ describe("owners on the routing page", () => {
   });
 
   it("refuses a time in the past, an unreadable one and an unknown owner, as pages", async () => {
-    const past = text(await page(await consoleFetch("POST", "/owners/103/away", { session, form: { _csrf: await formToken(session), until: "2001-01-01T09:00" } }), 422));
+    const past = text(
+      await page(await consoleFetch("POST", "/owners/103/away", { session, form: { _csrf: await formToken(session), until: "2001-01-01T09:00" } }), 422),
+    );
     expect(past).toContain("`until` must be in the future");
-    const garbled = text(await page(await consoleFetch("POST", "/owners/103/away", { session, form: { _csrf: await formToken(session), until: "tomorrow" } }), 422));
+    const garbled = text(
+      await page(await consoleFetch("POST", "/owners/103/away", { session, form: { _csrf: await formToken(session), until: "tomorrow" } }), 422),
+    );
     expect(garbled).toContain("neither YYYY-MM-DDTHH:MM nor ISO 8601");
-    const unknown = text(await page(await consoleFetch("POST", "/owners/nobody/away", { session, form: { _csrf: await formToken(session), until: "2099-01-01T09:00" } }), 404));
+    const unknown = text(
+      await page(await consoleFetch("POST", "/owners/nobody/away", { session, form: { _csrf: await formToken(session), until: "2099-01-01T09:00" } }), 404),
+    );
     expect(unknown).toContain("No owner has the id 'nobody'");
     expect((await owner("103"))?.away).toBe(false);
   });
@@ -103,7 +112,9 @@ describe("owners on the routing page", () => {
     const reader = (await signIn(readToken)).session;
     const readerPage = await page(await consoleFetch("GET", "/routing", { session: reader }));
     expect(readerPage).not.toContain("Set away");
-    expect((await consoleFetch("POST", "/owners/103/away", { session: reader, form: { _csrf: await formToken(reader), until: "2099-01-01T09:00" } })).status).toBe(403);
+    expect(
+      (await consoleFetch("POST", "/owners/103/away", { session: reader, form: { _csrf: await formToken(reader), until: "2099-01-01T09:00" } })).status,
+    ).toBe(403);
     expect((await owner("103"))?.away).toBe(false);
   });
 });
@@ -112,7 +123,10 @@ describe("the simulator at a moment", () => {
   async function simulate(at: string, zone: string, status = 200) {
     return text(
       await page(
-        await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "forms", payload: '{"email": "when@acme.example"}', at, zone } }),
+        await consoleFetch("POST", "/simulate", {
+          session,
+          form: { _csrf: await formToken(session), source: "forms", payload: '{"email": "when@acme.example"}', at, zone },
+        }),
         status,
       ),
     );
@@ -133,7 +147,10 @@ describe("the simulator at a moment", () => {
 
   it("says what is wrong with the moment and keeps what was typed", async () => {
     const html = await page(
-      await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "forms", payload: "{}", at: "2026-12-07T09:30", zone: "Mars/Olympus" } }),
+      await consoleFetch("POST", "/simulate", {
+        session,
+        form: { _csrf: await formToken(session), source: "forms", payload: "{}", at: "2026-12-07T09:30", zone: "Mars/Olympus" },
+      }),
       422,
     );
     expect(text(html)).toContain("at: 'Mars/Olympus' is not an IANA time zone");

@@ -3,9 +3,9 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { events } from "../../src/db/schema";
-import { flushInbox, post, standardSecret } from "../helpers";
 import { admin, json } from "../admin/helpers";
 import { routeAndDeliver } from "../admin/pipeline";
+import { flushInbox, post, standardSecret } from "../helpers";
 import { consoleFetch, formToken, page, signIn, text } from "./helpers";
 
 const hookSecret = `whsec_${btoa("console-secret-0123456789abcdef")}`;
@@ -21,7 +21,15 @@ function configDocument(threshold: number) {
       { id: "chat", provider: "none" },
       { id: "signed", provider: "standard-webhooks", secrets: [standardSecret] },
     ],
-    pools: [{ id: "ae", members: [{ ownerId: "101", name: "Ada Owner", weight: 2, dailyCap: 40 }, { ownerId: "102", name: "Grace" }] }],
+    pools: [
+      {
+        id: "ae",
+        members: [
+          { ownerId: "101", name: "Ada Owner", weight: 2, dailyCap: 40 },
+          { ownerId: "102", name: "Grace" },
+        ],
+      },
+    ],
     destinations: [
       { id: "hook", type: "http", url: "http://127.0.0.1:9/hook", secret: hookSecret },
       { id: "flaky", type: "http", url: "http://127.0.0.1:9/flaky", secret: hookSecret, maxAttempts: 1 },
@@ -271,7 +279,10 @@ describe("simulate", () => {
     const form = await page(await consoleFetch("GET", "/simulate", { session }));
     expect(form).toContain('<option value="forms" selected="">forms</option>');
     const html = await page(
-      await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "forms", payload: '{"email": "sim@newco.example", "score": 75}' } }),
+      await consoleFetch("POST", "/simulate", {
+        session,
+        form: { _csrf: await formToken(session), source: "forms", payload: '{"email": "sim@newco.example", "score": 75}' },
+      }),
     );
     const words = text(html);
     expect(words).toContain("Result: routed");
@@ -286,9 +297,13 @@ describe("simulate", () => {
   });
 
   it("reports a payload that is not JSON and an unknown source", async () => {
-    const bad = text(await page(await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "forms", payload: "{nope" } }), 422));
+    const bad = text(
+      await page(await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "forms", payload: "{nope" } }), 422),
+    );
     expect(bad).toContain("payload: not JSON");
-    const unknown = text(await page(await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "ghost", payload: "{}" } }), 422));
+    const unknown = text(
+      await page(await consoleFetch("POST", "/simulate", { session, form: { _csrf: await formToken(session), source: "ghost", payload: "{}" } }), 422),
+    );
     expect(unknown).toContain("No source has the id 'ghost'.");
   });
 });

@@ -23,8 +23,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** Runs `node scripts/contract.mjs …` without blocking this process, which serves the fakes. */
 function contract(args, env = {}) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, "scripts", "contract.mjs"), ...args], { cwd: root, env: { ...process.env, ALLOW_HTTP_DESTINATIONS: "true", ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? error.code : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(root, "scripts", "contract.mjs"), ...args],
+      { cwd: root, env: { ...process.env, ALLOW_HTTP_DESTINATIONS: "true", ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
     );
   });
 }
@@ -39,7 +42,11 @@ async function records(fake) {
   return (await fetch(`${fake.origin}/__fake/records`)).json();
 }
 
-const passed = (stdout) => stdout.split("\n").filter((line) => line.trimStart().startsWith("PASS")).map((line) => line.trim().split(/\s{2,}/)[1]);
+const passed = (stdout) =>
+  stdout
+    .split("\n")
+    .filter((line) => line.trimStart().startsWith("PASS"))
+    .map((line) => line.trim().split(/\s{2,}/)[1]);
 
 describe("npm run contract against the fakes", () => {
   it("HubSpot: every step passes and nothing is left in the portal", async () => {
@@ -63,7 +70,16 @@ describe("npm run contract against the fakes", () => {
       const config = documentWith([{ id: "crm", type: "pipedrive", apiToken: "••••cdef", baseUrl: fake.url }]);
       const run = await contract(["crm", "--config", config], { CONTRACT_API_TOKEN: fake.credentials.apiToken });
       assert.equal(run.code, 0, run.stdout + run.stderr);
-      assert.deepEqual(passed(run.stdout), ["destination", "create", "read back created", "update", "read back updated", "refused input", "clean up", "clean up"]);
+      assert.deepEqual(passed(run.stdout), [
+        "destination",
+        "create",
+        "read back created",
+        "update",
+        "read back updated",
+        "refused input",
+        "clean up",
+        "clean up",
+      ]);
       assert.match(run.stdout, /bad lead: permanent: HTTP 400 ERR_SCHEMA_VALIDATION_FAILED/);
       assert.deepEqual(await records(fake), { persons: [], leads: [] });
     } finally {
@@ -93,7 +109,11 @@ describe("npm run contract against the fakes", () => {
   it("a read-back the CRM fails is a FAIL with exit status 1, and what was written is still cleaned up", async () => {
     const fake = await startFake("hubspot");
     try {
-      await fetch(`${fake.origin}/__fake/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ status: 503, method: "GET", path: "/crm/v3/objects/contacts/" }) });
+      await fetch(`${fake.origin}/__fake/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ status: 503, method: "GET", path: "/crm/v3/objects/contacts/" }),
+      });
       const config = documentWith([{ id: "crm", type: "hubspot", token: fake.credentials.token, baseUrl: fake.url }]);
       const run = await contract(["crm", "--config", config]);
       assert.equal(run.code, 1, run.stdout + run.stderr);

@@ -12,7 +12,9 @@ async function storeAndRead(id: string, body: Uint8Array) {
   await insertEvents(env.DB, [
     { id, sourceId: "body-test", dedupKey: null, requestId: "req_body", contentType: null, headers: "{}", body, verification: "{}", receivedAt: Date.now() },
   ]);
-  const stored = await env.DB.prepare("SELECT typeof(body) AS type, body_size AS size FROM events WHERE id = ?").bind(id).first<{ type: string; size: number }>();
+  const stored = await env.DB.prepare("SELECT typeof(body) AS type, body_size AS size FROM events WHERE id = ?")
+    .bind(id)
+    .first<{ type: string; size: number }>();
   const [row] = await createDb(env.DB).select({ body: events.body }).from(events).where(eq(events.id, id));
   return { type: stored?.type, size: stored?.size, body: row?.body };
 }

@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { decideEventsQueries, decisionRecord, type EventDecision } from "../../src/db/decisions";
-import { deliveries, leads } from "../../src/db/schema";
-import type { Decision } from "../../src/routing/decide";
 import { insertEvents } from "../../src/db/events";
 import { runQueries } from "../../src/db/json-rows";
+import { deliveries, leads } from "../../src/db/schema";
+import type { Decision } from "../../src/routing/decide";
 
 function decision(id: string, overrides: Partial<EventDecision> = {}): EventDecision {
   return {
@@ -28,7 +28,17 @@ function decision(id: string, overrides: Partial<EventDecision> = {}): EventDeci
 async function storeQueued(ids: string[]) {
   await insertEvents(
     env.DB,
-    ids.map((id) => ({ id, sourceId: "decisions-test", dedupKey: null, requestId: "req", contentType: null, headers: "{}", body: new Uint8Array([123, 125]), verification: "{}", receivedAt: 1 })),
+    ids.map((id) => ({
+      id,
+      sourceId: "decisions-test",
+      dedupKey: null,
+      requestId: "req",
+      contentType: null,
+      headers: "{}",
+      body: new Uint8Array([123, 125]),
+      verification: "{}",
+      receivedAt: 1,
+    })),
   );
 }
 
@@ -103,8 +113,17 @@ describe("decideEventsQueries", () => {
 describe("decisionRecord", () => {
   it("gives a delivery the lead row its email already has, when a concurrent batch recorded the email first", async () => {
     const db = createDb(env.DB);
-    await db.insert(leads).values({ id: "lead_first", email: "race@example.com", firstEventId: "evt_race_0", lastEventId: "evt_race_0", createdAt: 1, updatedAt: 1 });
-    const delivery = { deliveryId: "evt_race_1:0", eventId: "evt_race_1", sourceId: "s", routeId: "r", lead: { email: "race@example.com", custom: {} }, properties: {} };
+    await db
+      .insert(leads)
+      .values({ id: "lead_first", email: "race@example.com", firstEventId: "evt_race_0", lastEventId: "evt_race_0", createdAt: 1, updatedAt: 1 });
+    const delivery = {
+      deliveryId: "evt_race_1:0",
+      eventId: "evt_race_1",
+      sourceId: "s",
+      routeId: "r",
+      lead: { email: "race@example.com", custom: {} },
+      properties: {},
+    };
     const decision: Decision = {
       status: "routed",
       lead: { email: "race@example.com", custom: {} },
@@ -114,7 +133,10 @@ describe("decisionRecord", () => {
     };
     // This batch did not see the row: it decided the lead is new, under its own id.
     const record = decisionRecord(db, "evt_race_1", decision, 2, "lead_second");
-    await runQueries(env.DB, record.statements.map((s) => s.toSQL()));
+    await runQueries(
+      env.DB,
+      record.statements.map((s) => s.toSQL()),
+    );
     const [stored] = await db.select().from(deliveries).where(eq(deliveries.id, "evt_race_1:0"));
     expect(stored?.leadId).toBe("lead_first");
   });

@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { findLeadsForKeys, findMatchingLead } from "../../src/db/leads";
+import { leads } from "../../src/db/schema";
 import { LeadIndex } from "../../src/routing/lead-index";
 import type { MatchKeys } from "../../src/routing/normalize";
-import { leads } from "../../src/db/schema";
 
 const db = createDb(env.DB);
 const lead = (id: string, fields: { email?: string; phone?: string; domain?: string; ownerId: string }, createdAt: number) => ({
@@ -20,11 +20,13 @@ const lead = (id: string, fields: { email?: string; phone?: string; domain?: str
 });
 
 beforeAll(async () => {
-  await db.insert(leads).values([
-    lead("lead_a", { email: "ada@acme.dev", domain: "acme.dev", ownerId: "1" }, 1),
-    lead("lead_b", { email: "bob@other.dev", phone: "+14155550100", ownerId: "2" }, 2),
-    lead("lead_c", { domain: "acme.dev", ownerId: "3" }, 3),
-  ]);
+  await db
+    .insert(leads)
+    .values([
+      lead("lead_a", { email: "ada@acme.dev", domain: "acme.dev", ownerId: "1" }, 1),
+      lead("lead_b", { email: "bob@other.dev", phone: "+14155550100", ownerId: "2" }, 2),
+      lead("lead_c", { domain: "acme.dev", ownerId: "3" }, 3),
+    ]);
 });
 
 describe("matching an earlier lead", () => {

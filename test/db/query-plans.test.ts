@@ -23,8 +23,16 @@ describe("query plans of per-batch statements", () => {
   });
 
   it.each([
-    ["claiming", () => claimQuery(createDb(env.DB), ["dlv_a", "dlv_b"], 1, 1).toSQL(), /^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/],
-    ["dead-lettering", () => killQuery(createDb(env.DB), ["dlv_a"], "gone", 1).toSQL(), /^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/],
+    [
+      "claiming",
+      () => claimQuery(createDb(env.DB), ["dlv_a", "dlv_b"], 1, 1).toSQL(),
+      /^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/,
+    ],
+    [
+      "dead-lettering",
+      () => killQuery(createDb(env.DB), ["dlv_a"], "gone", 1).toSQL(),
+      /^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/,
+    ],
     ["re-sending an event's", () => pendingDeliveriesOf(createDb(env.DB), "evt_a").toSQL(), /^SEARCH deliveries USING INDEX deliveries_event \(event_id=\?\)/],
   ])("%s pending deliveries finds them by id or event, not through every pending one", async (_what, query, lookup) => {
     const steps = await planOf(query());

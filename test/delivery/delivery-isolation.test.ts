@@ -135,7 +135,9 @@ describe("a delivery batch with one bad row", () => {
   it("dead-letters a payload that is JSON but not a delivery, naming what is wrong", async () => {
     const messages = await routedLeads(2);
     const bad = messages[0] as DeliveryMessage;
-    await env.DB.prepare("UPDATE deliveries SET payload = ?1 WHERE id = ?2").bind(JSON.stringify({ deliveryId: bad.deliveryId, lead: [] }), bad.deliveryId).run();
+    await env.DB.prepare("UPDATE deliveries SET payload = ?1 WHERE id = ?2")
+      .bind(JSON.stringify({ deliveryId: bad.deliveryId, lead: [] }), bad.deliveryId)
+      .run();
     const { result, deadLetters } = await deliver(messages);
     expect(result.retryMessages).toEqual([]);
     expect(deadLetters).toEqual([{ ...bad, reason: expect.stringMatching(/^Its stored payload is not a delivery: .* at /) }]);
@@ -340,7 +342,10 @@ describe("the dead-letter consumer with one bad letter", () => {
     const statuses = await statusesOf(messages);
     expect([statuses[good?.deliveryId ?? ""], statuses[alsoGood?.deliveryId ?? ""]]).toEqual(["dead", "dead"]);
     expect(statuses[refused?.deliveryId ?? ""]).toBe("pending");
-    const [event] = await db().select().from(events).where(eq(events.id, good?.eventId ?? ""));
+    const [event] = await db()
+      .select()
+      .from(events)
+      .where(eq(events.id, good?.eventId ?? ""));
     expect(event?.status).toBe("dead");
     const sent = (await alerts.requests()).slice(alertsBefore).map((r) => r.body);
     expect(sent).toHaveLength(2);

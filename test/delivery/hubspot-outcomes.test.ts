@@ -6,8 +6,8 @@ import { createDb } from "../../src/db/client";
 import { attempts, deliveries } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { admin, json } from "../admin/helpers";
-import { consoleFetch, page, signIn } from "../console/helpers";
 import { privateFake } from "../connectors/fixtures";
+import { consoleFetch, page, signIn } from "../console/helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
 import { configure, eventsOf, liftHold, postSigned, recordSends, standardSecret } from "../helpers";
@@ -49,7 +49,13 @@ function scenario({ source, destination = {}, fallbackOwnerId, properties }: Set
       { id: "crm", type: "hubspot", token: hubspot.credentials.token ?? "", baseUrl: hubspot.url, maxAttempts: 3, ...destination },
       { id: "ops-alerts", type: "slack", url: alerts.url },
     ],
-    routes: [{ id: "all", when: { always: true }, actions: [{ assign: { pool: "sales" } }, { upsert: { destination: "crm", ...(properties ? { properties } : {}) } }] }],
+    routes: [
+      {
+        id: "all",
+        when: { always: true },
+        actions: [{ assign: { pool: "sales" } }, { upsert: { destination: "crm", ...(properties ? { properties } : {}) } }],
+      },
+    ],
     settings: { alertDestination: "ops-alerts" },
   };
 }
@@ -79,53 +85,68 @@ describe("owners 101, 102 and 999 where HubSpot knows 101 and 102: 60 leads", ()
   it.each([
     ["without a fallback owner", "nofallback", undefined],
     ["with the pool's fallback owner 101", "fallback", "101"],
-  ])("%s: lands all 60, the 20 of owner 999 with the fallback or no owner, marked and alerted", async (_name, source, fallbackOwnerId) => {
-    await configure(scenario({ source, ...(fallbackOwnerId ? { fallbackOwnerId } : {}) }));
-    const messages = await leads(source, 60);
-    const alertsBefore = (await alerts.records<unknown[]>()).length;
-    const callsBefore = (await hubspot.requests()).length;
+  ])(
+    "%s: lands all 60, the 20 of owner 999 with the fallback or no owner, marked and alerted",
+    async (_name, source, fallbackOwnerId) => {
+      await configure(scenario({ source, ...(fallbackOwnerId ? { fallbackOwnerId } : {}) }));
+      const messages = await leads(source, 60);
+      const alertsBefore = (await alerts.records<unknown[]>()).length;
+      const callsBefore = (await hubspot.requests()).length;
 
-    const result = await deliver(messages);
-    expect(result.explicitAcks).toHaveLength(60);
-    expect(result.retryMessages).toEqual([]);
+      const result = await deliver(messages);
+      expect(result.explicitAcks).toHaveLength(60);
+      expect(result.retryMessages).toEqual([]);
 
-    const contacts = await contactsOf(source);
-    expect(contacts).toHaveLength(60);
-    const owners = contacts.map((c) => c.properties.hubspot_owner_id ?? "none");
-    const count = (owner: string) => owners.filter((o) => o === owner).length;
-    if (fallbackOwnerId) expect([count("101"), count("102"), count("none")]).toEqual([40, 20, 0]);
-    else expect([count("101"), count("102"), count("none")]).toEqual([20, 20, 20]);
+      const contacts = await contactsOf(source);
+      expect(contacts).toHaveLength(60);
+      const owners = contacts.map((c) => c.properties.hubspot_owner_id ?? "none");
+      const count = (owner: string) => owners.filter((o) => o === owner).length;
+      if (fallbackOwnerId) expect([count("101"), count("102"), count("none")]).toEqual([40, 20, 0]);
+      else expect([count("101"), count("102"), count("none")]).toEqual([20, 20, 20]);
 
-    // Every delivery succeeded; those of owner 999 say what happened, on the attempt and the delivery.
-    const rows = await db().select().from(deliveries).where(inArray(deliveries.id, messages.map((m) => m.deliveryId)));
-    expect(rows.every((r) => r.status === "succeeded")).toBe(true);
-    const noted = rows.filter((r) => r.lastError !== null);
-    expect(noted).toHaveLength(20);
-    const instead = fallbackOwnerId ? "written with the pool's fallback owner 101" : "written without an owner";
-    for (const row of noted) expect(row.lastError).toMatch(new RegExp(`^Owner 999 refused \\(.*hubspot_owner_id.*\\); ${instead}\\.$`));
-    const [attempt] = await db().select().from(attempts).where(eq(attempts.deliveryId, noted[0]?.id ?? ""));
-    expect(attempt).toMatchObject({ outcome: "succeeded", error: noted[0]?.lastError });
+      // Every delivery succeeded; those of owner 999 say what happened, on the attempt and the delivery.
+      const rows = await db()
+        .select()
+        .from(deliveries)
+        .where(
+          inArray(
+            deliveries.id,
+            messages.map((m) => m.deliveryId),
+          ),
+        );
+      expect(rows.every((r) => r.status === "succeeded")).toBe(true);
+      const noted = rows.filter((r) => r.lastError !== null);
+      expect(noted).toHaveLength(20);
+      const instead = fallbackOwnerId ? "written with the pool's fallback owner 101" : "written without an owner";
+      for (const row of noted) expect(row.lastError).toMatch(new RegExp(`^Owner 999 refused \\(.*hubspot_owner_id.*\\); ${instead}\\.$`));
+      const [attempt] = await db()
+        .select()
+        .from(attempts)
+        .where(eq(attempts.deliveryId, noted[0]?.id ?? ""));
+      expect(attempt).toMatchObject({ outcome: "succeeded", error: noted[0]?.lastError });
 
-    // The event's trace in the admin API tells it too.
-    const detail = await json<{ trace: { deliveryNotes?: { deliveryId: string; note: string }[] } }>(await admin("GET", `/v1/events/${noted[0]?.eventId}`));
-    expect(detail.trace.deliveryNotes).toEqual([expect.objectContaining({ deliveryId: noted[0]?.id, destinationId: "crm", note: noted[0]?.lastError })]);
-    // And the console's event page, under Owner.
-    const { session } = await signIn();
-    const html = await page(await consoleFetch("GET", `/events/${noted[0]?.eventId}`, { session }));
-    expect(html).toContain(`At crm (${noted[0]?.id}): Owner 999 refused`);
+      // The event's trace in the admin API tells it too.
+      const detail = await json<{ trace: { deliveryNotes?: { deliveryId: string; note: string }[] } }>(await admin("GET", `/v1/events/${noted[0]?.eventId}`));
+      expect(detail.trace.deliveryNotes).toEqual([expect.objectContaining({ deliveryId: noted[0]?.id, destinationId: "crm", note: noted[0]?.lastError })]);
+      // And the console's event page, under Owner.
+      const { session } = await signIn();
+      const html = await page(await consoleFetch("GET", `/events/${noted[0]?.eventId}`, { session }));
+      expect(html).toContain(`At crm (${noted[0]?.id}): Owner 999 refused`);
 
-    // One alert naming the owner, none of them dead letters.
-    const sent = (await alerts.records<{ text: string }[]>()).slice(alertsBefore);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]?.text).toContain("crm refused owner 999");
-    expect(sent[0]?.text).toContain("20 leads assigned to owner 999");
-    const dead = await json<{ items: unknown[] }>(await admin("GET", `/v1/dead-letters?source=${source}`));
-    expect(dead.items).toEqual([]);
+      // One alert naming the owner, none of them dead letters.
+      const sent = (await alerts.records<{ text: string }[]>()).slice(alertsBefore);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.text).toContain("crm refused owner 999");
+      expect(sent[0]?.text).toContain("20 leads assigned to owner 999");
+      const dead = await json<{ items: unknown[] }>(await admin("GET", `/v1/dead-letters?source=${source}`));
+      expect(dead.items).toEqual([]);
 
-    // The refused batch, the 40 HubSpot's message does not name, then the 20 it names
-    // with the fallback owner (or none), together.
-    expect((await hubspot.requests()).length - callsBefore).toBe(3);
-  }, 60_000);
+      // The refused batch, the 40 HubSpot's message does not name, then the 20 it names
+      // with the fallback owner (or none), together.
+      expect((await hubspot.requests()).length - callsBefore).toBe(3);
+    },
+    60_000,
+  );
 });
 
 describe("nothing fails silently", () => {
@@ -147,7 +168,9 @@ describe("nothing fails silently", () => {
     expect(listed.items).toHaveLength(3);
     for (const item of listed.items) {
       expect(item).toMatchObject({ kind: "delivery", status: "failed" });
-      expect(item.reason).toMatch(/^Refused by crm: HTTP 400 VALIDATION_ERROR: Property values were not valid: .*hot-prospect was not one of the allowed options/);
+      expect(item.reason).toMatch(
+        /^Refused by crm: HTTP 400 VALIDATION_ERROR: Property values were not valid: .*hot-prospect was not one of the allowed options/,
+      );
     }
 
     // Through the dead-letter queue: the alert says it was refused; the stats count it.
@@ -199,7 +222,16 @@ describe("HubSpot's rate limits", () => {
 
     const first = await deliver(messages);
     expect(first.retryMessages).toHaveLength(2);
-    const rows = () => db().select().from(deliveries).where(inArray(deliveries.id, messages.map((m) => m.deliveryId)));
+    const rows = () =>
+      db()
+        .select()
+        .from(deliveries)
+        .where(
+          inArray(
+            deliveries.id,
+            messages.map((m) => m.deliveryId),
+          ),
+        );
     expect((await rows()).map((r) => [r.status, r.attempts, r.leaseUntil])).toEqual([
       ["pending", 0, null],
       ["pending", 0, null],
@@ -241,7 +273,15 @@ describe("HubSpot's rate limits", () => {
     const sent = (await alerts.records<{ text: string }[]>()).slice(alertsBefore);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.text).toContain("crm-daily reached its daily API limit");
-    const rows = await db().select().from(deliveries).where(inArray(deliveries.id, messages.map((m) => m.deliveryId)));
+    const rows = await db()
+      .select()
+      .from(deliveries)
+      .where(
+        inArray(
+          deliveries.id,
+          messages.map((m) => m.deliveryId),
+        ),
+      );
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([
       ["pending", 0],
       ["pending", 0],

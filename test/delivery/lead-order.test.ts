@@ -29,7 +29,10 @@ async function store(rows: { id: string; leadId: string; destinationId?: string;
       updatedAt: r.createdAt,
     })),
   );
-  await runQueries(env.DB, statements.map((s) => s.toSQL()));
+  await runQueries(
+    env.DB,
+    statements.map((s) => s.toSQL()),
+  );
 }
 
 describe("per-lead order", () => {
@@ -59,7 +62,10 @@ describe("per-lead order", () => {
       { id: "evt_h1:0", leadId: "lead_h", createdAt: now },
       { id: "evt_h2:0", leadId: "lead_h", createdAt: now + 1 },
     ]);
-    await db().update(deliveries).set({ nextAttemptAt: Date.now() + 60_000 }).where(eq(deliveries.id, "evt_h1:0"));
+    await db()
+      .update(deliveries)
+      .set({ nextAttemptAt: Date.now() + 60_000 })
+      .where(eq(deliveries.id, "evt_h1:0"));
     const early = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
     await handOverTurns(db(), env.DELIVERY_QUEUE, "crm", ["lead_h"], Date.now());
     early.restore();

@@ -19,9 +19,7 @@ type Rate = { perSecond: number; burst: number };
 async function configureFor(fake: FakeHandle, destination: { id: string; rate?: Rate; searchRate?: Rate }) {
   await configure({
     sources: [{ id: "forms", provider: "standard-webhooks", secrets: [standardSecret], mapping: { email: "email", firstName: "name" } }],
-    destinations: [
-      { type: "pipedrive", apiToken: fake.credentials.apiToken ?? "", baseUrl: fake.url, maxAttempts: 5, ...destination },
-    ],
+    destinations: [{ type: "pipedrive", apiToken: fake.credentials.apiToken ?? "", baseUrl: fake.url, maxAttempts: 5, ...destination }],
     routes: [{ id: "all", when: { always: true }, actions: [{ upsert: { destination: destination.id } }] }],
   });
 }
@@ -83,9 +81,13 @@ describe("one lead, one destination: one delivery at a time, in order", () => {
 
   it("never lets an update overtake a create that is being retried", async () => {
     await postSigned("forms", form("later@acme.example", "First"));
-    const { messages: [create] } = await routeQueued("forms");
+    const {
+      messages: [create],
+    } = await routeQueued("forms");
     await postSigned("forms", form("later@acme.example", "Second"));
-    const { messages: [update] } = await routeQueued("forms");
+    const {
+      messages: [update],
+    } = await routeQueued("forms");
     if (!create || !update) throw new Error("expected two deliveries");
     const before = (await fake.requests()).length;
 
@@ -141,7 +143,6 @@ describe("rate limits count calls", () => {
     expect(result.explicitAcks).toHaveLength(4);
     expect((await fake.requests()).filter((r) => r.path.endsWith("/search"))).toHaveLength(4);
     expect((await fake.requests()).some((r) => r.fault !== undefined)).toBe(false);
-
   });
 
   it("takes a destination's own searchRate (a server that is not Pipedrive's)", async () => {

@@ -33,8 +33,6 @@ export async function routeQueued(sourceId: string) {
   return { result, messages: deliveries.bodies };
 }
 
-
-
 /**
  * Posts signed payloads to a source, routes them, delivers what routing planned;
  * returns each new event's row and parsed trace, oldest first.

@@ -86,9 +86,15 @@ describe("routing and delivery, end to end inside workerd", () => {
 
     const [done] = await eventsOf("typeform-leads");
     expect(done?.status).toBe("routed");
-    const rows = await db().select().from(attempts).where(eq(attempts.eventId, done?.id ?? ""));
+    const rows = await db()
+      .select()
+      .from(attempts)
+      .where(eq(attempts.eventId, done?.id ?? ""));
     expect(rows.map((r) => [r.destinationId, r.outcome, r.attempt])).toEqual(
-      expect.arrayContaining([["hubspot", "succeeded", 1], ["sales-slack", "succeeded", 1]]),
+      expect.arrayContaining([
+        ["hubspot", "succeeded", 1],
+        ["sales-slack", "succeeded", 1],
+      ]),
     );
   });
 
@@ -99,8 +105,14 @@ describe("routing and delivery, end to end inside workerd", () => {
     await runQueue(queueNames.routing, [{ eventId: event?.id, sourceId: "typeform-leads" }], 2);
     sends.restore();
     expect(sends.bodies).toEqual([]);
-    const all = await db().select().from(deliveries).where(eq(deliveries.eventId, event?.id ?? ""));
-    await deliverAll(all.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })), 2);
+    const all = await db()
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.eventId, event?.id ?? ""));
+    await deliverAll(
+      all.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })),
+      2,
+    );
     expect((await hubspot.requests()).length).toBe(before);
   });
 
@@ -145,7 +157,10 @@ describe("routing and delivery, end to end inside workerd", () => {
   it("retries a 503 with backoff, waits out HubSpot's 429 without counting an attempt, then delivers", async () => {
     await postSigned("typeform-leads", typeform("retry@acme.dev", 60));
     const { messages } = await routeQueued("typeform-leads");
-    await hubspot.fault([{ status: 503, count: 1 }, { status: 429, count: 1 }]);
+    await hubspot.fault([
+      { status: 503, count: 1 },
+      { status: 429, count: 1 },
+    ]);
 
     const first = await deliverAll(messages);
     expect(first.retryMessages).toEqual([{ msgId: first.ids[0] }]);
@@ -157,7 +172,10 @@ describe("routing and delivery, end to end inside workerd", () => {
     expect(third.explicitAcks).toEqual(third.ids);
 
     // The pool's MessageBatch does not report retry delays; the attempt log does.
-    const rows = await db().select().from(attempts).where(eq(attempts.deliveryId, messages[0]?.deliveryId ?? ""));
+    const rows = await db()
+      .select()
+      .from(attempts)
+      .where(eq(attempts.deliveryId, messages[0]?.deliveryId ?? ""));
     expect(rows.map((r) => [r.attempt, r.outcome, r.httpStatus])).toEqual([
       [1, "retryable", 503],
       [2, "succeeded", 200],
@@ -194,7 +212,9 @@ describe("routing and delivery, end to end inside workerd", () => {
     expect(result.retryMessages).toEqual([]);
     const event = (await eventsOf("typeform-leads")).find((e) => e.id === messages[0]?.eventId);
     expect(event?.status).toBe("dead");
-    expect(dead.bodies).toEqual([expect.objectContaining({ deliveryId: messages[0]?.deliveryId, refused: true, reason: expect.stringMatching(/^Refused by hubspot: HTTP 400/) })]);
+    expect(dead.bodies).toEqual([
+      expect.objectContaining({ deliveryId: messages[0]?.deliveryId, refused: true, reason: expect.stringMatching(/^Refused by hubspot: HTTP 400/) }),
+    ]);
   });
 
   it("marks unmappable payloads invalid and unmatched leads unmatched", async () => {

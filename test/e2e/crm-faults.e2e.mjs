@@ -15,6 +15,7 @@
 import { before, describe, it } from "node:test";
 import { assertNone } from "./lib/assert-none.mjs";
 import { checkGatewayErrors } from "./lib/checks.mjs";
+import { runCrmFaults } from "./lib/crm-faults.mjs";
 import {
   checkAllFinal,
   checkHubspotBatch,
@@ -25,7 +26,6 @@ import {
   departedBatchSize,
   salesforceCalls,
 } from "./lib/crm-faults-checks.mjs";
-import { runCrmFaults } from "./lib/crm-faults.mjs";
 import { gatewayRecords } from "./lib/run.mjs";
 import { figuresTable, seconds } from "./lib/summary.mjs";
 
@@ -46,8 +46,8 @@ describe("CRM faults and bad leads, end to end (wrangler dev over real HTTP)", (
           "Salesforce: API calls, token requests": Object.values(salesforceCalls(run)).reverse().join(", "),
           "outage: calls refused, dead letters, alerts, replays": `${run.outage.callsDuringOutage}, ${run.outage.letters.length}, ${run.outage.alerts.length}, ${run.outage.replays.length}`,
           "dead letters in all": run.deadLetters.length,
-          "setup": seconds(run.timings.setupMs),
-          "total": seconds(run.timings.totalMs),
+          setup: seconds(run.timings.setupMs),
+          total: seconds(run.timings.totalMs),
         })}\n`,
       );
     },

@@ -10,10 +10,10 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { loadFakes } from "../../scripts/fakes.mjs";
 import { adminApi } from "../../scripts/lib/admin-api.mjs";
 import { freePort } from "../../scripts/lib/free-port.mjs";
 import { signatureHeaders } from "../../scripts/lib/sign-webhook.mjs";
-import { loadFakes } from "../../scripts/fakes.mjs";
 import { root } from "../../scripts/wrangler-env.mjs";
 import { freshState, gatewayProcess } from "./lib/gateway.mjs";
 import { sendLikeAProvider } from "./lib/sender.mjs";
@@ -29,7 +29,13 @@ const whsec = () => `whsec_${randomBytes(24).toString("base64")}`;
 function experimentConfig(fakes, secrets) {
   return {
     sources: [
-      { id: "forms", provider: "standard-webhooks", secrets: [secrets.forms], rate: { perSecond: 500, burst: 500 }, mapping: { email: "email", company: "company" } },
+      {
+        id: "forms",
+        provider: "standard-webhooks",
+        secrets: [secrets.forms],
+        rate: { perSecond: 500, burst: 500 },
+        mapping: { email: "email", company: "company" },
+      },
       { id: "crm-outcomes", provider: "standard-webhooks", secrets: [secrets.outcomes], kind: "outcomes", outcomes: { format: "generic" } },
     ],
     pools: [
@@ -58,7 +64,10 @@ function signed(base, sourceId, secret, payload) {
     build: () => ({
       path: `/in/${sourceId}`,
       body,
-      headers: { "content-type": "application/json", ...signatureHeaders({ provider: "standard-webhooks" }, secret, { body, deliveryId: `msg_${randomBytes(8).toString("hex")}` }) },
+      headers: {
+        "content-type": "application/json",
+        ...signatureHeaders({ provider: "standard-webhooks" }, secret, { body, deliveryId: `msg_${randomBytes(8).toString("hex")}` }),
+      },
     }),
   });
 }
@@ -125,8 +134,17 @@ describe("a 50/50 routing experiment, end to end (wrangler dev over real HTTP)",
       }
 
       // Outcomes for a known share of each arm: the first k of its leads, by email.
-      const byArm = Object.fromEntries(Object.keys(shares).map((arm) => [arm, [...arms].filter(([, a]) => a === arm).map(([e]) => e).sort()]));
-      for (const [arm, list] of Object.entries(byArm)) reported.set(arm, { leads: list.length, qualified: list.slice(0, Math.round(list.length * shares[arm])) });
+      const byArm = Object.fromEntries(
+        Object.keys(shares).map((arm) => [
+          arm,
+          [...arms]
+            .filter(([, a]) => a === arm)
+            .map(([e]) => e)
+            .sort(),
+        ]),
+      );
+      for (const [arm, list] of Object.entries(byArm))
+        reported.set(arm, { leads: list.length, qualified: list.slice(0, Math.round(list.length * shares[arm])) });
       const reports = [...reported.values()].flatMap((r) => r.qualified.map((email) => ({ email, outcome: "qualified" })));
       say(`reporting ${reports.length} outcomes (${[...reported].map(([arm, r]) => `${arm}: ${r.qualified.length} of ${r.leads}`).join(", ")})`);
       const chunks = [];
@@ -168,7 +186,9 @@ describe("a 50/50 routing experiment, end to end (wrangler dev over real HTTP)",
       assert.equal(row.outcomes.qualified.leads, expected.qualified.length, `qualified in ${arm}`);
       assert.equal(row.outcomes.qualified.rate, expected.qualified.length / expected.leads, `qualified share of ${arm}`);
       assert.equal(row.outcomes.won.leads, 0);
-      say(`${arm}: ${row.outcomes.qualified.leads} of ${row.leads} qualified (${(100 * row.outcomes.qualified.rate).toFixed(1)} %), webhook → CRM p50 ${row.webhookToCrmMs?.p50} ms`);
+      say(
+        `${arm}: ${row.outcomes.qualified.leads} of ${row.leads} qualified (${(100 * row.outcomes.qualified.rate).toFixed(1)} %), webhook → CRM p50 ${row.webhookToCrmMs?.p50} ms`,
+      );
     }
   });
 

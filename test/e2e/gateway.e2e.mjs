@@ -27,7 +27,14 @@ describe("Switchboard end to end (wrangler dev over real HTTP)", () => {
         .filter((r) => !["lead", "flood", "duplicate"].includes(r.kind))
         .map((r) => /"email":"([^"]+)"/.exec(r.body)?.[1])
         .filter(Boolean);
-      leads = checkLeads({ leads: run.scenario.leads, acceptedIdOf: answers.acceptedIdOf, events: run.events, deadLetters: run.deadLetters, records: run.records, refusedEmails });
+      leads = checkLeads({
+        leads: run.scenario.leads,
+        acceptedIdOf: answers.acceptedIdOf,
+        events: run.events,
+        deadLetters: run.deadLetters,
+        records: run.records,
+        refusedEmails,
+      });
       stats = checkStats(run);
       const records = gatewayRecords(run.logFile);
       const sweeps = records.filter((r) => r.msg.startsWith("sweeper"));
@@ -48,19 +55,21 @@ describe("Switchboard end to end (wrangler dev over real HTTP)", () => {
           "duplicates answered 200": run.requests.filter((r) => r.kind === "duplicate" && run.outcomes.get(r.key)?.status === 200).length,
           "429s sent to senders": attempts.filter((a) => a.status === 429).length,
           "attempts refused while down (or 5xx)": attempts.filter((a) => a.error !== undefined || (a.status ?? 0) >= 500).length,
-          "events by status": Object.entries(byStatus).map(([s, n]) => `${s} ${n}`).join(", "),
+          "events by status": Object.entries(byStatus)
+            .map(([s, n]) => `${s} ${n}`)
+            .join(", "),
           "dead letters (deliveries, routing)": `${run.deadLetters.length}, ${run.routingDeadLetters.length}`,
           "slack repeats / forward repeats": `${leads.figures.slackRepeats} / ${leads.figures.forwardRepeats}`,
           "alerts in Slack (dead letters, thresholds)": run.records.slack.filter((m) => m.alert).length,
           "sweeper re-sent (events, deliveries)": `${sweeps.filter((l) => l.msg.includes("stuck events")).reduce((n, l) => n + l.count, 0)}, ${sweeps.filter((l) => l.msg.includes("stalled deliveries")).reduce((n, l) => n + l.count, 0)}`,
           "end-to-end latency p50 / p99": `${run.stats.latency.endToEndMs.p50 ?? "—"} / ${run.stats.latency.endToEndMs.p99 ?? "—"} ms`,
           "setup (migrations, fakes, wrangler dev)": seconds(run.timings.setupMs),
-          "sending": seconds(run.timings.sendMs),
+          sending: seconds(run.timings.sendMs),
           "restart downtime": seconds(run.timings.downtimeMs),
           "time to drain (after the last request)": `${seconds(run.timings.drainMs)}${run.drain.drained ? "" : " (timed out)"}`,
           "cron (sweeper) runs": run.drain.cronRuns,
           "unexpected error lines in the gateway log": errors.length,
-          "total": seconds(Date.now() - run.t0),
+          total: seconds(Date.now() - run.t0),
         })}\n`,
       );
     },
@@ -90,7 +99,10 @@ describe("Switchboard end to end (wrangler dev over real HTTP)", () => {
 
   it("met every fault it was meant to: the flood was throttled, the CRM faults were used up, the gateway restarted", () => {
     const floodAttempts = run.scenario.flood.flatMap((r) => run.outcomes.get(r.key)?.attempts ?? []);
-    assert.ok(floodAttempts.some((a) => a.status === 429), "the flood never got a 429");
+    assert.ok(
+      floodAttempts.some((a) => a.status === 429),
+      "the flood never got a 429",
+    );
     const left = Object.entries(run.faultsLeft).filter(([, faults]) => faults.length > 0);
     assert.deepEqual(left, [], "injected faults that no request used");
     if (run.settings.restart) assert.equal(run.gatewayStarts, 2, "the gateway should have been started twice");

@@ -13,7 +13,13 @@ import { admin, json, problem } from "../admin/helpers";
  */
 
 const token = "enrich-token-abcdefgh-1234";
-const clearbit: Record<string, unknown> = { id: "clearbit", type: "http", url: "https://enrich.example.com/v1/company", token, fields: { employees: "company.employees" } };
+const clearbit: Record<string, unknown> = {
+  id: "clearbit",
+  type: "http",
+  url: "https://enrich.example.com/v1/company",
+  token,
+  fields: { employees: "company.employees" },
+};
 const company = { id: "company", type: "hubspot-company", destination: "hubspot", fields: { industry: "properties.industry" } };
 
 /** The document with the http enrichment changed by `changes` (a `token: undefined` leaves it out). */
@@ -81,7 +87,11 @@ describe("the http enrichment token", () => {
   });
 
   it("keeps the token through PUT /v1/enrichments/{id} without one", async () => {
-    await json(await admin("PUT", "/v1/enrichments/clearbit", { body: { id: "clearbit", type: "http", url: "https://enrich.example.com/v2", fields: { employees: "e" } } }));
+    await json(
+      await admin("PUT", "/v1/enrichments/clearbit", {
+        body: { id: "clearbit", type: "http", url: "https://enrich.example.com/v2", fields: { employees: "e" } },
+      }),
+    );
     expect(await storedToken()).toMatchObject({ token, url: "https://enrich.example.com/v2" });
     await json(await admin("PUT", "/v1/config", { body: document }));
   });
@@ -91,7 +101,9 @@ describe("the http enrichment token", () => {
     expect(refused.problems).toContainEqual(expect.objectContaining({ pointer: "/enrichments/0/token" }));
 
     const fresh = await problem(
-      await admin("PUT", "/v1/enrichments/new-one", { body: { id: "new-one", type: "http", url: "https://x.example", token: "••••1234", fields: { employees: "e" } } }),
+      await admin("PUT", "/v1/enrichments/new-one", {
+        body: { id: "new-one", type: "http", url: "https://x.example", token: "••••1234", fields: { employees: "e" } },
+      }),
       422,
     );
     expect(fresh.problems).toContainEqual(expect.objectContaining({ pointer: "/token" }));

@@ -243,7 +243,9 @@ describe("the simulator's enricher", () => {
 
 describe("hubspot-company enrichment", () => {
   async function seed(domainName: string, properties: Record<string, string> = {}) {
-    await hubspot.control("POST", "companies", { properties: { domain: domainName, name: "Corp Inc", numberofemployees: "2500", industry: "COMPUTER_SOFTWARE", ...properties } });
+    await hubspot.control("POST", "companies", {
+      properties: { domain: domainName, name: "Corp Inc", numberofemployees: "2500", industry: "COMPUTER_SOFTWARE", ...properties },
+    });
   }
 
   it("searches companies by domain with the destination's token and maps the first result", async () => {
@@ -269,7 +271,11 @@ describe("hubspot-company enrichment", () => {
     const key = domain();
     await seed(key, { name: "Newer", createdate: "2024-05-01T00:00:00.000Z" });
     await seed(key, { name: "Older", createdate: "2019-05-01T00:00:00.000Z" });
-    const enrichment = hubspotEnrichment({ id: "company-names", properties: ["name", "hs_ideal_customer_profile"], fields: { company: "properties.name", "custom.icp": "properties.hs_ideal_customer_profile" } });
+    const enrichment = hubspotEnrichment({
+      id: "company-names",
+      properties: ["name", "hs_ideal_customer_profile"],
+      fields: { company: "properties.name", "custom.icp": "properties.hs_ideal_customer_profile" },
+    });
     expect(await consumer()(enrichment, lead(key))).toEqual({ outcome: "fetched", key, fields: { company: "Older", "custom.icp": null } });
     const [request] = await hubspot.requests();
     expect(JSON.parse(request?.body ?? "").properties).toEqual(["domain", "name", "hs_ideal_customer_profile"]);
@@ -329,7 +335,11 @@ describe("hubspot-company enrichment", () => {
     const key = domain();
     const slackOnly = [destinationSchema.parse({ id: "crm", type: "slack", url: "https://hooks.slack.com/services/T0/B0/X" })];
     const enrich = createEnricher(env, { writeCache: true, callLookups: true, destinations: slackOnly });
-    expect(await enrich(hubspotEnrichment(), lead(key))).toEqual({ outcome: "failed", key, error: "destination 'crm' is not a configured hubspot destination" });
+    expect(await enrich(hubspotEnrichment(), lead(key))).toEqual({
+      outcome: "failed",
+      key,
+      error: "destination 'crm' is not a configured hubspot destination",
+    });
     expect(await hubspot.requests()).toHaveLength(0);
   });
 });

@@ -3,8 +3,8 @@ import type { DecisionTrace } from "../../src/routing/decide";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
 import { sendThrough } from "../delivery/pipeline-helpers";
-import type { HubspotContact } from "../fakes/hubspot";
 import type { FakeHandle } from "../fakes/client";
+import type { HubspotContact } from "../fakes/hubspot";
 import { configure, standardSecret } from "../helpers";
 
 /**
@@ -151,9 +151,7 @@ describe("the enrich action in the routing pipeline", () => {
     expect(hit.trace.enrichments?.[0]).toMatchObject({ outcome: "cached", key: "bigcorp.example" });
     expect(hit.trace.routes.find((r) => r.route === "enterprise")?.status).toBe("matched");
 
-    const miss = await json<{ trace: DecisionTrace }>(
-      await admin("POST", "/v1/simulate", { body: { source, payload: { email: "x@unknown-corp.example" } } }),
-    );
+    const miss = await json<{ trace: DecisionTrace }>(await admin("POST", "/v1/simulate", { body: { source, payload: { email: "x@unknown-corp.example" } } }));
     expect(miss.trace.enrichments?.[0]).toMatchObject({ outcome: "skipped", reason: "not in the cache; a simulation calls no lookups" });
     expect(await searches()).toHaveLength(searched);
   });

@@ -10,7 +10,13 @@ describe("retention of the enrichment cache", () => {
     const db = createDb(env.DB);
     const now = Date.now();
     for (let i = 0; i < 3; i++) {
-      await writeCachedEnrichment(db, { scope: "company:00000000", key: `old${i}.example`, fields: { employees: i }, fetchedAt: now - 90_000, expiresAt: now - 1 });
+      await writeCachedEnrichment(db, {
+        scope: "company:00000000",
+        key: `old${i}.example`,
+        fields: { employees: i },
+        fetchedAt: now - 90_000,
+        expiresAt: now - 1,
+      });
     }
     await writeCachedEnrichment(db, { scope: "company:00000000", key: "none.example", fields: null, fetchedAt: now - 90_000, expiresAt: now - 5 });
     await writeCachedEnrichment(db, { scope: "company:00000000", key: "live.example", fields: { employees: 9 }, fetchedAt: now, expiresAt: now + 60_000 });

@@ -88,12 +88,7 @@ export function createState<R>(name: string, initial: () => R, onReset: () => vo
  * of whatever API routes the caller adds next. `control` adds a fake's own control
  * endpoints under `/__fake` (not recorded, never faulted, like the common ones).
  */
-export function createFakeApp<R>(
-  state: FakeState<R>,
-  responses: FakeResponses,
-  exportRecords: (records: R) => unknown,
-  control?: (app: Hono) => void,
-): Hono {
+export function createFakeApp<R>(state: FakeState<R>, responses: FakeResponses, exportRecords: (records: R) => unknown, control?: (app: Hono) => void): Hono {
   const app = new Hono();
 
   app.post("/__fake/faults", async (c) => {

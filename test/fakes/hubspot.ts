@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, readJson, uuid } from "./common";
+import { createFakeApp, createState, EMAIL_PATTERN, isRecord, jsonResponse, readJson, uuid } from "./common";
 
 /**
  * Contract fake of HubSpot's CRM contacts batch upsert
@@ -85,8 +85,19 @@ const companySeedSchema = z.object({
 });
 
 const OPERATORS = [
-  "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY",
-  "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
+  "EQ",
+  "NEQ",
+  "LT",
+  "LTE",
+  "GT",
+  "GTE",
+  "BETWEEN",
+  "IN",
+  "NOT_IN",
+  "HAS_PROPERTY",
+  "NOT_HAS_PROPERTY",
+  "CONTAINS_TOKEN",
+  "NOT_CONTAINS_TOKEN",
 ] as const;
 const filterSchema = z
   .object({
@@ -99,7 +110,10 @@ const filterSchema = z
   .strict();
 const searchSchema = z
   .object({
-    filterGroups: z.array(z.object({ filters: z.array(filterSchema).max(6) }).strict()).max(5).default([]),
+    filterGroups: z
+      .array(z.object({ filters: z.array(filterSchema).max(6) }).strict())
+      .max(5)
+      .default([]),
     properties: z.array(z.string()).optional(),
     sorts: z
       .array(z.union([z.string(), z.object({ propertyName: z.string(), direction: z.enum(["ASCENDING", "DESCENDING"]).default("ASCENDING") })]))
@@ -121,15 +135,30 @@ export interface HubspotContact {
 }
 
 const DEFAULT_PROPERTIES = [
-  "email", "firstname", "lastname", "company", "phone", "mobilephone", "website", "country", "state",
-  "city", "zip", "address", "industry", "jobtitle", "numemployees", "annualrevenue", "lifecyclestage",
-  "hs_lead_status", "hubspot_owner_id", "message",
+  "email",
+  "firstname",
+  "lastname",
+  "company",
+  "phone",
+  "mobilephone",
+  "website",
+  "country",
+  "state",
+  "city",
+  "zip",
+  "address",
+  "industry",
+  "jobtitle",
+  "numemployees",
+  "annualrevenue",
+  "lifecyclestage",
+  "hs_lead_status",
+  "hubspot_owner_id",
+  "message",
 ];
 /** The default options of the `hs_lead_status` dropdown (a portal may change them). */
 const LEAD_STATUSES = ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"];
-const LIFECYCLE_STAGES = [
-  "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other",
-];
+const LIFECYCLE_STAGES = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other"];
 const AUTH_MESSAGE =
   "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview";
 
@@ -141,13 +170,17 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
   let nextId = 1001;
   let companies = new Map<string, HubspotCompany>();
   let nextCompanyId = 5001;
-  const state = createState("hubspot", () => new Map<string, HubspotContact>(), () => {
-    window = [];
-    today = 0;
-    nextId = 1001;
-    companies = new Map();
-    nextCompanyId = 5001;
-  });
+  const state = createState(
+    "hubspot",
+    () => new Map<string, HubspotContact>(),
+    () => {
+      window = [];
+      today = 0;
+      nextId = 1001;
+      companies = new Map();
+      nextCompanyId = 5001;
+    },
+  );
 
   const app = createFakeApp(
     state,
@@ -330,7 +363,8 @@ export function createHubspotFake(input: HubspotFakeOptions = {}) {
       .filter((company) => !company.archived)
       .filter((company) => search.filterGroups.length === 0 || search.filterGroups.some((group) => group.filters.every((f) => matches(company, f))));
     const sort = search.sorts?.[0];
-    const sortBy = typeof sort === "string" ? { propertyName: sort, direction: "ASCENDING" } : (sort ?? { propertyName: "hs_object_id", direction: "ASCENDING" });
+    const sortBy =
+      typeof sort === "string" ? { propertyName: sort, direction: "ASCENDING" } : (sort ?? { propertyName: "hs_object_id", direction: "ASCENDING" });
     matched.sort((a, b) => compare(a.properties[sortBy.propertyName], b.properties[sortBy.propertyName]) * (sortBy.direction === "DESCENDING" ? -1 : 1));
     const start = Number(search.after ?? 0) || 0;
     const page = matched.slice(start, start + search.limit);
@@ -396,7 +430,8 @@ function checkProperty(name: string, value: string, known: Set<string>, owners: 
 /** What HubSpot refuses about one filter: a value the operator needs and was not given. */
 function checkFilter(filter: SearchFilter): string | undefined {
   const needsValue = !["HAS_PROPERTY", "NOT_HAS_PROPERTY", "IN", "NOT_IN", "BETWEEN"].includes(filter.operator);
-  if (needsValue && filter.value === undefined) return `There was a problem with the request: filter on ${filter.propertyName} with operator ${filter.operator} needs a value`;
+  if (needsValue && filter.value === undefined)
+    return `There was a problem with the request: filter on ${filter.propertyName} with operator ${filter.operator} needs a value`;
   if ((filter.operator === "IN" || filter.operator === "NOT_IN") && !filter.values?.length) return `Operator ${filter.operator} needs values`;
   if (filter.operator === "BETWEEN" && (filter.value === undefined || filter.highValue === undefined)) return "Operator BETWEEN needs value and highValue";
   return undefined;

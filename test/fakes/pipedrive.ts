@@ -1,6 +1,6 @@
+import type { Context } from "hono";
 import { z } from "zod";
-import { type Context } from "hono";
-import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, readJson, uuid } from "./common";
+import { createFakeApp, createState, EMAIL_PATTERN, isRecord, jsonResponse, readJson, uuid } from "./common";
 
 /**
  * Contract fake of the Pipedrive calls the connector makes, with the API token in
@@ -93,7 +93,19 @@ export interface PipedriveLead {
   update_time: string;
 }
 
-const PERSON_KEYS = ["name", "owner_id", "org_id", "emails", "phones", "visible_to", "label_ids", "marketing_status", "custom_fields", "add_time", "update_time"];
+const PERSON_KEYS = [
+  "name",
+  "owner_id",
+  "org_id",
+  "emails",
+  "phones",
+  "visible_to",
+  "label_ids",
+  "marketing_status",
+  "custom_fields",
+  "add_time",
+  "update_time",
+];
 const SEARCH_FIELDS = ["name", "email", "phone", "notes", "custom_fields"];
 
 export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
@@ -108,11 +120,10 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
       limiter = new RateWindows(options.plan === undefined ? undefined : pipedrivePlans[options.plan], options.dailyBudget);
     },
   );
-  const app = createFakeApp(
-    state,
-    { error: (status) => ({ body: JSON.stringify(errorBody(status)), contentType: "application/json" }) },
-    (records) => ({ persons: [...records.persons.values()], leads: [...records.leads.values()] }),
-  );
+  const app = createFakeApp(state, { error: (status) => ({ body: JSON.stringify(errorBody(status)), contentType: "application/json" }) }, (records) => ({
+    persons: [...records.persons.values()],
+    leads: [...records.leads.values()],
+  }));
 
   app.use("/api/*", async (c, next) => {
     const token = c.req.header("x-api-token") ?? c.req.query("api_token");
@@ -138,10 +149,11 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
     const indexedBefore = Date.now() - options.searchLagMs;
     const items = [...state.records.persons.values()]
       .filter((person) => Date.parse(person.add_time) <= indexedBefore)
-      .filter((person) =>
-        (fields.includes("email") && person.emails.some((email) => matches(email.value))) ||
-        (fields.includes("name") && matches(person.name)) ||
-        (fields.includes("phone") && person.phones.some((phone) => matches(phone.value))),
+      .filter(
+        (person) =>
+          (fields.includes("email") && person.emails.some((email) => matches(email.value))) ||
+          (fields.includes("name") && matches(person.name)) ||
+          (fields.includes("phone") && person.phones.some((phone) => matches(phone.value))),
       )
       .map((person) => ({
         result_score: exact ? 1 : 0.5,
@@ -233,9 +245,7 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
     const limit = Number(c.req.query("limit") ?? 100);
     const start = Number(c.req.query("start") ?? 0);
     const all = [...state.records.leads.values()].filter(
-      (lead) =>
-        (personId === undefined || lead.person_id === Number(personId)) &&
-        (archived === "all" || (archived === "archived") === lead.is_archived),
+      (lead) => (personId === undefined || lead.person_id === Number(personId)) && (archived === "all" || (archived === "archived") === lead.is_archived),
     );
     const page = all.slice(start, start + limit);
     return jsonResponse(
@@ -272,7 +282,12 @@ export function createPipedriveFake(input: PipedriveFakeOptions = {}) {
     return jsonResponse({ success: true, data: lead }, 201);
   });
 
-  app.all("*", (c) => jsonResponse({ success: false, error: `Unknown method ${c.req.method} ${c.req.path}`, errorCode: 404, error_info: "Please check developers.pipedrive.com" }, 404));
+  app.all("*", (c) =>
+    jsonResponse(
+      { success: false, error: `Unknown method ${c.req.method} ${c.req.path}`, errorCode: 404, error_info: "Please check developers.pipedrive.com" },
+      404,
+    ),
+  );
   return { app, state, options };
 }
 

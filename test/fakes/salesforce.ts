@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EMAIL_PATTERN, createFakeApp, createState, isRecord, jsonResponse, readJson } from "./common";
+import { createFakeApp, createState, EMAIL_PATTERN, isRecord, jsonResponse, readJson } from "./common";
 
 /**
  * Contract fake of the Salesforce REST API parts the gateway uses, each behaviour as
@@ -130,8 +130,18 @@ const PICKLIST_FIELDS: z.input<typeof fieldSchema>[] = [
   { name: "StateCode", type: "picklist", length: 255, values: STATES, restricted: true },
 ];
 const CONTACT_FIELDS = [
-  "FirstName", "LastName", "Email", "Phone", "MobilePhone", "Title", "MailingCountry", "LeadSource", "Description",
-  "OwnerId", "AccountId", "Email__c",
+  "FirstName",
+  "LastName",
+  "Email",
+  "Phone",
+  "MobilePhone",
+  "Title",
+  "MailingCountry",
+  "LeadSource",
+  "Description",
+  "OwnerId",
+  "AccountId",
+  "Email__c",
 ];
 
 export const salesforceFakeOptionsSchema = z.object({
@@ -179,21 +189,32 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
     },
     Contact: { externalIdFields: ["Email__c"], fields: CONTACT_FIELDS, required: ["LastName"], idPrefix: "003" },
   };
-  const specs = new Map(Object.entries(objects).map(([name, o]) => [name, new Map(o.fields.map((f) => [typeof f === "string" ? f : f.name, fieldSchema.parse(typeof f === "string" ? { name: f, type: "string", length: 255 } : f)]))]));
+  const specs = new Map(
+    Object.entries(objects).map(([name, o]) => [
+      name,
+      new Map(
+        o.fields.map((f) => [typeof f === "string" ? f : f.name, fieldSchema.parse(typeof f === "string" ? { name: f, type: "string", length: 255 } : f)]),
+      ),
+    ]),
+  );
   let sequence = 1;
   let accounts: FakeAccount[] = [];
   let tokens = new Map<string, number>();
   let locks = new Map<string, number>();
   let revoked = false;
   let refreshToken = options.refreshToken;
-  const state = createState("salesforce", () => new Map<string, SalesforceRecord>(), () => {
-    sequence = 1;
-    tokens = new Map();
-    locks = new Map();
-    revoked = false;
-    refreshToken = options.refreshToken;
-    accounts = [];
-  });
+  const state = createState(
+    "salesforce",
+    () => new Map<string, SalesforceRecord>(),
+    () => {
+      sequence = 1;
+      tokens = new Map();
+      locks = new Map();
+      revoked = false;
+      refreshToken = options.refreshToken;
+      accounts = [];
+    },
+  );
   const app = createFakeApp(
     state,
     { error: (status) => ({ body: JSON.stringify(errorBody(status)), contentType: "application/json;charset=UTF-8" }) },
@@ -203,7 +224,13 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
         const parsed = z.union([accountSeedSchema, z.array(accountSeedSchema)]).safeParse(await c.req.json().catch(() => undefined));
         if (!parsed.success) return c.json({ error: "expected { Name, Website?, OwnerId?, Id? } or a list", issues: parsed.error.issues }, 400);
         const created = (Array.isArray(parsed.data) ? parsed.data : [parsed.data]).map((seed) => {
-          const account: FakeAccount = { Website: null, OwnerId: null, ...seed, Id: seed.Id ?? recordId("001", sequence++), CreatedDate: new Date(Date.now() + accounts.length).toISOString() };
+          const account: FakeAccount = {
+            Website: null,
+            OwnerId: null,
+            ...seed,
+            Id: seed.Id ?? recordId("001", sequence++),
+            CreatedDate: new Date(Date.now() + accounts.length).toISOString(),
+          };
           accounts.push(account);
           return account;
         });
@@ -217,7 +244,16 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
       });
       /** Seeds records as they are, several with one External ID value if asked (it is not unique). */
       control.post("/__fake/seed", async (c) => {
-        const body = z.array(z.object({ object: z.string(), externalIdField: z.string(), externalId: z.string(), fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}) })).parse(await c.req.json());
+        const body = z
+          .array(
+            z.object({
+              object: z.string(),
+              externalIdField: z.string(),
+              externalId: z.string(),
+              fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+            }),
+          )
+          .parse(await c.req.json());
         const seeded = body.map((r) => {
           const record = { Id: recordId(objects[r.object]?.idPrefix ?? "001", sequence++), ...r, fields: { ...r.fields, [r.externalIdField]: r.externalId } };
           state.records.set(record.Id, record);
@@ -255,16 +291,19 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
     const token = `00Dfake0000000001!issued.${crypto.randomUUID()}`;
     tokens.set(token, options.tokenLifetimeCalls);
     const origin = new URL(c.req.url).origin;
-    return jsonResponse({
-      access_token: token,
-      ...(rotated ? { refresh_token: refreshToken } : {}),
-      signature: "fake-signature=",
-      scope: "api refresh_token",
-      instance_url: origin,
-      id: `${origin}/id/00Dfake0000000001/005fake000000001`,
-      token_type: "Bearer",
-      issued_at: String(Date.now()),
-    }, 200);
+    return jsonResponse(
+      {
+        access_token: token,
+        ...(rotated ? { refresh_token: refreshToken } : {}),
+        signature: "fake-signature=",
+        scope: "api refresh_token",
+        instance_url: origin,
+        id: `${origin}/id/00Dfake0000000001/005fake000000001`,
+        token_type: "Bearer",
+        issued_at: String(Date.now()),
+      },
+      200,
+    );
   });
 
   app.use("/services/data/*", async (c, next) => {
@@ -281,24 +320,28 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
   app.get("/services/data/:version/sobjects/:object/describe", (c) => {
     const { version, object } = c.req.param();
     const fields = specs.get(object);
-    if (!knownVersion(version, 20) || !fields || !objects[object]) return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    if (!knownVersion(version, 20) || !fields || !objects[object])
+      return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
     const external = new Set(objects[object].externalIdFields);
-    return jsonResponse({
-      name: object,
-      fields: [
-        { name: "Id", type: "id", length: 18, createable: false, updateable: false, externalId: false, restrictedPicklist: false, picklistValues: [] },
-        ...[...fields.values()].map((f) => ({
-          name: f.name,
-          type: f.type,
-          length: f.length,
-          createable: true,
-          updateable: true,
-          externalId: external.has(f.name),
-          restrictedPicklist: f.restricted,
-          picklistValues: (f.values ?? []).map((v) => ({ active: true, defaultValue: false, label: v.label, validFor: null, value: v.value })),
-        })),
-      ],
-    }, 200);
+    return jsonResponse(
+      {
+        name: object,
+        fields: [
+          { name: "Id", type: "id", length: 18, createable: false, updateable: false, externalId: false, restrictedPicklist: false, picklistValues: [] },
+          ...[...fields.values()].map((f) => ({
+            name: f.name,
+            type: f.type,
+            length: f.length,
+            createable: true,
+            updateable: true,
+            externalId: external.has(f.name),
+            restrictedPicklist: f.restricted,
+            picklistValues: (f.values ?? []).map((v) => ({ active: true, defaultValue: false, label: v.label, validFor: null, value: v.value })),
+          })),
+        ],
+      },
+      200,
+    );
   });
 
   app.patch("/services/data/:version/composite/sobjects/:object/:field", async (c) => {
@@ -361,7 +404,11 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
       if (invalid) return failed(invalid);
       const matches = [...state.records.values()].filter((r) => r.object === object && String(r.fields[field] ?? "").toLowerCase() === value.toLowerCase());
       if (matches.length > 1) {
-        return failed({ statusCode: "DUPLICATE_EXTERNAL_ID", message: `${field}: more than one record found for external id field: [${matches.map((m) => m.Id).join(", ")}]`, fields: [] });
+        return failed({
+          statusCode: "DUPLICATE_EXTERNAL_ID",
+          message: `${field}: more than one record found for external id field: [${matches.map((m) => m.Id).join(", ")}]`,
+          fields: [],
+        });
       }
       const lock = locks.get(value.toLowerCase());
       if (lock !== undefined) {
@@ -372,15 +419,22 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
       const existing = matches[0];
       const merged = { ...existing?.fields, ...record };
       const missing = spec.required.filter((name) => merged[name] === undefined || merged[name] === null || merged[name] === "");
-      if (missing.length > 0) return failed({ statusCode: "REQUIRED_FIELD_MISSING", message: `Required fields are missing: [${missing.join(", ")}]`, fields: missing });
+      if (missing.length > 0)
+        return failed({ statusCode: "REQUIRED_FIELD_MISSING", message: `Required fields are missing: [${missing.join(", ")}]`, fields: missing });
       if (!existing && options.duplicateRule !== "none" && typeof record.Email === "string") {
-        const twin = [...state.records.values()].find((r) => r.object === object && String(r.fields.Email ?? "").toLowerCase() === String(record.Email).toLowerCase());
+        const twin = [...state.records.values()].find(
+          (r) => r.object === object && String(r.fields.Email ?? "").toLowerCase() === String(record.Email).toLowerCase(),
+        );
         if (twin && (options.duplicateRule === "block" || !allowSave)) {
           return failed({
             statusCode: "DUPLICATES_DETECTED",
             message: "Use one of these records?",
             fields: [],
-            duplicateResult: { allowSave: options.duplicateRule === "alert", duplicateRule: "Standard_Rule_for_Leads_with_Duplicate_Leads", matchResults: [{ matchRecords: [{ record: { Id: twin.Id } }] }] },
+            duplicateResult: {
+              allowSave: options.duplicateRule === "alert",
+              duplicateRule: "Standard_Rule_for_Leads_with_Duplicate_Leads",
+              matchResults: [{ matchRecords: [{ record: { Id: twin.Id } }] }],
+            },
           });
         }
       }
@@ -397,7 +451,10 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
 
   app.get("/services/data/:version/query", (c) => {
     const q = c.req.query("q") ?? "";
-    const m = /^SELECT\s+([A-Za-z, ]+?)\s+FROM\s+Account\s+WHERE\s+([A-Za-z]+)\s+LIKE\s+'((?:[^'\\]|\\.)*)'\s+ORDER\s+BY\s+CreatedDate\s+ASC\s+LIMIT\s+(\d+)$/i.exec(q.trim());
+    const m =
+      /^SELECT\s+([A-Za-z, ]+?)\s+FROM\s+Account\s+WHERE\s+([A-Za-z]+)\s+LIKE\s+'((?:[^'\\]|\\.)*)'\s+ORDER\s+BY\s+CreatedDate\s+ASC\s+LIMIT\s+(\d+)$/i.exec(
+        q.trim(),
+      );
     if (!m) return errors(400, [{ message: `unexpected token in: ${q.slice(0, 80)}`, errorCode: "MALFORMED_QUERY" }]);
     const [, list = "", field = "", pattern = "", limit = "0"] = m;
     const fields = list.split(",").map((f) => f.trim());
@@ -426,7 +483,8 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
     const { version, object, id } = c.req.param();
     const record = state.records.get(id);
     const fields = specs.get(object);
-    if (!knownVersion(version, 20) || !fields || record?.object !== object) return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    if (!knownVersion(version, 20) || !fields || record?.object !== object)
+      return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
     const wanted = c.req.query("fields")?.split(",").filter(Boolean) ?? [...fields.keys()];
     const unknown = wanted.filter((name) => name !== "Id" && !fields.has(name));
     if (unknown.length > 0) return errors(400, [{ errorCode: "INVALID_FIELD", message: `No such column '${unknown[0]}' on entity '${object}'` }]);
@@ -436,7 +494,8 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
 
   app.delete("/services/data/:version/sobjects/:object/:id", (c) => {
     const { version, object, id } = c.req.param();
-    if (!knownVersion(version, 20) || state.records.get(id)?.object !== object) return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    if (!knownVersion(version, 20) || state.records.get(id)?.object !== object)
+      return errors(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
     state.records.delete(id);
     return new Response(null, { status: 204 });
   });
@@ -448,10 +507,17 @@ export function createSalesforceFake(input: SalesforceFakeOptions = {}) {
 const ACCOUNT_FIELDS = ["Id", "Name", "Website", "OwnerId", "CreatedDate"];
 
 const accountSeedSchema = z.object({
-  Id: z.string().regex(/^001[A-Za-z0-9]{15}$/).optional(),
+  Id: z
+    .string()
+    .regex(/^001[A-Za-z0-9]{15}$/)
+    .optional(),
   Name: z.string().min(1),
   Website: z.string().nullable().optional(),
-  OwnerId: z.string().regex(/^(005|00G)[A-Za-z0-9]{15}$/).nullable().optional(),
+  OwnerId: z
+    .string()
+    .regex(/^(005|00G)[A-Za-z0-9]{15}$/)
+    .nullable()
+    .optional(),
 });
 type FakeAccount = { Id: string; Name: string; Website: string | null; OwnerId: string | null; CreatedDate: string };
 

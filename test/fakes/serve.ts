@@ -29,10 +29,7 @@ interface NodeServer {
 }
 
 /** Serves a fetch handler on 127.0.0.1, on `port` or an ephemeral one (0). */
-export function listen(
-  app: { fetch: (request: Request) => Response | Promise<Response> },
-  port = 0,
-): Promise<{ origin: string; close(): Promise<void> }> {
+export function listen(app: { fetch: (request: Request) => Response | Promise<Response> }, port = 0): Promise<{ origin: string; close(): Promise<void> }> {
   return new Promise((resolve) => {
     const server: NodeServer = serve({ fetch: (request) => app.fetch(request), hostname: "127.0.0.1", port }, (info: { port: number }) => {
       resolve({
@@ -102,10 +99,7 @@ export interface StartedFakes {
 }
 
 /** One of each fake with default options: what the e2e suite and the demo point at. */
-export async function startFakes(
-  options: Partial<Record<FakeType, unknown>> = {},
-  ports: Partial<Record<FakeType, number>> = {},
-): Promise<StartedFakes> {
+export async function startFakes(options: Partial<Record<FakeType, unknown>> = {}, ports: Partial<Record<FakeType, number>> = {}): Promise<StartedFakes> {
   const running = await Promise.all(fakeTypes.map((type) => startFake(type, options[type] ?? {}, ports[type] ?? 0)));
   const fakes = Object.fromEntries(running.map(({ close: _, ...info }) => [info.type, info])) as Record<FakeType, FakeInfo>;
   const urls = Object.fromEntries(running.map((fake) => [fake.type, fake.url])) as Record<FakeType, string>;

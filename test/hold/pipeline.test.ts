@@ -1,20 +1,20 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
-import { deliveries } from "../../src/db/schema";
 import { holdOf } from "../../src/db/holds";
+import { deliveries } from "../../src/db/schema";
 import { slaTimerOf } from "../../src/db/sla-timers";
-import type { DecisionTrace } from "../../src/routing/decide";
 import { type HoldEnv, releaseDueHolds } from "../../src/hold/release";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
-import { privateFake } from "../connectors/fixtures";
-import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, post, recordSends } from "../helpers";
+import type { DecisionTrace } from "../../src/routing/decide";
 import { admin, json } from "../admin/helpers";
+import { privateFake } from "../connectors/fixtures";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
 import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
+import type { FakeHandle } from "../fakes/client";
+import { configure, eventsOf, post, recordSends } from "../helpers";
 
 let hubspot: FakeHandle;
 let slack: FakeHandle;

@@ -58,8 +58,6 @@ it.each([
   expect(response?.status).toBe(499);
   expect(await problemOf(response as Response)).toMatchObject({ code: "client_disconnected", status: 499 });
   expect(lines.error).toEqual([]);
-  expect(lines.warn).toEqual([
-    expect.objectContaining({ msg: "ingest", sourceId: "forms", outcome: "client_disconnected", status: 499 }),
-  ]);
+  expect(lines.warn).toEqual([expect.objectContaining({ msg: "ingest", sourceId: "forms", outcome: "client_disconnected", status: 499 })]);
   expect(inbox).not.toHaveBeenCalled();
 });

@@ -1,15 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  configureSources,
-  eventsOf,
-  flushInbox,
-  post,
-  postSigned,
-  problemOf,
-  standardSecret,
-  standardWebhookHeaders,
-} from "../helpers";
+import { configureSources, eventsOf, flushInbox, post, postSigned, problemOf, standardSecret, standardWebhookHeaders } from "../helpers";
 
 const lead = { type: "lead.created", data: { email: "ada@example.com", score: 91 } };
 

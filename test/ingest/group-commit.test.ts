@@ -16,9 +16,7 @@ beforeAll(async () => {
 
 /** Spies on the inbox object's own storage transactions. */
 function spyTransactions(sourceId: string) {
-  return runInDurableObject(env.SOURCE_INBOX.getByName(sourceId), (_instance, state) =>
-    vi.spyOn(state.storage, "transactionSync"),
-  );
+  return runInDurableObject(env.SOURCE_INBOX.getByName(sourceId), (_instance, state) => vi.spyOn(state.storage, "transactionSync"));
 }
 
 it("stores a burst of concurrent accepts in shared transactions, catching a repeat inside one", async () => {
@@ -58,8 +56,6 @@ it("fails every accept of a group whose write fails, with 503 and nothing stored
   const stored = (await eventsOf("broken")).filter((e) => e.dedupKey?.startsWith("d:b_")).length;
   expect(stored).toBe(statuses.filter((s) => s === 202).length);
   // A retry of the refused ones is accepted: nothing of them was remembered for dedup.
-  const retried = await Promise.all(
-    responses.flatMap((r, i) => (r.status === 503 ? [postSigned("broken", { i }, { id: `b_${i}` })] : [])),
-  );
+  const retried = await Promise.all(responses.flatMap((r, i) => (r.status === 503 ? [postSigned("broken", { i }, { id: `b_${i}` })] : [])));
   for (const response of retried) expect(response.status).toBe(202);
 });

@@ -4,7 +4,6 @@ import { hmacSha256Hex as hmacHex } from "../signing";
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5";
 
-
 /** Slack and Zoom sign `v0:<timestamp>:<body>` alike, under different header names. */
 async function v0Headers(body: string, prefix: "x-slack" | "x-zm"): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -15,10 +14,7 @@ async function v0Headers(body: string, prefix: "x-slack" | "x-zm"): Promise<Reco
 }
 
 beforeAll(async () => {
-  await configureSources(
-    { id: "slack", provider: "slack", secrets: [secret] },
-    { id: "zoom", provider: "zoom", secrets: ["old-secret-token", secret] },
-  );
+  await configureSources({ id: "slack", provider: "slack", secrets: [secret] }, { id: "zoom", provider: "zoom", secrets: ["old-secret-token", secret] });
 });
 
 describe("provider handshakes", () => {

@@ -20,7 +20,8 @@ function recordingInboxes() {
       new Proxy(
         {},
         {
-          get: (_, method) =>
+          get:
+            (_, method) =>
             (...args: unknown[]) => {
               calls.push({ inbox, method: String(method), args });
               return Promise.resolve();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, expect, it } from "vitest";
-import { inboxNamesOf } from "../../src/ingest/shard";
 import { sourceSchema } from "../../src/config/schema";
+import { inboxNamesOf } from "../../src/ingest/shard";
 import { configureSources, postSigned, standardSecret } from "../helpers";
 
 beforeAll(async () => {

@@ -25,9 +25,7 @@ it("concurrent requests for unknown source ids share one configuration reload", 
   const reads = countReads();
   const ctx = createExecutionContext();
   const responses = await Promise.all(
-    Array.from({ length: 20 }, (_, i) =>
-      worker.fetch(new Request(`https://gateway.test/in/unknown-${i}`, { method: "POST", body: "{}" }), env, ctx),
-    ),
+    Array.from({ length: 20 }, (_, i) => worker.fetch(new Request(`https://gateway.test/in/unknown-${i}`, { method: "POST", body: "{}" }), env, ctx)),
   );
   await waitOnExecutionContext(ctx);
   for (const response of responses) expect(await problemOf(response)).toMatchObject({ status: 404, code: "source_not_found" });

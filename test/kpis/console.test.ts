@@ -13,9 +13,25 @@ beforeAll(async () => {
   const now = Date.now();
   // Two days ago: inside the default 7-day window, outside the 1-day one.
   // Control a: qualified 8 of 40; b: 20 of 40 → z = 2.813, p = 0.0049 (test/kpis/experiments.test.ts).
-  await seedExperiment(db, "pitch", [{ arm: "a", leads: 40, outcomes: { qualified: 8 } }, { arm: "b", leads: 40, outcomes: { qualified: 20 } }], now - 2 * day);
+  await seedExperiment(
+    db,
+    "pitch",
+    [
+      { arm: "a", leads: 40, outcomes: { qualified: 8 } },
+      { arm: "b", leads: 40, outcomes: { qualified: 20 } },
+    ],
+    now - 2 * day,
+  );
   // A second experiment with three leads an arm: too few to say anything.
-  await seedExperiment(db, "tiny", [{ arm: "x", leads: 3, outcomes: { won: 1 } }, { arm: "y", leads: 3 }], now - 2 * day + 100_000);
+  await seedExperiment(
+    db,
+    "tiny",
+    [
+      { arm: "x", leads: 3, outcomes: { won: 1 } },
+      { arm: "y", leads: 3 },
+    ],
+    now - 2 * day + 100_000,
+  );
   // A lead of owner 101 (named in the pool) with a failed CRM upsert, an hour ago.
   await insertEvent(db, { lead: "solo", route: "plain", owner: "101", receivedAt: now - 3_600_000 }, [{ action: "upsert", status: "failed" }]);
   await json(
@@ -23,7 +39,16 @@ beforeAll(async () => {
       body: {
         sources: [{ id: "forms", provider: "none" }],
         pools: [{ id: "ae", members: [{ ownerId: "101", name: "Ada Owner" }] }],
-        routes: [{ id: "pitch", when: { always: true }, split: [{ arm: "a", weight: 1, actions: [] }, { arm: "b", weight: 1, actions: [] }] }],
+        routes: [
+          {
+            id: "pitch",
+            when: { always: true },
+            split: [
+              { arm: "a", weight: 1, actions: [] },
+              { arm: "b", weight: 1, actions: [] },
+            ],
+          },
+        ],
       },
     }),
   );

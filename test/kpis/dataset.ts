@@ -41,14 +41,25 @@ export async function seedDataset(db: Database): Promise<void> {
     { action: "upsert", status: "succeeded", attempts: [{ afterMs: 5_000, outcome: "retryable" }, ok(12_000)] },
     { action: "notify", status: "succeeded", attempts: [ok(1_000)] },
   ]);
-  const e2 = await insertEvent(db, { lead: "L2", ...demo, arm: "ae-first", owner: "101", receivedAt: at(1) }, [{ action: "upsert", status: "succeeded", attempts: [ok(3_000)] }]);
+  const e2 = await insertEvent(db, { lead: "L2", ...demo, arm: "ae-first", owner: "101", receivedAt: at(1) }, [
+    { action: "upsert", status: "succeeded", attempts: [ok(3_000)] },
+  ]);
   const e3 = await insertEvent(db, { lead: "L3", ...demo, arm: "ae-first", owner: "102", source: "chat", status: "partially_failed", receivedAt: at(2) }, [
     { action: "upsert", status: "succeeded", attempts: [ok(8_000)] },
     { action: "notify", status: "failed", attempts: [{ afterMs: 1_000, outcome: "failed" }] },
   ]);
-  const e4 = await insertEvent(db, { lead: "L4", ...demo, arm: "sdr-first", owner: "102", receivedAt: at(3) }, [{ action: "upsert", status: "succeeded", attempts: [ok(4_000)] }]);
+  const e4 = await insertEvent(db, { lead: "L4", ...demo, arm: "sdr-first", owner: "102", receivedAt: at(3) }, [
+    { action: "upsert", status: "succeeded", attempts: [ok(4_000)] },
+  ]);
   const e5 = await insertEvent(db, { lead: "L5", ...demo, arm: "sdr-first", owner: "102", source: "chat", status: "dead", receivedAt: at(4) }, [
-    { action: "upsert", status: "dead", attempts: [{ afterMs: 1_000, outcome: "retryable" }, { afterMs: 9_000, outcome: "retryable" }] },
+    {
+      action: "upsert",
+      status: "dead",
+      attempts: [
+        { afterMs: 1_000, outcome: "retryable" },
+        { afterMs: 9_000, outcome: "retryable" },
+      ],
+    },
     { action: "notify", status: "dead" },
   ]);
   await insertEvent(db, { lead: "L6", ...demo, arm: "sdr-first", status: "delivering", receivedAt: at(5) }, [
@@ -58,7 +69,9 @@ export async function seedDataset(db: Database): Promise<void> {
     { action: "upsert", status: "succeeded", attempts: [ok(2_000)] },
     { action: "forward", status: "succeeded", attempts: [ok(500)] },
   ]);
-  const e8 = await insertEvent(db, { lead: "L8", route: "other", owner: "102", source: "chat", receivedAt: at(7) }, [{ action: "upsert", status: "succeeded", attempts: [ok(6_000)] }]);
+  const e8 = await insertEvent(db, { lead: "L8", route: "other", owner: "102", source: "chat", receivedAt: at(7) }, [
+    { action: "upsert", status: "succeeded", attempts: [ok(6_000)] },
+  ]);
   await insertEvent(db, { lead: "L9", route: "other", source: "chat", receivedAt: at(8) }, [{ action: "notify", status: "succeeded", attempts: [ok(1_000)] }]);
   const e10 = await insertEvent(db, { lead: "L10", route: "other", owner: "101", receivedAt: at(9) }, [
     { action: "upsert", status: "failed", attempts: [{ afterMs: 1_000, outcome: "failed" }] },
@@ -89,4 +102,3 @@ export async function seedDataset(db: Database): Promise<void> {
   await insertOutcome(db, "L8", "lost", e8, at(7) + 15 * min);
   await insertOutcome(db, "L10", "qualified", e10, at(9) + 50 * min);
 }
-

@@ -27,7 +27,9 @@ describe("experiment comparison", () => {
     // SE = √(0.35 · 0.65 · (1/40 + 1/40)) = 0.106654; z = 0.30 / 0.106654 = 2.81284; p = 0.00491.
     // won: 8 of 40 against 10 of 40: z = 0.53548, p = 0.592: no clear difference.
     // lost: 10 of 40 against 3 of 40: 3 < 5 successes, not enough data.
-    const [result] = compareExperiments({ pitch: { b: arm(40, { qualified: 20, won: 10, lost: 3 }), a: arm(40, { qualified: 8, won: 8, lost: 10 }) } }, [split("pitch", ["a", "b"])]);
+    const [result] = compareExperiments({ pitch: { b: arm(40, { qualified: 20, won: 10, lost: 3 }), a: arm(40, { qualified: 8, won: 8, lost: 10 }) } }, [
+      split("pitch", ["a", "b"]),
+    ]);
     expect(result).toMatchObject({ experiment: "pitch", configured: true, control: "a" });
     const b = result?.arms[1];
     expect(b?.arm).toBe("b");
@@ -42,7 +44,9 @@ describe("experiment comparison", () => {
   it("reads lost the other way round, and a worse arm as worse", () => {
     // lost 10 of 40 (control) against 3 of 40 would be too few; use 20 of 80 against 6 of 80:
     // p̂ = 26/160 = 0.1625; SE = √(0.1625 · 0.8375 · (2/80)) = 0.0583296; z = −0.175 / 0.0583296 = −3.00019; p = 0.0027.
-    const [result] = compareExperiments({ x: { control: arm(80, { lost: 20, qualified: 30 }), other: arm(80, { lost: 6, qualified: 10 }) } }, [split("x", ["control", "other"])]);
+    const [result] = compareExperiments({ x: { control: arm(80, { lost: 20, qualified: 30 }), other: arm(80, { lost: 6, qualified: 10 }) } }, [
+      split("x", ["control", "other"]),
+    ]);
     const other = result?.arms[1];
     expect(other?.outcomes.lost.vsControl?.z).toBeCloseTo(-3.00019, 4);
     expect(other?.outcomes.lost.vsControl?.verdict).toBe("other loses fewer leads than control (7.5 % vs 25 %, p = 0.003)");
@@ -51,7 +55,10 @@ describe("experiment comparison", () => {
   });
 
   it("lists configured arms without leads, arms no longer configured after them, and new experiments", () => {
-    const results = compareExperiments({ old: { zeta: arm(3, {}), alpha: arm(2, {}) }, live: { gone: arm(1, {}), b: arm(4, {}) } }, [split("live", ["b", "c"]), split("fresh", ["one", "two"])]);
+    const results = compareExperiments({ old: { zeta: arm(3, {}), alpha: arm(2, {}) }, live: { gone: arm(1, {}), b: arm(4, {}) } }, [
+      split("live", ["b", "c"]),
+      split("fresh", ["one", "two"]),
+    ]);
     expect(results.map((r) => [r.experiment, r.configured, r.control, r.arms.map((a) => `${a.arm}:${a.leads}`)])).toEqual([
       ["fresh", true, "one", ["one:0", "two:0"]],
       ["live", true, "b", ["b:4", "c:0", "gone:1"]],

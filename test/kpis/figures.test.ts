@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { kpiReport, type KpiReport } from "../../src/kpis/report";
 import type { GroupKpis } from "../../src/kpis/groups";
+import { type KpiReport, kpiReport } from "../../src/kpis/report";
 import { hour, min, seedDataset, t0, window } from "./dataset";
 
 /** The data set and its table: dataset.ts. Every figure below is worked out by hand from it. */
@@ -146,7 +146,16 @@ describe("experiments", () => {
 
   it("follows the configuration's arm order for the control", async () => {
     const configured = await kpiReport(db, window.since, window.until, [
-      { id: "demo", when: { always: true }, actions: [], continue: false, split: [{ arm: "sdr-first", weight: 1, actions: [] }, { arm: "ae-first", weight: 1, actions: [] }] },
+      {
+        id: "demo",
+        when: { always: true },
+        actions: [],
+        continue: false,
+        split: [
+          { arm: "sdr-first", weight: 1, actions: [] },
+          { arm: "ae-first", weight: 1, actions: [] },
+        ],
+      },
     ]);
     expect(configured.experiments[0]).toMatchObject({ configured: true, control: "sdr-first" });
     expect(configured.experiments[0]?.arms.map((a) => a.arm)).toEqual(["sdr-first", "ae-first"]);

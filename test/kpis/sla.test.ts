@@ -56,23 +56,45 @@ beforeAll(async () => {
   const at = (m: number) => t0 + m * min;
   const inbound = { route: "inbound", experiment: "inbound" };
   const e1 = await insertEvent(db, { lead: "L1", ...inbound, arm: "a", owner: "101", receivedAt: at(0) });
-  await clock(e1, "L1", "101", at(0), [["started", "101"], ["met", "101"]]);
+  await clock(e1, "L1", "101", at(0), [
+    ["started", "101"],
+    ["met", "101"],
+  ]);
   await insertOutcome(db, "L1", "contacted", e1, at(5));
   const e2 = await insertEvent(db, { lead: "L2", ...inbound, arm: "a", owner: "102", receivedAt: at(1) });
-  await clock(e2, "L2", "102", at(1), [["started", "101"], ["missed", "101"], ["reassigned", "102"], ["started", "102"], ["met", "102"]]);
+  await clock(e2, "L2", "102", at(1), [
+    ["started", "101"],
+    ["missed", "101"],
+    ["reassigned", "102"],
+    ["started", "102"],
+    ["met", "102"],
+  ]);
   await insertOutcome(db, "L2", "contacted", e2, at(21));
   const e3 = await insertEvent(db, { lead: "L3", ...inbound, arm: "b", owner: "103", receivedAt: at(2) });
-  await clock(e3, "L3", "103", at(2), [["started", "103"], ["missed", "103"], ["escalated", "103"]]);
+  await clock(e3, "L3", "103", at(2), [
+    ["started", "103"],
+    ["missed", "103"],
+    ["escalated", "103"],
+  ]);
   const e4 = await insertEvent(db, { lead: "L4", ...inbound, arm: "b", owner: "103", receivedAt: at(3) });
   await clock(e4, "L4", "103", at(3), [["started", "103"]]);
   await insertOutcome(db, "L4", "qualified", e4, at(33));
   const e5 = await insertEvent(db, { lead: "L5", route: "other", owner: "101", receivedAt: at(4) });
   await insertOutcome(db, "L5", "contacted", e5, at(6));
   const e6 = await insertEvent(db, { lead: "L6", ...inbound, arm: "a", owner: "102", receivedAt: at(5) });
-  await clock(e6, "L6", "102", at(5), [["started", "104"], ["missed", "104"], ["reassigned", "102"], ["started", "102"]]);
+  await clock(e6, "L6", "102", at(5), [
+    ["started", "104"],
+    ["missed", "104"],
+    ["reassigned", "102"],
+    ["started", "102"],
+  ]);
   report = await kpiReport(db, t0 - min, Date.now());
 
-  await json(await admin("PUT", "/v1/config", { body: { sources: [{ id: "forms", provider: "none" }], pools: [{ id: "ae", members: [{ ownerId: "101", name: "Ada" }, { ownerId: "102" }] }] } }));
+  await json(
+    await admin("PUT", "/v1/config", {
+      body: { sources: [{ id: "forms", provider: "none" }], pools: [{ id: "ae", members: [{ ownerId: "101", name: "Ada" }, { ownerId: "102" }] }] },
+    }),
+  );
   ({ session } = await signIn());
 });
 

@@ -22,27 +22,60 @@ interface StatsBody {
   events: { total: number; byStatus: Record<string, number>; byRoute: Record<string, number> };
   latency: { endToEndMs: Percentiles };
   pendingDeliveries: number;
-  kpis: { sampledEvents: number; byRoute: Record<string, Group>; byArm: Record<string, Record<string, Group>>; byOwner: Record<string, Group>; bySource: Record<string, Group> };
+  kpis: {
+    sampledEvents: number;
+    byRoute: Record<string, Group>;
+    byArm: Record<string, Record<string, Group>>;
+    byOwner: Record<string, Group>;
+    bySource: Record<string, Group>;
+  };
   experiments: {
     experiment: string;
     configured: boolean;
     control: string;
-    arms: { arm: string; control: boolean; leads: number; outcomes: Record<string, { leads: number; rate: number | null; vsControl: { pValue: number | null; significant: boolean; verdict: string } | null }> }[];
+    arms: {
+      arm: string;
+      control: boolean;
+      leads: number;
+      outcomes: Record<string, { leads: number; rate: number | null; vsControl: { pValue: number | null; significant: boolean; verdict: string } | null }>;
+    }[];
   }[];
 }
 
 beforeAll(async () => {
   await seedDataset(db);
   // "pitch": control a 8 of 40 qualified, b 20 of 40 (p = 0.0049, test/kpis/experiments.test.ts).
-  await seedExperiment(db, "pitch", [{ arm: "a", leads: 40, outcomes: { qualified: 8 } }, { arm: "b", leads: 40, outcomes: { qualified: 20 } }], t0 + 20 * 60_000);
+  await seedExperiment(
+    db,
+    "pitch",
+    [
+      { arm: "a", leads: 40, outcomes: { qualified: 8 } },
+      { arm: "b", leads: 40, outcomes: { qualified: 20 } },
+    ],
+    t0 + 20 * 60_000,
+  );
   // The configuration lists demo's arms sdr-first first: that one is the control.
   await json(
     await admin("PUT", "/v1/config", {
       body: {
         sources: [{ id: "forms", provider: "none" }],
         routes: [
-          { id: "demo", when: { always: true }, split: [{ arm: "sdr-first", weight: 1, actions: [] }, { arm: "ae-first", weight: 1, actions: [] }] },
-          { id: "pitch", when: { always: true }, split: [{ arm: "a", weight: 1, actions: [] }, { arm: "b", weight: 1, actions: [] }] },
+          {
+            id: "demo",
+            when: { always: true },
+            split: [
+              { arm: "sdr-first", weight: 1, actions: [] },
+              { arm: "ae-first", weight: 1, actions: [] },
+            ],
+          },
+          {
+            id: "pitch",
+            when: { always: true },
+            split: [
+              { arm: "a", weight: 1, actions: [] },
+              { arm: "b", weight: 1, actions: [] },
+            ],
+          },
         ],
       },
     }),

@@ -14,7 +14,10 @@ describe("Analytics Engine data points", () => {
     const writeDataPoint = vi.fn();
     const dataset = { writeDataPoint } as unknown as AnalyticsEngineDataset;
     writeEventPoint({ ANALYTICS: dataset }, event);
-    writeAttemptPoint({ ANALYTICS: dataset }, { deliveryId: "evt_1:0", eventId: "evt_1", destinationId: "hubspot", outcome: "retryable", httpStatus: 503, attempt: 2, latencyMs: 120 });
+    writeAttemptPoint(
+      { ANALYTICS: dataset },
+      { deliveryId: "evt_1:0", eventId: "evt_1", destinationId: "hubspot", outcome: "retryable", httpStatus: 503, attempt: 2, latencyMs: 120 },
+    );
     expect(writeDataPoint.mock.calls).toEqual([
       [{ indexes: ["typeform"], blobs: ["event", "typeform", "routed", "hot", "101", "", "evt_1"], doubles: [1, 2] }],
       [{ indexes: ["hubspot"], blobs: ["attempt", "hubspot", "retryable", "503", "evt_1", "evt_1:0"], doubles: [1, 120, 2] }],
@@ -26,7 +29,11 @@ describe("Analytics Engine data points", () => {
   });
 
   it("never lets a refused data point reach the caller", () => {
-    const dataset = { writeDataPoint: () => { throw new Error("over the data point limit"); } } as unknown as AnalyticsEngineDataset;
+    const dataset = {
+      writeDataPoint: () => {
+        throw new Error("over the data point limit");
+      },
+    } as unknown as AnalyticsEngineDataset;
     expect(() => writeEventPoint({ ANALYTICS: dataset }, event)).not.toThrow();
   });
 });

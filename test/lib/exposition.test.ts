@@ -3,9 +3,7 @@ import { renderExposition } from "../../src/monitoring/exposition";
 
 describe("Prometheus text exposition", () => {
   it("escapes label values and help text as the format requires", () => {
-    const text = renderExposition([
-      { name: "m_total", help: "a \\ b\nc", type: "counter", samples: [{ labels: { source: 'say "hi"\\\nbye' }, value: 3 }] },
-    ]);
+    const text = renderExposition([{ name: "m_total", help: "a \\ b\nc", type: "counter", samples: [{ labels: { source: 'say "hi"\\\nbye' }, value: 3 }] }]);
     expect(text).toBe('# HELP m_total a \\\\ b\\nc\n# TYPE m_total counter\nm_total{source="say \\"hi\\"\\\\\\nbye"} 3\n');
   });
 

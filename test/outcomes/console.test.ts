@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { configure, postSigned, standardSecret } from "../helpers";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
+import { configure, postSigned, standardSecret } from "../helpers";
 import { latestEvent, routeAndDeliver } from "./helpers";
 
 let session = "";
@@ -22,11 +22,7 @@ describe("an outcome event's page in the console", () => {
     await postSigned("forms", { email: "ada@example.com" });
     await routeAndDeliver("forms");
     const lead = await latestEvent("forms");
-    await postSigned("crm-generic", [
-      { email: "ada@example.com", outcome: "won" },
-      { email: "nobody@nowhere.dev", outcome: "lost" },
-      { outcome: "won" },
-    ]);
+    await postSigned("crm-generic", [{ email: "ada@example.com", outcome: "won" }, { email: "nobody@nowhere.dev", outcome: "lost" }, { outcome: "won" }]);
     const report = await latestEvent("crm-generic");
     expect(report.status).toBe("recorded");
 

@@ -17,7 +17,15 @@ describe("generic reports", () => {
     expect(one.reports).toEqual([
       { item: 0, outcome: "won", occurredAt: Date.parse("2026-03-01T10:00:00Z"), keys: { email: "ada@example.com" }, read: "won for email ada@example.com" },
     ]);
-    const list = ok(parseOutcomes([{ leadId: "lead_1", outcome: "qualified", occurredAt: 1767225600000 }, { eventId: "evt_2", outcome: "lost" }], generic));
+    const list = ok(
+      parseOutcomes(
+        [
+          { leadId: "lead_1", outcome: "qualified", occurredAt: 1767225600000 },
+          { eventId: "evt_2", outcome: "lost" },
+        ],
+        generic,
+      ),
+    );
     expect(list.reports.map((r) => [r.item, r.outcome, r.keys, r.occurredAt])).toEqual([
       [0, "qualified", { leadId: "lead_1" }, 1767225600000],
       [1, "lost", { eventId: "evt_2" }, undefined],
@@ -44,12 +52,81 @@ describe("generic reports", () => {
 describe("HubSpot contact property changes", () => {
   // The body of one webhook request: a JSON array of events (HubSpot Webhooks API v3).
   const delivery = [
-    { eventId: 1001, subscriptionId: 2310, portalId: 62515, appId: 1160452, occurredAt: 1767225600000, subscriptionType: "contact.propertyChange", attemptNumber: 0, objectId: 501, changeSource: "CRM_UI", propertyName: "lifecyclestage", propertyValue: "customer" },
-    { eventId: 1002, subscriptionId: 2311, portalId: 62515, appId: 1160452, occurredAt: 1767225601000, subscriptionType: "contact.propertyChange", attemptNumber: 0, objectId: 502, changeSource: "CRM_UI", propertyName: "hs_lead_status", propertyValue: "UNQUALIFIED" },
-    { eventId: 1003, subscriptionId: 2310, portalId: 62515, appId: 1160452, occurredAt: 1767225602000, subscriptionType: "contact.propertyChange", attemptNumber: 0, objectId: 503, changeSource: "CRM_UI", propertyName: "lifecyclestage", propertyValue: "marketingqualifiedlead" },
-    { eventId: 1004, subscriptionId: 2312, portalId: 62515, appId: 1160452, occurredAt: 1767225603000, subscriptionType: "contact.propertyChange", attemptNumber: 0, objectId: 504, changeSource: "CRM_UI", propertyName: "firstname", propertyValue: "Ada" },
-    { eventId: 1005, subscriptionId: 2313, portalId: 62515, appId: 1160452, occurredAt: 1767225604000, subscriptionType: "contact.creation", attemptNumber: 0, objectId: 505, changeSource: "CRM_UI" },
-    { eventId: 1006, subscriptionId: 2314, portalId: 62515, appId: 1160452, occurredAt: 1767225605000, subscriptionType: "object.propertyChange", objectTypeId: "0-1", objectId: 506, propertyName: "lifecyclestage", propertyValue: "salesqualifiedlead" },
+    {
+      eventId: 1001,
+      subscriptionId: 2310,
+      portalId: 62515,
+      appId: 1160452,
+      occurredAt: 1767225600000,
+      subscriptionType: "contact.propertyChange",
+      attemptNumber: 0,
+      objectId: 501,
+      changeSource: "CRM_UI",
+      propertyName: "lifecyclestage",
+      propertyValue: "customer",
+    },
+    {
+      eventId: 1002,
+      subscriptionId: 2311,
+      portalId: 62515,
+      appId: 1160452,
+      occurredAt: 1767225601000,
+      subscriptionType: "contact.propertyChange",
+      attemptNumber: 0,
+      objectId: 502,
+      changeSource: "CRM_UI",
+      propertyName: "hs_lead_status",
+      propertyValue: "UNQUALIFIED",
+    },
+    {
+      eventId: 1003,
+      subscriptionId: 2310,
+      portalId: 62515,
+      appId: 1160452,
+      occurredAt: 1767225602000,
+      subscriptionType: "contact.propertyChange",
+      attemptNumber: 0,
+      objectId: 503,
+      changeSource: "CRM_UI",
+      propertyName: "lifecyclestage",
+      propertyValue: "marketingqualifiedlead",
+    },
+    {
+      eventId: 1004,
+      subscriptionId: 2312,
+      portalId: 62515,
+      appId: 1160452,
+      occurredAt: 1767225603000,
+      subscriptionType: "contact.propertyChange",
+      attemptNumber: 0,
+      objectId: 504,
+      changeSource: "CRM_UI",
+      propertyName: "firstname",
+      propertyValue: "Ada",
+    },
+    {
+      eventId: 1005,
+      subscriptionId: 2313,
+      portalId: 62515,
+      appId: 1160452,
+      occurredAt: 1767225604000,
+      subscriptionType: "contact.creation",
+      attemptNumber: 0,
+      objectId: 505,
+      changeSource: "CRM_UI",
+    },
+    {
+      eventId: 1006,
+      subscriptionId: 2314,
+      portalId: 62515,
+      appId: 1160452,
+      occurredAt: 1767225605000,
+      subscriptionType: "object.propertyChange",
+      objectTypeId: "0-1",
+      objectId: 506,
+      propertyName: "lifecyclestage",
+      propertyValue: "salesqualifiedlead",
+    },
   ];
 
   it("reads watched properties with the default value map and says why the other events carry no outcome", () => {
@@ -100,10 +177,21 @@ describe("Salesforce lead change events", () => {
   });
 
   it("reads a Status change from the Streaming API envelope, Event Relay's EventBridge envelope, a Pub/Sub payload and a bare payload", () => {
-    const payload = { LastModifiedDate: "2026-01-01T00:00:00.000Z", Status: "Closed - Not Converted", ChangeEventHeader: header("UPDATE", ["Status", "LastModifiedDate"]) };
+    const payload = {
+      LastModifiedDate: "2026-01-01T00:00:00.000Z",
+      Status: "Closed - Not Converted",
+      ChangeEventHeader: header("UPDATE", ["Status", "LastModifiedDate"]),
+    };
     const envelopes = [
       { data: { schema: "WsFvMM5T4XghRnIzNnyzBw", payload, event: { replayId: 32859 } }, channel: "/data/LeadChangeEvent" },
-      { version: "0", id: "b5f1", "detail-type": "LeadChangeEvent", source: "aws.partner/salesforce.com/00D/0YL", time: "2026-01-01T00:00:00Z", detail: { payload, schemaId: "WsFvMM5T4XghRnIzNnyzBw", id: "e981" } },
+      {
+        version: "0",
+        id: "b5f1",
+        "detail-type": "LeadChangeEvent",
+        source: "aws.partner/salesforce.com/00D/0YL",
+        time: "2026-01-01T00:00:00Z",
+        detail: { payload, schemaId: "WsFvMM5T4XghRnIzNnyzBw", id: "e981" },
+      },
       { payload },
       payload,
     ];
@@ -143,7 +231,11 @@ describe("Salesforce lead change events", () => {
       ),
     );
     expect(parsed.reports.map((r) => [r.item, r.outcome, r.keys.email])).toEqual([[3, "qualified", "ada@example.com"]]);
-    expect(parsed.skipped.map((s) => s.reason)).toEqual(["Lead UPDATE did not change Status", "Lead DELETE carries no status change", "Status = 'Open - Not Contacted' is not an outcome"]);
+    expect(parsed.skipped.map((s) => s.reason)).toEqual([
+      "Lead UPDATE did not change Status",
+      "Lead DELETE carries no status change",
+      "Status = 'Open - Not Contacted' is not an outcome",
+    ]);
   });
 
   it("reads a flat Platform Event with a record id or an email", () => {
@@ -182,14 +274,31 @@ describe("Pipedrive webhooks v2", () => {
       timestamp: "2026-01-01T00:00:00.000Z",
       change_source: "app",
     },
-    data: { id: 88, title: "Ada deal", status: "open", stage_id: 1, pipeline_id: 1, owner_id: 18487521, person_id: 7, org_id: null, update_time: "2026-01-01T00:00:00Z", ...data },
+    data: {
+      id: 88,
+      title: "Ada deal",
+      status: "open",
+      stage_id: 1,
+      pipeline_id: 1,
+      owner_id: 18487521,
+      person_id: 7,
+      org_id: null,
+      update_time: "2026-01-01T00:00:00Z",
+      ...data,
+    },
     previous,
   });
 
   it("reads a deal won or lost by its person, at the webhook's time", () => {
     const parsed = ok(parseOutcomes(dealChange({ status: "won" }, { status: "open" }), settings({ format: "pipedrive" })));
     expect(parsed.reports).toEqual([
-      { item: 0, outcome: "won", occurredAt: Date.parse("2026-01-01T00:00:00.000Z"), keys: { crm: { type: "pipedrive", recordId: "7" } }, read: "deal 88: status = won" },
+      {
+        item: 0,
+        outcome: "won",
+        occurredAt: Date.parse("2026-01-01T00:00:00.000Z"),
+        keys: { crm: { type: "pipedrive", recordId: "7" } },
+        read: "deal 88: status = won",
+      },
     ]);
     expect(ok(parseOutcomes(dealChange({ status: "lost" }, { status: "open" }), settings({ format: "pipedrive" }))).reports[0]?.outcome).toBe("lost");
   });
@@ -201,7 +310,9 @@ describe("Pipedrive webhooks v2", () => {
 
     const staged = dealChange({ stage_id: 3 }, { stage_id: 2 });
     expect(ok(parseOutcomes(staged, settings({ format: "pipedrive" }))).reports).toEqual([]);
-    expect(ok(parseOutcomes(staged, settings({ format: "pipedrive", values: { "stage:3": "meeting_booked" } }))).reports.map((r) => r.outcome)).toEqual(["meeting_booked"]);
+    expect(ok(parseOutcomes(staged, settings({ format: "pipedrive", values: { "stage:3": "meeting_booked" } }))).reports.map((r) => r.outcome)).toEqual([
+      "meeting_booked",
+    ]);
   });
 
   it("reads a lead's new label and a person's new label (with the person's primary email), and the v1 shape", () => {
@@ -212,16 +323,35 @@ describe("Pipedrive webhooks v2", () => {
       data: { id: "adf21080-0e10-11eb-879b-05d71fb426ec", title: "Ada lead", person_id: 7, organization_id: null, label_ids: [hot], is_archived: false },
       previous: { label_ids: [] },
     };
-    expect(ok(parseOutcomes(lead, settings({ format: "pipedrive", values }))).reports.map((r) => [r.outcome, r.keys])).toEqual([["qualified", { crm: { type: "pipedrive", recordId: "7" } }]]);
+    expect(ok(parseOutcomes(lead, settings({ format: "pipedrive", values }))).reports.map((r) => [r.outcome, r.keys])).toEqual([
+      ["qualified", { crm: { type: "pipedrive", recordId: "7" } }],
+    ]);
 
     const person = {
       meta: { action: "change", entity: "person", entity_id: "7", version: "2.0", timestamp: "2026-01-03T00:00:00Z" },
-      data: { id: 7, name: "Ada", emails: [{ value: "other@x.dev", primary: false }, { value: "Ada@Example.com", primary: true }], label_ids: [hot] },
+      data: {
+        id: 7,
+        name: "Ada",
+        emails: [
+          { value: "other@x.dev", primary: false },
+          { value: "Ada@Example.com", primary: true },
+        ],
+        label_ids: [hot],
+      },
       previous: { label_ids: [] },
     };
-    expect(ok(parseOutcomes(person, settings({ format: "pipedrive", values }))).reports[0]?.keys).toEqual({ crm: { type: "pipedrive", recordId: "7" }, email: "ada@example.com" });
+    expect(ok(parseOutcomes(person, settings({ format: "pipedrive", values }))).reports[0]?.keys).toEqual({
+      crm: { type: "pipedrive", recordId: "7" },
+      email: "ada@example.com",
+    });
 
-    const v1 = { v: 1, meta: { action: "updated", object: "deal", id: 88, timestamp: 1767225600 }, current: { id: 88, status: "won", person_id: 7 }, previous: { status: "open" }, event: "updated.deal" };
+    const v1 = {
+      v: 1,
+      meta: { action: "updated", object: "deal", id: 88, timestamp: 1767225600 },
+      current: { id: 88, status: "won", person_id: 7 },
+      previous: { status: "open" },
+      event: "updated.deal",
+    };
     expect(ok(parseOutcomes(v1, settings({ format: "pipedrive" }))).reports.map((r) => [r.outcome, r.occurredAt])).toEqual([["won", 1767225600000]]);
   });
 

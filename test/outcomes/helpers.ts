@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { deliveries, outcomes } from "../../src/db/schema";
-import { type OutcomeTrace, asOutcomeTrace } from "../../src/outcomes/trace";
+import { asOutcomeTrace, type OutcomeTrace } from "../../src/outcomes/trace";
 import { queueNames } from "../../src/queue/messages";
 import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import { eventsOf, post } from "../helpers";

@@ -30,7 +30,12 @@ describe("linking a report", () => {
       report({ crm: { type: "hubspot", recordId: "501" }, email: "ada@example.com" }),
       context(lookups({ leadIdByEmail: async () => "lead_ADA", creditedEvent: async () => routed })),
     );
-    expect(traced).toMatchObject({ result: "recorded", match: { by: "email" }, tried: ["hubspot record 501: no hubspot destination is configured"], creditedEventId: "evt_LATEST" });
+    expect(traced).toMatchObject({
+      result: "recorded",
+      match: { by: "email" },
+      tried: ["hubspot record 501: no hubspot destination is configured"],
+      creditedEventId: "evt_LATEST",
+    });
   });
 
   it("asks for the lead's routed event at the outcome's time, else at the report's arrival", async () => {

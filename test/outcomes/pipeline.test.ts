@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
+import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
-import { queueNames } from "../../src/queue/messages";
 import { externalIdOf, latestEvent, outcomesOfLead, postHubspot, routeAndDeliver, traceOf } from "./helpers";
 
 const hubspotSecret = "hubspot-app-client-secret";
@@ -181,8 +181,32 @@ describe("CRM webhooks linked by the record id our delivery got back", () => {
     const contactId = await externalIdOf(lead.id, "hubspot");
     const occurredAt = Date.now();
     const body = [
-      { eventId: 3001, subscriptionId: 2310, portalId: 62515, appId: 1160452, occurredAt, subscriptionType: "contact.propertyChange", attemptNumber: 0, objectId: Number(contactId), changeSource: "CRM_UI", propertyName: "lifecyclestage", propertyValue: "customer" },
-      { eventId: 3002, subscriptionId: 2312, portalId: 62515, appId: 1160452, occurredAt, subscriptionType: "contact.propertyChange", attemptNumber: 0, objectId: Number(contactId), changeSource: "CRM_UI", propertyName: "firstname", propertyValue: "Ada" },
+      {
+        eventId: 3001,
+        subscriptionId: 2310,
+        portalId: 62515,
+        appId: 1160452,
+        occurredAt,
+        subscriptionType: "contact.propertyChange",
+        attemptNumber: 0,
+        objectId: Number(contactId),
+        changeSource: "CRM_UI",
+        propertyName: "lifecyclestage",
+        propertyValue: "customer",
+      },
+      {
+        eventId: 3002,
+        subscriptionId: 2312,
+        portalId: 62515,
+        appId: 1160452,
+        occurredAt,
+        subscriptionType: "contact.propertyChange",
+        attemptNumber: 0,
+        objectId: Number(contactId),
+        changeSource: "CRM_UI",
+        propertyName: "firstname",
+        propertyValue: "Ada",
+      },
     ];
     expect((await postHubspot("crm-hubspot", body, hubspotSecret)).status).toBe(202);
     const report = await latestEvent("crm-hubspot");
@@ -201,7 +225,20 @@ describe("CRM webhooks linked by the record id our delivery got back", () => {
   });
 
   it("HubSpot: a delivery with no outcome in it leaves the event unmatched, saying so", async () => {
-    await postHubspot("crm-hubspot", [{ eventId: 3003, subscriptionType: "contact.propertyChange", objectId: 1, propertyName: "lifecyclestage", propertyValue: "marketingqualifiedlead", occurredAt: Date.now() }], hubspotSecret);
+    await postHubspot(
+      "crm-hubspot",
+      [
+        {
+          eventId: 3003,
+          subscriptionType: "contact.propertyChange",
+          objectId: 1,
+          propertyName: "lifecyclestage",
+          propertyValue: "marketingqualifiedlead",
+          occurredAt: Date.now(),
+        },
+      ],
+      hubspotSecret,
+    );
     const report = await latestEvent("crm-hubspot");
     expect(report.status).toBe("unmatched");
     expect(report.statusReason).toBe("No outcome in this payload: lifecyclestage = 'marketingqualifiedlead' is not an outcome");
@@ -217,7 +254,17 @@ describe("CRM webhooks linked by the record id our delivery got back", () => {
         payload: {
           LastModifiedDate: new Date(commitTimestamp).toISOString(),
           Status: "Closed - Not Converted",
-          ChangeEventHeader: { entityName: "Lead", recordIds: [recordId], changeType: "UPDATE", changedFields: ["Status", "LastModifiedDate"], commitTimestamp, commitUser: "005RM000001hv4SYAQ", sequenceNumber: 1, transactionKey: "0005e192", commitNumber: 1 },
+          ChangeEventHeader: {
+            entityName: "Lead",
+            recordIds: [recordId],
+            changeType: "UPDATE",
+            changedFields: ["Status", "LastModifiedDate"],
+            commitTimestamp,
+            commitUser: "005RM000001hv4SYAQ",
+            sequenceNumber: 1,
+            transactionKey: "0005e192",
+            commitNumber: 1,
+          },
         },
         event: { replayId: 12 },
       },
@@ -226,7 +273,10 @@ describe("CRM webhooks linked by the record id our delivery got back", () => {
     const report = await latestEvent("crm-salesforce");
     expect(report.status).toBe("recorded");
     expect(await outcomesOfLead(lead.leadId ?? "")).toEqual([expect.objectContaining({ outcome: "lost", leadEventId: lead.id, occurredAt: commitTimestamp })]);
-    expect(traceOf(report).reports[0]).toMatchObject({ match: { by: "crm_record_id", value: recordId, destinationId: "salesforce" }, routeId: "to-salesforce" });
+    expect(traceOf(report).reports[0]).toMatchObject({
+      match: { by: "crm_record_id", value: recordId, destinationId: "salesforce" },
+      routeId: "to-salesforce",
+    });
   });
 
   it("Salesforce: a record id no delivery got back falls through to the email", async () => {
@@ -245,18 +295,39 @@ describe("CRM webhooks linked by the record id our delivery got back", () => {
     const lead = await routedLead("pipe@acme.dev", "pipedrive");
     const personId = await externalIdOf(lead.id, "pipedrive");
     await postSigned("crm-pipedrive", {
-      meta: { action: "change", entity: "deal", entity_id: "42", version: "2.0", company_id: 1, user_id: 1, host: "acme.pipedrive.com", timestamp: "2026-01-05T10:00:00.000Z", change_source: "app", attempt: 1 },
+      meta: {
+        action: "change",
+        entity: "deal",
+        entity_id: "42",
+        version: "2.0",
+        company_id: 1,
+        user_id: 1,
+        host: "acme.pipedrive.com",
+        timestamp: "2026-01-05T10:00:00.000Z",
+        change_source: "app",
+        attempt: 1,
+      },
       data: { id: 42, title: "Analytical Engines deal", status: "won", stage_id: 4, pipeline_id: 1, person_id: Number(personId), owner_id: 1 },
       previous: { status: "open" },
     });
     const report = await latestEvent("crm-pipedrive");
     expect(report.status).toBe("recorded");
-    expect(await outcomesOfLead(lead.leadId ?? "")).toEqual([expect.objectContaining({ outcome: "won", leadEventId: lead.id, occurredAt: Date.parse("2026-01-05T10:00:00.000Z") })]);
-    expect(traceOf(report).reports[0]).toMatchObject({ read: "deal 42: status = won", match: { by: "crm_record_id", value: personId, destinationId: "pipedrive" }, routeId: "to-pipedrive" });
+    expect(await outcomesOfLead(lead.leadId ?? "")).toEqual([
+      expect.objectContaining({ outcome: "won", leadEventId: lead.id, occurredAt: Date.parse("2026-01-05T10:00:00.000Z") }),
+    ]);
+    expect(traceOf(report).reports[0]).toMatchObject({
+      read: "deal 42: status = won",
+      match: { by: "crm_record_id", value: personId, destinationId: "pipedrive" },
+      routeId: "to-pipedrive",
+    });
   });
 
   it("Pipedrive: a person id no delivery got back is unmatched", async () => {
-    await postSigned("crm-pipedrive", { meta: { action: "change", entity: "deal", entity_id: "43" }, data: { id: 43, status: "lost", person_id: 999999 }, previous: { status: "open" } });
+    await postSigned("crm-pipedrive", {
+      meta: { action: "change", entity: "deal", entity_id: "43" },
+      data: { id: 43, status: "lost", person_id: 999999 },
+      previous: { status: "open" },
+    });
     const report = await latestEvent("crm-pipedrive");
     expect(report.status).toBe("unmatched");
     expect(traceOf(report).reports[0]?.reason).toBe("No lead found: pipedrive record 999999: no delivery to pipedrive got that id back.");

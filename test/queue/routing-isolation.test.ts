@@ -7,9 +7,9 @@ import { deliveries, events } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { leadBudgetBytes, traceBudgetBytes } from "../../src/routing/budget";
 import { privateFake } from "../connectors/fixtures";
+import { runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import { configure, eventsOf, flushInbox, post, recordSends } from "../helpers";
-import { runQueue } from "../delivery/pipeline-helpers";
 
 /**
  * One event never holds a routing batch back: an oversized lead is trimmed to fit
@@ -79,16 +79,17 @@ describe("a routing batch with one oversized event", () => {
     expect(trace.trimmed.custom).toEqual([{ field: "notes", bytes: 1_400_002 }]);
     expect(trace.explain.at(-1)).toMatch(/^lead trimmed to stay under its 128 KiB budget: dropped custom\.notes/);
     // The delivery row carries the trimmed lead too.
-    const [delivery] = await db().select().from(deliveries).where(eq(deliveries.eventId, bigRow?.id ?? ""));
+    const [delivery] = await db()
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.eventId, bigRow?.id ?? ""));
     expect(delivery?.payload.length).toBeLessThan(leadBudgetBytes);
 
     // And all 21 reach the CRM.
     const delivered = await runQueue(queueNames.deliveries, sent);
     expect(delivered.retryMessages).toEqual([]);
     const contacts = await hubspot.records<{ properties: Record<string, string> }[]>();
-    expect(contacts.map((c) => c.properties.email).sort()).toEqual(
-      ["big@example.com", ...Array.from({ length: 20 }, (_, n) => `lead${n}@example.com`)].sort(),
-    );
+    expect(contacts.map((c) => c.properties.email).sort()).toEqual(["big@example.com", ...Array.from({ length: 20 }, (_, n) => `lead${n}@example.com`)].sort());
   });
 
   it("stores the rest of the batch when D1 refuses one event's row (SQLITE_TOOBIG), and dead-letters that one alone", async () => {
@@ -101,7 +102,17 @@ describe("a routing batch with one oversized event", () => {
     const body = new TextEncoder().encode(JSON.stringify({ email: "toobig@example.com", filler, extra }));
     const tooBigId = "evt_00000000000000000000000TOO";
     await insertEvents(env.DB, [
-      { id: tooBigId, sourceId: "forms", dedupKey: null, requestId: "req_test", contentType: "application/json", headers: "{}", body, verification: "{}", receivedAt: Date.now() },
+      {
+        id: tooBigId,
+        sourceId: "forms",
+        dedupKey: null,
+        requestId: "req_test",
+        contentType: "application/json",
+        headers: "{}",
+        body,
+        verification: "{}",
+        receivedAt: Date.now(),
+      },
     ]);
     for (let n = 100; n < 110; n++) {
       expect((await post("/in/forms", JSON.stringify(normal(n)), { "content-type": "application/json" })).status).toBe(202);

@@ -2,10 +2,10 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DecisionTrace } from "../../src/routing/decide";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
+import { consoleFetch, page, signIn, text } from "../console/helpers";
 import { sendThrough } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
-import { consoleFetch, page, signIn, text } from "../console/helpers";
 import { configure, standardSecret } from "../helpers";
 
 /**
@@ -36,10 +36,7 @@ beforeAll(async () => {
       {
         id: "all",
         when: { always: true },
-        actions: [
-          { assign: { accountOwner: { destination: "hubspot", fallbackPool: "inbound" } } },
-          { upsert: { destination: "hubspot" } },
-        ],
+        actions: [{ assign: { accountOwner: { destination: "hubspot", fallbackPool: "inbound" } } }, { upsert: { destination: "hubspot" } }],
       },
     ],
   });
@@ -156,7 +153,13 @@ describe("assign: accountOwner in the routing pipeline", () => {
   it("falls back to the pool when the search fails, and does not cache the failure", async () => {
     await hubspot.fault({ status: 503, path: searchPath, count: 1 });
     const [failed] = await send({ email: "kim@failing.example" });
-    expect(failed?.trace.account).toMatchObject({ outcome: "failed", by: "domain", key: "failing.example", error: "HubSpot answered HTTP 503 INTERNAL_ERROR", assigned: "fallback_pool" });
+    expect(failed?.trace.account).toMatchObject({
+      outcome: "failed",
+      by: "domain",
+      key: "failing.example",
+      error: "HubSpot answered HTTP 503 INTERNAL_ERROR",
+      assigned: "fallback_pool",
+    });
     expect(["301", "302"]).toContain(failed?.row.ownerId);
     await hubspot.control("POST", "companies", { properties: { domain: "failing.example", name: "Failing", hubspot_owner_id: "201" } });
     const [retried] = await send({ email: "lee@eu.failing.example" });

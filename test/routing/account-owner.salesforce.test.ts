@@ -32,10 +32,7 @@ beforeAll(async () => {
       {
         id: "all",
         when: { always: true },
-        actions: [
-          { assign: { accountOwner: { destination: "salesforce", fallbackPool: "inbound" } } },
-          { upsert: { destination: "salesforce" } },
-        ],
+        actions: [{ assign: { accountOwner: { destination: "salesforce", fallbackPool: "inbound" } } }, { upsert: { destination: "salesforce" } }],
       },
     ],
   });
@@ -81,13 +78,24 @@ describe("assign: accountOwner with Salesforce accounts", () => {
     await salesforce.control("POST", "expire-tokens", {});
     const [lead] = await send({ email: "lou@fresh.example", last: "Lou" });
     // Routing queries before the Lead is delivered: the query met the expired session.
-    expect(lead?.trace.account).toMatchObject({ outcome: "matched", by: "domain", key: "fresh.example", cached: false, record: { ownerId: ada }, assigned: "owner" });
+    expect(lead?.trace.account).toMatchObject({
+      outcome: "matched",
+      by: "domain",
+      key: "fresh.example",
+      cached: false,
+      record: { ownerId: ada },
+      assigned: "owner",
+    });
     expect(lead?.row.ownerId).toBe(ada);
   });
 
   it("sends a lead whose domain only contains an account's to the fallback pool", async () => {
     const [lead] = await send({ email: "kim@brien.example", last: "Kim" });
-    expect(lead?.trace.account).toMatchObject({ outcome: "no_match", tried: [{ by: "domain", key: "brien.example", found: "none" }], assigned: "fallback_pool" });
+    expect(lead?.trace.account).toMatchObject({
+      outcome: "no_match",
+      tried: [{ by: "domain", key: "brien.example", found: "none" }],
+      assigned: "fallback_pool",
+    });
     expect(pooled).toContain(lead?.row.ownerId);
   });
 });

@@ -46,9 +46,7 @@ describe("fitLead", () => {
 
 describe("decisions within their budgets", () => {
   it("routes on the whole lead, then stores and delivers it trimmed, with a note in the trace", async () => {
-    const cfg = config([
-      { id: "long-notes", when: { field: "custom.notes", op: "contains", value: "zzz" }, actions: [{ upsert: { destination: "crm" } }] },
-    ]);
+    const cfg = config([{ id: "long-notes", when: { field: "custom.notes", op: "contains", value: "zzz" }, actions: [{ upsert: { destination: "crm" } }] }]);
     const decision = await run(cfg, { email: "a@example.com", notes: `${"n".repeat(300_000)}zzz`, plan: "pro" });
     expect(decision.status).toBe("routed");
     if (decision.status !== "routed") return;

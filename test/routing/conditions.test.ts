@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Condition, Operator } from "../../src/config/schema";
-import {
-  applyOperator,
-  conditionProblems,
-  evaluateCondition,
-  readField,
-} from "../../src/routing/conditions";
+import { applyOperator, conditionProblems, evaluateCondition, readField } from "../../src/routing/conditions";
 import type { Lead } from "../../src/routing/lead";
 
 const lead: Lead = {
@@ -29,8 +24,7 @@ const lead: Lead = {
   },
 };
 
-const check = (field: string, op: Operator, value?: unknown) =>
-  evaluateCondition(value === undefined ? { field, op } : { field, op, value }, lead);
+const check = (field: string, op: Operator, value?: unknown) => evaluateCondition(value === undefined ? { field, op } : { field, op, value }, lead);
 
 type Case = [field: string, value: unknown, expected: boolean];
 
@@ -172,7 +166,16 @@ describe("operators", () => {
 
   it("missing fields are false for every operator but neq and exists:false", () => {
     const values: Record<Operator, unknown> = {
-      eq: "x", neq: "x", gt: 0, gte: 0, lt: 0, lte: 0, in: ["x"], contains: "x", matches: ".*", exists: false,
+      eq: "x",
+      neq: "x",
+      gt: 0,
+      gte: 0,
+      lt: 0,
+      lte: 0,
+      in: ["x"],
+      contains: "x",
+      matches: ".*",
+      exists: false,
     };
     for (const field of ["phone", "custom.nothing", "custom.blank", "custom.none.deeper"]) {
       for (const [op, value] of Object.entries(values) as [Operator, unknown][]) {
@@ -338,7 +341,12 @@ describe("trace", () => {
 
   it("evaluates every child, also after the outcome is decided", () => {
     const trace = evaluateCondition(
-      { all: [{ field: "country", op: "eq", value: "US" }, { field: "score", op: "lt", value: 50 }] },
+      {
+        all: [
+          { field: "country", op: "eq", value: "US" },
+          { field: "score", op: "lt", value: 50 },
+        ],
+      },
       lead,
     );
     expect(trace).toMatchObject({

@@ -14,7 +14,9 @@ const base: GatewayConfigInput = {
   sources: [{ id: "forms", provider: "none", mapping: { email: "email", company: "company", employees: "employees", country: "country" } }],
   pools: [{ id: "ae", members: [{ ownerId: "o-ae" }] }],
   destinations: [{ id: "crm", type: "hubspot", token: "pat-test" }],
-  enrichments: [{ id: "company", type: "http", url: "https://enrich.example/lookup", fields: { employees: "size", country: "hq", "custom.revenue": "revenue" } }],
+  enrichments: [
+    { id: "company", type: "http", url: "https://enrich.example/lookup", fields: { employees: "size", country: "hq", "custom.revenue": "revenue" } },
+  ],
 };
 
 function deps(answer: (enrichment: EnrichmentConfig, lead: Lead) => EnrichResult | Promise<EnrichResult>): DecideDeps & { calls: Lead[] } {
@@ -22,7 +24,14 @@ function deps(answer: (enrichment: EnrichmentConfig, lead: Lead) => EnrichResult
   return {
     calls,
     findLead: async () => undefined,
-    assignOwner: async (pool) => ({ ok: true, ownerId: pool.members[0]?.ownerId ?? "none", reason: "first member", fallback: false, day: "2026-11-27", counts: {} }),
+    assignOwner: async (pool) => ({
+      ok: true,
+      ownerId: pool.members[0]?.ownerId ?? "none",
+      reason: "first member",
+      fallback: false,
+      day: "2026-11-27",
+      counts: {},
+    }),
     enrich: async (enrichment, lead) => {
       calls.push(lead);
       return answer(enrichment, lead);
@@ -138,7 +147,11 @@ describe("decide with a split", () => {
   it("runs the route's actions, then its arm's, and records the arm", async () => {
     const arms = new Map<string, string>();
     for (let i = 0; i < 40; i++) {
-      const decision = await run(splitConfig(), { email: `lead${i}@corp.example` }, deps(() => ({ outcome: "skipped", reason: "-" })));
+      const decision = await run(
+        splitConfig(),
+        { email: `lead${i}@corp.example` },
+        deps(() => ({ outcome: "skipped", reason: "-" })),
+      );
       if (decision.status !== "routed") throw new Error("expected routed");
       const arm = decision.experiment?.arm ?? "";
       arms.set(`lead${i}`, arm);
@@ -151,7 +164,11 @@ describe("decide with a split", () => {
   });
 
   it("an unsplit route leaves the event without an experiment", async () => {
-    const decision = await run(enrichThenSize(), { email: "ada@acme.io" }, deps(() => ({ outcome: "skipped", reason: "-" })));
+    const decision = await run(
+      enrichThenSize(),
+      { email: "ada@acme.io" },
+      deps(() => ({ outcome: "skipped", reason: "-" })),
+    );
     expect(decision.status === "routed" && decision.experiment).toBeUndefined();
     expect(decision.trace.experiments).toBeUndefined();
   });

@@ -74,14 +74,7 @@ describe("evaluateRoutes", () => {
     ];
     const result = evaluateRoutes(routes, lead({ country: "DE", score: 91 }), "s");
     expect(ids(result.matched)).toEqual(["audit", "de", "hot"]);
-    expect(statuses(result.trace)).toEqual([
-      "audit:matched",
-      "de:matched",
-      "fr:not_matched",
-      "hot:matched",
-      "warm:skipped",
-      "rest:skipped",
-    ]);
+    expect(statuses(result.trace)).toEqual(["audit:matched", "de:matched", "fr:not_matched", "hot:matched", "warm:skipped", "rest:skipped"]);
     expect(result.trace[0]).toMatchObject({ continue: true });
   });
 
@@ -110,10 +103,7 @@ describe("evaluateRoutes", () => {
   });
 
   it("does not stop at a route whose condition is broken", () => {
-    const routes = [
-      route({ id: "bad", when: { field: "email", op: "matches", value: "([" }, actions: [] }),
-      ...designRoutes,
-    ];
+    const routes = [route({ id: "bad", when: { field: "email", op: "matches", value: "([" }, actions: [] }), ...designRoutes];
     const result = evaluateRoutes(routes, lead({ email: "a@b.co", score: 95 }), "s");
     expect(ids(result.matched)).toEqual(["hot"]);
     expect(result.trace[0]).toMatchObject({ status: "not_matched", condition: { error: expect.any(String) } });
@@ -126,7 +116,12 @@ describe("explain", () => {
       route({ id: "eu", sources: ["typeform-eu"], when: { always: true }, actions: [] }),
       route({
         id: "enterprise",
-        when: { all: [{ field: "employees", op: "gte", value: 1000 }, { field: "country", op: "in", value: ["US", "CA"] }] },
+        when: {
+          all: [
+            { field: "employees", op: "gte", value: 1000 },
+            { field: "country", op: "in", value: ["US", "CA"] },
+          ],
+        },
         actions: [],
       }),
       ...designRoutes,
@@ -146,10 +141,7 @@ describe("explain", () => {
       route({
         id: "vip",
         when: {
-          any: [
-            { field: "custom.plan", op: "eq", value: "enterprise" },
-            { not: { field: "email", op: "contains", value: "gmail" } },
-          ],
+          any: [{ field: "custom.plan", op: "eq", value: "enterprise" }, { not: { field: "email", op: "contains", value: "gmail" } }],
         },
         actions: [],
         continue: true,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileMapping, compiledCacheSize, defaultMapping, mapLead } from "../../src/routing/mapping";
+import { compiledCacheSize, compileMapping, defaultMapping, mapLead } from "../../src/routing/mapping";
 
 /** A Typeform `form_response` webhook as Typeform documents it, trimmed to what matters. */
 const typeformPayload = {
@@ -73,10 +73,7 @@ describe("mapLead with a JSONata mapping", () => {
   });
 
   it("merges an object mapped to `custom`, explicit custom keys winning", async () => {
-    const result = await mapLead(
-      { mapping: { custom: "form_response.hidden", "custom.utm_source": "'override'" } },
-      typeformPayload,
-    );
+    const result = await mapLead({ mapping: { custom: "form_response.hidden", "custom.utm_source": "'override'" } }, typeformPayload);
     if (!result.ok) throw new Error(result.reason);
     expect(result.lead.custom).toEqual({
       email: "  Jane.Doe@Acme.IO ",
@@ -100,10 +97,7 @@ describe("mapLead with a JSONata mapping", () => {
   });
 
   it("rejects, without throwing, when an expression fails at evaluation", async () => {
-    const result = await mapLead(
-      { mapping: { ...designMapping, score: "$number(form_response.hidden.company)" } },
-      typeformPayload,
-    );
+    const result = await mapLead({ mapping: { ...designMapping, score: "$number(form_response.hidden.company)" } }, typeformPayload);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toHaveLength(1);

@@ -97,12 +97,9 @@ describe("domain", () => {
     expect(normalizeDomain(input)).toBe(expected);
   });
 
-  it.each(["", "localhost", "192.168.0.1", "not a domain", "http://", "[::1]", "javascript:alert(1)"])(
-    "%j is not a company domain",
-    (input) => {
-      expect(normalizeDomain(input)).toBeUndefined();
-    },
-  );
+  it.each(["", "localhost", "192.168.0.1", "not a domain", "http://", "[::1]", "javascript:alert(1)"])("%j is not a company domain", (input) => {
+    expect(normalizeDomain(input)).toBeUndefined();
+  });
 
   it("takes domain, then website, then a company email", () => {
     expect(normalized({ domain: "acme.com", website: "other.com", email: "a@third.com" }).lead.domain).toBe("acme.com");
@@ -125,19 +122,26 @@ describe("domain", () => {
 });
 
 describe("free mail", () => {
-  it.each(["gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.jp", "outlook.com", "outlook.de", "hotmail.co.uk", "icloud.com", "proton.me", "gmx.net", "gmx.at", "live.com"])(
-    "%s is free mail",
-    (domain) => {
-      expect(isFreeMailDomain(domain)).toBe(true);
-    },
-  );
+  it.each([
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.co.jp",
+    "outlook.com",
+    "outlook.de",
+    "hotmail.co.uk",
+    "icloud.com",
+    "proton.me",
+    "gmx.net",
+    "gmx.at",
+    "live.com",
+  ])("%s is free mail", (domain) => {
+    expect(isFreeMailDomain(domain)).toBe(true);
+  });
 
-  it.each(["acme.com", "live.acme.com", "yahoo-partners.com", "gmail.acme.io", "outlookhq.com", "mygmx.net"])(
-    "%s is not",
-    (domain) => {
-      expect(isFreeMailDomain(domain)).toBe(false);
-    },
-  );
+  it.each(["acme.com", "live.acme.com", "yahoo-partners.com", "gmail.acme.io", "outlookhq.com", "mygmx.net"])("%s is not", (domain) => {
+    expect(isFreeMailDomain(domain)).toBe(false);
+  });
 });
 
 describe("country", () => {
@@ -210,10 +214,7 @@ describe("text fields", () => {
     expect(lead.lastName).toBe("42");
     expect(lead.company).toBeUndefined();
     expect(lead.industry).toHaveLength(200);
-    expect(warnings).toEqual([
-      "company: expected text, got an object; dropped",
-      "industry: longer than 200 characters; truncated",
-    ]);
+    expect(warnings).toEqual(["company: expected text, got an object; dropped", "industry: longer than 200 characters; truncated"]);
   });
 
   it("keeps custom fields as mapped", () => {

@@ -14,8 +14,31 @@ import { eventsOf, post } from "../helpers";
 const hostile = ["(a|a)*$", "(a|aa)*$", "^(a|a?)+$", "(.*a){12}$", "(\\w|\\d)*!$", "(a+)+$", "(x+x+)+y", "^(\\w+\\s?)*$"];
 
 const atom = fc.constantFrom(
-  "a", "b", "!", ".", "\\w", "\\d", "\\s", "[ab]", "[^a]", "\\b", "^", "$",
-  "\\1", "(?=a)", "(?!b)", "(?<=a)", "(?<!a)", "\\k<n>", "(?<n>a)", "\\u0061", "(", ")", "[", "\\", "/",
+  "a",
+  "b",
+  "!",
+  ".",
+  "\\w",
+  "\\d",
+  "\\s",
+  "[ab]",
+  "[^a]",
+  "\\b",
+  "^",
+  "$",
+  "\\1",
+  "(?=a)",
+  "(?!b)",
+  "(?<=a)",
+  "(?<!a)",
+  "\\k<n>",
+  "(?<n>a)",
+  "\\u0061",
+  "(",
+  ")",
+  "[",
+  "\\",
+  "/",
 );
 const { regex } = fc.letrec<{ regex: string }>((tie) => ({
   regex: fc.oneof(
@@ -27,7 +50,10 @@ const { regex } = fc.letrec<{ regex: string }>((tie) => ({
   ),
 }));
 const pattern = fc.oneof(fc.constantFrom(...hostile), regex, fc.string({ maxLength: 16 }));
-const matchesValue = fc.oneof(pattern, fc.tuple(pattern, fc.constantFrom("i", "m", "s", "g", "")).map(([p, f]) => `/${p}/${f}`));
+const matchesValue = fc.oneof(
+  pattern,
+  fc.tuple(pattern, fc.constantFrom("i", "m", "s", "g", "")).map(([p, f]) => `/${p}/${f}`),
+);
 
 const expression = fc.oneof(
   fc.tuple(pattern, fc.constantFrom("", "i", "m")).map(([p, f]) => `$match(company, /${p}/${f}).match`),
@@ -103,8 +129,7 @@ describe("random patterns and mappings", () => {
         const { result } = await routeQueued("p");
         expect(result.retryMessages).toEqual([]);
         const events = await eventsOf("p");
-        const statusOf = (email: string) =>
-          events.find((e) => e.body !== null && new TextDecoder().decode(e.body).includes(email))?.status;
+        const statusOf = (email: string) => events.find((e) => e.body !== null && new TextDecoder().decode(e.body).includes(email))?.status;
         expect(statusOf(`ordinary${n}@example.com`)).toBe(expected);
         expect(["routed", "unmatched", "invalid"]).toContain(statusOf(`random${n}@example.com`));
       }),

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Condition, type Operator, type RouteConfig, operators } from "../../src/config/schema";
+import { type Condition, type Operator, operators, type RouteConfig } from "../../src/config/schema";
 import { applyOperator, evaluateCondition, readField } from "../../src/routing/conditions";
 import { evaluateRoutes, explain } from "../../src/routing/evaluate";
 import type { Lead } from "../../src/routing/lead";

@@ -23,9 +23,25 @@ describe("pickArm", () => {
   });
 
   it.each([
-    [[["a", 1], ["b", 1]] as [string, number][]],
-    [[["a", 1], ["b", 3]] as [string, number][]],
-    [[["a", 2], ["b", 3], ["c", 5]] as [string, number][]],
+    [
+      [
+        ["a", 1],
+        ["b", 1],
+      ] as [string, number][],
+    ],
+    [
+      [
+        ["a", 1],
+        ["b", 3],
+      ] as [string, number][],
+    ],
+    [
+      [
+        ["a", 2],
+        ["b", 3],
+        ["c", 5],
+      ] as [string, number][],
+    ],
   ])("holds weights %j over 10,000 leads", (weights) => {
     const split = arms(...weights);
     const total = weights.reduce((sum, [, w]) => sum + w, 0);

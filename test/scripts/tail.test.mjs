@@ -12,10 +12,51 @@ import { createRecordReader, recordsIn } from "../../scripts/tail/records.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const ingest = { level: "info", msg: "ingest", time: "2026-11-27T16:05:01.222Z", requestId: "req_01A", sourceId: "typeform-leads", eventId: "evt_01A", outcome: "accepted", status: 202, latencyMs: 30 };
-const refused = { level: "warn", msg: "ingest", time: "2026-11-27T16:05:01.273Z", requestId: "req_01B", sourceId: "website-signup", outcome: "timestamp_out_of_tolerance", status: 401, latencyMs: 13 };
-const routed = { level: "info", msg: "routed", time: "2026-11-27T16:05:02.000Z", eventId: "evt_01A", sourceId: "typeform-leads", status: "routed", routeId: "hot", ownerId: "101", deliveries: 2 };
-const attempt = { level: "warn", msg: "delivery attempt", time: "2026-11-27T16:05:11.441Z", deliveryId: "evt_01A:0", eventId: "evt_01A", destinationId: "hubspot", attempt: 1, ok: false, status: 503, latencyMs: 1200, error: "HTTP 503 INTERNAL_ERROR" };
+const ingest = {
+  level: "info",
+  msg: "ingest",
+  time: "2026-11-27T16:05:01.222Z",
+  requestId: "req_01A",
+  sourceId: "typeform-leads",
+  eventId: "evt_01A",
+  outcome: "accepted",
+  status: 202,
+  latencyMs: 30,
+};
+const refused = {
+  level: "warn",
+  msg: "ingest",
+  time: "2026-11-27T16:05:01.273Z",
+  requestId: "req_01B",
+  sourceId: "website-signup",
+  outcome: "timestamp_out_of_tolerance",
+  status: 401,
+  latencyMs: 13,
+};
+const routed = {
+  level: "info",
+  msg: "routed",
+  time: "2026-11-27T16:05:02.000Z",
+  eventId: "evt_01A",
+  sourceId: "typeform-leads",
+  status: "routed",
+  routeId: "hot",
+  ownerId: "101",
+  deliveries: 2,
+};
+const attempt = {
+  level: "warn",
+  msg: "delivery attempt",
+  time: "2026-11-27T16:05:11.441Z",
+  deliveryId: "evt_01A:0",
+  eventId: "evt_01A",
+  destinationId: "hubspot",
+  attempt: 1,
+  ok: false,
+  status: 503,
+  latencyMs: 1200,
+  error: "HTTP 503 INTERNAL_ERROR",
+};
 
 // What `wrangler dev` prints: its own lines, info lines bare, warn/error lines boxed in colour.
 const wranglerDev = [
@@ -64,13 +105,19 @@ describe("reading records", () => {
     assert.equal(records[1].msg, "plain text from a library { with a brace");
     assert.equal(records[1].level, "warn");
     assert.equal(records[1].url, "https://switchboard.example.workers.dev/in/typeform-leads");
-    assert.deepEqual([records[2].level, records[2].msg, records[2].error, records[2].queue], ["error", "exception", "TypeError: x is undefined", "switchboard-deliveries"]);
+    assert.deepEqual(
+      [records[2].level, records[2].msg, records[2].error, records[2].queue],
+      ["error", "exception", "TypeError: x is undefined", "switchboard-deliveries"],
+    );
     assert.equal(records.length, 3);
   });
 
   it("reads a compact (one-line) tail event too, and survives a truncated one", () => {
     const reader = createRecordReader();
-    assert.deepEqual(reader.push(JSON.stringify(tailEvent)).map((r) => r.msg), ["ingest", "plain text from a library { with a brace"]);
+    assert.deepEqual(
+      reader.push(JSON.stringify(tailEvent)).map((r) => r.msg),
+      ["ingest", "plain text from a library { with a brace"],
+    );
     assert.deepEqual(reader.push("{"), []);
     assert.deepEqual(reader.push('    "outcome": "ok",'), []);
     assert.deepEqual(reader.push("}"), []);
@@ -115,14 +162,19 @@ describe("formatting", () => {
   it("prints one compact line: time, level, message, then the fields that matter", () => {
     assert.equal(formatRecord(ingest), "16:05:01.222 INFO  ingest           typeform-leads 202 accepted 30ms evt_01A req_01A");
     assert.equal(formatRecord(routed), "16:05:02.000 INFO  routed           typeform-leads routed route=hot owner=101 deliveries=2 evt_01A");
-    assert.equal(
-      formatRecord(attempt),
-      '16:05:11.441 WARN  delivery attempt → hubspot #1 503 1200ms evt_01A:0 error="HTTP 503 INTERNAL_ERROR"',
-    );
+    assert.equal(formatRecord(attempt), '16:05:11.441 WARN  delivery attempt → hubspot #1 503 1200ms evt_01A:0 error="HTTP 503 INTERNAL_ERROR"');
   });
 
   it("shows fields it does not know as key=value, and colours only when asked", () => {
-    const line = formatRecord({ level: "error", msg: "inbox flush failed; will retry", time: "2026-11-27T16:00:00.000Z", pending: 12, failures: 2, retryInMs: 900, error: "D1 down" });
+    const line = formatRecord({
+      level: "error",
+      msg: "inbox flush failed; will retry",
+      time: "2026-11-27T16:00:00.000Z",
+      pending: 12,
+      failures: 2,
+      retryInMs: 900,
+      error: "D1 down",
+    });
     assert.equal(line, '16:00:00.000 ERROR inbox flush failed; will retry pending=12 failures=2 retryInMs=900 error="D1 down"');
     assert.match(formatRecord(attempt, { color: true }), /\u001b\[33mWARN/);
     assert.doesNotMatch(formatRecord(attempt), /\u001b/);

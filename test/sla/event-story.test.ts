@@ -53,7 +53,7 @@ describe("an event's SLA, in the API and on the event page", () => {
     const clock = await slaTimerOf(createDb(env.DB), event.id);
     await fireDueSlas(env as SlaEnv, (clock?.dueAt ?? 0) + 1_000);
 
-    const missed = (await json<{ sla: EventSla | null; ownerId: string }>(await admin("GET", `/v1/events/${event.id}`)));
+    const missed = await json<{ sla: EventSla | null; ownerId: string }>(await admin("GET", `/v1/events/${event.id}`));
     expect(missed.ownerId).toBe(other);
     expect(missed.sla).toMatchObject({ status: "reassigned", ownerId: other, reassignments: 1 });
     expect(missed.sla?.history.map((h) => [h.kind, h.ownerId])).toEqual([

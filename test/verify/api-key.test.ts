@@ -69,9 +69,10 @@ describe("api-key verifier", () => {
 
   it("reports a missing header, including the key sent in another header", async () => {
     expect(await apiKeyVerifier.verify(input({}))).toMatchObject({ ok: false, code: "signature_missing" });
-    expect(
-      await apiKeyVerifier.verify(input({ "x-api-key": KEY }, [KEY], { header: "Authorization", prefix: "Bearer " })),
-    ).toMatchObject({ ok: false, code: "signature_missing" });
+    expect(await apiKeyVerifier.verify(input({ "x-api-key": KEY }, [KEY], { header: "Authorization", prefix: "Bearer " }))).toMatchObject({
+      ok: false,
+      code: "signature_missing",
+    });
   });
 
   it.each([

@@ -16,8 +16,7 @@ function input(authorization: string | null, secrets: string[] = ["Aladdin:open 
   };
 }
 
-const encode = (credentials: string) =>
-  btoa(String.fromCharCode(...new TextEncoder().encode(credentials)));
+const encode = (credentials: string) => btoa(String.fromCharCode(...new TextEncoder().encode(credentials)));
 
 describe("basic-auth verifier", () => {
   it("declares provider and body format", () => {

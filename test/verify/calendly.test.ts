@@ -8,7 +8,6 @@ const NOW = 1_700_000_000;
 const KEY = "calendly-signing-key";
 const BODY = '{"event":"invitee.created","payload":{"email":"ada@example.com"}}';
 
-
 async function signedHeader(key: string, t: number, body = BODY): Promise<string> {
   return `t=${t},v1=${await hmacSha256Hex(key, `${t}.${body}`)}`;
 }

@@ -20,18 +20,14 @@ const encoder = new TextEncoder();
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 async function hmacHex(algorithm: "SHA-256" | "SHA-1", secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: algorithm }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: algorithm }, false, ["sign"]);
   return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body))));
 }
 
 function input(options: { headers?: Record<string, string>; secrets?: string[]; body?: string }): VerifyInput {
   return {
     rawBody: encoder.encode(options.body ?? DOCS.body),
-    headers: new Headers(
-      options.headers ?? { "x-hub-signature-256": DOCS.signature, "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" },
-    ),
+    headers: new Headers(options.headers ?? { "x-hub-signature-256": DOCS.signature, "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" }),
     url: "https://gateway.example/in/s",
     method: "POST",
     source: sourceSchema.parse({ id: "s", provider: "github", secrets: options.secrets ?? [DOCS.secret] }),
@@ -113,9 +109,7 @@ describe("github verifier", () => {
     ["bad hex", "sha256=xyz"],
     ["a truncated digest", DOCS.signature.slice(0, 40)],
   ])("rejects a signature with %s", async (_label, signature) => {
-    await expect(githubVerifier.verify(input({ headers: { "x-hub-signature-256": signature } }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
+    await expect(githubVerifier.verify(input({ headers: { "x-hub-signature-256": signature } }))).resolves.toEqual(failure("signature_invalid"));
   });
 
   it("has no timestamp, so the clock does not matter", async () => {

@@ -11,9 +11,7 @@ const URL_SIGNED = "https://hooks.example.com/in/generic?x=1";
 type Hash = "SHA-1" | "SHA-256" | "SHA-512";
 
 async function mac(hash: Hash, key: string, message: Uint8Array): Promise<Uint8Array> {
-  const cryptoKey = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash }, false, [
-    "sign",
-  ]);
+  const cryptoKey = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, message));
 }
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -120,9 +118,10 @@ describe("generic hmac verifier", () => {
 
   it("rejects a tampered body", async () => {
     const signature = hex(await mac("SHA-256", SECRET, text(BODY)));
-    expect(
-      await hmacVerifier.verify(input({ body: BODY.replace("ada", "eve"), headers: { "x-signature": signature } })),
-    ).toMatchObject({ ok: false, code: "signature_invalid" });
+    expect(await hmacVerifier.verify(input({ body: BODY.replace("ada", "eve"), headers: { "x-signature": signature } }))).toMatchObject({
+      ok: false,
+      code: "signature_invalid",
+    });
   });
 
   it("rejects a signature made with another secret, without echoing the expected one", async () => {
@@ -134,9 +133,10 @@ describe("generic hmac verifier", () => {
 
   it("accepts the second secret during rotation and reports its index", async () => {
     const signature = hex(await mac("SHA-256", "old-secret", text(BODY)));
-    expect(
-      await hmacVerifier.verify(input({ secrets: ["new-secret", "old-secret"], headers: { "x-signature": signature } })),
-    ).toEqual({ ok: true, secretIndex: 1 });
+    expect(await hmacVerifier.verify(input({ secrets: ["new-secret", "old-secret"], headers: { "x-signature": signature } }))).toEqual({
+      ok: true,
+      secretIndex: 1,
+    });
   });
 
   it("fails when the source has no secret", async () => {
@@ -159,9 +159,7 @@ describe("generic hmac verifier", () => {
   });
 
   it("refuses a template that uses {timestamp} without a timestampHeader", async () => {
-    const outcome = await hmacVerifier.verify(
-      input({ hmac: { template: "{timestamp}.{body}" }, headers: { "x-signature": "a".repeat(64) } }),
-    );
+    const outcome = await hmacVerifier.verify(input({ hmac: { template: "{timestamp}.{body}" }, headers: { "x-signature": "a".repeat(64) } }));
     expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
   });
 
@@ -249,9 +247,7 @@ describe("generic hmac verifier", () => {
     it("refuses a signed timestamp moved forward: the signature no longer matches", async () => {
       const old = NOW - 30 * 86_400;
       const signature = hex(await mac("SHA-256", SECRET, text(`${old}:${BODY}`)));
-      const outcome = await hmacVerifier.verify(
-        input({ hmac, headers: { "x-signature": signature, "X-Timestamp": String(NOW) } }),
-      );
+      const outcome = await hmacVerifier.verify(input({ hmac, headers: { "x-signature": signature, "X-Timestamp": String(NOW) } }));
       expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
     });
   });
@@ -286,9 +282,7 @@ describe("generic hmac verifier", () => {
     ["{id} without an idHeader", { template: "{id}.{body}" }, /hmac\.template.*idHeader/],
   ])("refuses a source stored with %s", async (_, hmac, detail) => {
     const signature = hex(await mac("SHA-256", SECRET, text(BODY)));
-    const outcome = await hmacVerifier.verify(
-      input({ hmac, headers: { "x-signature": signature, "X-Timestamp": String(NOW) } }),
-    );
+    const outcome = await hmacVerifier.verify(input({ hmac, headers: { "x-signature": signature, "X-Timestamp": String(NOW) } }));
     expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
     expect(outcome.ok ? "" : outcome.detail).toMatch(detail);
   });

@@ -27,9 +27,7 @@ const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...byte
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 async function signV3(secret: string, method: string, uri: string, body: string, timestampMs: number): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${method}${uri}${body}${timestampMs}`));
   return toBase64(new Uint8Array(mac));
 }
@@ -107,15 +105,11 @@ describe("hubspot verifier", () => {
 
       const spaceDecoded = signedUri.replace("a%20b", "a b");
       const wrong = v3Headers(await signV3(SECRET, "POST", spaceDecoded, PY.body, ts), ts);
-      await expect(hubspotVerifier.verify(input({ headers: wrong, url: sent, now }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: wrong, url: sent, now }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("signs the request method", async () => {
-      await expect(hubspotVerifier.verify(input({ headers: v3Headers(PY.v3), method: "PUT" }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: v3Headers(PY.v3), method: "PUT" }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("is preferred over v1/v2 when both are present", async () => {
@@ -157,9 +151,7 @@ describe("hubspot verifier", () => {
     });
 
     it.each(["", "soon", "15000000.0", "-15000000"])("rejects a timestamp of %j", async (timestamp) => {
-      await expect(hubspotVerifier.verify(input({ headers: v3Headers(PY.v3, timestamp) }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: v3Headers(PY.v3, timestamp) }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it.each([
@@ -169,15 +161,11 @@ describe("hubspot verifier", () => {
       ["a hex digest", "ab".repeat(32)],
       ["a prefixed value", `sha256=${PY.v3}`],
     ])("rejects a signature with %s", async (_label, signature) => {
-      await expect(hubspotVerifier.verify(input({ headers: v3Headers(signature) }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: v3Headers(signature) }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("rejects a timestamp older than the tolerance, compared in milliseconds", async () => {
-      await expect(hubspotVerifier.verify(input({ headers: v3Headers(PY.v3), now: 15301 }))).resolves.toEqual(
-        failure("timestamp_out_of_tolerance"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: v3Headers(PY.v3), now: 15301 }))).resolves.toEqual(failure("timestamp_out_of_tolerance"));
       const now = 1_700_000_000;
       const ts = now * 1000 - 300_001;
       const headers = v3Headers(await signV3(SECRET, "POST", URI, PY.body, ts), ts);
@@ -212,12 +200,14 @@ describe("hubspot verifier", () => {
     });
 
     it("accepts the documented v2 GET and POST examples", async () => {
-      await expect(
-        hubspotVerifier.verify(input({ headers: legacy(DOCS_V2_GET, "v2"), body: "", method: "GET" })),
-      ).resolves.toEqual({ ok: true, secretIndex: 0 });
-      await expect(
-        hubspotVerifier.verify(input({ headers: legacy(DOCS_V2_POST.signature, "v2"), body: DOCS_V2_POST.body })),
-      ).resolves.toEqual({ ok: true, secretIndex: 0 });
+      await expect(hubspotVerifier.verify(input({ headers: legacy(DOCS_V2_GET, "v2"), body: "", method: "GET" }))).resolves.toEqual({
+        ok: true,
+        secretIndex: 0,
+      });
+      await expect(hubspotVerifier.verify(input({ headers: legacy(DOCS_V2_POST.signature, "v2"), body: DOCS_V2_POST.body }))).resolves.toEqual({
+        ok: true,
+        secretIndex: 0,
+      });
     });
 
     it("accepts hubspot-api-python's v1 and v2 vectors", async () => {
@@ -228,31 +218,23 @@ describe("hubspot verifier", () => {
     it("accepts v1 and v2 digests computed independently with WebCrypto", async () => {
       const body = '[{"eventId":7}]';
       const url = "https://gateway.example/in/hubspot";
+      await expect(hubspotVerifier.verify(input({ headers: legacy(await sha256Hex(`s3${body}`), "v1"), body, secrets: ["s3"] }))).resolves.toMatchObject({
+        ok: true,
+      });
       await expect(
-        hubspotVerifier.verify(input({ headers: legacy(await sha256Hex(`s3${body}`), "v1"), body, secrets: ["s3"] })),
-      ).resolves.toMatchObject({ ok: true });
-      await expect(
-        hubspotVerifier.verify(
-          input({ headers: legacy(await sha256Hex(`s3POST${url}${body}`), "v2"), body, url, secrets: ["s3"] }),
-        ),
+        hubspotVerifier.verify(input({ headers: legacy(await sha256Hex(`s3POST${url}${body}`), "v2"), body, url, secrets: ["s3"] })),
       ).resolves.toMatchObject({ ok: true });
     });
 
     it("signs v2 with the URI exactly as sent (no decoding)", async () => {
       const url = "https://gateway.example/in/hubspot?next=a%3Ab";
       const decoded = await sha256Hex(`${SECRET}POSThttps://gateway.example/in/hubspot?next=a:b${PY.body}`);
-      await expect(hubspotVerifier.verify(input({ headers: legacy(decoded, "v2"), url }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: legacy(decoded, "v2"), url }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("does not accept a v1 digest announced as v2, or the reverse", async () => {
-      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v1, "v2") }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
-      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v2, "v1") }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v1, "v2") }))).resolves.toEqual(failure("signature_invalid"));
+      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v2, "v1") }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("rejects a tampered body", async () => {
@@ -263,27 +245,19 @@ describe("hubspot verifier", () => {
     });
 
     it("rejects a wrong secret", async () => {
-      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v1, "v1"), secrets: ["nope"] }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v1, "v1"), secrets: ["nope"] }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("reports the index of the matching secret during rotation", async () => {
-      await expect(
-        hubspotVerifier.verify(input({ headers: legacy(PY.v2, "v2"), secrets: ["newer", SECRET] })),
-      ).resolves.toEqual({ ok: true, secretIndex: 1 });
+      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v2, "v2"), secrets: ["newer", SECRET] }))).resolves.toEqual({ ok: true, secretIndex: 1 });
     });
 
     it("reports a missing X-HubSpot-Signature-Version", async () => {
-      await expect(hubspotVerifier.verify(input({ headers: { "x-hubspot-signature": PY.v1 } }))).resolves.toEqual(
-        failure("signature_missing"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: { "x-hubspot-signature": PY.v1 } }))).resolves.toEqual(failure("signature_missing"));
     });
 
     it.each(["v3", "", "V1"])("rejects a signature version of %j", async (version) => {
-      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v1, version) }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: legacy(PY.v1, version) }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it.each([
@@ -292,9 +266,7 @@ describe("hubspot verifier", () => {
       ["bad hex", "zz".repeat(32)],
       ["a base64 digest", PY.v3],
     ])("rejects a signature with %s", async (_label, signature) => {
-      await expect(hubspotVerifier.verify(input({ headers: legacy(signature, "v1") }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(hubspotVerifier.verify(input({ headers: legacy(signature, "v1") }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("has no timestamp, so the clock does not matter", async () => {

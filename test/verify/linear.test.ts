@@ -8,18 +8,11 @@ const SECRET = "lin_wh_signing_secret";
 const NOW = 1_700_000_000;
 const DELIVERY = "234d1a4e-b617-4388-90fe-adc3633d6b72";
 
-
 function bodyAt(webhookTimestampMs: number): string {
   return JSON.stringify({ action: "create", type: "Issue", data: { id: "issue-1" }, webhookTimestamp: webhookTimestampMs });
 }
 
-function input(opts: {
-  signature?: string | null;
-  delivery?: string | null;
-  body: string;
-  secrets?: string[];
-  now?: number;
-}): VerifyInput {
+function input(opts: { signature?: string | null; delivery?: string | null; body: string; secrets?: string[]; now?: number }): VerifyInput {
   const headers = new Headers({ "content-type": "application/json", "Linear-Event": "Issue" });
   if (opts.signature !== null && opts.signature !== undefined) headers.set("Linear-Signature", opts.signature);
   if (opts.delivery !== null) headers.set("Linear-Delivery", opts.delivery ?? DELIVERY);

@@ -9,13 +9,7 @@ const EVENTS = '[{"event":"send","msg":{"email":"ada@example.com","subject":"Hi 
 const BODY = `mandrill_events=${encodeURIComponent(EVENTS)}`;
 
 async function hmacSha1Base64(key: string, message: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
+  const cryptoKey = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, new TextEncoder().encode(message)));
   return btoa(String.fromCharCode(...mac));
 }

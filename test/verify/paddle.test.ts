@@ -9,7 +9,6 @@ const SECRET = "pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90X
 const BODY =
   '{"event_id":"evt_01hv8wptq8987qeep44cyrewp9","notification_id":"ntf_01hv8wpts6tbsrbq3jmqd0ma5e","event_type":"transaction.paid","occurred_at":"2024-04-12T10:18:49.621022Z","data":{"id":"txn_01hv8wnwfhq7bnhxgnr6bqfkqb"}}';
 
-
 async function signedHeader(keys: string[], ts: number, body = BODY): Promise<string> {
   const hashes = await Promise.all(keys.map((key) => hmacSha256Hex(key, `${ts}:${body}`)));
   return [`ts=${ts}`, ...hashes.map((h) => `h1=${h}`)].join(";");
@@ -38,16 +37,11 @@ describe("paddle verifier", () => {
   // (signed with the key "VALID_SECRET" at ts=1698796800).
   describe("official SDK vectors", () => {
     const ts = 1698796800;
-    const sdkInput = (body: string, header: string, secret: string) =>
-      input({ body, header, secrets: [secret], now: ts });
+    const sdkInput = (body: string, header: string, secret: string) => input({ body, header, secrets: [secret], now: ts });
 
     it("accepts 'Valid signature'", async () => {
       const outcome = await paddleVerifier.verify(
-        sdkInput(
-          '{"data": ["1", "2"]}',
-          "ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
-          "VALID_SECRET",
-        ),
+        sdkInput('{"data": ["1", "2"]}', "ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9", "VALID_SECRET"),
       );
       expect(outcome).toEqual({ ok: true, signedAt: ts, secretIndex: 0 });
     });
@@ -65,33 +59,21 @@ describe("paddle verifier", () => {
 
     it("rejects 'Invalid secret'", async () => {
       const outcome = await paddleVerifier.verify(
-        sdkInput(
-          '{"data": ["1", "2"]}',
-          "ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
-          "INVALID_VALID_SECRET",
-        ),
+        sdkInput('{"data": ["1", "2"]}', "ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9", "INVALID_VALID_SECRET"),
       );
       expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
     });
 
     it("rejects 'Invalid data - has more space'", async () => {
       const outcome = await paddleVerifier.verify(
-        sdkInput(
-          '{ "data": [ "1", "2" ]}',
-          "ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
-          "VALID_SECRET",
-        ),
+        sdkInput('{ "data": [ "1", "2" ]}', "ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9", "VALID_SECRET"),
       );
       expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
     });
 
     it("rejects 'InValid timestamp' (ts=9876 with the same h1)", async () => {
       const outcome = await paddleVerifier.verify(
-        sdkInput(
-          '{"data": ["1", "2"]}',
-          "ts=9876;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
-          "VALID_SECRET",
-        ),
+        sdkInput('{"data": ["1", "2"]}', "ts=9876;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9", "VALID_SECRET"),
       );
       expect(outcome).toMatchObject({ ok: false, code: "signature_invalid" });
     });

@@ -4,8 +4,7 @@ import { sendgridVerifier } from "../../src/verify/providers/sendgrid";
 import type { VerifyInput } from "../../src/verify/types";
 
 const NOW = 1_700_000_000;
-const BODY =
-  '[{"email":"ada@example.com","event":"processed","sg_event_id":"ZHJvcC0xMDk5","timestamp":1699999990}]\r\n';
+const BODY = '[{"email":"ada@example.com","event":"processed","sg_event_id":"ZHJvcC0xMDk5","timestamp":1699999990}]\r\n';
 
 function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
@@ -47,13 +46,7 @@ async function signHeader(key: TestKey, timestamp: string, body = BODY): Promise
   return toBase64(p1363ToDer(await signP1363(key, timestamp, body)));
 }
 
-function input(opts: {
-  signature?: string | null;
-  timestamp?: string | null;
-  body?: string;
-  secrets: string[];
-  now?: number;
-}): VerifyInput {
+function input(opts: { signature?: string | null; timestamp?: string | null; body?: string; secrets: string[]; now?: number }): VerifyInput {
   const headers = new Headers({ "content-type": "application/json" });
   if (opts.signature !== null && opts.signature !== undefined) {
     headers.set("X-Twilio-Email-Event-Webhook-Signature", opts.signature);
@@ -87,8 +80,7 @@ describe("sendgrid verifier", () => {
   // sendgrid/sendgrid-go helpers/eventwebhook/eventwebhook_test.go share this vector;
   // its DER r is 33 bytes (a 0x00 pad before a high-bit byte).
   describe("official SDK vector (nodejs, go)", () => {
-    const PUBLIC_KEY =
-      "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsTbhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==";
+    const PUBLIC_KEY = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsTbhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==";
     const SIGNATURE = "MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH2j/0=";
     const TIMESTAMP = "1588788367";
     const PAYLOAD = JSON.stringify({ category: "example_payload", event: "test_event", message_id: "message_id" });
@@ -106,8 +98,7 @@ describe("sendgrid verifier", () => {
     });
 
     it("should reject for invalid key", async () => {
-      const key =
-        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqTxd43gyp8IOEto2LdIfjRQrIbsd4SXZkLW6jDutdhXSJCWHw8REntlo7aNDthvj+y7GjUuFDb/R1NGe1OPzpA==";
+      const key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqTxd43gyp8IOEto2LdIfjRQrIbsd4SXZkLW6jDutdhXSJCWHw8REntlo7aNDthvj+y7GjUuFDb/R1NGe1OPzpA==";
       expect(await sendgridVerifier.verify(sdk({ key }))).toMatchObject({ ok: false, code: "signature_invalid" });
     });
 
@@ -148,8 +139,7 @@ describe("sendgrid verifier", () => {
   // sendgrid/sendgrid-python test/unit/test_eventwebhook.py: a real event body with its
   // trailing CRLF; here the DER s is the 33-byte integer and r the 32-byte one.
   it("verifies the official python SDK vector", async () => {
-    const PUBLIC_KEY =
-      "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==";
+    const PUBLIC_KEY = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==";
     const SIGNATURE = "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM=";
     const PAYLOAD =
       '[{"email":"hello@world.com","event":"dropped","reason":"Bounced Address","sg_event_id":"ZHJvcC0xMDk5NDkxOS1MUnpYbF9OSFN0T0doUTRrb2ZTbV9BLTA","sg_message_id":"LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0","smtp-id":"<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>","timestamp":1600112492}]\r\n';
@@ -205,9 +195,10 @@ describe("sendgrid verifier", () => {
 
   it("rejects a tampered body", async () => {
     const signature = await signHeader(key, String(NOW));
-    expect(
-      await sendgridVerifier.verify(input({ signature, body: BODY.replace("processed", "delivered"), secrets: [key.spkiBase64] })),
-    ).toMatchObject({ ok: false, code: "signature_invalid" });
+    expect(await sendgridVerifier.verify(input({ signature, body: BODY.replace("processed", "delivered"), secrets: [key.spkiBase64] }))).toMatchObject({
+      ok: false,
+      code: "signature_invalid",
+    });
   });
 
   it("rejects a signature from another key pair", async () => {

@@ -12,9 +12,7 @@ const encoder = new TextEncoder();
 const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
 
 async function sign(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body))));
 }
 
@@ -100,9 +98,7 @@ describe("shopify verifier", () => {
     ["a hex digest instead of base64", "ab".repeat(32)],
     ["a prefixed value", "sha256=AAAA"],
   ])("rejects a header with %s", async (_label, signature) => {
-    await expect(shopifyVerifier.verify(input({ headers: { "x-shopify-hmac-sha256": signature } }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
+    await expect(shopifyVerifier.verify(input({ headers: { "x-shopify-hmac-sha256": signature } }))).resolves.toEqual(failure("signature_invalid"));
   });
 
   it("has no timestamp, so the clock does not matter", async () => {

@@ -16,25 +16,15 @@ const encoder = new TextEncoder();
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 async function sign(secret: string, timestamp: number | string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`v0:${timestamp}:${body}`));
   return `v0=${toHex(new Uint8Array(mac))}`;
 }
 
-function input(options: {
-  headers?: Record<string, string>;
-  secrets?: string[];
-  body?: string;
-  now?: number;
-  tolerance?: number;
-}): VerifyInput {
+function input(options: { headers?: Record<string, string>; secrets?: string[]; body?: string; now?: number; tolerance?: number }): VerifyInput {
   return {
     rawBody: encoder.encode(options.body ?? DOCS.body),
-    headers: new Headers(
-      options.headers ?? { "x-slack-signature": DOCS.signature, "x-slack-request-timestamp": String(DOCS.timestamp) },
-    ),
+    headers: new Headers(options.headers ?? { "x-slack-signature": DOCS.signature, "x-slack-request-timestamp": String(DOCS.timestamp) }),
     url: "https://gateway.example/in/s",
     method: "POST",
     source: sourceSchema.parse({
@@ -78,9 +68,7 @@ describe("slack verifier", () => {
   it("verifies the url_verification handshake like any other request", async () => {
     const body = '{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}';
     const headers = { "x-slack-request-timestamp": String(DOCS.timestamp) };
-    await expect(slackVerifier.verify(input({ headers: { ...headers, "x-slack-signature": "v0=00" }, body }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
+    await expect(slackVerifier.verify(input({ headers: { ...headers, "x-slack-signature": "v0=00" }, body }))).resolves.toEqual(failure("signature_invalid"));
     const signed = { ...headers, "x-slack-signature": await sign(DOCS.secret, DOCS.timestamp, body) };
     await expect(slackVerifier.verify(input({ headers: signed, body }))).resolves.toEqual({
       ok: true,
@@ -147,22 +135,16 @@ describe("slack verifier", () => {
   });
 
   it("rejects a stale timestamp (python-slack-sdk's expiration case)", async () => {
-    await expect(slackVerifier.verify(input({ now: DOCS.timestamp + 301 }))).resolves.toEqual(
-      failure("timestamp_out_of_tolerance"),
-    );
+    await expect(slackVerifier.verify(input({ now: DOCS.timestamp + 301 }))).resolves.toEqual(failure("timestamp_out_of_tolerance"));
   });
 
   it("rejects a timestamp further in the future than the tolerance", async () => {
-    await expect(slackVerifier.verify(input({ now: DOCS.timestamp - 301 }))).resolves.toEqual(
-      failure("timestamp_out_of_tolerance"),
-    );
+    await expect(slackVerifier.verify(input({ now: DOCS.timestamp - 301 }))).resolves.toEqual(failure("timestamp_out_of_tolerance"));
   });
 
   it("accepts timestamps within the tolerance in both directions", async () => {
     await expect(slackVerifier.verify(input({ now: DOCS.timestamp + 300 }))).resolves.toMatchObject({ ok: true });
     await expect(slackVerifier.verify(input({ now: DOCS.timestamp - 300 }))).resolves.toMatchObject({ ok: true });
-    await expect(slackVerifier.verify(input({ now: DOCS.timestamp + 120, tolerance: 60 }))).resolves.toEqual(
-      failure("timestamp_out_of_tolerance"),
-    );
+    await expect(slackVerifier.verify(input({ now: DOCS.timestamp + 120, tolerance: 60 }))).resolves.toEqual(failure("timestamp_out_of_tolerance"));
   });
 });

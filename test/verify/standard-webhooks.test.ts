@@ -25,13 +25,7 @@ async function sign(key: Uint8Array, id: string, timestamp: number, body: string
   return `v1,${toBase64(new Uint8Array(mac))}`;
 }
 
-function input(options: {
-  secrets?: string[];
-  headers?: Record<string, string>;
-  body?: string | Uint8Array;
-  now?: number;
-  tolerance?: number;
-}): VerifyInput {
+function input(options: { secrets?: string[]; headers?: Record<string, string>; body?: string | Uint8Array; now?: number; tolerance?: number }): VerifyInput {
   const body = options.body ?? VECTOR.body;
   return {
     rawBody: typeof body === "string" ? encoder.encode(body) : body,

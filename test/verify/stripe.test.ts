@@ -14,9 +14,7 @@ const encoder = new TextEncoder();
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 async function v1(secret: string, timestamp: number | string, payload: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${timestamp}.${payload}`))));
 }
 
@@ -71,12 +69,8 @@ describe("stripe verifier", () => {
 
   it("ignores a v0 signature even when it is the only valid one", async () => {
     const valid = await v1(SECRET, NOW, PAYLOAD);
-    await expect(stripeVerifier.verify(input({ signature: `t=${NOW},v0=${valid}` }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
-    await expect(stripeVerifier.verify(input({ signature: `t=${NOW},v1=${"0".repeat(64)},v0=${valid}` }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
+    await expect(stripeVerifier.verify(input({ signature: `t=${NOW},v0=${valid}` }))).resolves.toEqual(failure("signature_invalid"));
+    await expect(stripeVerifier.verify(input({ signature: `t=${NOW},v1=${"0".repeat(64)},v0=${valid}` }))).resolves.toEqual(failure("signature_invalid"));
   });
 
   it("still accepts the event when the verified body is not JSON, without a delivery id", async () => {
@@ -87,9 +81,7 @@ describe("stripe verifier", () => {
 
   it("rejects a tampered body", async () => {
     const body = PAYLOAD.replace("evt_test_webhook", "evt_forged");
-    await expect(stripeVerifier.verify(input({ signature: await header(), body }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
+    await expect(stripeVerifier.verify(input({ signature: await header(), body }))).resolves.toEqual(failure("signature_invalid"));
   });
 
   it("rejects a timestamp changed after signing", async () => {

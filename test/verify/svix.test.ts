@@ -30,12 +30,7 @@ const svixHeaders = (overrides: Record<string, string> = {}): Record<string, str
   ...overrides,
 });
 
-function input(options: {
-  secrets?: string[];
-  headers?: Record<string, string>;
-  body?: string;
-  now?: number;
-}): VerifyInput {
+function input(options: { secrets?: string[]; headers?: Record<string, string>; body?: string; now?: number }): VerifyInput {
   return {
     rawBody: encoder.encode(options.body ?? VECTOR.body),
     headers: new Headers(options.headers ?? svixHeaders()),
@@ -142,12 +137,8 @@ describe("svix verifier", () => {
   });
 
   it("rejects stale and future timestamps beyond the tolerance", async () => {
-    await expect(svixVerifier.verify(input({ now: VECTOR.timestamp + 301 }))).resolves.toEqual(
-      failure("timestamp_out_of_tolerance"),
-    );
-    await expect(svixVerifier.verify(input({ now: VECTOR.timestamp - 301 }))).resolves.toEqual(
-      failure("timestamp_out_of_tolerance"),
-    );
+    await expect(svixVerifier.verify(input({ now: VECTOR.timestamp + 301 }))).resolves.toEqual(failure("timestamp_out_of_tolerance"));
+    await expect(svixVerifier.verify(input({ now: VECTOR.timestamp - 301 }))).resolves.toEqual(failure("timestamp_out_of_tolerance"));
   });
 
   it("accepts timestamps within the tolerance", async () => {

@@ -27,8 +27,7 @@ const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...byte
 
 /** Twilio's algorithm written out independently: URL, then name+value pairs sorted by name (values too), HMAC-SHA1, base64. */
 async function sign(token: string, url: string, params: [string, string][] = []): Promise<string> {
-  const byNameThenValue = ([ka, va]: [string, string], [kb, vb]: [string, string]): number =>
-    ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0;
+  const byNameThenValue = ([ka, va]: [string, string], [kb, vb]: [string, string]): number => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0);
   const data = [...params].sort(byNameThenValue).reduce((acc, [k, v]) => acc + k + v, url);
   const key = await crypto.subtle.importKey("raw", encoder.encode(token), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
   return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(data))));
@@ -67,16 +66,12 @@ describe("twilio verifier", () => {
 
   describe("form bodies", () => {
     it("accepts the published vector and reports I-Twilio-Idempotency-Token", async () => {
-      const outcome = await twilioVerifier.verify(
-        input({ signature: FORM_SIGNATURE, headers: { "i-twilio-idempotency-token": "idem-1" } }),
-      );
+      const outcome = await twilioVerifier.verify(input({ signature: FORM_SIGNATURE, headers: { "i-twilio-idempotency-token": "idem-1" } }));
       expect(outcome).toEqual({ ok: true, unsignedDeliveryId: "idem-1", secretIndex: 0 });
     });
 
     it("accepts the charset-qualified form content type Twilio sends", async () => {
-      const outcome = await twilioVerifier.verify(
-        input({ signature: FORM_SIGNATURE, contentType: "application/x-www-form-urlencoded; charset=UTF-8" }),
-      );
+      const outcome = await twilioVerifier.verify(input({ signature: FORM_SIGNATURE, contentType: "application/x-www-form-urlencoded; charset=UTF-8" }));
       expect(outcome).toEqual({ ok: true, secretIndex: 0 });
     });
 
@@ -84,9 +79,7 @@ describe("twilio verifier", () => {
       await expect(twilioVerifier.verify(input({ body: FORM_7, signature: FORM_7_SIGNATURE }))).resolves.toMatchObject({
         ok: true,
       });
-      await expect(twilioVerifier.verify(input({ body: FORM_7, signature: FORM_7_MISSORTED }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(twilioVerifier.verify(input({ body: FORM_7, signature: FORM_7_MISSORTED }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("accepts a signature computed independently with WebCrypto", async () => {
@@ -115,30 +108,22 @@ describe("twilio verifier", () => {
 
     it("accepts a GET request whose only signed content is the URL", async () => {
       const url = "https://mycompany.com/voice?CallSid=CA1&From=%2B1415";
-      const outcome = await twilioVerifier.verify(
-        input({ url, body: "", method: "GET", contentType: null, signature: await sign(TOKEN, url) }),
-      );
+      const outcome = await twilioVerifier.verify(input({ url, body: "", method: "GET", contentType: null, signature: await sign(TOKEN, url) }));
       expect(outcome).toEqual({ ok: true, secretIndex: 0 });
     });
 
     it("rejects a tampered parameter", async () => {
       const body = FORM.replace("Digits=1234", "Digits=9999");
-      await expect(twilioVerifier.verify(input({ body, signature: FORM_SIGNATURE }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(twilioVerifier.verify(input({ body, signature: FORM_SIGNATURE }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("rejects an added parameter", async () => {
-      await expect(twilioVerifier.verify(input({ body: `${FORM}&Extra=1`, signature: FORM_SIGNATURE }))).resolves.toEqual(
-        failure("signature_invalid"),
-      );
+      await expect(twilioVerifier.verify(input({ body: `${FORM}&Extra=1`, signature: FORM_SIGNATURE }))).resolves.toEqual(failure("signature_invalid"));
     });
 
     it("rejects a different URL (twilio-node: test=param vs test=param2)", async () => {
       const signature = await sign(TOKEN, "https://example.com/path?test=param");
-      const outcome = await twilioVerifier.verify(
-        input({ url: "https://example.com/path?test=param2", body: "", signature }),
-      );
+      const outcome = await twilioVerifier.verify(input({ url: "https://example.com/path?test=param2", body: "", signature }));
       expect(outcome).toEqual(failure("signature_invalid"));
     });
   });
@@ -177,9 +162,7 @@ describe("twilio verifier", () => {
 
     it("treats an escaped and an unescaped quote in the query alike, as twilio-node does", async () => {
       const signature = await sign(TOKEN, "https://example.com/path?test=param%27WithQuote");
-      const outcome = await twilioVerifier.verify(
-        input({ url: "https://example.com/path?test=param'WithQuote", body: "", signature }),
-      );
+      const outcome = await twilioVerifier.verify(input({ url: "https://example.com/path?test=param'WithQuote", body: "", signature }));
       expect(outcome).toMatchObject({ ok: true });
     });
   });
@@ -187,17 +170,13 @@ describe("twilio verifier", () => {
   describe("JSON bodies with bodySHA256", () => {
     it("accepts the published vector", async () => {
       const url = `${URL_}&bodySHA256=${BODY_HASH}`;
-      const outcome = await twilioVerifier.verify(
-        input({ url, body: JSON_BODY, contentType: "application/json", signature: JSON_SIGNATURE }),
-      );
+      const outcome = await twilioVerifier.verify(input({ url, body: JSON_BODY, contentType: "application/json", signature: JSON_SIGNATURE }));
       expect(outcome).toEqual({ ok: true, secretIndex: 0 });
     });
 
     it("accepts the published vector whose only query parameter is bodySHA256", async () => {
       const url = `https://mycompany.com/myapp.php?bodySHA256=${BODY_HASH}`;
-      const outcome = await twilioVerifier.verify(
-        input({ url, body: JSON_BODY, contentType: "application/json", signature: JSON_ONLY_HASH_SIGNATURE }),
-      );
+      const outcome = await twilioVerifier.verify(input({ url, body: JSON_BODY, contentType: "application/json", signature: JSON_ONLY_HASH_SIGNATURE }));
       expect(outcome).toEqual({ ok: true, secretIndex: 0 });
     });
 
@@ -257,8 +236,6 @@ describe("twilio verifier", () => {
   });
 
   it("rejects an unparseable signed URL", async () => {
-    await expect(twilioVerifier.verify(input({ url: "not a url", signature: FORM_SIGNATURE }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
+    await expect(twilioVerifier.verify(input({ url: "not a url", signature: FORM_SIGNATURE }))).resolves.toEqual(failure("signature_invalid"));
   });
 });

@@ -13,9 +13,7 @@ const encoder = new TextEncoder();
 const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
 
 async function sign(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return `sha256=${toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body))))}`;
 }
 
@@ -58,9 +56,7 @@ describe("typeform verifier", () => {
 
   it("rejects a tampered body", async () => {
     const body = BODY.replace('"score":91', '"score":99');
-    await expect(typeformVerifier.verify(input({ signature: await sign(SECRET, BODY), body }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
+    await expect(typeformVerifier.verify(input({ signature: await sign(SECRET, BODY), body }))).resolves.toEqual(failure("signature_invalid"));
   });
 
   it("rejects a wrong secret without revealing it", async () => {

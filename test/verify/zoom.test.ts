@@ -14,9 +14,7 @@ const encoder = new TextEncoder();
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 async function sign(secret: string, timestamp: number | string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return `v0=${toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`v0:${timestamp}:${body}`))))}`;
 }
 
@@ -55,16 +53,12 @@ describe("zoom verifier", () => {
     const headers = await signedHeaders(NOW, URL_VALIDATION);
     await expect(zoomVerifier.verify(input({ headers, body: URL_VALIDATION }))).resolves.toMatchObject({ ok: true });
     const unsigned = { "x-zm-request-timestamp": String(NOW) };
-    await expect(zoomVerifier.verify(input({ headers: unsigned, body: URL_VALIDATION }))).resolves.toEqual(
-      failure("signature_missing"),
-    );
+    await expect(zoomVerifier.verify(input({ headers: unsigned, body: URL_VALIDATION }))).resolves.toEqual(failure("signature_missing"));
   });
 
   it("rejects a tampered body", async () => {
     const body = BODY.replace('"id":"1234"', '"id":"9999"');
-    await expect(zoomVerifier.verify(input({ headers: await signedHeaders(), body }))).resolves.toEqual(
-      failure("signature_invalid"),
-    );
+    await expect(zoomVerifier.verify(input({ headers: await signedHeaders(), body }))).resolves.toEqual(failure("signature_invalid"));
   });
 
   it("rejects a timestamp changed after signing", async () => {
@@ -79,9 +73,11 @@ describe("zoom verifier", () => {
   });
 
   it("reports the index of the matching secret during rotation", async () => {
-    await expect(
-      zoomVerifier.verify(input({ headers: await signedHeaders(), secrets: ["new-token", SECRET] })),
-    ).resolves.toEqual({ ok: true, signedAt: NOW, secretIndex: 1 });
+    await expect(zoomVerifier.verify(input({ headers: await signedHeaders(), secrets: ["new-token", SECRET] }))).resolves.toEqual({
+      ok: true,
+      signedAt: NOW,
+      secretIndex: 1,
+    });
   });
 
   it("fails closed when the source has no secret", async () => {
@@ -91,16 +87,12 @@ describe("zoom verifier", () => {
   });
 
   it("reports a missing x-zm-signature header", async () => {
-    await expect(zoomVerifier.verify(input({ headers: { "x-zm-request-timestamp": String(NOW) } }))).resolves.toEqual(
-      failure("signature_missing"),
-    );
+    await expect(zoomVerifier.verify(input({ headers: { "x-zm-request-timestamp": String(NOW) } }))).resolves.toEqual(failure("signature_missing"));
   });
 
   it("reports a missing x-zm-request-timestamp header", async () => {
     const { "x-zm-signature": signature } = await signedHeaders();
-    await expect(zoomVerifier.verify(input({ headers: { "x-zm-signature": signature ?? "" } }))).resolves.toEqual(
-      failure("signature_missing"),
-    );
+    await expect(zoomVerifier.verify(input({ headers: { "x-zm-signature": signature ?? "" } }))).resolves.toEqual(failure("signature_missing"));
   });
 
   it.each([
@@ -127,12 +119,8 @@ describe("zoom verifier", () => {
   });
 
   it("rejects stale and future timestamps beyond the tolerance", async () => {
-    await expect(zoomVerifier.verify(input({ headers: await signedHeaders(NOW - 301) }))).resolves.toEqual(
-      failure("timestamp_out_of_tolerance"),
-    );
-    await expect(zoomVerifier.verify(input({ headers: await signedHeaders(NOW + 301) }))).resolves.toEqual(
-      failure("timestamp_out_of_tolerance"),
-    );
+    await expect(zoomVerifier.verify(input({ headers: await signedHeaders(NOW - 301) }))).resolves.toEqual(failure("timestamp_out_of_tolerance"));
+    await expect(zoomVerifier.verify(input({ headers: await signedHeaders(NOW + 301) }))).resolves.toEqual(failure("timestamp_out_of_tolerance"));
   });
 
   it("accepts timestamps within the tolerance", async () => {

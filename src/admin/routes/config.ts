@@ -1,15 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { configSchema } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
-import {
-  commitConfig,
-  listConfigVersions,
-  readConfigVersion,
-  readCurrentConfig,
-  readCurrentSealed,
-  rekeyConfig,
-  type VersionInfo,
-} from "../../config/store";
+import { commitConfig, listConfigVersions, readConfigVersion, readCurrentConfig, readCurrentSealed, rekeyConfig, type VersionInfo } from "../../config/store";
 import { GatewayError } from "../../errors";
 import { applyDocument } from "../config-writes";
 import type { AdminEnv } from "../env";
@@ -148,11 +140,7 @@ const rekey = createRoute({
  * `rollbackOf`. Throws `config_version_not_found`, or `config_version_conflict` when
  * `expectedVersion` is no longer the active one. The console's rollback button calls this too.
  */
-export async function rollbackConfig(
-  env: AdminEnv["Bindings"],
-  version: number,
-  options: { actor: string; expectedVersion?: number },
-): Promise<VersionInfo> {
+export async function rollbackConfig(env: AdminEnv["Bindings"], version: number, options: { actor: string; expectedVersion?: number }): Promise<VersionInfo> {
   const target = await readConfigVersion(env, version);
   if (!target) throw new GatewayError("config_version_not_found", `There is no configuration version ${version}.`);
   const stored = await commitConfig(env, target.document, {

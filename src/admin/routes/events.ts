@@ -1,16 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createDb } from "../../db/client";
-import {
-  type EventFilter,
-  eventDetail,
-  insertReplays,
-  listEvents,
-  replayCandidate,
-  replayCandidates,
-  replaysInFlight,
-} from "../../db/event-queries";
-import { deadDeliveries, deadRoutings, type Position } from "../../db/event-stats";
 import { outcomeNames } from "../../config/schema";
+import { createDb } from "../../db/client";
+import { type EventFilter, eventDetail, insertReplays, listEvents, replayCandidate, replayCandidates, replaysInFlight } from "../../db/event-queries";
+import { deadDeliveries, deadRoutings, type Position } from "../../db/event-stats";
 import { deliveryStatuses, slaStatuses } from "../../db/schema";
 import { GatewayError } from "../../errors";
 import { newId } from "../../lib/ids";
@@ -70,7 +62,9 @@ const slaHistoryKinds = ["started", "met", "missed", "reassigned", "escalated", 
 
 const eventSla = z
   .object({
-    status: z.enum(slaStatuses).meta({ description: "`running` until the outcome arrives or the deadline passes; then `met`, `reassigned` (the last owner keeps it) or `escalated`" }),
+    status: z
+      .enum(slaStatuses)
+      .meta({ description: "`running` until the outcome arrives or the deadline passes; then `met`, `reassigned` (the last owner keeps it) or `escalated`" }),
     routeId: z.string(),
     poolId: z.string().nullable(),
     ownerId: z.string().meta({ description: "The owner the clock is (or was last) running for" }),
@@ -172,7 +166,11 @@ const replayMany = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.object({ ...eventFilterShape, limit: z.number().int().min(1).max(maxReplayPerCall).default(maxReplayPerCall), cursor: z.string().optional() }),
+          schema: z.object({
+            ...eventFilterShape,
+            limit: z.number().int().min(1).max(maxReplayPerCall).default(maxReplayPerCall),
+            cursor: z.string().optional(),
+          }),
         },
       },
     },
@@ -206,7 +204,8 @@ const deadLetters = createRoute({
   tags,
   security,
   summary: "Dead letters, newest first",
-  description: "`kind=delivery` (default): deliveries that will not be tried again: refused for good by the destination (`status: failed`), out of attempts or dead-lettered by the queue (`dead`). Replay their event once the cause is fixed. `kind=routing`: events whose routing itself was dead-lettered.",
+  description:
+    "`kind=delivery` (default): deliveries that will not be tried again: refused for good by the destination (`status: failed`), out of attempts or dead-lettered by the queue (`dead`). Replay their event once the cause is fixed. `kind=routing`: events whose routing itself was dead-lettered.",
   request: {
     query: z.object({
       kind: z.enum(["delivery", "routing"]).default("delivery"),

@@ -17,7 +17,10 @@ const metrics = createRoute({
   description:
     "Counters and gauges in the Prometheus text format (version 0.0.4) for a Prometheus scrape or a Datadog OpenMetrics check, with the read token: `switchboard_events_total{source,status}`, `switchboard_deliveries_total{destination,status}`, `switchboard_deliveries_pending{destination}`, `switchboard_oldest_pending_seconds{destination}`, `switchboard_destination_state{destination,state}`, the histogram `switchboard_webhook_to_crm_seconds` and `switchboard_d1_size_bytes`. The counters are kept as the rows are written, so a scrape reads one row per series, not the events. Setup and alert rules: docs/monitoring.md.",
   responses: {
-    200: { description: "The metrics", content: { "text/plain": { schema: z.string().meta({ example: 'switchboard_events_total{source="typeform",status="queued"} 42\n' }) } } },
+    200: {
+      description: "The metrics",
+      content: { "text/plain": { schema: z.string().meta({ example: 'switchboard_events_total{source="typeform",status="queued"} 42\n' }) } },
+    },
     ...problemResponses(),
   },
 });

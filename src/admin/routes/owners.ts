@@ -4,9 +4,9 @@ import { readCurrentConfig } from "../../config/store";
 import { createDb } from "../../db/client";
 import { clearRuntimeAway, runtimeAwayAfter, setRuntimeAway } from "../../db/owner-away";
 import { GatewayError } from "../../errors";
-import { wakeHeldLeads } from "../wake-holds";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
+import { wakeHeldLeads } from "../wake-holds";
 
 const ownerStatus = z
   .object({
@@ -16,7 +16,10 @@ const ownerStatus = z
     localTime: z.string().meta({ description: "The owner's local weekday and clock now, e.g. `Mon 09:30`" }),
     away: z.boolean().meta({ description: "Away now: a planned `away` period of the configuration or a runtime one" }),
     working: z.boolean().meta({ description: "Inside working hours now (always true for owners without working hours)" }),
-    reason: z.string().optional().meta({ description: "Why the owner takes no leads now (pools with `availability: working_hours` also skip owners outside their hours)" }),
+    reason: z
+      .string()
+      .optional()
+      .meta({ description: "Why the owner takes no leads now (pools with `availability: working_hours` also skip owners outside their hours)" }),
     runtimeAway: z.object({ from: z.string(), until: z.string(), reason: z.string().optional() }).optional(),
     pools: z.array(z.string()),
   })

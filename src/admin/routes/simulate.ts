@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { availabilityOf, poolAvailability } from "../../assign/availability";
+import { nextAvailableAt } from "../../assign/next-available";
 import { readCurrentConfig } from "../../config/store";
 import { destinationActions } from "../../connectors/connector";
 import { createDb } from "../../db/client";
 import { findMatchingLead } from "../../db/leads";
 import { runtimeAwayAfter } from "../../db/owner-away";
-import { availabilityOf, poolAvailability } from "../../assign/availability";
-import { nextAvailableAt } from "../../assign/next-available";
 import { createAccountFinder } from "../../enrich/account-owner";
 import { createEnricher } from "../../enrich/lookup";
 import { GatewayError } from "../../errors";
@@ -20,15 +20,18 @@ export const simulateBody = z
   .object({
     source: z.string().min(1).meta({ description: "The source id, as in POST /in/{sourceId}" }),
     payload: z.unknown().optional().meta({ description: "The parsed payload the mapping reads" }),
-    rawBody: z.string().optional().meta({ description: "The body exactly as the provider would send it: parsed as the source would, and the bytes the signature is checked on" }),
+    rawBody: z
+      .string()
+      .optional()
+      .meta({ description: "The body exactly as the provider would send it: parsed as the source would, and the bytes the signature is checked on" }),
     headers: z
       .record(z.string(), z.string())
       .optional()
       .meta({ description: "Request headers: when given, the signature is checked and the result reported (it does not stop the simulation)" }),
-    at: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .meta({ description: "The moment to simulate at (ISO 8601, e.g. 2026-12-07T08:30:00Z): owners' working hours, time away and daily caps are taken at that moment. Default: now." }),
+    at: z.iso.datetime({ offset: true }).optional().meta({
+      description:
+        "The moment to simulate at (ISO 8601, e.g. 2026-12-07T08:30:00Z): owners' working hours, time away and daily caps are taken at that moment. Default: now.",
+    }),
   })
   .openapi("SimulateRequest");
 
@@ -41,7 +44,9 @@ const simulateResult = z
     verification: z
       .object({ ok: z.boolean(), code: z.string().optional(), detail: z.string().optional(), secretIndex: z.number().int().optional() })
       .optional(),
-    status: z.enum(["routed", "held", "unmatched", "invalid"]).meta({ description: "`held`: a `hold` pool would hold the lead; `hold` says until when and who takes it then" }),
+    status: z
+      .enum(["routed", "held", "unmatched", "invalid"])
+      .meta({ description: "`held`: a `hold` pool would hold the lead; `hold` says until when and who takes it then" }),
     reason: z.string().optional(),
     lead: z.unknown().optional(),
     routeId: z.string().optional(),
@@ -50,10 +55,10 @@ const simulateResult = z
       .object({ route: z.string(), arm: z.string() })
       .optional()
       .meta({ description: "The experiment arm the lead would land in (the same lead always lands in the same arm)" }),
-    hold: z
-      .object({ pool: z.string(), until: z.string().optional(), ownerId: z.string().optional(), reason: z.string() })
-      .optional()
-      .meta({ description: "The lead would be held: until when (absent when no member will be available on their own) and who would take it then; the actions listed run after that" }),
+    hold: z.object({ pool: z.string(), until: z.string().optional(), ownerId: z.string().optional(), reason: z.string() }).optional().meta({
+      description:
+        "The lead would be held: until when (absent when no member will be available on their own) and who would take it then; the actions listed run after that",
+    }),
     trace: z.unknown().meta({ description: "The decision trace, as it would be stored with the event" }),
     actions: z.array(
       z.object({

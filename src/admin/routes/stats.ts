@@ -43,7 +43,9 @@ const groupKpis = z
     timeToFirstTouchMs: percentiles.meta({ description: "Credited event's arrival to the lead's first `contacted` or later outcome, per lead (sampled)" }),
     sla: z
       .object({
-        clocks: z.number().int().meta({ description: "SLA clocks: per route, arm and source one per routed event whose route has an SLA; per owner one per owner held to it (sampled)" }),
+        clocks: z.number().int().meta({
+          description: "SLA clocks: per route, arm and source one per routed event whose route has an SLA; per owner one per owner held to it (sampled)",
+        }),
         met: z.number().int().meta({ description: "The outcome came in time" }),
         missed: z.number().int().meta({ description: "The deadline passed (per route, arm and source: at least once)" }),
         running: z.number().int(),
@@ -61,7 +63,10 @@ const groupKpis = z
 
 const kpis = z
   .object({
-    sampledEvents: z.number().int().meta({ description: `Routed events the time figures come from: the newest ${kpiSampleSize.toLocaleString("en-US")} of the window` }),
+    sampledEvents: z
+      .number()
+      .int()
+      .meta({ description: `Routed events the time figures come from: the newest ${kpiSampleSize.toLocaleString("en-US")} of the window` }),
     byRoute: z.record(z.string(), groupKpis),
     byArm: z.record(z.string(), z.record(z.string(), groupKpis)).meta({ description: "Experiment (the split route's id) → arm → figures" }),
     byOwner: z.record(z.string(), groupKpis).meta({ description: "Owner id; leads without one under `unassigned`" }),

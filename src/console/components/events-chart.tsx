@@ -58,46 +58,58 @@ export function EventsChart({ buckets, since, until, bucketMs }: EventsChartProp
       <figcaption id="chart-caption">
         <h2>Events per {unit}, by status</h2>
         <p class="hint">
-          {plural(total, "event")} accepted from {clock(since)} to {clock(until)} UTC; the highest bar is{" "}
-          {Math.max(0, ...totals)}.
+          {plural(total, "event")} accepted from {clock(since)} to {clock(until)} UTC; the highest bar is {Math.max(0, ...totals)}.
         </p>
       </figcaption>
       {/* Below ~34rem the chart scrolls sideways inside its own region (a chart is exempt from reflow), labels stay legible. */}
       <div class="chart-scroll" tabindex={0} role="group" aria-label="Chart, scrolls sideways on narrow screens">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Stacked bar chart: ${plural(total, "event")} by status, one bar per ${unit}.`} focusable="false">
-        {ticks.map((tick) => (
-          <g>
-            <line class="grid" x1={left} x2={width - right} y1={y(tick)} y2={y(tick)} />
-            <text x={left - 4} y={y(tick) + 4} text-anchor="end">
-              {Number.isInteger(tick) ? tick : tick.toFixed(1)}
-            </text>
-          </g>
-        ))}
-        <line class="axis" x1={left} x2={width - right} y1={top + plotHeight} y2={top + plotHeight} />
-        {buckets.map((bucket) => {
-          const slot = Math.floor((bucket.at - first) / bucketMs);
-          if (slot < 0 || slot >= slots) return null;
-          const x = left + slot * slotWidth + (slotWidth - barWidth) / 2;
-          let base = 0;
-          return (
+        <svg
+          viewBox={`0 0 ${width} ${height}`}
+          role="img"
+          aria-label={`Stacked bar chart: ${plural(total, "event")} by status, one bar per ${unit}.`}
+          focusable="false"
+        >
+          {ticks.map((tick) => (
             <g>
-              <title>{bucketText(bucket)}</title>
-              {statusOrder.map((status) => {
-                const n = bucket.byStatus[status] ?? 0;
-                if (n === 0) return null;
-                const rect = <rect class={`f-${status}`} x={x.toFixed(2)} y={y(base + n).toFixed(2)} width={barWidth.toFixed(2)} height={(y(base) - y(base + n)).toFixed(2)} />;
-                base += n;
-                return rect;
-              })}
+              <line class="grid" x1={left} x2={width - right} y1={y(tick)} y2={y(tick)} />
+              <text x={left - 4} y={y(tick) + 4} text-anchor="end">
+                {Number.isInteger(tick) ? tick : tick.toFixed(1)}
+              </text>
             </g>
-          );
-        })}
-        {labels.map((at, i) => (
-          <text x={left + (i === 0 ? 0 : i === 1 ? plotWidth / 2 : plotWidth)} y={height - 6} text-anchor={i === 0 ? "start" : i === 1 ? "middle" : "end"}>
-            {clock(at)}
-          </text>
-        ))}
-      </svg>
+          ))}
+          <line class="axis" x1={left} x2={width - right} y1={top + plotHeight} y2={top + plotHeight} />
+          {buckets.map((bucket) => {
+            const slot = Math.floor((bucket.at - first) / bucketMs);
+            if (slot < 0 || slot >= slots) return null;
+            const x = left + slot * slotWidth + (slotWidth - barWidth) / 2;
+            let base = 0;
+            return (
+              <g>
+                <title>{bucketText(bucket)}</title>
+                {statusOrder.map((status) => {
+                  const n = bucket.byStatus[status] ?? 0;
+                  if (n === 0) return null;
+                  const rect = (
+                    <rect
+                      class={`f-${status}`}
+                      x={x.toFixed(2)}
+                      y={y(base + n).toFixed(2)}
+                      width={barWidth.toFixed(2)}
+                      height={(y(base) - y(base + n)).toFixed(2)}
+                    />
+                  );
+                  base += n;
+                  return rect;
+                })}
+              </g>
+            );
+          })}
+          {labels.map((at, i) => (
+            <text x={left + (i === 0 ? 0 : i === 1 ? plotWidth / 2 : plotWidth)} y={height - 6} text-anchor={i === 0 ? "start" : i === 1 ? "middle" : "end"}>
+              {clock(at)}
+            </text>
+          ))}
+        </svg>
       </div>
       <ul class="legend" aria-label="Legend and totals">
         {statusOrder.map((status) => (

@@ -1,5 +1,5 @@
-import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
 import { href } from "../env";
 import type { Session } from "../session";
 import { PostButton } from "./post-button";

@@ -43,14 +43,20 @@ function CreditCell({ report }: { report: ReportTrace }) {
 export function OutcomeReports({ trace }: { trace: OutcomeTrace }) {
   return (
     <>
-      {trace.error ? <p>Could not be read as {trace.format}: {trace.error}</p> : null}
+      {trace.error ? (
+        <p>
+          Could not be read as {trace.format}: {trace.error}
+        </p>
+      ) : null}
       {trace.reports.length > 0 ? (
         <div class="table-wrap">
           <table class="stack">
             <caption>Outcomes reported ({trace.format})</caption>
             <thead>
               <tr>
-                <th scope="col" class="num">#</th>
+                <th scope="col" class="num">
+                  #
+                </th>
                 <th scope="col">Read</th>
                 <th scope="col">Outcome</th>
                 <th scope="col">When</th>

@@ -1,7 +1,7 @@
+import type { PresentedSla } from "../../admin/present";
 import type { AccountTrace } from "../../routing/account-owner";
 import type { DecisionTrace, EnrichmentTrace } from "../../routing/decide";
 import { decidingLeaves, type RouteTrace } from "../../routing/trace";
-import type { PresentedSla } from "../../admin/present";
 import { ConditionTree } from "./condition-tree";
 import { SlaStory } from "./sla-story";
 import { StatusBadge } from "./status-badge";
@@ -31,7 +31,10 @@ function accountText(account: AccountTrace): string {
       return `${what}: it has no owner, so the fallback pool assigns.`;
     }
     case "no_match": {
-      const tried = (account.tried ?? []).map((t) => `${t.by} ${t.key}${t.found === "not_cached" ? " (not in the cache; a simulation searches nothing)" : t.found === "none_cached" ? " (cached)" : ""}`);
+      const tried = (account.tried ?? []).map(
+        (t) =>
+          `${t.by} ${t.key}${t.found === "not_cached" ? " (not in the cache; a simulation searches nothing)" : t.found === "none_cached" ? " (cached)" : ""}`,
+      );
       return `no ${account.destination} record for ${tried.join(" or ")}: the fallback pool assigns.`;
     }
     case "failed":
@@ -160,10 +163,14 @@ export function TraceStory({ trace, deliveries, sla }: { trace: DecisionTrace; d
             <p>
               <strong>
                 {decider
-                  ? `Route ${decider.route} decided where the lead goes${matched.length > 1 ? `, with ${matched
-                      .slice(1)
-                      .map((r) => r.route)
-                      .join(", ")} after it` : ""}.`
+                  ? `Route ${decider.route} decided where the lead goes${
+                      matched.length > 1
+                        ? `, with ${matched
+                            .slice(1)
+                            .map((r) => r.route)
+                            .join(", ")} after it`
+                        : ""
+                    }.`
                   : "No route matched: the event is unmatched and goes nowhere."}
               </strong>
             </p>
@@ -187,8 +194,8 @@ export function TraceStory({ trace, deliveries, sla }: { trace: DecisionTrace; d
               <ul>
                 {trace.experiments.map((experiment) => (
                   <li>
-                    Route {experiment.route} splits its leads: this one landed in arm <strong>{experiment.arm}</strong> (its {experiment.by} falls
-                    in bucket {experiment.bucket} of {experiment.total}; weights{" "}
+                    Route {experiment.route} splits its leads: this one landed in arm <strong>{experiment.arm}</strong> (its {experiment.by} falls in bucket{" "}
+                    {experiment.bucket} of {experiment.total}; weights{" "}
                     {Object.entries(experiment.weights)
                       .map(([arm, weight]) => `${arm} ${weight}`)
                       .join(", ")}
@@ -214,7 +221,7 @@ export function TraceStory({ trace, deliveries, sla }: { trace: DecisionTrace; d
                       ? `Owner ${trace.owner.ownerId}, kept from the earlier lead: ${trace.owner.reason}.`
                       : trace.owner.account
                         ? `Owner ${trace.owner.ownerId}, the account's owner: ${trace.owner.reason}.`
-                      : `Owner ${trace.owner.ownerId}${trace.owner.pool ? ` from pool ${trace.owner.pool}` : ""}${trace.owner.fallback ? " (the pool's fallback owner)" : ""}: ${trace.owner.reason}.`
+                        : `Owner ${trace.owner.ownerId}${trace.owner.pool ? ` from pool ${trace.owner.pool}` : ""}${trace.owner.fallback ? " (the pool's fallback owner)" : ""}: ${trace.owner.reason}.`
                     : trace.owner.held
                       ? `Held by pool ${trace.owner.pool ?? ""}: ${trace.owner.reason}. The assign and the actions after it wait for the owner.`
                       : `No owner${trace.owner.pool ? ` from pool ${trace.owner.pool}` : ""}: ${trace.owner.reason}.`
@@ -245,8 +252,7 @@ export function TraceStory({ trace, deliveries, sla }: { trace: DecisionTrace; d
                       <li>
                         <span class="mono">{action.action}</span>
                         {action.destination ? ` → ${action.destination}` : ""} (route {action.route}
-                        {action.arm ? `, arm ${action.arm}` : ""})
-                        {action.note ? ` — ${action.note}` : ""}
+                        {action.arm ? `, arm ${action.arm}` : ""}){action.note ? ` — ${action.note}` : ""}
                         {state ? (
                           <>
                             {" "}

@@ -3,14 +3,14 @@ import { maskHeaders, parseJson, presentBody, presentSla } from "../../admin/pre
 import { createDb } from "../../db/client";
 import { eventDetail } from "../../db/event-queries";
 import { GatewayError } from "../../errors";
+import { asOutcomeTrace } from "../../outcomes/trace";
 import { EventLink } from "../components/event-link";
+import { Layout } from "../components/layout";
 import { LeadFacts } from "../components/lead-facts";
 import { OutcomeReports } from "../components/outcome-reports";
-import { Layout } from "../components/layout";
 import { PostButton } from "../components/post-button";
 import { StatusBadge } from "../components/status-badge";
 import { asDecisionTrace, type DeliveryState, TraceStory } from "../components/trace-story";
-import { asOutcomeTrace } from "../../outcomes/trace";
 import { href } from "../env";
 import { cellText, dateTime, duration, prettyBody } from "../format";
 import type { Session } from "../session";
@@ -39,7 +39,8 @@ export type EventData = Awaited<ReturnType<typeof loadEvent>>;
 
 const inFlight = new Set(["queued", "delivering"]);
 const notices: Record<string, string> = {
-  replayed: "Replay queued: this is a new event with the original's headers and body, routed under the active configuration. The page updates until it settles.",
+  replayed:
+    "Replay queued: this is a new event with the original's headers and body, routed under the active configuration. The page updates until it settles.",
 };
 
 /** One event: what arrived, what it became, why it went where it went, and every delivery attempt. */
@@ -93,7 +94,12 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
         <div class="actions-row">
           {event.body !== null ? (
             <>
-              <PostButton action={href(`/events/${encodeURIComponent(event.id)}/replay`)} csrf={session.csrf} label="Replay this event" describedBy="replay-hint" />
+              <PostButton
+                action={href(`/events/${encodeURIComponent(event.id)}/replay`)}
+                csrf={session.csrf}
+                label="Replay this event"
+                describedBy="replay-hint"
+              />
               <span class="hint" id="replay-hint">
                 Routes a copy afresh under the active configuration: new decision, new deliveries.
               </span>
@@ -143,7 +149,9 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
                   <th scope="col">Delivery</th>
                   <th scope="col">Action</th>
                   <th scope="col">Status</th>
-                  <th scope="col" class="num">Attempts</th>
+                  <th scope="col" class="num">
+                    Attempts
+                  </th>
                   <th scope="col">Last error</th>
                   <th scope="col">Next attempt</th>
                 </tr>
@@ -179,10 +187,16 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
                 <tr>
                   <th scope="col">When</th>
                   <th scope="col">Destination</th>
-                  <th scope="col" class="num">#</th>
+                  <th scope="col" class="num">
+                    #
+                  </th>
                   <th scope="col">Outcome</th>
-                  <th scope="col" class="num">HTTP</th>
-                  <th scope="col" class="num">Latency</th>
+                  <th scope="col" class="num">
+                    HTTP
+                  </th>
+                  <th scope="col" class="num">
+                    Latency
+                  </th>
                   <th scope="col">Detail</th>
                 </tr>
               </thead>
@@ -227,7 +241,13 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
         <p class="hint">
           {event.contentType ?? "no content type"}, {event.bodySize} bytes{data.body.bodyEncoding === "base64" ? ", not UTF-8: shown as base64" : ""}.
         </p>
-        {data.body.body === null ? <p>Retention has dropped the body.</p> : <pre tabindex={0} aria-label="Payload">{data.body.bodyEncoding === "utf-8" ? prettyBody(data.body.body) : data.body.body}</pre>}
+        {data.body.body === null ? (
+          <p>Retention has dropped the body.</p>
+        ) : (
+          <pre tabindex={0} aria-label="Payload">
+            {data.body.bodyEncoding === "utf-8" ? prettyBody(data.body.body) : data.body.body}
+          </pre>
+        )}
         <h3>Headers (credentials masked)</h3>
         <dl class="facts">
           {Object.entries(data.headers).map(([name, value]) => (

@@ -110,9 +110,7 @@ export function EventsPage({ data, session }: { data: EventsData; session: Sessi
         </div>
       ) : null}
 
-      {data.items.length === 0 && data.problems.length === 0 ? (
-        <p role="status">{filtered ? "No event matches these filters." : "No events yet."}</p>
-      ) : null}
+      {data.items.length === 0 && data.problems.length === 0 ? <p role="status">{filtered ? "No event matches these filters." : "No events yet."}</p> : null}
       {data.items.length > 0 ? (
         <div class="table-wrap">
           <table class="stack">

@@ -67,15 +67,29 @@ function GroupTable({ id, title, label, groups, empty = "No routed leads in this
             <thead>
               <tr>
                 <th scope="col">{label}</th>
-                <th scope="col" class="num">Leads</th>
+                <th scope="col" class="num">
+                  Leads
+                </th>
                 {outcomeNames.map((name) => (
-                  <th scope="col" class="num">{capitalized(outcomeLabel(name))}</th>
+                  <th scope="col" class="num">
+                    {capitalized(outcomeLabel(name))}
+                  </th>
                 ))}
-                <th scope="col" class="num">Webhook to CRM p50</th>
-                <th scope="col" class="num">First outcome p50</th>
-                <th scope="col" class="num">First touch p50</th>
-                <th scope="col" class="num">SLA met</th>
-                <th scope="col" class="num">Delivery errors</th>
+                <th scope="col" class="num">
+                  Webhook to CRM p50
+                </th>
+                <th scope="col" class="num">
+                  First outcome p50
+                </th>
+                <th scope="col" class="num">
+                  First touch p50
+                </th>
+                <th scope="col" class="num">
+                  SLA met
+                </th>
+                <th scope="col" class="num">
+                  Delivery errors
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -156,9 +170,13 @@ function ExperimentCard({ experiment }: { experiment: ExperimentResult }) {
           <thead>
             <tr>
               <th scope="col">Arm</th>
-              <th scope="col" class="num">Leads</th>
+              <th scope="col" class="num">
+                Leads
+              </th>
               {outcomeNames.map((name) => (
-                <th scope="col" class="num">{capitalized(outcomeLabel(name))}</th>
+                <th scope="col" class="num">
+                  {capitalized(outcomeLabel(name))}
+                </th>
               ))}
             </tr>
           </thead>
@@ -249,9 +267,9 @@ export function KpisPage({ data, session }: { data: KpiData; session: Session })
         </p>
       ) : null}
       <p class="hint">
-        Leads routed in this window and what became of them so far: an outcome counts for the group of the routed event it is credited to.
-        Conversion is leads with the outcome over leads; times are medians over the newest {kpis.sampledEvents.toLocaleString("en-US")} routed
-        events; delivery errors are failed or dead deliveries over settled ones. Definitions: docs/kpis.md.
+        Leads routed in this window and what became of them so far: an outcome counts for the group of the routed event it is credited to. Conversion is leads
+        with the outcome over leads; times are medians over the newest {kpis.sampledEvents.toLocaleString("en-US")} routed events; delivery errors are failed or
+        dead deliveries over settled ones. Definitions: docs/kpis.md.
       </p>
 
       <h2 id="experiments-heading">Experiments</h2>
@@ -261,12 +279,18 @@ export function KpisPage({ data, session }: { data: KpiData; session: Session })
         experiments.map((experiment) => <ExperimentCard experiment={experiment} />)
       )}
       <p class="hint">
-        Each arm against the control (the first arm in the configuration), per outcome: a two-proportion z-test, significant below p = 0.05.
-        With four outcomes and several arms, about one comparison in twenty looks significant by chance: decide beforehand which outcome counts.
+        Each arm against the control (the first arm in the configuration), per outcome: a two-proportion z-test, significant below p = 0.05. With four outcomes
+        and several arms, about one comparison in twenty looks significant by chance: decide beforehand which outcome counts.
       </p>
 
       <GroupTable id="routes-heading" title="By route" label="Route" groups={byKey(kpis.byRoute)} />
-      <GroupTable id="arms-heading" title="By experiment arm" label="Experiment / arm" groups={arms} empty="No lead in this window went through a split route." />
+      <GroupTable
+        id="arms-heading"
+        title="By experiment arm"
+        label="Experiment / arm"
+        groups={arms}
+        empty="No lead in this window went through a split route."
+      />
       <GroupTable id="owners-heading" title="By owner" label="Owner" groups={byKey(kpis.byOwner)} nameOf={ownerName} />
       <GroupTable id="sources-heading" title="By source" label="Source" groups={byKey(kpis.bySource)} />
     </Layout>

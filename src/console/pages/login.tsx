@@ -36,8 +36,8 @@ export function LoginPage({ next, nonce, error }: LoginProps) {
             />
           </p>
           <p class="hint" id="token-hint">
-            <code>ADMIN_TOKEN</code>, or <code>ADMIN_READ_TOKEN</code> to look without changing anything. The console keeps a
-            signed session cookie for 8 hours, not the token.
+            <code>ADMIN_TOKEN</code>, or <code>ADMIN_READ_TOKEN</code> to look without changing anything. The console keeps a signed session cookie for 8 hours,
+            not the token.
           </p>
           <button type="submit">Sign in</button>
         </form>

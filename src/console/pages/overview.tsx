@@ -2,7 +2,7 @@ import type { AdminBindings } from "../../admin/env";
 import type { GatewayConfig, SourceConfig } from "../../config/schema";
 import { readCurrentConfig } from "../../config/store";
 import { createDb } from "../../db/client";
-import { deadDeliveries, deadRoutings, eventsPerBucket, eventStats } from "../../db/event-stats";
+import { deadDeliveries, deadRoutings, eventStats, eventsPerBucket } from "../../db/event-stats";
 import { inboxNamesOf } from "../../ingest/shard";
 import { errorMessage } from "../../lib/log";
 import { EventLink } from "../components/event-link";
@@ -80,7 +80,17 @@ export async function loadOverview(env: AdminBindings, windowKey: string, nowMs 
     (bySource): { bySource: RejectionCount[]; error?: string } => ({ bySource }),
     (error: unknown) => ({ bySource: [], error: errorMessage(error) }),
   );
-  return { rejections, windowKey: overviewWindows[windowKey] ? windowKey : defaultWindow, since, until, bucketMs: window.bucketMs, stats, buckets, deadLetters, config };
+  return {
+    rejections,
+    windowKey: overviewWindows[windowKey] ? windowKey : defaultWindow,
+    since,
+    until,
+    bucketMs: window.bucketMs,
+    stats,
+    buckets,
+    deadLetters,
+    config,
+  };
 }
 
 export type OverviewData = Awaited<ReturnType<typeof loadOverview>>;
@@ -164,7 +174,12 @@ export function OverviewPage({ data, session }: { data: OverviewData; session: S
                 ? `could not be counted: ${data.rejections.error}`
                 : verificationTotal > 0
                   ? data.rejections.bySource
-                      .map((r) => `${r.sourceId}: ${Object.entries(r.byCode).map(([code, n]) => `${n} ${code.replaceAll("_", " ")}`).join(", ")}`)
+                      .map(
+                        (r) =>
+                          `${r.sourceId}: ${Object.entries(r.byCode)
+                            .map(([code, n]) => `${n} ${code.replaceAll("_", " ")}`)
+                            .join(", ")}`,
+                      )
                       .join("; ")
                   : "requests refused with 401"}
             </small>
@@ -249,12 +264,24 @@ export function OverviewPage({ data, session }: { data: OverviewData; session: S
                 <tr>
                   <th scope="col">Destination</th>
                   <th scope="col">Health</th>
-                  <th scope="col" class="num">Attempts</th>
-                  <th scope="col" class="num">Succeeded</th>
-                  <th scope="col" class="num">Retried</th>
-                  <th scope="col" class="num">Failed</th>
-                  <th scope="col" class="num">p50</th>
-                  <th scope="col" class="num">p99</th>
+                  <th scope="col" class="num">
+                    Attempts
+                  </th>
+                  <th scope="col" class="num">
+                    Succeeded
+                  </th>
+                  <th scope="col" class="num">
+                    Retried
+                  </th>
+                  <th scope="col" class="num">
+                    Failed
+                  </th>
+                  <th scope="col" class="num">
+                    p50
+                  </th>
+                  <th scope="col" class="num">
+                    p99
+                  </th>
                 </tr>
               </thead>
               <tbody>

@@ -1,7 +1,7 @@
 import type { AdminBindings } from "../../admin/env";
 import { listOwnerStatuses } from "../../admin/routes/owners";
-import type { OwnerStatus } from "../../assign/owners";
 import type { PoolStats } from "../../assign/owner-pool";
+import type { OwnerStatus } from "../../assign/owners";
 import { describeSummary } from "../../config/diff";
 import { configSchema, type GatewayConfig } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
@@ -60,8 +60,8 @@ export function RoutingPage({ data, session, notice, noticeSubject }: { data: Ro
       <h1>Routing</h1>
       <p>
         Configuration version <strong>{data.version}</strong>
-        {data.updatedAt ? `, active since ${dateTime(Date.parse(data.updatedAt))}` : ""}. Routes are tried in order and the first match wins
-        (unless a route says continue).
+        {data.updatedAt ? `, active since ${dateTime(Date.parse(data.updatedAt))}` : ""}. Routes are tried in order and the first match wins (unless a route
+        says continue).
       </p>
 
       <section class="card" aria-labelledby="flow-heading">
@@ -186,8 +186,8 @@ export function RoutingPage({ data, session, notice, noticeSubject }: { data: Ro
           </div>
         )}
         <p class="hint">
-          Pools with <code>"availability": "working_hours"</code> skip owners who are away or outside their working hours; other pools skip only owners who are away.
-          Setting an owner away here takes effect at once, without a new configuration version.
+          Pools with <code>"availability": "working_hours"</code> skip owners who are away or outside their working hours; other pools skip only owners who are
+          away. Setting an owner away here takes effect at once, without a new configuration version.
         </p>
       </section>
 
@@ -197,7 +197,11 @@ export function RoutingPage({ data, session, notice, noticeSubject }: { data: Ro
         {data.pools.map(({ pool, stats, error }) => (
           <div>
             <h3>
-              {pool.id} <span class="hint">({pool.strategy === "round_robin" ? "weighted round robin" : "load balanced"}{pool.fallbackOwnerId ? `, fallback ${pool.fallbackOwnerId}` : ""})</span>
+              {pool.id}{" "}
+              <span class="hint">
+                ({pool.strategy === "round_robin" ? "weighted round robin" : "load balanced"}
+                {pool.fallbackOwnerId ? `, fallback ${pool.fallbackOwnerId}` : ""})
+              </span>
             </h3>
             {error ? <p class="error">Today's counts could not be read: {error}</p> : null}
             <div class="table-wrap">
@@ -206,9 +210,15 @@ export function RoutingPage({ data, session, notice, noticeSubject }: { data: Ro
                 <thead>
                   <tr>
                     <th scope="col">Owner</th>
-                    <th scope="col" class="num">Weight</th>
-                    <th scope="col" class="num">Today</th>
-                    <th scope="col" class="num">Daily cap</th>
+                    <th scope="col" class="num">
+                      Weight
+                    </th>
+                    <th scope="col" class="num">
+                      Today
+                    </th>
+                    <th scope="col" class="num">
+                      Daily cap
+                    </th>
                     <th scope="col">State</th>
                   </tr>
                 </thead>
@@ -263,8 +273,12 @@ export function RoutingPage({ data, session, notice, noticeSubject }: { data: Ro
                   <th scope="col">Destination</th>
                   <th scope="col">Type</th>
                   <th scope="col">Target (secrets masked)</th>
-                  <th scope="col" class="num">Attempts</th>
-                  <th scope="col" class="num">Timeout</th>
+                  <th scope="col" class="num">
+                    Attempts
+                  </th>
+                  <th scope="col" class="num">
+                    Timeout
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -340,7 +354,13 @@ function VersionRow({ v, active, session }: { v: VersionInfo; active: number; se
           {v.version === active ? (
             "–"
           ) : (
-            <PostButton action={href("/routing/rollback")} csrf={session.csrf} label={`Roll back to ${v.version}`} variant="secondary" fields={{ version: String(v.version), expected: String(active) }} />
+            <PostButton
+              action={href("/routing/rollback")}
+              csrf={session.csrf}
+              label={`Roll back to ${v.version}`}
+              variant="secondary"
+              fields={{ version: String(v.version), expected: String(active) }}
+            />
           )}
         </td>
       ) : null}
@@ -367,7 +387,9 @@ function OwnerRow({ owner, session }: { owner: OwnerStatus; session: Session }) 
         {owner.localTime} <span class="hint">{owner.timeZone}</span>
       </td>
       <td data-label="Can take leads now">
-        <span class={`badge ${owner.away ? "s-dead" : owner.working ? "s-routed" : "s-queued"}`}>{owner.away ? "away" : owner.working ? "available" : "off hours"}</span>{" "}
+        <span class={`badge ${owner.away ? "s-dead" : owner.working ? "s-routed" : "s-queued"}`}>
+          {owner.away ? "away" : owner.working ? "available" : "off hours"}
+        </span>{" "}
         {availabilityText(owner)}
         {owner.runtimeAway ? (
           <span class="hint">
@@ -382,8 +404,7 @@ function OwnerRow({ owner, session }: { owner: OwnerStatus; session: Session }) 
         <td data-label="Time away">
           <form class="inline" method="post" action={href(`/owners/${encodeURIComponent(owner.id)}/away`)} aria-label={`Set owner ${owner.id} away`}>
             <input type="hidden" name="_csrf" value={session.csrf} />
-            <label for={`${formId}-until`}>Until ({owner.timeZone})</label>{" "}
-            <input id={`${formId}-until`} name="until" type="datetime-local" required />{" "}
+            <label for={`${formId}-until`}>Until ({owner.timeZone})</label> <input id={`${formId}-until`} name="until" type="datetime-local" required />{" "}
             <label for={`${formId}-reason`}>Reason</label> <input id={`${formId}-reason`} name="reason" type="text" maxlength={200} />{" "}
             <button type="submit" class="secondary">
               Set away

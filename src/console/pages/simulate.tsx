@@ -1,5 +1,5 @@
 import type { AdminBindings } from "../../admin/env";
-import { type SimulateResult, runSimulation, simulateBody } from "../../admin/routes/simulate";
+import { runSimulation, type SimulateResult, simulateBody } from "../../admin/routes/simulate";
 import type { PointerProblem } from "../../config/secret-fields";
 import { readCurrentConfig } from "../../config/store";
 import { zodProblems } from "../../config/validate";
@@ -147,8 +147,9 @@ export function SimulatePage({ data, session }: { data: SimulateOutcome; session
             Result: <StatusBadge status={result.status} />
           </h2>
           <p class="hint">
-            Source {result.source.id} ({result.source.provider}{result.source.enabled ? "" : ", disabled"}), configuration version {result.configVersion}
-            , at {dateTime(Date.parse(result.at))}. Simulated: nothing was written.
+            Source {result.source.id} ({result.source.provider}
+            {result.source.enabled ? "" : ", disabled"}), configuration version {result.configVersion}, at {dateTime(Date.parse(result.at))}. Simulated: nothing
+            was written.
           </p>
           {result.reason ? <p class="error">{result.reason}</p> : null}
           {trace ? <TraceStory trace={trace} /> : null}

@@ -58,7 +58,11 @@ export function parsePipedrive(payload: unknown, config: OutcomeFeedbackConfig):
     }
     const found = outcomesOf(entity, data, previous ?? undefined, config.values);
     if (found.length === 0) {
-      skipped.push({ item, kind: "ignored", reason: `${entity} ${idText(meta.entity_id ?? meta.id) ?? ""} ${meta.action}: no status, stage or label that is an outcome` });
+      skipped.push({
+        item,
+        kind: "ignored",
+        reason: `${entity} ${idText(meta.entity_id ?? meta.id) ?? ""} ${meta.action}: no status, stage or label that is an outcome`,
+      });
       return;
     }
     const at = epochMs(meta.timestamp) ?? epochMs(data.update_time);

@@ -21,9 +21,7 @@ async function verifyGithub({ rawBody, headers, source }: VerifyInput): Promise<
     return { ok: false, code: "signature_invalid", detail: "The X-Hub-Signature-256 header does not start with sha256=." };
   }
   const candidate = header.slice(PREFIX.length);
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", secret, rawBody), candidate, "hex"),
-  );
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => digestMatches(await hmac("SHA-256", secret, rawBody), candidate, "hex"));
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };
   }

@@ -1,12 +1,6 @@
-import {
-  HMAC_PLACEHOLDER,
-  type HmacOptionProblem,
-  type HmacPlaceholder,
-  hmacOptionProblems,
-  signedPlaceholders,
-} from "../../config/hmac-template";
+import { HMAC_PLACEHOLDER, type HmacOptionProblem, type HmacPlaceholder, hmacOptionProblems, signedPlaceholders } from "../../config/hmac-template";
 import { hmacOptionsSchema, type SourceConfig } from "../../config/schema";
-import { concatBytes, digestMatches, fromBase64, fromHex, hmac, type HmacAlgorithm, matchingSecretIndex, utf8 } from "../crypto";
+import { concatBytes, digestMatches, fromBase64, fromHex, type HmacAlgorithm, hmac, matchingSecretIndex, utf8 } from "../crypto";
 import { defineVerifier, toleranceFailure, UNIX_SECONDS, verified } from "../outcome";
 import type { Verifier, VerifyInput, VerifyOutcome } from "../types";
 

@@ -18,10 +18,7 @@ function v3Uri(url: string): string {
   return url.replace(V3_DECODED_ESCAPES, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
-async function verifyV3(
-  { rawBody, headers, url, method, source, nowSeconds }: VerifyInput,
-  signature: string,
-): Promise<VerifyOutcome> {
+async function verifyV3({ rawBody, headers, url, method, source, nowSeconds }: VerifyInput, signature: string): Promise<VerifyOutcome> {
   const timestamp = headers.get(TIMESTAMP_HEADER);
   if (timestamp === null) {
     return { ok: false, code: "signature_missing", detail: "The X-HubSpot-Request-Timestamp header is missing." };
@@ -34,9 +31,7 @@ async function verifyV3(
     };
   }
   const signed = concatBytes(utf8(`${method}${v3Uri(url)}`), rawBody, utf8(timestamp));
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", secret, signed), signature, "base64"),
-  );
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => digestMatches(await hmac("SHA-256", secret, signed), signature, "base64"));
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The v3 signature does not match any configured client secret." };
   }
@@ -47,10 +42,7 @@ async function verifyV3(
 }
 
 /** v1 and v2 are plain SHA-256 digests with the secret as a prefix; they carry no timestamp. */
-async function verifyLegacy(
-  { rawBody, headers, url, method, source }: VerifyInput,
-  signature: string,
-): Promise<VerifyOutcome> {
+async function verifyLegacy({ rawBody, headers, url, method, source }: VerifyInput, signature: string): Promise<VerifyOutcome> {
   const version = headers.get(VERSION_HEADER);
   if (version === null) {
     return { ok: false, code: "signature_missing", detail: "The X-HubSpot-Signature-Version header is missing." };

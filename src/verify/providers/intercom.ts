@@ -14,9 +14,7 @@ async function verifyIntercom({ rawBody, headers, source }: VerifyInput): Promis
   if (candidate === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The X-Hub-Signature header is not of the form sha1=<hex>." };
   }
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-1", secret, rawBody), candidate, "hex"),
-  );
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => digestMatches(await hmac("SHA-1", secret, rawBody), candidate, "hex"));
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured client secret." };
   }

@@ -20,9 +20,7 @@ async function verifyLinear({ rawBody, headers, source, nowSeconds }: VerifyInpu
   if (!HEX.test(header)) {
     return { ok: false, code: "signature_invalid", detail: "The Linear-Signature header is not a hex digest." };
   }
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", secret, rawBody), header, "hex"),
-  );
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => digestMatches(await hmac("SHA-256", secret, rawBody), header, "hex"));
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured signing secret." };
   }

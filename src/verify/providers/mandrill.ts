@@ -50,9 +50,7 @@ async function verifyMandrill({ rawBody, headers, source, url }: VerifyInput): P
     };
   }
   const data = utf8(signedData(url, params));
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-1", secret, data), header, "base64"),
-  );
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => digestMatches(await hmac("SHA-1", secret, data), header, "base64"));
   if (secretIndex === undefined) {
     return {
       ok: false,

@@ -9,9 +9,7 @@ async function verifyShopify({ rawBody, headers, source }: VerifyInput): Promise
   if (header === null) {
     return { ok: false, code: "signature_missing", detail: "The X-Shopify-Hmac-Sha256 header is missing." };
   }
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", secret, rawBody), header, "base64"),
-  );
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => digestMatches(await hmac("SHA-256", secret, rawBody), header, "base64"));
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };
   }

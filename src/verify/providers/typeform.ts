@@ -14,9 +14,7 @@ async function verifyTypeform({ rawBody, headers, source }: VerifyInput): Promis
     return { ok: false, code: "signature_invalid", detail: "The Typeform-Signature header does not start with sha256=." };
   }
   const candidate = header.slice(PREFIX.length);
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", secret, rawBody), candidate, "base64"),
-  );
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => digestMatches(await hmac("SHA-256", secret, rawBody), candidate, "base64"));
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: "The signature does not match any configured secret." };
   }

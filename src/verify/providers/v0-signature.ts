@@ -39,9 +39,7 @@ async function verifyV0(
   const candidate = signature.slice(VERSION.length + 1);
 
   const basestring = concatBytes(utf8(`${VERSION}:${timestamp}:`), rawBody);
-  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) =>
-    digestMatches(await hmac("SHA-256", secret, basestring), candidate, "hex"),
-  );
+  const secretIndex = await matchingSecretIndex(source.secrets, async (secret) => digestMatches(await hmac("SHA-256", secret, basestring), candidate, "hex"));
   if (secretIndex === undefined) {
     return { ok: false, code: "signature_invalid", detail: `The signature does not match any configured ${secretName}.` };
   }

@@ -19,7 +19,6 @@ const work = mkdtempSync(path.join(os.tmpdir(), "switchboard-cli-"));
 let url;
 let server;
 
-
 /** Runs the CLI as `npm run config -- …` would; returns its exit status and output. */
 function cli(args, env = {}) {
   const result = spawnSync(process.execPath, [path.join(root, "scripts", "config-cli.mjs"), ...args], {
@@ -56,9 +55,7 @@ const example = {
   ],
   pools: [{ id: "ae", members: [{ ownerId: "101" }, { ownerId: "102" }] }],
   destinations: [{ id: "hubspot", type: "hubspot", token: "pat-cli-test-0000" }],
-  routes: [
-    { id: "hot", when: { field: "score", op: "gt", value: 80 }, actions: [{ assign: { pool: "ae" } }, { upsert: { destination: "hubspot" } }] },
-  ],
+  routes: [{ id: "hot", when: { field: "score", op: "gt", value: 80 }, actions: [{ assign: { pool: "ae" } }, { upsert: { destination: "hubspot" } }] }],
 };
 
 before(async () => {

@@ -9,7 +9,6 @@ import { loadFakes } from "../../../scripts/fakes.mjs";
 import { freePort } from "../../../scripts/lib/free-port.mjs";
 import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangler-env.mjs";
 
-
 /**
  * @returns {Promise<{ base: string, tokens: { admin: string, read: string }, fakes: Record<string, { origin: string, url: string, credentials: Record<string, string> }>, log: () => string, stop: () => Promise<void> }>}
  */

@@ -10,7 +10,9 @@ export async function sendSigned(base, sourceId, payload, { secret = websiteSecr
   const id = `msg_${randomUUID()}`;
   const timestamp = Math.floor(Date.now() / 1000);
   const key = Buffer.from(secret.slice("whsec_".length), "base64");
-  const signature = createHmac("sha256", forge ? Buffer.from("not-the-key") : key).update(`${id}.${timestamp}.${body}`).digest("base64");
+  const signature = createHmac("sha256", forge ? Buffer.from("not-the-key") : key)
+    .update(`${id}.${timestamp}.${body}`)
+    .digest("base64");
   return fetch(`${base}/in/${sourceId}`, {
     method: "POST",
     headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": `v1,${signature}` },

@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 
 export function assertNone(problems, what) {
   if (problems.length === 0) return;
-  const shown = problems.slice(0, 25).map((p) => `  - ${p}`).join("\n");
+  const shown = problems
+    .slice(0, 25)
+    .map((p) => `  - ${p}`)
+    .join("\n");
   assert.fail(`${problems.length} ${what}:\n${shown}${problems.length > 25 ? `\n  … and ${problems.length - 25} more` : ""}`);
 }

@@ -45,7 +45,8 @@ export function checkAnswers(requests, outcomes) {
     }
     if (request.kind === "duplicate") {
       const original = outcomes.get(request.originalKey);
-      if (status !== 200 || json?.status !== "duplicate") problems.push(`${request.key}: expected 200 duplicate, got ${status ?? outcome.error} ${JSON.stringify(json ?? null).slice(0, 160)}`);
+      if (status !== 200 || json?.status !== "duplicate")
+        problems.push(`${request.key}: expected 200 duplicate, got ${status ?? outcome.error} ${JSON.stringify(json ?? null).slice(0, 160)}`);
       else if (original?.json?.id !== json.id) problems.push(`${request.key}: duplicate names ${json.id}, the original was ${original?.json?.id}`);
       continue;
     }
@@ -88,8 +89,14 @@ export function checkLeads({ leads, acceptedIdOf, events, deadLetters, records, 
     list.push(letter.destinationId);
     deadByEvent.set(letter.eventId, list);
   }
-  const slackByEvent = countBy(records.slack.filter((m) => !m.alert), (m) => m.eventId);
-  const forwardsByEvent = countBy(records.receiver.filter((d) => d.verified), (d) => d.eventId);
+  const slackByEvent = countBy(
+    records.slack.filter((m) => !m.alert),
+    (m) => m.eventId,
+  );
+  const forwardsByEvent = countBy(
+    records.receiver.filter((d) => d.verified),
+    (d) => d.eventId,
+  );
 
   for (const lead of leads) {
     const id = acceptedIdOf.get(lead.key);
@@ -124,8 +131,10 @@ export function checkLeads({ leads, acceptedIdOf, events, deadLetters, records, 
     else if (here.length === 0) problems.push(`${lead.key} ${id}: not in ${target.crm} and not dead (event ${event.status})`);
     else figures.inCrm += 1;
     if (lead.doomed && !crmDead) problems.push(`${lead.key} ${id}: its ${target.crm} calls always fail, yet the delivery is not dead (event ${event.status})`);
-    if (crmDead && event.status !== "dead" && event.status !== "partially_failed") problems.push(`${lead.key} ${id}: a delivery is dead, the event says ${event.status}`);
-    if (!crmDead && dead.length === 0 && event.status !== "routed") problems.push(`${lead.key} ${id}: delivered, no dead letter, yet the event is ${event.status}`);
+    if (crmDead && event.status !== "dead" && event.status !== "partially_failed")
+      problems.push(`${lead.key} ${id}: a delivery is dead, the event says ${event.status}`);
+    if (!crmDead && dead.length === 0 && event.status !== "routed")
+      problems.push(`${lead.key} ${id}: delivered, no dead letter, yet the event is ${event.status}`);
     // The owner the gateway chose is the owner the CRM got (routes without a pool: none).
     if (here.length === 1 && !crmDead) {
       figures.ownerChecked += 1;
@@ -161,9 +170,11 @@ export function checkStats({ stats, events, deadLetters, records, fakeRequests, 
   const byStatus = Object.fromEntries(countBy(events, (e) => e.status));
   if (stats.events.total !== events.length) problems.push(`stats say ${stats.events.total} events, the list has ${events.length}`);
   for (const status of new Set([...Object.keys(byStatus), ...Object.keys(stats.events.byStatus)])) {
-    if ((stats.events.byStatus[status] ?? 0) !== (byStatus[status] ?? 0)) problems.push(`stats: ${stats.events.byStatus[status] ?? 0} ${status}, the list has ${byStatus[status] ?? 0}`);
+    if ((stats.events.byStatus[status] ?? 0) !== (byStatus[status] ?? 0))
+      problems.push(`stats: ${stats.events.byStatus[status] ?? 0} ${status}, the list has ${byStatus[status] ?? 0}`);
   }
-  if (stats.deadLetters.deliveries !== deadLetters.length) problems.push(`stats: ${stats.deadLetters.deliveries} dead deliveries, the dead-letter list has ${deadLetters.length}`);
+  if (stats.deadLetters.deliveries !== deadLetters.length)
+    problems.push(`stats: ${stats.deadLetters.deliveries} dead deliveries, the dead-letter list has ${deadLetters.length}`);
   if (stats.pendingDeliveries !== 0) problems.push(`stats: ${stats.pendingDeliveries} deliveries still pending`);
 
   const held = {
@@ -194,10 +205,13 @@ export function checkStats({ stats, events, deadLetters, records, fakeRequests, 
   for (const destination of Object.keys(destinationFake)) {
     const figures = stats.destinations[destination] ?? { attempts: 0, succeeded: 0, retryable: 0, failed: 0 };
     table.push({ destination, ...figures, held: held[destination], faulted: faulted[destination] });
-    if (figures.succeeded !== held[destination]) problems.push(`${destination}: ${figures.succeeded} successful attempts in stats, the fake holds ${held[destination]}`);
+    if (figures.succeeded !== held[destination])
+      problems.push(`${destination}: ${figures.succeeded} successful attempts in stats, the fake holds ${held[destination]}`);
     // Salesforce refuses a doomed lead per record (UNABLE_TO_LOCK_ROW, retryable) inside
     // an answer that is not a fault: each dead one had at most its attempts of those.
-    const perRecordRefusals = deadLetters.filter((d) => d.destinationId === destination && destinationFake[destination] === "salesforce").reduce((sum, d) => sum + (d.attempts ?? 0), 0);
+    const perRecordRefusals = deadLetters
+      .filter((d) => d.destinationId === destination && destinationFake[destination] === "salesforce")
+      .reduce((sum, d) => sum + (d.attempts ?? 0), 0);
     const unrecorded = faulted[destination] - figures.retryable;
     if (unrecorded < -perRecordRefusals || unrecorded > aroundStop[destination]) {
       problems.push(

@@ -22,7 +22,9 @@ const byEmail = (records) => {
 
 /** Leads the gateway refused at the door: they never became events to check. */
 function notAccepted(sent, what) {
-  return sent.filter((s) => !s.eventId).map((s) => `${what} ${s.payload.email}: answered ${s.status ?? "nothing"} ${JSON.stringify(s.answer ?? null).slice(0, 160)}, expected 202`);
+  return sent
+    .filter((s) => !s.eventId)
+    .map((s) => `${what} ${s.payload.email}: answered ${s.status ?? "nothing"} ${JSON.stringify(s.answer ?? null).slice(0, 160)}, expected 202`);
 }
 
 function inputsOf(request) {
@@ -54,32 +56,44 @@ export function checkHubspotBatch(run) {
       if (event?.ownerId !== departedOwner) problems.push(`the departed-owner lead was assigned ${event?.ownerId}, the route's pool has only ${departedOwner}`);
       if (found.length > 1) problems.push(`the departed-owner lead is in HubSpot ${found.length} times`);
       if (found.length === 1) {
-        if (found[0].ownerId !== null && found[0].ownerId !== fallbackOwner) problems.push(`the departed-owner lead is in HubSpot with owner ${found[0].ownerId}, expected the fallback ${fallbackOwner} or none`);
+        if (found[0].ownerId !== null && found[0].ownerId !== fallbackOwner)
+          problems.push(`the departed-owner lead is in HubSpot with owner ${found[0].ownerId}, expected the fallback ${fallbackOwner} or none`);
         const delivery = run.departedDetail?.deliveries?.find((d) => d.destinationId === "hubspot");
         if (!String(delivery?.lastError ?? "").includes(`Owner ${departedOwner} refused`)) {
           problems.push(`the departed-owner lead's delivery does not say its owner was refused (lastError: ${JSON.stringify(delivery?.lastError ?? null)})`);
         }
-        if (!run.records.slack.some((m) => m.alert && m.text.includes(`refused owner ${departedOwner}`))) problems.push(`no alert says HubSpot refused owner ${departedOwner}`);
+        if (!run.records.slack.some((m) => m.alert && m.text.includes(`refused owner ${departedOwner}`)))
+          problems.push(`no alert says HubSpot refused owner ${departedOwner}`);
       } else if (!letter) problems.push(`the departed-owner lead ${sent.eventId} is neither in HubSpot nor a dead letter (event ${event?.status})`);
-      else if (!/hubspot_owner_id|owner/i.test(letter.reason ?? "")) problems.push(`the departed-owner lead's dead letter does not carry HubSpot's message: ${letter.reason}`);
+      else if (!/hubspot_owner_id|owner/i.test(letter.reason ?? ""))
+        problems.push(`the departed-owner lead's dead letter does not carry HubSpot's message: ${letter.reason}`);
       continue;
     }
-    if (found.length !== 1) problems.push(`batch lead ${email}: ${found.length} HubSpot contacts, expected 1 (event ${event?.status}${letter ? `, dead letter: ${letter.reason}` : ""})`);
-    else if (String(found[0].ownerId) !== String(event?.ownerId)) problems.push(`batch lead ${email}: HubSpot owner ${found[0].ownerId}, the event says ${event?.ownerId}`);
+    if (found.length !== 1)
+      problems.push(
+        `batch lead ${email}: ${found.length} HubSpot contacts, expected 1 (event ${event?.status}${letter ? `, dead letter: ${letter.reason}` : ""})`,
+      );
+    else if (String(found[0].ownerId) !== String(event?.ownerId))
+      problems.push(`batch lead ${email}: HubSpot owner ${found[0].ownerId}, the event says ${event?.ownerId}`);
     if (letter) problems.push(`batch lead ${email}: dead-lettered (${letter.status}: ${letter.reason}) though HubSpot had nothing against it`);
     if (event?.status !== "routed") problems.push(`batch lead ${email}: event ${event?.status}, expected routed`);
   }
   const departedEmail = run.batch.find((s) => s.payload.company === "Departed Owner Inc")?.payload.email.toLowerCase();
-  const calls = run.hubspotRequests.filter((r) => r.path.endsWith("/batch/upsert") && inputsOf(r).some((i) => lower(String(i.id ?? i.properties?.email ?? "")) === departedEmail));
+  const calls = run.hubspotRequests.filter(
+    (r) => r.path.endsWith("/batch/upsert") && inputsOf(r).some((i) => lower(String(i.id ?? i.properties?.email ?? "")) === departedEmail),
+  );
   if (calls.length === 0) problems.push("the departed-owner lead never reached HubSpot");
-  else if (inputsOf(calls[0]).length < 2) problems.push(`the departed-owner lead went to HubSpot alone (${inputsOf(calls[0]).length} input), never inside a batch HubSpot would refuse whole`);
+  else if (inputsOf(calls[0]).length < 2)
+    problems.push(`the departed-owner lead went to HubSpot alone (${inputsOf(calls[0]).length} input), never inside a batch HubSpot would refuse whole`);
   return problems;
 }
 
 /** How many inputs the first HubSpot call carrying the departed-owner lead had (for the summary). */
 export function departedBatchSize(run) {
   const departedEmail = run.batch.find((s) => s.payload.company === "Departed Owner Inc")?.payload.email.toLowerCase();
-  const call = run.hubspotRequests.find((r) => r.path.endsWith("/batch/upsert") && inputsOf(r).some((i) => lower(String(i.id ?? i.properties?.email ?? "")) === departedEmail));
+  const call = run.hubspotRequests.find(
+    (r) => r.path.endsWith("/batch/upsert") && inputsOf(r).some((i) => lower(String(i.id ?? i.properties?.email ?? "")) === departedEmail),
+  );
   return call ? inputsOf(call).length : 0;
 }
 
@@ -87,7 +101,8 @@ export function departedBatchSize(run) {
 export function checkPipedriveSameEmail(run) {
   const problems = notAccepted(run.same, "same-email lead");
   const persons = run.records.pipedrive.filter((p) => p.emails.includes(lower(run.sharedEmail)));
-  if (persons.length !== 1) problems.push(`${persons.length} Pipedrive persons with ${run.sharedEmail}, expected 1 (${run.same.length} leads sent at once, search lagging)`);
+  if (persons.length !== 1)
+    problems.push(`${persons.length} Pipedrive persons with ${run.sharedEmail}, expected 1 (${run.same.length} leads sent at once, search lagging)`);
   const leads = persons.reduce((n, p) => n + p.leads, 0);
   if (persons.length === 1 && leads !== 1) problems.push(`${leads} Pipedrive leads for the one person ${persons[0].id}, expected 1`);
   const events = new Map(run.events.map((e) => [e.id, e]));
@@ -95,7 +110,8 @@ export function checkPipedriveSameEmail(run) {
     const event = events.get(sent.eventId);
     if (event?.status !== "routed") problems.push(`same-email lead ${sent.eventId}: event ${event?.status}, expected routed`);
   }
-  for (const letter of run.deadLetters.filter((l) => l.destinationId === "pipedrive")) problems.push(`Pipedrive dead letter ${letter.eventId}: ${letter.reason}`);
+  for (const letter of run.deadLetters.filter((l) => l.destinationId === "pipedrive"))
+    problems.push(`Pipedrive dead letter ${letter.eventId}: ${letter.reason}`);
   return problems;
 }
 
@@ -119,22 +135,32 @@ export function checkSalesforceTokens(run) {
       continue;
     }
     const { fields } = found[0];
-    if (fields.CountryCode !== sent.payload.country) problems.push(`Salesforce lead ${email}: CountryCode ${JSON.stringify(fields.CountryCode ?? null)}, sent ${sent.payload.country}`);
-    if (fields.Country !== undefined) problems.push(`Salesforce lead ${email}: Country set to ${JSON.stringify(fields.Country)} (a picklist org takes ISO codes only in CountryCode)`);
+    if (fields.CountryCode !== sent.payload.country)
+      problems.push(`Salesforce lead ${email}: CountryCode ${JSON.stringify(fields.CountryCode ?? null)}, sent ${sent.payload.country}`);
+    if (fields.Country !== undefined)
+      problems.push(`Salesforce lead ${email}: Country set to ${JSON.stringify(fields.Country)} (a picklist org takes ISO codes only in CountryCode)`);
     if (event?.status !== "routed") problems.push(`Salesforce lead ${email}: event ${event?.status}, expected routed`);
   }
-  for (const letter of run.deadLetters.filter((l) => l.destinationId === "salesforce")) problems.push(`Salesforce dead letter ${letter.eventId}: ${letter.status}: ${letter.reason}`);
+  for (const letter of run.deadLetters.filter((l) => l.destinationId === "salesforce"))
+    problems.push(`Salesforce dead letter ${letter.eventId}: ${letter.status}: ${letter.reason}`);
   const tokenCalls = salesforce.requests.filter((r) => r.path === "/services/oauth2/token").length;
   const apiCalls = salesforce.requests.filter((r) => r.path.startsWith("/services/data/")).length;
-  if (apiCalls <= salesforceTokenLifetimeCalls) problems.push(`only ${apiCalls} Salesforce API calls: no token expired (each serves ${salesforceTokenLifetimeCalls}); the scenario proves nothing`);
-  else if (tokenCalls < 2) problems.push(`${apiCalls} API calls on ${tokenCalls} token request(s): tokens expire every ${salesforceTokenLifetimeCalls} calls, so the connector must have refreshed`);
+  if (apiCalls <= salesforceTokenLifetimeCalls)
+    problems.push(`only ${apiCalls} Salesforce API calls: no token expired (each serves ${salesforceTokenLifetimeCalls}); the scenario proves nothing`);
+  else if (tokenCalls < 2)
+    problems.push(
+      `${apiCalls} API calls on ${tokenCalls} token request(s): tokens expire every ${salesforceTokenLifetimeCalls} calls, so the connector must have refreshed`,
+    );
   return problems;
 }
 
 /** Token requests and API calls the Salesforce fake saw (for the summary). */
 export function salesforceCalls(run) {
   const requests = run.salesforce.requests;
-  return { token: requests.filter((r) => r.path === "/services/oauth2/token").length, api: requests.filter((r) => r.path.startsWith("/services/data/")).length };
+  return {
+    token: requests.filter((r) => r.path === "/services/oauth2/token").length,
+    api: requests.filter((r) => r.path.startsWith("/services/data/")).length,
+  };
 }
 
 /**
@@ -152,8 +178,10 @@ export function checkOutage(run) {
       continue;
     }
     if (letter.status !== "dead") problems.push(`outage lead ${id}: dead letter ${letter.status}, expected dead (out of attempts)`);
-    if (letter.attempts !== outageAttempts) problems.push(`outage lead ${id}: ${letter.attempts} attempts before the dead letter, the destination allows ${outageAttempts}`);
-    if (!outage.alerts.some((a) => a.eventId === id && a.text.includes("hubspot-outage"))) problems.push(`outage lead ${id}: its dead letter was not alerted in Slack`);
+    if (letter.attempts !== outageAttempts)
+      problems.push(`outage lead ${id}: ${letter.attempts} attempts before the dead letter, the destination allows ${outageAttempts}`);
+    if (!outage.alerts.some((a) => a.eventId === id && a.text.includes("hubspot-outage")))
+      problems.push(`outage lead ${id}: its dead letter was not alerted in Slack`);
     if (!outage.replays.some((r) => r.replayOf === id)) problems.push(`outage lead ${id}: not replayed`);
   }
   const contacts = byEmail(outage.records);
@@ -162,7 +190,8 @@ export function checkOutage(run) {
     if (found.length !== 1) problems.push(`outage lead ${sent.payload.email}: ${found.length} HubSpot contacts after the replay, expected 1`);
   }
   const writtenBeforeRecovery = outage.requests.filter((r) => !r.fault && r.at < outage.recoveredAt && r.path.endsWith("/batch/upsert"));
-  if (writtenBeforeRecovery.length > 0) problems.push(`${writtenBeforeRecovery.length} HubSpot writes got through during the outage (the fault was meant to refuse all)`);
+  if (writtenBeforeRecovery.length > 0)
+    problems.push(`${writtenBeforeRecovery.length} HubSpot writes got through during the outage (the fault was meant to refuse all)`);
   for (const detail of outage.replayDetails) {
     if (detail.status !== "routed") problems.push(`replay ${detail.id} of ${detail.replayOf}: ${detail.status}, expected routed`);
   }
@@ -180,12 +209,17 @@ export function checkIsolation(run) {
   if (isolation.behindLandedMs === undefined) {
     const contacts = new Set(run.records.hubspot.map((c) => c.email));
     const missing = isolation.behind.filter((b) => !contacts.has(lower(b.payload.email))).length;
-    problems.push(`${normalLeadsBehind - missing} of ${normalLeadsBehind} leads behind the regex and 1.4 MB leads reached HubSpot within ${isolationBudgetMs / 1000} s`);
+    problems.push(
+      `${normalLeadsBehind - missing} of ${normalLeadsBehind} leads behind the regex and 1.4 MB leads reached HubSpot within ${isolationBudgetMs / 1000} s`,
+    );
   }
   const unanswered = isolation.healthz.filter((p) => p.status !== 200);
   if (isolation.healthz.length === 0) problems.push("/healthz was never polled");
   // Polled from the first bad lead to the end of the run.
-  for (const poll of unanswered.slice(0, 5)) problems.push(`/healthz at +${((poll.at - isolation.healthz[0].at) / 1000).toFixed(1)} s: ${poll.error ?? poll.status} (must answer 200 within ${healthzTimeoutMs} ms)`);
+  for (const poll of unanswered.slice(0, 5))
+    problems.push(
+      `/healthz at +${((poll.at - isolation.healthz[0].at) / 1000).toFixed(1)} s: ${poll.error ?? poll.status} (must answer 200 within ${healthzTimeoutMs} ms)`,
+    );
   if (unanswered.length > 5) problems.push(`… /healthz failed ${unanswered.length} times in all`);
   const events = new Map(run.events.map((e) => [e.id, e]));
   const contacts = byEmail(run.records.hubspot);
@@ -199,7 +233,8 @@ export function checkIsolation(run) {
   // Issue 13: over the lead's budget, `custom` is trimmed with a trace note; the lead is kept.
   const big = isolation.bigDetail;
   if (big) {
-    if (big.lead?.custom?.notes !== undefined) problems.push(`the 1.4 MB lead's stored lead still carries custom.notes (${String(big.lead.custom.notes).length} characters)`);
+    if (big.lead?.custom?.notes !== undefined)
+      problems.push(`the 1.4 MB lead's stored lead still carries custom.notes (${String(big.lead.custom.notes).length} characters)`);
     if (!JSON.stringify(big.trace ?? null).includes("custom.notes")) problems.push("the 1.4 MB lead's trace does not say custom.notes was dropped");
   }
   return problems;

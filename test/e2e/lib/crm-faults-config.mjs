@@ -79,7 +79,14 @@ export function crmFaultsConfig(fakes, secrets) {
       { id: "pipedrive-reps", members: pipedriveUsers.map((id) => ({ ownerId: String(id) })) },
     ],
     destinations: [
-      { id: "hubspot", type: "hubspot", token: fakes.hubspot.credentials.token, baseUrl: fakes.hubspot.url, rate: { perSecond: 50, burst: 50 }, maxAttempts: 4 },
+      {
+        id: "hubspot",
+        type: "hubspot",
+        token: fakes.hubspot.credentials.token,
+        baseUrl: fakes.hubspot.url,
+        rate: { perSecond: 50, burst: 50 },
+        maxAttempts: 4,
+      },
       {
         id: "hubspot-outage",
         type: "hubspot",

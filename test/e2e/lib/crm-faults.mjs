@@ -10,11 +10,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { loadFakes } from "../../../scripts/fakes.mjs";
 import { adminApi } from "../../../scripts/lib/admin-api.mjs";
 import { readFakeRecords } from "../../../scripts/lib/crm-records.mjs";
 import { freePort } from "../../../scripts/lib/free-port.mjs";
 import { signatureHeaders } from "../../../scripts/lib/sign-webhook.mjs";
-import { loadFakes } from "../../../scripts/fakes.mjs";
 import { root } from "../../../scripts/wrangler-env.mjs";
 import {
   batchLeads,
@@ -41,7 +41,6 @@ import { sendLikeAProvider } from "./sender.mjs";
 
 const say = (line) => process.stderr.write(`[crm-faults] ${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 
 async function waitFor(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -75,7 +74,11 @@ function pollHealthz(base, everyMs = 250) {
         await response.arrayBuffer();
         polls.push({ at, status: response.status, ms: Date.now() - at });
       } catch (error) {
-        polls.push({ at, error: error.name === "TimeoutError" ? `no answer in ${healthzTimeoutMs} ms` : String(error.cause?.code ?? error), ms: Date.now() - at });
+        polls.push({
+          at,
+          error: error.name === "TimeoutError" ? `no answer in ${healthzTimeoutMs} ms` : String(error.cause?.code ?? error),
+          ms: Date.now() - at,
+        });
       }
       await sleep(everyMs);
     }
@@ -140,7 +143,11 @@ export async function runCrmFaults() {
       const body = JSON.stringify(payload);
       const deliveryId = `msg_${randomUUID().replaceAll("-", "")}`;
       return sendLikeAProvider(gateway.base, {
-        build: () => ({ path: `/in/${source.id}`, body, headers: { "content-type": "application/json", ...signatureHeaders(source, secrets.forms, { body, deliveryId }) } }),
+        build: () => ({
+          path: `/in/${source.id}`,
+          body,
+          headers: { "content-type": "application/json", ...signatureHeaders(source, secrets.forms, { body, deliveryId }) },
+        }),
       });
     };
     const lead = (scenario, tag, extra = {}) => ({
@@ -167,10 +174,7 @@ export async function runCrmFaults() {
     stopPolling = pollHealthz(gateway.base);
     // ── 1. Isolation, alone: the bad leads first, then 20 normal ones behind them. ──
     const isolationStarted = Date.now();
-    const badLeads = await sendAll([
-      lead("isolation", "evil", { company: evilCompany }),
-      lead("isolation", "big", { notes: "n".repeat(bigLeadBytes) }),
-    ]);
+    const badLeads = await sendAll([lead("isolation", "evil", { company: evilCompany }), lead("isolation", "big", { notes: "n".repeat(bigLeadBytes) })]);
     const behindStarted = Date.now();
     const behind = await sendAll(Array.from({ length: normalLeadsBehind }, (_, i) => lead("isolation", `n${String(i).padStart(2, "0")}`)));
     const behindEmails = new Set(behind.map((l) => l.payload.email.toLowerCase()));
@@ -188,7 +192,9 @@ export async function runCrmFaults() {
       say(error.message);
     }
     const isolation = { badLeads, behind, behindLandedMs, ms: Date.now() - isolationStarted };
-    say(`isolation: the ${normalLeadsBehind} leads behind ${behindLandedMs === undefined ? "did NOT all land" : `landed in ${(behindLandedMs / 1000).toFixed(1)} s`}`);
+    say(
+      `isolation: the ${normalLeadsBehind} leads behind ${behindLandedMs === undefined ? "did NOT all land" : `landed in ${(behindLandedMs / 1000).toFixed(1)} s`}`,
+    );
 
     // ── 2. The CRM faults, together. ──
     // The outage starts before its leads: every call fails until recovery.
@@ -199,7 +205,9 @@ export async function runCrmFaults() {
     const sharedEmail = `same-person.${runId}@pipedrive.example.com`;
     const samePayloads = Array.from({ length: sameEmailLeads }, (_, i) => lead("pipedrive", `same${i}`, { email: sharedEmail, last_name: `Same ${i}` }));
     const outagePayloads = Array.from({ length: outageLeads }, (_, i) => lead("outage", `o${i}`));
-    const salesforcePayloads = Array.from({ length: salesforceLeads }, (_, i) => lead("salesforce", `s${String(i).padStart(2, "0")}`, { country: salesforceCountries[i % salesforceCountries.length] }));
+    const salesforcePayloads = Array.from({ length: salesforceLeads }, (_, i) =>
+      lead("salesforce", `s${String(i).padStart(2, "0")}`, { country: salesforceCountries[i % salesforceCountries.length] }),
+    );
     /** In waves a little apart, so the connector makes many calls and tokens expire mid-run. */
     const sendInWaves = async (payloads, waves) => {
       const sent = [];
@@ -217,7 +225,9 @@ export async function runCrmFaults() {
       sendAll(outagePayloads),
       sendInWaves(salesforcePayloads, salesforceWaves),
     ]);
-    say(`sent ${batch.length} HubSpot batch leads, ${same.length} leads with one email to Pipedrive, ${outage.length} leads into a HubSpot outage, ${salesforce.length} Salesforce leads`);
+    say(
+      `sent ${batch.length} HubSpot batch leads, ${same.length} leads with one email to Pipedrive, ${outage.length} leads into a HubSpot outage, ${salesforce.length} Salesforce leads`,
+    );
 
     // The outage outlasts the retry budget: wait for its dead letters (and their alerts), then recover.
     const outageIds = new Set(outage.map((o) => o.eventId).filter(Boolean));
@@ -252,25 +262,28 @@ export async function runCrmFaults() {
     const recoveredAt = Date.now();
     const replays = [];
     for (const letter of outageLetters) replays.push(await admin.replay(letter.eventId));
-    say(`outage: ${outageLetters.length} dead letters, ${outageAlerts.length} alerts, ${callsDuringOutage} calls refused; replayed ${replays.length} after recovery`);
+    say(
+      `outage: ${outageLetters.length} dead letters, ${outageAlerts.length} alerts, ${callsDuringOutage} calls refused; replayed ${replays.length} after recovery`,
+    );
 
     const expected = badLeads.length + behind.length + batch.length + same.length + outage.length + salesforce.length + replays.length;
     const drain = await waitUntilFinal({ admin, gateway, expected, timeoutMs: 240_000, log: say });
     isolation.healthz = await stopPolling();
     say(drain.drained ? `all final ${((Date.now() - faultsStarted) / 1000).toFixed(1)} s after the faulted leads went out` : "NOT drained");
 
-    const [events, deadLetters, records, outageRecords, outageRequests, hubspotRequests, pipedriveRequests, salesforceRecords, salesforceRequests] = await Promise.all([
-      admin.events(),
-      admin.deadLetters("delivery"),
-      readFakeRecords(origins),
-      hubspotContacts(outageFake.origin),
-      control(outageFake.origin, "GET", "requests"),
-      control(origins.hubspot, "GET", "requests"),
-      control(origins.pipedrive, "GET", "requests"),
-      // The raw records: the checks read `fields` (CountryCode, Country).
-      control(origins.salesforce, "GET", "records"),
-      control(origins.salesforce, "GET", "requests"),
-    ]);
+    const [events, deadLetters, records, outageRecords, outageRequests, hubspotRequests, pipedriveRequests, salesforceRecords, salesforceRequests] =
+      await Promise.all([
+        admin.events(),
+        admin.deadLetters("delivery"),
+        readFakeRecords(origins),
+        hubspotContacts(outageFake.origin),
+        control(outageFake.origin, "GET", "requests"),
+        control(origins.hubspot, "GET", "requests"),
+        control(origins.pipedrive, "GET", "requests"),
+        // The raw records: the checks read `fields` (CountryCode, Country).
+        control(origins.salesforce, "GET", "records"),
+        control(origins.salesforce, "GET", "requests"),
+      ]);
     const details = async (entries) => Promise.all(entries.filter((e) => e.eventId).map((e) => admin.event(e.eventId)));
     const departedDetail = await details(batch.filter((b) => b.payload.company === "Departed Owner Inc"));
     const replayDetails = await Promise.all(replays.map((r) => admin.event(r.id)));
@@ -283,7 +296,17 @@ export async function runCrmFaults() {
       same,
       sharedEmail,
       salesforce: { leads: salesforce, records: salesforceRecords, requests: salesforceRequests },
-      outage: { leads: outage, letters: outageLetters, alerts: outageAlerts, callsDuringOutage, recoveredAt, replays, replayDetails, records: outageRecords, requests: outageRequests },
+      outage: {
+        leads: outage,
+        letters: outageLetters,
+        alerts: outageAlerts,
+        callsDuringOutage,
+        recoveredAt,
+        replays,
+        replayDetails,
+        records: outageRecords,
+        requests: outageRequests,
+      },
       events,
       deadLetters,
       records,

@@ -40,8 +40,12 @@ export async function waitUntilFinal({ admin, gateway, expected, timeoutMs, cron
     }
     if (Date.now() - lastLog >= 15_000) {
       lastLog = Date.now();
-      const waiting = Object.entries(stats.events.byStatus).filter(([s]) => !finalStatuses.has(s)).map(([s, n]) => `${n} ${s}`);
-      log(`drain: ${final}/${expected} final, in D1 ${stats.events.total}${waiting.length ? `, ${waiting.join(", ")}` : ""}, ${stats.pendingDeliveries} deliveries pending (${Math.round((Date.now() - started) / 1000)} s)`);
+      const waiting = Object.entries(stats.events.byStatus)
+        .filter(([s]) => !finalStatuses.has(s))
+        .map(([s, n]) => `${n} ${s}`);
+      log(
+        `drain: ${final}/${expected} final, in D1 ${stats.events.total}${waiting.length ? `, ${waiting.join(", ")}` : ""}, ${stats.pendingDeliveries} deliveries pending (${Math.round((Date.now() - started) / 1000)} s)`,
+      );
     }
     await sleep(2000);
   }

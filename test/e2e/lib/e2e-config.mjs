@@ -117,12 +117,26 @@ export function e2eConfig(fakes, secrets) {
       },
     ],
     pools: [
-      { id: "enterprise-ae", strategy: "round_robin", members: [{ ownerId: "101", weight: 2 }, { ownerId: "102", weight: 1 }] },
+      {
+        id: "enterprise-ae",
+        strategy: "round_robin",
+        members: [
+          { ownerId: "101", weight: 2 },
+          { ownerId: "102", weight: 1 },
+        ],
+      },
       { id: "salesforce-ae", members: [{ ownerId: "005000000000001AAA" }, { ownerId: "005000000000002AAA" }] },
       { id: "smb-reps", strategy: "load_balanced", members: [{ ownerId: "201" }, { ownerId: "202" }, { ownerId: "203" }] },
     ],
     destinations: [
-      { id: "hubspot", type: "hubspot", token: fakes.hubspot.credentials.token, baseUrl: fakes.hubspot.url, rate: { perSecond: 50, burst: 50 }, maxAttempts: 4 },
+      {
+        id: "hubspot",
+        type: "hubspot",
+        token: fakes.hubspot.credentials.token,
+        baseUrl: fakes.hubspot.url,
+        rate: { perSecond: 50, burst: 50 },
+        maxAttempts: 4,
+      },
       {
         id: "salesforce",
         type: "salesforce",
@@ -132,14 +146,27 @@ export function e2eConfig(fakes, secrets) {
         rate: fast,
         maxAttempts: 3,
       },
-      { id: "pipedrive", type: "pipedrive", apiToken: fakes.pipedrive.credentials.apiToken, baseUrl: fakes.pipedrive.url, rate: fast, searchRate: fast, maxAttempts: 4 },
+      {
+        id: "pipedrive",
+        type: "pipedrive",
+        apiToken: fakes.pipedrive.credentials.apiToken,
+        baseUrl: fakes.pipedrive.url,
+        rate: fast,
+        searchRate: fast,
+        maxAttempts: 4,
+      },
       { id: "sales-slack", type: "slack", url: fakes.slack.url, rate: fast, maxAttempts: 4 },
       { id: "warehouse", type: "http", url: fakes.receiver.url, secret: fakes.receiver.credentials.secret, rate: fast, maxAttempts: 4 },
     ],
     routes: [
       {
         id: "enterprise",
-        when: { all: [{ field: "employees", op: "gte", value: 1000 }, { field: "country", op: "in", value: ["US", "CA", "GB"] }] },
+        when: {
+          all: [
+            { field: "employees", op: "gte", value: 1000 },
+            { field: "country", op: "in", value: ["US", "CA", "GB"] },
+          ],
+        },
         actions: [{ assign: { pool: "salesforce-ae" } }, { upsert: { destination: "salesforce" } }],
       },
       {

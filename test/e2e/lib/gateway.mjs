@@ -40,7 +40,13 @@ export function gatewayProcess({ port, persistTo, vars, logFile }) {
     // A free inspector port: wrangler's default (9229) may be taken by another
     // wrangler dev on the machine, and workerd then exits at start.
     const inspectorPort = await freePort();
-    const gateway = startWranglerDev({ port, persistTo, vars, stdio: ["ignore", fd, fd], args: ["--test-scheduled", "--inspector-port", String(inspectorPort)] });
+    const gateway = startWranglerDev({
+      port,
+      persistTo,
+      vars,
+      stdio: ["ignore", fd, fd],
+      args: ["--test-scheduled", "--inspector-port", String(inspectorPort)],
+    });
     closeSync(fd);
     current = gateway;
     const exited = new Promise((resolve) => gateway.child.once("exit", (code, signal) => resolve({ code, signal })));
@@ -88,5 +94,17 @@ export function gatewayProcess({ port, persistTo, vars, logFile }) {
   }
 
   // pid: wrangler's, which leads its process group (the soak reads the group's memory).
-  return { base, start, stop, killNow, cron, get starts() { return starts; }, get pid() { return current?.child.pid; } };
+  return {
+    base,
+    start,
+    stop,
+    killNow,
+    cron,
+    get starts() {
+      return starts;
+    },
+    get pid() {
+      return current?.child.pid;
+    },
+  };
 }

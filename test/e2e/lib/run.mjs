@@ -13,8 +13,8 @@ import { checkAnswers } from "./checks.mjs";
 import { waitUntilFinal } from "./drain.mjs";
 import { buildScenario } from "./scenario.mjs";
 import { sendLikeAProvider } from "./sender.mjs";
-import { runTraffic } from "./traffic.mjs";
 import { startStack } from "./stack.mjs";
+import { runTraffic } from "./traffic.mjs";
 
 const say = (line) => process.stderr.write(`[e2e] ${line}\n`);
 function int(name, fallback) {
@@ -55,7 +55,11 @@ export async function postFault(origin, fault) {
  * collections of many leads, so a per-request fault would fail its neighbours too.
  */
 export async function doomSalesforceLead(origin, email, attempts) {
-  const response = await fetch(`${origin}/__fake/locks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ externalId: email, count: attempts }) });
+  const response = await fetch(`${origin}/__fake/locks`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ externalId: email, count: attempts }),
+  });
   if (!response.ok) throw new Error(`lock for ${email} refused: ${response.status} ${await response.text()}`);
 }
 
@@ -86,7 +90,9 @@ export async function runE2E(settings = settingsFromEnv()) {
   const logFile = path.join(workDir, "gateway.log");
   mkdirSync(workDir, { recursive: true });
   rmSync(logFile, { force: true });
-  say(`run ${runId}: ${settings.leads} leads (flood ${settings.flood}, doomed ${settings.doomed}), seed ${settings.seed}, restart ${settings.restart ? "yes" : "no"}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`);
+  say(
+    `run ${runId}: ${settings.leads} leads (flood ${settings.flood}, doomed ${settings.doomed}), seed ${settings.seed}, restart ${settings.restart ? "yes" : "no"}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`,
+  );
 
   let fakes;
   let gateway;
@@ -167,7 +173,9 @@ export async function runE2E(settings = settingsFromEnv()) {
 
     const { acceptedIdOf } = checkAnswers(allRequests, outcomes);
     const acceptedIds = new Set(acceptedIdOf.values());
-    say(`sending done in ${(sendMs / 1000).toFixed(1)} s: ${acceptedIds.size} events accepted; waiting until all are final (at most ${settings.drainTimeoutMs / 1000} s)`);
+    say(
+      `sending done in ${(sendMs / 1000).toFixed(1)} s: ${acceptedIds.size} events accepted; waiting until all are final (at most ${settings.drainTimeoutMs / 1000} s)`,
+    );
     const drain = await waitUntilFinal({ admin, gateway, expected: acceptedIds.size, timeoutMs: settings.drainTimeoutMs, log: say });
     say(drain.drained ? `all final ${(drain.ms / 1000).toFixed(1)} s after the last request` : `NOT drained after ${(drain.ms / 1000).toFixed(1)} s`);
 

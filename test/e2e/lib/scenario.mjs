@@ -51,7 +51,10 @@ function attributesFor(route, random) {
   const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
   const pick = (list) => list[Math.floor(random() * list.length)];
   // Big companies outside the enterprise countries must fall through to score routes.
-  const size = () => (random() < 0.3 ? { employees: int(1000, 20_000), country: pick(["DE", "FR", "JP"]) } : { employees: int(5, 999), country: pick(["US", "GB", "DE", "BR", "IN"]) });
+  const size = () =>
+    random() < 0.3
+      ? { employees: int(1000, 20_000), country: pick(["DE", "FR", "JP"]) }
+      : { employees: int(5, 999), country: pick(["US", "GB", "DE", "BR", "IN"]) };
   switch (route) {
     case "enterprise":
       return { employees: int(1000, 20_000), country: pick(["US", "CA", "GB"]), score: int(0, 100) };
@@ -123,7 +126,12 @@ function signedRequest({ key, kind, source, sourceId = source.id, body, delivery
 export function buildScenario({ leads: total, flood: floodCount, doomed: doomedCount, seed, runId, secrets, config, firstIndex = 0 }) {
   const random = seededRandom(seed);
   const sources = new Map(config.sources.map((s) => [s.id, s]));
-  const secretOf = { "typeform-leads": secrets.typeform, [smallBodySource]: secrets.website, "calendly-meetings": secrets.calendly, [floodSource]: secrets.partner };
+  const secretOf = {
+    "typeform-leads": secrets.typeform,
+    [smallBodySource]: secrets.website,
+    "calendly-meetings": secrets.calendly,
+    [floodSource]: secrets.partner,
+  };
   const leads = [];
   const main = [];
   const flood = [];
@@ -167,7 +175,14 @@ export function buildScenario({ leads: total, flood: floodCount, doomed: doomedC
   // Refused requests carry lead-like bodies whose emails must never reach a CRM.
   const refused = [];
   const count = (kind) => Math.max(1, Math.round(total * shares[kind]));
-  const refusedLead = (k, kind) => ({ email: `refused-${kind}-${k}.${runId}@nowhere${k}.example.com`, firstName: "Mallory", company: "Nowhere", score: 99, employees: 50, country: "US" });
+  const refusedLead = (k, kind) => ({
+    email: `refused-${kind}-${k}.${runId}@nowhere${k}.example.com`,
+    firstName: "Mallory",
+    company: "Nowhere",
+    score: 99,
+    employees: 50,
+    country: "US",
+  });
   const sourceIds = [...sources.keys()];
   for (const kind of ["bad-signature", "missing-signature", "stale-timestamp", "oversized", "unknown-source", "unparseable"]) {
     for (let k = 0; k < count(kind); k++) {
@@ -182,7 +197,9 @@ export function buildScenario({ leads: total, flood: floodCount, doomed: doomedC
       if (kind === "oversized") body = JSON.stringify({ ...payload, data: { ...payload.data, notes: "x".repeat(smallBodyBytes + 4096) } });
       if (kind === "unparseable") body = body.slice(0, Math.floor(body.length / 2));
       const options = { key, kind, source, body, deliveryId, secret: secretOf[sourceId] };
-      if (kind === "bad-signature") options.secret = source.provider === "standard-webhooks" ? `whsec_${Buffer.from(`wrong-${k}-0123456789abcdef`).toString("base64")}` : `wrong-secret-${k}`;
+      if (kind === "bad-signature")
+        options.secret =
+          source.provider === "standard-webhooks" ? `whsec_${Buffer.from(`wrong-${k}-0123456789abcdef`).toString("base64")}` : `wrong-secret-${k}`;
       if (kind === "missing-signature") options.sign = false;
       if (kind === "stale-timestamp") options.timestamp = Math.floor(Date.now() / 1000) - 3600;
       if (kind === "unknown-source") options.sourceId = `no-such-source-${k}`;
@@ -198,7 +215,15 @@ export function buildScenario({ leads: total, flood: floodCount, doomed: doomedC
     const original = candidates[Math.floor(random() * candidates.length)];
     if (duplicates.some((d) => d.originalKey === original.key)) continue;
     const source = sources.get(original.sourceId);
-    const request = signedRequest({ key: `duplicate-${k}`, kind: "duplicate", source, body: original.body, deliveryId: original.deliveryId, secret: secretOf[original.sourceId], leadKey: original.leadKey });
+    const request = signedRequest({
+      key: `duplicate-${k}`,
+      kind: "duplicate",
+      source,
+      body: original.body,
+      deliveryId: original.deliveryId,
+      secret: secretOf[original.sourceId],
+      leadKey: original.leadKey,
+    });
     request.originalKey = original.key;
     duplicates.push(request);
   }

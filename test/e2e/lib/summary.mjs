@@ -8,7 +8,10 @@ export const seconds = (ms) => (ms === undefined ? "—" : `${(ms / 1000).toFixe
 function tally(values) {
   const counts = new Map();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([value, n]) => `${value} ×${n}`).join(", ");
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([value, n]) => `${value} ×${n}`)
+    .join(", ");
 }
 
 /** Request kinds: how many, their final answers, and what the retries met on the way. */
