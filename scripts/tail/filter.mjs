@@ -24,7 +24,7 @@ Filters (combine with AND):
 /** Parses argv (without node and the script); throws with a message on bad input. */
 export function parseArgs(argv) {
   const options = { worker: undefined, json: false, color: undefined, help: false };
-  const valueOf = (i, name) => {
+  const fieldValue = (i, name) => {
     const value = argv[i + 1];
     if (value === undefined || value.startsWith("--")) throw new Error(`${name} needs a value`);
     return value;
@@ -36,18 +36,18 @@ export function parseArgs(argv) {
       case "--status":
       case "--route":
       case "--event":
-        options[arg.slice(2)] = valueOf(i, arg);
+        options[arg.slice(2)] = fieldValue(i, arg);
         i += 1;
         break;
       case "--slow": {
-        const ms = Number(valueOf(i, arg));
+        const ms = Number(fieldValue(i, arg));
         if (!Number.isFinite(ms) || ms < 0) throw new Error("--slow takes milliseconds, e.g. --slow 500");
         options.slow = ms;
         i += 1;
         break;
       }
       case "--level": {
-        const level = valueOf(i, arg);
+        const level = fieldValue(i, arg);
         if (!(level in levels)) throw new Error(`--level is one of ${Object.keys(levels).join(", ")}`);
         options.level = level;
         i += 1;

@@ -33,7 +33,7 @@ async function findSource(env: Env, ctx: ExecutionContext, sourceId: string): Pr
   let config = await loadConfig(env, (p) => ctx.waitUntil(p));
   if (!config.sources.has(sourceId)) config = await refreshConfig(env);
   const source = config.sources.get(sourceId);
-  if (!source || !source.enabled) {
+  if (!source?.enabled) {
     throw new GatewayError("source_not_found", `No enabled source has the id '${sourceId}'.`);
   }
   return source;

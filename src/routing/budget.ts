@@ -141,7 +141,7 @@ export function fitDecision(decision: Decision): Decision {
   }
   trace = fitTrace(trace);
   if (decision.status === "unmatched") return { ...decision, lead: fitted.lead, trace };
-  const fit = (planned: typeof decision.deliveries) => planned.map((p) => ({ ...p, delivery: { ...p.delivery, lead: fitted.lead } }));
-  const hold = decision.hold && { ...decision.hold, deliveries: fit(decision.hold.deliveries) };
-  return { ...decision, lead: fitted.lead, deliveries: fit(decision.deliveries), ...(hold ? { hold } : {}), trace };
+  const withLead = (planned: typeof decision.deliveries) => planned.map((p) => ({ ...p, delivery: { ...p.delivery, lead: fitted.lead } }));
+  const hold = decision.hold && { ...decision.hold, deliveries: withLead(decision.hold.deliveries) };
+  return { ...decision, lead: fitted.lead, deliveries: withLead(decision.deliveries), ...(hold ? { hold } : {}), trace };
 }

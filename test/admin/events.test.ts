@@ -217,7 +217,7 @@ describe("dead letters and stats", () => {
   it("counts by status, source, route and destination, with latency percentiles and dead letters", async () => {
     const stats = await json<Record<string, Record<string, unknown>>>(await admin("GET", "/v1/stats"));
     expect(stats.events).toMatchObject({ bySource: { chat: 1 }, byRoute: { broken: 1 } });
-    expect((stats.events?.byStatus as Record<string, number>).unmatched).toBe(1);
+    expect(((stats.events?.byStatus ?? {}) as Record<string, number>).unmatched).toBe(1);
     expect(stats.destinations?.hook).toMatchObject({ succeeded: expect.any(Number), failed: 0 });
     expect(stats.destinations?.flaky).toMatchObject({ attempts: 1, retryable: 1 });
     expect(stats.latency).toMatchObject({ attemptMs: { samples: expect.any(Number), p50: expect.any(Number), p99: expect.any(Number) } });

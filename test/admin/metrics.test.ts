@@ -71,7 +71,7 @@ function parseExposition(text: string): Parsed {
   return { types, samples };
 }
 
-function valueOf(parsed: Parsed, name: string, labels: Record<string, string> = {}): number | undefined {
+function sampleValue(parsed: Parsed, name: string, labels: Record<string, string> = {}): number | undefined {
   return parsed.samples.find(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length,
   )?.value;
@@ -135,11 +135,11 @@ describe("GET /admin/v1/metrics", () => {
     });
     // Configured destinations are listed before their first delivery, all active today.
     for (const destination of ["hubspot", "idle-hubspot"]) {
-      expect(valueOf(parsed, "switchboard_deliveries_pending", { destination })).toBe(0);
-      expect(valueOf(parsed, "switchboard_destination_state", { destination, state: "active" })).toBe(1);
-      for (const state of ["paused", "open", "half_open"]) expect(valueOf(parsed, "switchboard_destination_state", { destination, state })).toBe(0);
+      expect(sampleValue(parsed, "switchboard_deliveries_pending", { destination })).toBe(0);
+      expect(sampleValue(parsed, "switchboard_destination_state", { destination, state: "active" })).toBe(1);
+      for (const state of ["paused", "open", "half_open"]) expect(sampleValue(parsed, "switchboard_destination_state", { destination, state })).toBe(0);
     }
-    expect(valueOf(parsed, "switchboard_webhook_to_crm_seconds_count")).toBe(0);
+    expect(sampleValue(parsed, "switchboard_webhook_to_crm_seconds_count")).toBe(0);
   });
 
   it("refuses a request without a token", async () => {
@@ -155,12 +155,12 @@ describe("GET /admin/v1/metrics", () => {
     expect(messages).toHaveLength(2);
 
     const routed = await scrape();
-    expect(valueOf(routed, "switchboard_events_total", { source: "typeform-leads", status: "queued" })).toBe(3);
-    expect(valueOf(routed, "switchboard_events_total", { source: "typeform-leads", status: "delivering" })).toBe(2);
-    expect(valueOf(routed, "switchboard_events_total", { source: "typeform-leads", status: "unmatched" })).toBe(1);
-    expect(valueOf(routed, "switchboard_deliveries_total", { destination: "hubspot", status: "pending" })).toBe(2);
-    expect(valueOf(routed, "switchboard_deliveries_pending", { destination: "hubspot" })).toBe(2);
-    const oldest = valueOf(routed, "switchboard_oldest_pending_seconds", { destination: "hubspot" }) ?? -1;
+    expect(sampleValue(routed, "switchboard_events_total", { source: "typeform-leads", status: "queued" })).toBe(3);
+    expect(sampleValue(routed, "switchboard_events_total", { source: "typeform-leads", status: "delivering" })).toBe(2);
+    expect(sampleValue(routed, "switchboard_events_total", { source: "typeform-leads", status: "unmatched" })).toBe(1);
+    expect(sampleValue(routed, "switchboard_deliveries_total", { destination: "hubspot", status: "pending" })).toBe(2);
+    expect(sampleValue(routed, "switchboard_deliveries_pending", { destination: "hubspot" })).toBe(2);
+    const oldest = sampleValue(routed, "switchboard_oldest_pending_seconds", { destination: "hubspot" }) ?? -1;
     expect(oldest).toBeGreaterThanOrEqual(0);
     expect(oldest).toBeLessThan(600);
 
@@ -174,14 +174,14 @@ describe("GET /admin/v1/metrics", () => {
     await deliverAll(left.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })));
 
     const done = await scrape();
-    expect(valueOf(done, "switchboard_events_total", { source: "typeform-leads", status: "routed" })).toBe(2);
-    expect(valueOf(done, "switchboard_deliveries_total", { destination: "hubspot", status: "succeeded" })).toBe(2);
-    expect(valueOf(done, "switchboard_deliveries_pending", { destination: "hubspot" })).toBe(0);
-    expect(valueOf(done, "switchboard_oldest_pending_seconds", { destination: "hubspot" })).toBe(0);
-    expect(valueOf(done, "switchboard_webhook_to_crm_seconds_count")).toBe(2);
-    expect(valueOf(done, "switchboard_webhook_to_crm_seconds_bucket", { le: "+Inf" })).toBe(2);
-    expect(valueOf(done, "switchboard_webhook_to_crm_seconds_sum")).toBeGreaterThanOrEqual(0);
-    expect(valueOf(done, "switchboard_d1_size_bytes")).toBeGreaterThan(0);
+    expect(sampleValue(done, "switchboard_events_total", { source: "typeform-leads", status: "routed" })).toBe(2);
+    expect(sampleValue(done, "switchboard_deliveries_total", { destination: "hubspot", status: "succeeded" })).toBe(2);
+    expect(sampleValue(done, "switchboard_deliveries_pending", { destination: "hubspot" })).toBe(0);
+    expect(sampleValue(done, "switchboard_oldest_pending_seconds", { destination: "hubspot" })).toBe(0);
+    expect(sampleValue(done, "switchboard_webhook_to_crm_seconds_count")).toBe(2);
+    expect(sampleValue(done, "switchboard_webhook_to_crm_seconds_bucket", { le: "+Inf" })).toBe(2);
+    expect(sampleValue(done, "switchboard_webhook_to_crm_seconds_sum")).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(done, "switchboard_d1_size_bytes")).toBeGreaterThan(0);
     // Buckets are cumulative: never decreasing towards +Inf.
     const buckets = done.samples.filter((s) => s.name === "switchboard_webhook_to_crm_seconds_bucket").map((s) => s.value);
     expect(buckets).toHaveLength(webhookToCrmBucketsMs.length + 1);
@@ -210,7 +210,7 @@ describe("GET /admin/v1/metrics", () => {
     await postSigned("typeform-leads", typeform("first@example.com", 80));
     await routeQueued("typeform-leads");
     const before = await readMetricCounts(env.DB);
-    const pendingBefore = valueOf(await scrape(), "switchboard_deliveries_pending", { destination: "hubspot" }) ?? 0;
+    const pendingBefore = sampleValue(await scrape(), "switchboard_deliveries_pending", { destination: "hubspot" }) ?? 0;
     for (let i = 0; i < 20; i++) await postSigned("typeform-leads", typeform(`bulk${i}@example.com`, 80));
     await routeQueued("typeform-leads");
     const after = await readMetricCounts(env.DB);
@@ -218,8 +218,8 @@ describe("GET /admin/v1/metrics", () => {
     expect(after.rows.length).toBe(before.rows.length);
     expect(after.rowsRead).toBeLessThanOrEqual(after.rows.length + 2);
     const parsed = await scrape();
-    expect(valueOf(parsed, "switchboard_deliveries_pending", { destination: "hubspot" })).toBe(pendingBefore + 20);
-    expect(valueOf(parsed, "switchboard_metrics_rows_read")).toBe(after.rowsRead);
+    expect(sampleValue(parsed, "switchboard_deliveries_pending", { destination: "hubspot" })).toBe(pendingBefore + 20);
+    expect(sampleValue(parsed, "switchboard_metrics_rows_read")).toBe(after.rowsRead);
   });
 
   it("puts each webhook → CRM time in the bucket the trigger and the renderer agree on", async () => {
@@ -287,8 +287,8 @@ describe("GET /admin/v1/metrics", () => {
     const text = await response.text();
     expect(response.status, text).toBe(200);
     const parsed = parseExposition(text);
-    expect(valueOf(parsed, "switchboard_deliveries_pending", { destination: "counted-only" })).toBe(1);
+    expect(sampleValue(parsed, "switchboard_deliveries_pending", { destination: "counted-only" })).toBe(1);
     // The configured destination without deliveries is what the unreadable configuration costs.
-    expect(valueOf(parsed, "switchboard_deliveries_pending", { destination: "idle-hubspot" })).toBeUndefined();
+    expect(sampleValue(parsed, "switchboard_deliveries_pending", { destination: "idle-hubspot" })).toBeUndefined();
   });
 });

@@ -28,7 +28,7 @@ describe("Slack incoming webhook", () => {
     const [message] = await fake.records<SlackMessageRecord[]>();
     expect(message?.text).toBe("New lead: Jane Doe (jane@acme.example) at Acme &lt;Labs&gt; &amp; Co, score 91 → 101 via route hot");
     expect(message?.blocks?.[0]).toEqual({ type: "header", text: { type: "plain_text", text: "New lead: Jane Doe" } });
-    const fields = (message?.blocks?.[1] as { fields: { text: string }[] }).fields.map((field) => field.text);
+    const fields = ((message?.blocks?.[1] ?? { fields: [] }) as { fields: { text: string }[] }).fields.map((field) => field.text);
     expect(fields).toEqual([
       "*Email*\njane@acme.example",
       "*Company*\nAcme &lt;Labs&gt; &amp; Co",

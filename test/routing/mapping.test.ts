@@ -158,7 +158,7 @@ describe("mapLead with a JSONata mapping", () => {
   });
 
   it("compiles each expression once per isolate", async () => {
-    const mapping = { "custom.unique": "'cache-probe-" + crypto.randomUUID() + "'" };
+    const mapping = { "custom.unique": `'cache-probe-${crypto.randomUUID()}'` };
     const before = compiledCacheSize();
     await mapLead({ mapping }, {});
     await mapLead({ mapping }, {});

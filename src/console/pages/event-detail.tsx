@@ -244,7 +244,7 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
         {data.body.body === null ? (
           <p>Retention has dropped the body.</p>
         ) : (
-          <pre tabindex={0} aria-label="Payload">
+          <pre tabindex={0} role="region" aria-label="Payload">
             {data.body.bodyEncoding === "utf-8" ? prettyBody(data.body.body) : data.body.body}
           </pre>
         )}
