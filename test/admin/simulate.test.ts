@@ -23,7 +23,11 @@ async function snapshot() {
     "select name from sqlite_master where type = 'table' and name not like '\\_%' escape '\\' and name not like 'sqlite%' order by name",
   ).all<{ name: string }>();
   const d1: Record<string, unknown[]> = {};
-  for (const { name } of tables.results) d1[name] = (await env.DB.prepare(`select * from "${name}" order by rowid`).all()).results;
+  // Every row of every table, in a stable order (some tables are WITHOUT ROWID, so rows are sorted here).
+  for (const { name } of tables.results) {
+    const rows = (await env.DB.prepare(`select * from "${name}"`).all()).results;
+    d1[name] = rows.map((row) => JSON.stringify(row)).sort();
+  }
   const kv: Record<string, string | null> = {};
   for (const key of (await env.CONFIG.list()).keys) kv[key.name] = await env.CONFIG.get(key.name);
   const pool = await env.OWNER_POOL.getByName("enterprise-ae").stats();
