@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { timeZoneSchema } from "../lib/config-fields";
 
 /**
  * Owners: who leads are assigned to, with the time zone they work in, their working
@@ -24,16 +25,6 @@ export function minutesOf(hhmm: string): number {
   return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 }
 
-/** Whether the runtime knows `zone` as an IANA time zone. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const instant = z.iso.datetime({ offset: true });
 
 /** A period away: holidays, leave. `from` defaults to "already away". */
@@ -54,7 +45,7 @@ export const ownerSchema = z.object({
   id: z.string().min(1).max(100),
   name: z.string().max(200).optional(),
   /** IANA time zone of the working hours and of the daily cap's day (default UTC). */
-  timeZone: z.string().refine(isTimeZone, "an IANA time zone such as Europe/Berlin").default("UTC"),
+  timeZone: timeZoneSchema.default("UTC"),
   /** Per weekday, the ranges worked; a day not listed is not worked. Absent: any time. */
   workingHours: z
     .strictObject(

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Rate } from "../lib/config-fields";
+import { nextMidnight } from "../lib/zoned-time";
 import { type HttpResult, parseJson, sendHttp } from "./http";
 import type { Hold } from "./types";
 
@@ -113,37 +114,4 @@ export async function dailyReset(hold: Hold, destination: HubspotDestination, op
   const resetsAt = daily ? Date.parse(daily.resetsAt) : Number.NaN;
   if (!Number.isFinite(resetsAt) || resetsAt <= nowMs || resetsAt > nowMs + maxDailyHoldMs) return hold;
   return { ...hold, untilMs: resetsAt };
-}
-
-/** The next midnight in `timeZone` after `nowMs`, as epoch milliseconds. */
-export function nextMidnight(nowMs: number, timeZone: string): number {
-  const { year, month, day } = localParts(nowMs, timeZone);
-  // Midnight of the next local day, first read as if it were UTC, then moved by the
-  // zone's offset at that moment (twice: the offset may change at the boundary).
-  const naive = Date.UTC(year, month - 1, day + 1);
-  let guess = naive - offsetMs(naive, timeZone);
-  guess = naive - offsetMs(guess, timeZone);
-  return guess;
-}
-
-function localParts(ms: number, timeZone: string) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(ms));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute"), second: get("second") };
-}
-
-/** How far the zone's wall clock is ahead of UTC at `ms`. */
-function offsetMs(ms: number, timeZone: string): number {
-  const p = localParts(ms, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(ms / 1000) * 1000;
 }

@@ -27,6 +27,16 @@ function offsetAt(timeZone: string, ms: number): number {
   return local - Math.floor(ms / 1000) * 1000;
 }
 
+/** The next midnight in `timeZone` after `nowMs`, as epoch milliseconds. */
+export function nextMidnight(nowMs: number, timeZone: string): number {
+  const local = new Date(nowMs + offsetAt(timeZone, nowMs));
+  // Midnight of the next local day, first read as if it were UTC, then moved by the
+  // zone's offset at that moment (twice: the offset may change at the boundary).
+  const naive = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1);
+  const guess = naive - offsetAt(timeZone, naive);
+  return naive - offsetAt(timeZone, guess);
+}
+
 /**
  * The UTC moment of a wall clock in `timeZone`. In an hour a DST change repeats it is
  * the first of the two; in an hour it skips, the clock is read with the offset from

@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { HubspotDestination } from "../../src/connectors/hubspot";
 import { upsertLeads } from "../../src/connectors/hubspot";
-import { nextMidnight } from "../../src/connectors/hubspot-limits";
+import { nextMidnight } from "../../src/lib/zoned-time";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
 import { delivery, jsonOf, options, privateFake } from "./fixtures";
