@@ -1,9 +1,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { clearConfigCache } from "../../src/config/store";
 import { createDb } from "../../src/db/client";
+import { getDeliveries } from "../../src/db/deliveries";
 import { attempts, deliveries, events } from "../../src/db/schema";
 import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
@@ -68,15 +69,10 @@ const emailOf = async (m: DeliveryMessage) => {
 };
 
 const statusesOf = async (messages: DeliveryMessage[]) => {
-  const rows = await db()
-    .select()
-    .from(deliveries)
-    .where(
-      inArray(
-        deliveries.id,
-        messages.map((m) => m.deliveryId),
-      ),
-    );
+  const rows = await getDeliveries(
+    db(),
+    messages.map((m) => m.deliveryId),
+  );
   return Object.fromEntries(rows.map((r) => [r.id, r.status]));
 };
 

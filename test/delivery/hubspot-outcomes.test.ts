@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { GatewayConfigInput } from "../../src/config/schema";
 import { createDb } from "../../src/db/client";
-import { attempts, deliveries } from "../../src/db/schema";
+import { getDeliveries } from "../../src/db/deliveries";
+import { attempts } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
@@ -105,15 +106,10 @@ describe("owners 101, 102 and 999 where HubSpot knows 101 and 102: 60 leads", ()
       else expect([count("101"), count("102"), count("none")]).toEqual([20, 20, 20]);
 
       // Every delivery succeeded; those of owner 999 say what happened, on the attempt and the delivery.
-      const rows = await db()
-        .select()
-        .from(deliveries)
-        .where(
-          inArray(
-            deliveries.id,
-            messages.map((m) => m.deliveryId),
-          ),
-        );
+      const rows = await getDeliveries(
+        db(),
+        messages.map((m) => m.deliveryId),
+      );
       expect(rows.every((r) => r.status === "succeeded")).toBe(true);
       const noted = rows.filter((r) => r.lastError !== null);
       expect(noted).toHaveLength(20);
@@ -223,15 +219,10 @@ describe("HubSpot's rate limits", () => {
     const first = await deliver(messages);
     expect(first.retryMessages).toHaveLength(2);
     const rows = () =>
-      db()
-        .select()
-        .from(deliveries)
-        .where(
-          inArray(
-            deliveries.id,
-            messages.map((m) => m.deliveryId),
-          ),
-        );
+      getDeliveries(
+        db(),
+        messages.map((m) => m.deliveryId),
+      );
     expect((await rows()).map((r) => [r.status, r.attempts, r.leaseUntil])).toEqual([
       ["pending", 0, null],
       ["pending", 0, null],
@@ -273,15 +264,10 @@ describe("HubSpot's rate limits", () => {
     const sent = (await alerts.records<{ text: string }[]>()).slice(alertsBefore);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.text).toContain("crm-daily reached its daily API limit");
-    const rows = await db()
-      .select()
-      .from(deliveries)
-      .where(
-        inArray(
-          deliveries.id,
-          messages.map((m) => m.deliveryId),
-        ),
-      );
+    const rows = await getDeliveries(
+      db(),
+      messages.map((m) => m.deliveryId),
+    );
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([
       ["pending", 0],
       ["pending", 0],
