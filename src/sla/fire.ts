@@ -4,7 +4,8 @@ import type { ConfigEnv } from "../config/store";
 import { loadConfig } from "../config/store";
 import type { LeadDelivery } from "../connectors/types";
 import { createDb, type Database } from "../db/client";
-import { insertDeliveriesStatements, type NewDelivery } from "../db/deliveries";
+import { plannedDeliveryRows } from "../db/decisions";
+import { insertDeliveriesStatements } from "../db/deliveries";
 import { getEvent } from "../db/events";
 import { type BuiltStatement, runQueries } from "../db/json-rows";
 import { runtimeAwayAfter } from "../db/owner-away";
@@ -23,6 +24,7 @@ import {
 import { errorMessage, log } from "../lib/log";
 import type { DeliveryMessage } from "../queue/messages";
 import { sendMessages } from "../queue/messages";
+import type { PlannedDelivery } from "../routing/decide";
 
 /** Clocks fired per run; more wait for the next alarm (set at once) or the next minute. */
 const perRun = 50;
@@ -90,6 +92,12 @@ async function fireOne(
   const messages: DeliveryMessage[] = [];
   const entries: SlaHistoryEntry[] = [missed];
   let headline: string;
+  // New deliveries are stored as routing stores them (one lead line per destination, so
+  // they wait behind the lead's earlier deliveries) and queued after the batch.
+  const queue = (plans: PlannedDelivery[]) => {
+    statements.push(...insertDeliveriesStatements(db, plannedDeliveryRows(timer.eventId, plans, timer.leadId, plans[0]?.delivery.lead.email, nowMs)));
+    messages.push(...plans.map((p) => ({ deliveryId: p.delivery.deliveryId, eventId: timer.eventId, destinationId: p.destinationId })));
+  };
   let update: Omit<Parameters<typeof settleSlaStatement>[3], "history" | "at">;
 
   if (next?.ok) {
@@ -98,10 +106,9 @@ async function fireOne(
     statements.push(...reassignStatements(db, timer.eventId, timer.leadId, timer.ownerId, next.ownerId, nowMs));
     const rewrites = (await upsertDeliveriesOf(db, timer.eventId)).filter((row) => !row.id.includes(":sla"));
     const rows = rewrites.map((row, k) =>
-      deliveryRow(`${timer.eventId}:sla${n}:${k}`, row.destinationId, "upsert", { ...parsePayload(row.payload), ownerId: next.ownerId }, nowMs),
+      planned(`${timer.eventId}:sla${n}:${k}`, row.destinationId, "upsert", { ...parsePayload(row.payload), ownerId: next.ownerId }),
     );
-    statements.push(...insertDeliveriesStatements(db, rows));
-    messages.push(...rows.map((row) => ({ deliveryId: row.id, eventId: timer.eventId, destinationId: row.destinationId })));
+    queue(rows);
     if (rows.length > 0)
       entries.push({ at: nowMs, kind: "reassigned", ownerId: next.ownerId, note: `new owner written to ${rows.map((r) => r.destinationId).join(", ")}` });
     // The new owner is held to the same SLA, until every member of the pool had a turn.
@@ -122,15 +129,13 @@ async function fireOne(
   if (timer.notify) {
     const base = await notificationBase(db, timer);
     if (base) {
-      const row = deliveryRow(
-        `${timer.eventId}:sla${timer.reassignments + 1}:notify`,
-        timer.notify,
-        "notify",
-        { ...base, ...(next?.ok ? { ownerId: next.ownerId } : {}), headline },
-        nowMs,
-      );
-      statements.push(...insertDeliveriesStatements(db, [row]));
-      messages.push({ deliveryId: row.id, eventId: timer.eventId, destinationId: row.destinationId });
+      queue([
+        planned(`${timer.eventId}:sla${timer.reassignments + 1}:notify`, timer.notify, "notify", {
+          ...base,
+          ...(next?.ok ? { ownerId: next.ownerId } : {}),
+          headline,
+        }),
+      ]);
       entries.push({ at: nowMs, kind: "notified", note: `told ${timer.notify}` });
     }
   }
@@ -195,25 +200,8 @@ function parsePayload(payload: string): LeadDelivery {
   return JSON.parse(payload) as LeadDelivery;
 }
 
-function deliveryRow(
-  id: string,
-  destinationId: string,
-  action: "upsert" | "notify",
-  payload: LeadDelivery,
-  nowMs: number,
-): NewDelivery & { id: string; destinationId: string } {
-  return {
-    id,
-    eventId: payload.eventId,
-    destinationId,
-    action,
-    status: "pending",
-    attempts: 0,
-    payload: JSON.stringify({ ...payload, deliveryId: id }),
-    nextAttemptAt: nowMs,
-    createdAt: nowMs,
-    updatedAt: nowMs,
-  };
+function planned(id: string, destinationId: string, action: "upsert" | "notify", payload: LeadDelivery): PlannedDelivery {
+  return { destinationId, action, delivery: { ...payload, deliveryId: id } };
 }
 
 function describeWithin(ms: number): string {

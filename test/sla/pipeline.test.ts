@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { historyOf, slaTimerOf } from "../../src/db/sla-timers";
+import { deliveriesOf, historyOf, slaTimerOf } from "../../src/db/sla-timers";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { fireDueSlas, type SlaEnv } from "../../src/sla/fire";
 import { privateFake } from "../connectors/fixtures";
@@ -88,6 +88,11 @@ describe("an SLA that reassigns", () => {
     const upserts = (await hubspot.requests()).map((r) => r.body).filter((b) => b.includes("untouched@alpha.example"));
     expect(upserts).toHaveLength(2);
     expect(upserts[1]).toContain(`"hubspot_owner_id":"${other}"`);
+    // The rewrite is in the lead's line of deliveries to HubSpot, behind the first upsert.
+    const rewritten = await deliveriesOf(db, untouched.id);
+    const [original, again] = [rewritten.find((d) => !d.id.includes(":sla")), rewritten.find((d) => d.id.includes(":sla1:"))];
+    expect(again?.leadId).toBeTruthy();
+    expect(again?.leadId).toBe(original?.leadId);
     const history = historyOf((await slaTimerOf(db, untouched.id)) ?? (clock as NonNullable<typeof clock>));
     expect(history.map((h) => h.kind)).toEqual(["started", "missed", "reassigned", "reassigned", "notified"]);
     expect(history[1]?.note).toBe("no contacted within 8s");
