@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { destinationSchemas } from "../connectors/registry";
-import { isIpOrCidr } from "../ingest/ip-allowlist";
 import { entryIdSchema, outboundUrl, rateSchema } from "../lib/config-fields";
+import { isIpOrCidr } from "../lib/ip-ranges";
 import { durationMs, durationPattern } from "./duration";
 import { ownerSchema } from "./owners-schema";
 

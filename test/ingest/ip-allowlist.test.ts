@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sourceSchema } from "../../src/config/schema";
-import { ipAllowed } from "../../src/ingest/ip-allowlist";
+import { ipAllowed } from "../../src/lib/ip-ranges";
 import { configureSources, post, problemOf, standardSecret, standardWebhookHeaders } from "../helpers";
 
 describe("IP allowlist matching", () => {
