@@ -9,7 +9,6 @@ const knownPairs = new Set([
   "config<->routing",
   "connectors<->routing",
   "db<->routing",
-  "delivery<->queue",
   "enrich<->routing",
   "outcomes<->queue",
 ]);

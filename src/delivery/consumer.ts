@@ -18,6 +18,7 @@ import { writeInParts } from "../db/write-in-parts";
 import { writeAttemptPoint } from "../lib/analytics";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
+import { retryDelaySeconds } from "../lib/retry-delay";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
 import { costOf, searchRateOf } from "./call-costs";
 import { rateOf } from "./default-rates";
@@ -25,7 +26,6 @@ import { connectorOptionsFrom, deliveriesPerCall, dispatch, usesRecordMap } from
 import { holdDestination } from "./hold";
 import { handOverTurns, turnDelays } from "./lead-order";
 import { alertOwnerFallbacks, ownerFallbackNote } from "./owner-fallback";
-import { retryDelaySeconds } from "./retry";
 import { readStoredPayload } from "./stored-payload";
 
 interface Item {

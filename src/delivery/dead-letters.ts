@@ -3,9 +3,9 @@ import { createDb } from "../db/client";
 import { killDeliveries, settleEventsStatement } from "../db/deliveries";
 import { markEventDead } from "../db/events";
 import { errorMessage, log } from "../lib/log";
+import { retryDelaySeconds } from "../lib/retry-delay";
 import { type DeadLetter, deadLetterSchema } from "../queue/messages";
 import { type Alert, sendAlert } from "./alert";
-import { retryDelaySeconds } from "./retry";
 
 /**
  * The dead-letter queue's consumer: messages the platform gave up on (after the

@@ -301,7 +301,7 @@ describe("consumers without a readable configuration", () => {
     const result = await runWithOtherKey(queueNames.deliveries, messages);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toHaveLength(2);
-    // Attempt 4: 40–80 s (src/delivery/retry.ts), not the platform's immediate retry.
+    // Attempt 4: 40–80 s (src/lib/retry-delay.ts), not the platform's immediate retry.
     expect(result.delays).toHaveLength(2);
     for (const delay of result.delays) expect(delay).toBeGreaterThanOrEqual(40);
     expect(await callsSince(before)).toEqual([]);

@@ -1,8 +1,9 @@
 /**
- * When to try a delivery again. Exponential from 10 s, capped at an hour, with
- * "equal jitter" (half fixed, half random) so that a destination coming back after
- * an outage is not hit by every retry at once. A destination's Retry-After is a
- * floor: we never come back sooner than it asked. Queues cap a delay at 12 hours.
+ * When to try a queue message again (a delivery, or a routing event that failed).
+ * Exponential from 10 s, capped at an hour, with "equal jitter" (half fixed, half
+ * random) so that a destination coming back after an outage is not hit by every
+ * retry at once. A destination's Retry-After is a floor: we never come back sooner
+ * than it asked. Queues cap a delay at 12 hours.
  */
 const baseSeconds = 10;
 const capSeconds = 3600;
