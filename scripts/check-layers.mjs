@@ -10,7 +10,6 @@ const knownPairs = new Set([
   "connectors<->routing",
   "db<->routing",
   "enrich<->routing",
-  "outcomes<->queue",
 ]);
 
 const result = await cruise(["src"], {

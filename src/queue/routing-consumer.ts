@@ -21,7 +21,7 @@ import type { Enrich, FindAccount } from "../enrich/types";
 import { type EventPoint, writeEventPoint } from "../lib/analytics";
 import { errorMessage, type LogFields, log } from "../lib/log";
 import { retryDelaySeconds } from "../lib/retry-delay";
-import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
+import { handleOutcomeEvent } from "../outcomes/handle-outcome-event";
 import { type Decision, decideLead, invalidDecision } from "../routing/decide";
 import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
 import type { Lead } from "../routing/lead";
@@ -75,7 +75,7 @@ async function prepare(db: Database, config: ActiveConfig, event: EventRow): Pro
   const nowMs = Date.now();
   const source = config.sources.get(event.sourceId);
   // An outcome source's events report what became of routed leads: linked, not routed.
-  if (source?.kind === "outcomes") return settled(await routeOutcomeEvent(db, config, source, event, nowMs));
+  if (source?.kind === "outcomes") return settled({ ...(await handleOutcomeEvent(db, config, source, event, nowMs)), deliveries: [] });
   const payload = source ? payloadOf(event, source) : undefined;
   const mapped = source && payload?.ok ? await mapLead(source, payload.payload) : undefined;
   if (!source || !payload?.ok || !mapped?.ok) {

@@ -6,7 +6,6 @@ import type { BuiltStatement } from "../db/json-rows";
 import { createOutcomeLookups, recordOutcomeStatement, settleReportStatement } from "../db/outcomes";
 import type { EventRow } from "../db/schema";
 import type { LogFields } from "../lib/log";
-import type { DeliveryMessage } from "../queue/messages";
 import { payloadOf } from "../routing/payload";
 import { parseOutcomes } from "./formats";
 import { type LinkContext, linkReport } from "./link";
@@ -19,10 +18,9 @@ import type { CrmType, SkippedItem } from "./types";
  */
 export const maxReportsPerEvent = 100;
 
-/** Same shape as the routing consumer's result: an outcome event sends no deliveries. */
-export interface OutcomeRouting {
+/** What handling an outcome event comes to: the statements to store (it sends no deliveries). */
+export interface HandledOutcomeEvent {
   statements: BuiltStatement[];
-  deliveries: DeliveryMessage[];
   logFields: LogFields;
 }
 
@@ -34,7 +32,13 @@ export interface OutcomeRouting {
  * (unreadable) — with a trace of every report. Idempotent like routing: outcomes are
  * INSERT OR IGNORE per (lead, outcome) and the event only moves from `queued`.
  */
-export async function routeOutcomeEvent(db: Database, config: ActiveConfig, source: SourceConfig, event: EventRow, nowMs: number): Promise<OutcomeRouting> {
+export async function handleOutcomeEvent(
+  db: Database,
+  config: ActiveConfig,
+  source: SourceConfig,
+  event: EventRow,
+  nowMs: number,
+): Promise<HandledOutcomeEvent> {
   const format = source.outcomes?.format ?? "unknown";
   const invalid = (reason: string, skipped: SkippedItem[] = []) =>
     settle(db, event, nowMs, { kind: "outcomes", format, reports: [], skipped, error: reason }, "invalid", reason);
@@ -75,7 +79,7 @@ export async function routeOutcomeEvent(db: Database, config: ActiveConfig, sour
         ]
       : [],
   );
-  const routed =
+  const settled =
     linked.length > 0
       ? settle(db, event, nowMs, trace, "recorded", null)
       : settle(
@@ -89,10 +93,9 @@ export async function routeOutcomeEvent(db: Database, config: ActiveConfig, sour
             : `No report matched a lead: ${resolved[0]?.reason ?? ""}`,
         );
   return {
-    ...routed,
-    statements: [...statements, ...routed.statements],
+    statements: [...statements, ...settled.statements],
     logFields: {
-      ...routed.logFields,
+      ...settled.logFields,
       outcomes: statements.length,
       repeated: linked.length - statements.length,
       unmatchedReports: resolved.length - linked.length,
@@ -134,10 +137,9 @@ function settle(
   trace: OutcomeTrace,
   status: "recorded" | "unmatched" | "invalid",
   reason: string | null,
-): OutcomeRouting {
+): HandledOutcomeEvent {
   return {
     statements: [settleReportStatement(db, event.id, { status, reason, trace: JSON.stringify(trace), nowMs })],
-    deliveries: [],
     logFields: { eventId: event.id, sourceId: event.sourceId, status, kind: "outcomes" },
   };
 }
