@@ -1,4 +1,5 @@
-import { type ConnectorOptions, type DeliveryFailure, type HttpResult, parseJson, sendHttp } from "../../src/connectors/http";
+import type { ConnectorOptions } from "../../src/connectors/connector";
+import { type DeliveryFailure, type HttpResult, parseJson, sendHttp } from "../../src/connectors/http";
 
 export type CallResult = { ok: true; status: number; text: string; json: unknown } | { ok: false; error: string };
 

@@ -1,4 +1,4 @@
-import type { ConnectorOptions } from "../../src/connectors/http";
+import type { ConnectorOptions } from "../../src/connectors/connector";
 import { connectors } from "../../src/connectors/registry";
 import type { DeliveryOutcome, LeadDelivery } from "../../src/connectors/types";
 import { resolveDestination } from "./destination";

@@ -1,4 +1,4 @@
-import type { ConnectorOptions } from "../../src/connectors/http";
+import type { ConnectorOptions } from "../../src/connectors/connector";
 import type { DeliveryOutcome, LeadDelivery } from "../../src/connectors/types";
 
 /**

@@ -1,6 +1,6 @@
 import type { HubspotDestination } from "../../src/connectors/hubspot";
 import type { PipedriveDestination } from "../../src/connectors/pipedrive";
-import type { SalesforceDestination } from "../../src/connectors/salesforce";
+import type { SalesforceDestination } from "../../src/connectors/salesforce-destination";
 import { hubspotProbe } from "./hubspot";
 import { pipedriveProbe } from "./pipedrive";
 import type { Probe } from "./probe";

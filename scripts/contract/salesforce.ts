@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { sendHttp } from "../../src/connectors/http";
-import type { SalesforceDestination } from "../../src/connectors/salesforce";
+import type { SalesforceDestination } from "../../src/connectors/salesforce-destination";
 import { withSession } from "../../src/connectors/salesforce-session";
 import { type CallResult, callResult } from "./call";
 import type { Fields, Probe, ReadBack } from "./probe";

@@ -1,7 +1,7 @@
+import type { ConnectorOptions } from "../../src/connectors/connector";
 import type { CrmTokens } from "../../src/connectors/crm-tokens";
-import type { ConnectorOptions } from "../../src/connectors/http";
 import { requestToken, type TokenAnswer } from "../../src/connectors/oauth-token";
-import type { SalesforceAuth } from "../../src/connectors/salesforce";
+import type { SalesforceAuth } from "../../src/connectors/salesforce-auth";
 
 /**
  * What stands in for the `CRM_TOKENS` Durable Object under Node: the check is one

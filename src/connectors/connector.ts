@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { entryIdSchema, type Rate, rateSchema } from "../lib/config-fields";
-import type { ConnectorOptions } from "./http";
+import type { CrmTokens } from "./crm-tokens";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
 /**
@@ -9,6 +9,22 @@ import type { DeliveryOutcome, LeadDelivery } from "./types";
  * validation, dispatch, default rates, the console and outcome linking read it
  * from there instead of naming destination types themselves.
  */
+
+/** What every connector takes besides its destination. */
+export interface ConnectorOptions {
+  allowHttp: boolean;
+  /** Overrides the destination's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Where OAuth destinations get their access tokens (the `CRM_TOKENS` binding). */
+  crmTokens?: DurableObjectNamespace<CrmTokens>;
+  /** The active configuration's version: what per-configuration caches (Salesforce describe) key on. */
+  configVersion?: number;
+  /**
+   * Called before each call a connector makes beyond the first of a batch (a refused
+   * batch split and sent again): waits for the destination's limiter.
+   */
+  pace?: () => Promise<void>;
+}
 
 /** The route actions that send a lead to a destination. */
 export const destinationActions = ["upsert", "notify", "forward"] as const;

@@ -3,7 +3,7 @@ import { errorMessage } from "../lib/log";
 import { configCryptoKey, encryptSecret, openSecret } from "../lib/secrets";
 import { allowHttpFrom } from "./http";
 import { requestToken, type TokenAnswer } from "./oauth-token";
-import type { SalesforceAuth } from "./salesforce";
+import type { SalesforceAuth } from "./salesforce-auth";
 
 type Token = Extract<TokenAnswer, { ok: true }>;
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { outboundUrl } from "../lib/config-fields";
 import { fromBase64, hmac, toBase64, utf8 } from "../verify/crypto";
-import { defineConnector, destinationCommon, eachDelivery } from "./connector";
-import { type ConnectorOptions, classify, permanentFailure, sendHttp } from "./http";
+import { type ConnectorOptions, defineConnector, destinationCommon, eachDelivery } from "./connector";
+import { classify, permanentFailure, sendHttp } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
 export const httpDestinationSchema = z.object({

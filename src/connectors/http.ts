@@ -1,5 +1,4 @@
 import { outboundUrlProblem } from "../lib/outbound-url";
-import type { CrmTokens } from "./crm-tokens";
 import type { DeliveryOutcome } from "./types";
 
 /**
@@ -19,22 +18,6 @@ export interface HttpOptions {
   timeoutMs: number;
   /** The Worker var ALLOW_HTTP_DESTINATIONS === "true": local fakes on 127.0.0.1. */
   allowHttp: boolean;
-}
-
-/** What every connector takes besides its destination. */
-export interface ConnectorOptions {
-  allowHttp: boolean;
-  /** Overrides the destination's `timeoutMs`. */
-  timeoutMs?: number;
-  /** Where OAuth destinations get their access tokens (the `CRM_TOKENS` binding). */
-  crmTokens?: DurableObjectNamespace<CrmTokens>;
-  /** The active configuration's version: what per-configuration caches (Salesforce describe) key on. */
-  configVersion?: number;
-  /**
-   * Called before each call a connector makes beyond the first of a batch (a refused
-   * batch split and sent again): waits for the destination's limiter.
-   */
-  pace?: () => Promise<void>;
 }
 
 export type HttpResult =

@@ -1,17 +1,7 @@
 import { z } from "zod";
 import { outboundUrl, timeZoneSchema } from "../lib/config-fields";
-import { defineConnector, destinationCommon } from "./connector";
-import {
-  type ConnectorOptions,
-  classify,
-  type DeliveryFailure,
-  excerpt,
-  type HttpResult,
-  malformedResponse,
-  parseJson,
-  permanentFailure,
-  sendHttp,
-} from "./http";
+import { type ConnectorOptions, defineConnector, destinationCommon } from "./connector";
+import { classify, type DeliveryFailure, excerpt, type HttpResult, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
 import { dailyReset, holdOf, hubspotDefaultRate, hubspotPlans } from "./hubspot-limits";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 

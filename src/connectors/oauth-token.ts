@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type DeliveryFailure, excerpt, isRetryableStatus, parseJson, sendHttp } from "./http";
-import type { SalesforceAuth } from "./salesforce";
+import type { SalesforceAuth } from "./salesforce-auth";
 
 /** An access token as a token endpoint gave it. */
 export interface AccessToken {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { outboundUrl, rateSchema } from "../lib/config-fields";
-import { defineConnector, destinationCommon, eachDelivery } from "./connector";
-import { type ConnectorOptions, classify, excerpt, type HttpRequest, type HttpResult, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
+import { type ConnectorOptions, defineConnector, destinationCommon, eachDelivery } from "./connector";
+import { classify, excerpt, type HttpRequest, type HttpResult, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
 export const pipedriveDestinationSchema = z.object({

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { type ConnectorOptions, type DeliveryFailure, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
-import type { SalesforceDestination } from "./salesforce";
+import type { ConnectorOptions } from "./connector";
+import { type DeliveryFailure, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
+import type { SalesforceDestination } from "./salesforce-destination";
 import { classifyCall, withSession } from "./salesforce-session";
 
 /**

@@ -1,5 +1,5 @@
-import type { SalesforceDestination } from "./salesforce";
 import type { DescribedField, ObjectFields } from "./salesforce-describe";
+import type { SalesforceDestination } from "./salesforce-destination";
 import type { LeadDelivery } from "./types";
 
 export type FieldValue = string | number | boolean;

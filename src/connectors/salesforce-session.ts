@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { type ConnectorOptions, classify, type DeliveryFailure, type HttpResult, parseJson, permanentFailure } from "./http";
-import type { SalesforceDestination } from "./salesforce";
+import type { ConnectorOptions } from "./connector";
+import { classify, type DeliveryFailure, type HttpResult, parseJson, permanentFailure } from "./http";
+import type { SalesforceDestination } from "./salesforce-destination";
 import type { DeliveryOutcome } from "./types";
 
 /** Where and with what a Salesforce call is made. */

@@ -1,81 +1,13 @@
 import { z } from "zod";
-import { outboundUrl } from "../lib/config-fields";
-import { defineConnector, destinationCommon } from "./connector";
-import { type ConnectorOptions, type DeliveryFailure, excerpt, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
+import { type ConnectorOptions, defineConnector } from "./connector";
+import { type DeliveryFailure, excerpt, malformedResponse, parseJson, permanentFailure, sendHttp } from "./http";
 import { describeObject } from "./salesforce-describe";
+import { type SalesforceDestination, salesforceDestinationSchema } from "./salesforce-destination";
 import { type FieldValue, fitFields, salesforceFields } from "./salesforce-fields";
 import { classifyCall, errorCodeOf, withSession } from "./salesforce-session";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
 export { NOT_PROVIDED } from "./salesforce-fields";
-
-/**
- * How a Salesforce destination gets access tokens from a connected app (OAuth 2.0,
- * form-encoded POST to `tokenUrl`, e.g. https://login.salesforce.com/services/oauth2/token
- * or the org's My Domain `…/services/oauth2/token`). `clientSecret` and
- * `refreshToken` are write-only secrets.
- */
-const salesforceRefreshTokenAuthSchema = z.object({
-  type: z.literal("refresh_token"),
-  tokenUrl: outboundUrl(),
-  /** The connected app's consumer key. */
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  refreshToken: z.string().min(1),
-});
-const salesforceClientCredentialsAuthSchema = z.object({
-  type: z.literal("client_credentials"),
-  tokenUrl: outboundUrl(),
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-});
-const salesforceAuthSchema = z.discriminatedUnion("type", [salesforceRefreshTokenAuthSchema, salesforceClientCredentialsAuthSchema]);
-export type SalesforceAuth = z.infer<typeof salesforceAuthSchema>;
-
-/**
- * Exactly one of `accessToken` and `auth`, and `instanceUrl` with `accessToken`:
- * checked by src/config/validate.ts, since a write may leave a stored secret out.
- */
-export const salesforceDestinationSchema = z.object({
-  ...destinationCommon,
-  type: z.literal("salesforce"),
-  /**
-   * e.g. https://yourorg.my.salesforce.com. Required with `accessToken`; with `auth`
-   * the token answer's `instance_url` is used and this is only a fallback.
-   */
-  instanceUrl: outboundUrl().optional(),
-  /** A fixed OAuth access token (Bearer), for development: it expires with the session. Write-only. */
-  accessToken: z.string().min(1).optional(),
-  /** Tokens from a connected app, refreshed when they expire. Exactly one of `accessToken` and `auth`. */
-  auth: salesforceAuthSchema.optional(),
-  /** sObject Collections upsert needs v46.0 or later; the duplicate-rule header v52.0 or later. */
-  apiVersion: z
-    .string()
-    .regex(/^v\d+\.0$/)
-    .refine((v) => Number(v.slice(1)) >= 52, "v52.0 or later (sObject Collections upsert and the duplicate-rule header)")
-    .default("v60.0"),
-  /** sObject to upsert into. */
-  object: z.string().min(1).default("Lead"),
-  /**
-   * The field the upsert is keyed on; its value is the lead's email. It must be a
-   * field marked External ID on the object (e.g. a custom `Email__c`): Salesforce
-   * does not allow upserts on the standard Email field.
-   */
-  externalIdField: z.string().min(1),
-  /**
-   * Where the lead's ISO country and state codes go. `CountryCode`/`StateCode` exist
-   * when the org has State and Country/Territory Picklists on; without them the
-   * object has no such field and `Country`/`State` are used instead.
-   */
-  countryField: z.string().min(1).default("CountryCode"),
-  stateField: z.string().min(1).default("StateCode"),
-  /**
-   * `Sforce-Duplicate-Rule-Header: allowSave=…`: true saves a lead that a duplicate
-   * rule with an *alert* action flags (rules that *block* still block).
-   */
-  allowSave: z.boolean().default(true),
-});
-export type SalesforceDestination = z.infer<typeof salesforceDestinationSchema>;
 
 /** sObject Collections take at most 200 records per call. */
 export const SALESFORCE_BATCH_LIMIT = 200;

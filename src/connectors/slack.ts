@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { outboundUrl } from "../lib/config-fields";
-import { defineConnector, destinationCommon, eachDelivery } from "./connector";
-import { type ConnectorOptions, classify, sendHttp } from "./http";
+import { type ConnectorOptions, defineConnector, destinationCommon, eachDelivery } from "./connector";
+import { classify, sendHttp } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
 export const slackDestinationSchema = z.object({

@@ -1,5 +1,6 @@
 import type { DestinationConfig } from "../config/schema";
-import { allowHttpFrom, type ConnectorOptions } from "../connectors/http";
+import type { ConnectorOptions } from "../connectors/connector";
+import { allowHttpFrom } from "../connectors/http";
 import { connectorOf } from "../connectors/registry";
 import type { DeliveryOutcome, LeadDelivery } from "../connectors/types";
 

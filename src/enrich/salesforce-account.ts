@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { type ConnectorOptions, parseJson, sendHttp } from "../connectors/http";
-import type { SalesforceDestination } from "../connectors/salesforce";
+import type { ConnectorOptions } from "../connectors/connector";
+import { parseJson, sendHttp } from "../connectors/http";
+import type { SalesforceDestination } from "../connectors/salesforce-destination";
 import { withSession } from "../connectors/salesforce-session";
 import { transportError } from "./http-lookup";
 

@@ -1,8 +1,9 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ConnectorOptions } from "../../src/connectors/http";
-import { NOT_PROVIDED, type SalesforceDestination, upsertLeads } from "../../src/connectors/salesforce";
+import type { ConnectorOptions } from "../../src/connectors/connector";
+import { NOT_PROVIDED, upsertLeads } from "../../src/connectors/salesforce";
+import type { SalesforceDestination } from "../../src/connectors/salesforce-destination";
 import type { LeadDelivery } from "../../src/connectors/types";
 import type { FakeHandle } from "../fakes/client";
 import type { SalesforceRecord } from "../fakes/salesforce";
