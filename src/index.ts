@@ -5,8 +5,8 @@ import { handleDeadLetters } from "./delivery/dead-letters";
 import { errorMessage, log } from "./lib/log";
 import { checkAlertRules } from "./monitoring/alert-rules";
 import { queueNames } from "./queue/messages";
+import { resendStuckWork } from "./queue/resend-stuck";
 import { handleRoutingBatch } from "./queue/routing-consumer";
-import { sweep } from "./queue/sweeper";
 import { runRetention } from "./retention/run";
 import { hasHolds, wakeHoldClock } from "./routing/hold-start";
 import { hasSlas, wakeSlaClock } from "./routing/sla-start";
@@ -40,7 +40,7 @@ export default {
   async scheduled(controller, env, ctx) {
     // Independent jobs: one failing must not stop the others.
     const results = await Promise.allSettled([
-      sweep(env, ctx),
+      resendStuckWork(env, ctx),
       runRetention(env, controller.scheduledTime),
       refreshConfig(env, 0).then(async (config) => {
         await checkAlertRules(env, config, controller.scheduledTime);

@@ -50,7 +50,7 @@ function cdp(url) {
   };
 }
 
-/** The bundle's `// src/ingest/route.ts` comments: which module each line belongs to. */
+/** The bundle's `// src/ingest/ingest-webhook.ts` comments: which module each line belongs to. */
 function moduleIndex(bundle) {
   const lines = readFileSync(bundle, "utf8").split("\n");
   const starts = [];

@@ -1,8 +1,8 @@
 import { GatewayError, problemResponse, unexpectedError } from "../errors";
 import { errorMessage, log } from "../lib/log";
 import { callerRequestId, newRequestId } from "../lib/request-id";
+import { ingestWebhook } from "./ingest-webhook";
 import { logWebhook } from "./request-log";
-import { ingest } from "./route";
 
 /**
  * The webhook front door: everything under `/in/`. It is one route with one method,
@@ -23,7 +23,7 @@ export async function handleWebhook(request: Request, env: Env, ctx: ExecutionCo
   try {
     if (sourceId === undefined) throw new GatewayError("not_found", `Nothing at ${path}.`);
     if (request.method !== "POST") throw new GatewayError("method_not_allowed", "Webhooks are delivered with POST.");
-    answer = await ingest({ request, env, ctx, requestId, sourceId, receivedAt });
+    answer = await ingestWebhook({ request, env, ctx, requestId, sourceId, receivedAt });
   } catch (error) {
     const refusal = error instanceof GatewayError ? error : unexpected(error, requestId, path);
     answer = { response: problemResponse(refusal, requestId), outcome: refusal.code };

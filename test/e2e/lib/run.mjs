@@ -37,7 +37,7 @@ export function settingsFromEnv() {
     seed: int("E2E_SEED", 20260427),
     restart: process.env.E2E_RESTART !== "0",
     concurrency: int("E2E_CONCURRENCY", 16),
-    // The sweeper picks up what a restart dropped only after 5 minutes (src/queue/sweeper.ts).
+    // The sweeper picks up what a restart dropped only after 5 minutes (src/queue/resend-stuck.ts).
     drainTimeoutMs: int("E2E_DRAIN_TIMEOUT_S", 480) * 1000,
     port: int("E2E_PORT", 0),
   };

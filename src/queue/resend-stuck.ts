@@ -11,12 +11,12 @@ export const stuckAfterMs = 5 * 60_000;
 const maxResendPerRun = 1_000;
 
 /**
- * The scheduled safety net. It nudges every source's inbox (rows whose alarm was
+ * The scheduled safety net ("the sweeper" in log lines and docs). It nudges every source's inbox (rows whose alarm was
  * lost get flushed), re-sends routing messages for events that stayed `queued` too
  * long, and delivery messages for pending deliveries nobody has touched for as
  * long. Resending is safe: both consumers are idempotent.
  */
-export async function sweep(env: Env, _ctx: ExecutionContext, nowMs = Date.now()): Promise<{ nudged: number; resent: number; redelivered: number }> {
+export async function resendStuckWork(env: Env, _ctx: ExecutionContext, nowMs = Date.now()): Promise<{ nudged: number; resent: number; redelivered: number }> {
   const config = await refreshConfig(env, 0);
   const nudges = await Promise.allSettled([...config.sources.values()].flatMap(inboxNamesOf).map((name) => env.SOURCE_INBOX.getByName(name).nudge()));
   for (const result of nudges) {

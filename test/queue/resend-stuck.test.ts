@@ -5,7 +5,7 @@ import { createDb } from "../../src/db/client";
 import { insertEvents } from "../../src/db/events";
 import { deliveries } from "../../src/db/schema";
 import worker from "../../src/index";
-import { stuckAfterMs } from "../../src/queue/sweeper";
+import { stuckAfterMs } from "../../src/queue/resend-stuck";
 import { configureSources, eventsOf, postSigned, recordSends, standardSecret } from "../helpers";
 
 beforeAll(async () => {

@@ -44,7 +44,7 @@ async function findSource(env: Env, ctx: ExecutionContext, sourceId: string): Pr
  * (413) before the body is read whole, signature on the raw bytes (401), body parse
  * (400), then throttle + dedup + durable accept in one inbox call (429 / 200 / 202).
  */
-export async function ingest({ request, env, ctx, requestId, sourceId, receivedAt }: WebhookRequest): Promise<IngestResult> {
+export async function ingestWebhook({ request, env, ctx, requestId, sourceId, receivedAt }: WebhookRequest): Promise<IngestResult> {
   const source = await findSource(env, ctx, sourceId);
   checkIpAllowlist(source, request.headers);
   const raw = await readBody(request, source.maxBodyBytes);
