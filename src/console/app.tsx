@@ -6,11 +6,12 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticate } from "../admin/auth";
 import { validationFailed } from "../admin/problems";
-import { rollbackConfig } from "../admin/routes/config";
-import { replayEvent } from "../admin/routes/events";
 import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../admin/routes/owners";
+import { rollbackConfig } from "../config/rollback";
+import { createDb } from "../db/client";
 import { endSession, spendFormNonce } from "../db/console-sessions";
 import { errorCodes, GatewayError } from "../errors";
+import { replayEvent } from "../events/replay";
 import { errorMessage, log } from "../lib/log";
 import { momentFromForm } from "../lib/zoned-time";
 import { serveAsset } from "./assets";
@@ -191,7 +192,7 @@ export function createConsoleApp() {
   });
 
   app.post("/events/:id/replay", requireAdmin, async (c) => {
-    const replay = await replayEvent(c.env, c.req.param("id"), c.get("requestId"));
+    const replay = await replayEvent(createDb(c.env.DB), c.env.ROUTING_QUEUE, c.req.param("id"), c.get("requestId"));
     log("info", "console replay", { requestId: c.get("requestId"), eventId: replay.replayOf, replayId: replay.id });
     return c.redirect(href(`/events/${encodeURIComponent(replay.id)}`, { done: "replayed" }), 303);
   });

@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { rollbackConfig } from "../../config/rollback";
 import { configSchema } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
-import { commitConfig, listConfigVersions, readConfigVersion, readCurrentConfig, readCurrentSealed, rekeyConfig, type VersionInfo } from "../../config/store";
+import { commitConfig, listConfigVersions, readConfigVersion, readCurrentConfig, readCurrentSealed, rekeyConfig } from "../../config/store";
 import { GatewayError } from "../../errors";
 import { applyDocument } from "../config-writes";
 import type { AdminEnv } from "../env";
@@ -134,23 +135,6 @@ const rekey = createRoute({
     ...problemResponses(400, 403, 415, 422, 503),
   },
 });
-
-/**
- * Stores version `version`'s document (secrets included) as a new version, marked
- * `rollbackOf`. Throws `config_version_not_found`, or `config_version_conflict` when
- * `expectedVersion` is no longer the active one. The console's rollback button calls this too.
- */
-export async function rollbackConfig(env: AdminEnv["Bindings"], version: number, options: { actor: string; expectedVersion?: number }): Promise<VersionInfo> {
-  const target = await readConfigVersion(env, version);
-  if (!target) throw new GatewayError("config_version_not_found", `There is no configuration version ${version}.`);
-  const stored = await commitConfig(env, target.document, {
-    updatedBy: options.actor,
-    rollbackOf: version,
-    expectedVersion: options.expectedVersion,
-  });
-  const { document: _document, ...info } = stored;
-  return info;
-}
 
 /** GET|PUT /v1/config, the history and rollback. */
 export function configRoutes() {

@@ -1,12 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { outcomeNames } from "../../config/schema";
 import { createDb } from "../../db/client";
-import { type EventFilter, eventDetail, insertReplays, listEvents, replayCandidate, replayCandidates, replaysInFlight } from "../../db/event-queries";
+import { type EventFilter, eventDetail, listEvents } from "../../db/event-queries";
 import { deadDeliveries, deadRoutings, type Position } from "../../db/event-stats";
 import { deliveryStatuses, slaStatuses } from "../../db/schema";
 import { GatewayError } from "../../errors";
+import { maxReplaysInFlight, replayEvent, replayMatching } from "../../events/replay";
 import { newId } from "../../lib/ids";
-import { sendRoutingMessages } from "../../queue/messages";
 import type { AdminEnv } from "../env";
 import { iso, maskHeaders, parseJson, presentBody, presentSla } from "../present";
 import { problemResponses, validationFailed, validationHook } from "../problems";
@@ -15,9 +15,6 @@ import { eventFilterShape, eventStatus, limitParam } from "../schemas";
 const tags = ["Events"];
 const security = [{ bearerAuth: [] }];
 
-/** Replays created but not yet routed, over which new replays are refused (429). */
-const maxReplaysInFlight = 1_000;
-const inFlightWindowMs = 10 * 60_000;
 /** Events one replay-by-filter call takes on; the answer's cursor continues the job. */
 const maxReplayPerCall = 100;
 
@@ -237,35 +234,6 @@ function filterOf(input: EventFilter): EventFilter {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as EventFilter;
 }
 
-async function ensureReplayCapacity(db: ReturnType<typeof createDb>): Promise<void> {
-  const inFlight = await replaysInFlight(db, inFlightWindowMs);
-  if (inFlight >= maxReplaysInFlight) {
-    throw new GatewayError("replay_rate_limited", `${inFlight} replays still wait for routing; try again shortly.`, 30);
-  }
-}
-
-/**
- * Replays one event: a new `queued` event with the same source, headers and body,
- * sent to routing. Throws `event_not_found`, `replay_unavailable` (body gone) or
- * `replay_rate_limited`. The console's replay button calls this too.
- */
-export async function replayEvent(
-  env: Pick<AdminEnv["Bindings"], "DB" | "ROUTING_QUEUE">,
-  id: string,
-  requestId: string,
-): Promise<{ id: string; replayOf: string; sourceId: string }> {
-  const db = createDb(env.DB);
-  const original = await replayCandidate(db, id);
-  if (!original) throw new GatewayError("event_not_found", `There is no event '${id}'.`);
-  if (!original.bodyKept) throw new GatewayError("replay_unavailable", `The body of '${id}' is gone (retention); it cannot be replayed.`);
-  await ensureReplayCapacity(db);
-  const [replay] = await insertReplays(db, [original], requestId);
-  if (!replay) throw new GatewayError("replay_unavailable", `The body of '${id}' is gone (retention); it cannot be replayed.`);
-  // If this send fails the replay stays `queued` and the sweeper sends it later.
-  await sendRoutingMessages(env.ROUTING_QUEUE, [{ eventId: replay.id, sourceId: replay.sourceId }]);
-  return replay;
-}
-
 /** Events: list, detail, replay (one, or by filter), dead letters. */
 export function eventRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
@@ -329,7 +297,7 @@ export function eventRoutes() {
 
   app.openapi(replayOne, async (c) => {
     const { id } = c.req.valid("param");
-    const replay = await replayEvent(c.env, id, c.get("requestId"));
+    const replay = await replayEvent(createDb(c.env.DB), c.env.ROUTING_QUEUE, id, c.get("requestId"));
     return c.json({ ...replay, status: "queued" as const }, 202);
   });
 
@@ -339,25 +307,16 @@ export function eventRoutes() {
     if (Object.keys(filter).length === 0) {
       throw validationFailed([{ pointer: "", message: "give at least one filter (source, status, route, destination, since, until or email)" }]);
     }
-    const db = createDb(c.env.DB);
-    await ensureReplayCapacity(db);
-    const candidates = await replayCandidates(db, filter, { limit, ...(cursor ? { cursor } : {}) });
-    const replays = await insertReplays(db, candidates, c.get("requestId"));
-    await sendRoutingMessages(
-      c.env.ROUTING_QUEUE,
-      replays.map((r) => ({ eventId: r.id, sourceId: r.sourceId })),
-    );
-    const last = candidates[candidates.length - 1];
-    const more = candidates.length === limit && last !== undefined;
+    const job = await replayMatching(createDb(c.env.DB), c.env.ROUTING_QUEUE, filter, { limit, ...(cursor ? { cursor } : {}) }, c.get("requestId"));
     return c.json(
       {
         id: newId("job"),
-        matched: candidates.length,
-        replayed: replays.length,
-        skipped: candidates.length - replays.length,
-        events: replays.map((r) => ({ ...r, status: "queued" as const })),
-        ...(more ? { nextCursor: last.id } : {}),
-        done: !more,
+        matched: job.matched,
+        replayed: job.replays.length,
+        skipped: job.matched - job.replays.length,
+        events: job.replays.map((r) => ({ ...r, status: "queued" as const })),
+        ...(job.nextCursor ? { nextCursor: job.nextCursor } : {}),
+        done: !job.nextCursor,
       },
       202,
     );
