@@ -3,7 +3,7 @@ import { requestId } from "hono/request-id";
 import { createAdminApp } from "./admin/app";
 import { requireStrongTokens } from "./admin/token-policy";
 import { createConsoleApp } from "./console/app";
-import type { AppEnv } from "./context";
+import { type AppEnv, provideServices } from "./context";
 import { GatewayError, problemResponse, unexpectedError } from "./errors";
 import { handleWebhook, isIngestPath, pathOf } from "./ingest/handler";
 import { newId } from "./lib/ids";
@@ -16,6 +16,7 @@ import { errorMessage, log } from "./lib/log";
 function createManagementApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId({ generator: () => newId("req") }));
+  app.use(provideServices);
   app.use(requireStrongTokens);
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.route("/admin", createAdminApp());

@@ -1,4 +1,5 @@
 import type { ConfigEnv } from "../config/store";
+import type { Services } from "../context";
 
 /** Worker secrets the admin API reads; absent from the generated `Env`, since they are secrets. */
 export interface AdminSecrets {
@@ -22,6 +23,8 @@ export interface AdminEnv {
   Bindings: AdminBindings;
   Variables: {
     requestId: string;
+    /** Built once per request (src/context.ts). */
+    services: Services;
     role: AdminRole;
     /** Who to record on a configuration version: the role, plus `X-Switchboard-Actor` when sent. */
     actor: string;

@@ -8,7 +8,6 @@ import { authenticate } from "../admin/auth";
 import { validationFailed } from "../admin/problems";
 import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../admin/routes/owners";
 import { rollbackConfig } from "../config/rollback";
-import { createDb } from "../db/client";
 import { endSession, spendFormNonce } from "../db/console-sessions";
 import { errorCodes, GatewayError } from "../errors";
 import { replayEvent } from "../events/replay";
@@ -172,27 +171,27 @@ export function createConsoleApp() {
   });
 
   app.get("/", async (c) => {
-    const data = await loadOverview(c.env, c.req.query("hours") ?? defaultWindow);
+    const data = await loadOverview(c.env, c.get("services").db, c.req.query("hours") ?? defaultWindow);
     return c.html(<OverviewPage data={data} session={need(sessionOf(c))} />);
   });
 
   app.get("/kpis", async (c) => {
-    const data = await loadKpis(c.env, c.req.query("days") ?? defaultKpiWindow);
+    const data = await loadKpis(c.env, c.get("services").db, c.req.query("days") ?? defaultKpiWindow);
     return c.html(<KpisPage data={data} session={need(sessionOf(c))} />);
   });
 
   app.get("/events", async (c) => {
-    const data = await loadEvents(c.env, c.req.query());
+    const data = await loadEvents(c.env, c.get("services").db, c.req.query());
     return c.html(<EventsPage data={data} session={need(sessionOf(c))} />, data.problems.length > 0 ? 422 : 200);
   });
 
   app.get("/events/:id", async (c) => {
-    const data = await loadEvent(c.env, c.req.param("id"));
+    const data = await loadEvent(c.get("services").db, c.req.param("id"));
     return c.html(<EventDetailPage data={data} session={need(sessionOf(c))} notice={c.req.query("done")} />);
   });
 
   app.post("/events/:id/replay", requireAdmin, async (c) => {
-    const replay = await replayEvent(createDb(c.env.DB), c.env.ROUTING_QUEUE, c.req.param("id"), c.get("requestId"));
+    const replay = await replayEvent(c.get("services").db, c.env.ROUTING_QUEUE, c.req.param("id"), c.get("requestId"));
     log("info", "console replay", { requestId: c.get("requestId"), eventId: replay.replayOf, replayId: replay.id });
     return c.redirect(href(`/events/${encodeURIComponent(replay.id)}`, { done: "replayed" }), 303);
   });

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AdminBindings } from "../admin/env";
+import type { Services } from "../context";
 import type { Session } from "./session";
 
 /** Where the console is mounted (src/app.ts); its cookie path and every link use it. */
@@ -10,6 +11,8 @@ export interface ConsoleEnv {
   Bindings: AdminBindings;
   Variables: {
     requestId: string;
+    /** Built once per request (src/context.ts). */
+    services: Services;
     /** Set by the session middleware on every page behind the login. */
     session: Session;
   };

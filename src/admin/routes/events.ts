@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { outcomeNames } from "../../config/schema";
-import { createDb } from "../../db/client";
 import { type EventFilter, eventDetail, listEvents } from "../../db/event-queries";
 import { deadDeliveries, deadRoutings, type Position } from "../../db/event-stats";
 import { deliveryStatuses, slaStatuses } from "../../db/schema";
@@ -240,7 +239,7 @@ export function eventRoutes() {
 
   app.openapi(list, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid("query");
-    const page = await listEvents(createDb(c.env.DB), filterOf(filter), { limit, ...(cursor ? { cursor } : {}) });
+    const page = await listEvents(c.get("services").db, filterOf(filter), { limit, ...(cursor ? { cursor } : {}) });
     const items = page.items.map((e) => ({
       ...e,
       bodyKept: Boolean(e.bodyKept),
@@ -252,7 +251,7 @@ export function eventRoutes() {
 
   app.openapi(detail, async (c) => {
     const { id } = c.req.valid("param");
-    const found = await eventDetail(createDb(c.env.DB), id);
+    const found = await eventDetail(c.get("services").db, id);
     if (!found) throw new GatewayError("event_not_found", `There is no event '${id}'.`);
     const { event } = found;
     const lead = parseJson(event.lead);
@@ -297,7 +296,7 @@ export function eventRoutes() {
 
   app.openapi(replayOne, async (c) => {
     const { id } = c.req.valid("param");
-    const replay = await replayEvent(createDb(c.env.DB), c.env.ROUTING_QUEUE, id, c.get("requestId"));
+    const replay = await replayEvent(c.get("services").db, c.env.ROUTING_QUEUE, id, c.get("requestId"));
     return c.json({ ...replay, status: "queued" as const }, 202);
   });
 
@@ -307,7 +306,7 @@ export function eventRoutes() {
     if (Object.keys(filter).length === 0) {
       throw validationFailed([{ pointer: "", message: "give at least one filter (source, status, route, destination, since, until or email)" }]);
     }
-    const job = await replayMatching(createDb(c.env.DB), c.env.ROUTING_QUEUE, filter, { limit, ...(cursor ? { cursor } : {}) }, c.get("requestId"));
+    const job = await replayMatching(c.get("services").db, c.env.ROUTING_QUEUE, filter, { limit, ...(cursor ? { cursor } : {}) }, c.get("requestId"));
     return c.json(
       {
         id: newId("job"),
@@ -324,7 +323,7 @@ export function eventRoutes() {
 
   app.openapi(deadLetters, async (c) => {
     const { kind, source, destination, limit, cursor } = c.req.valid("query");
-    const db = createDb(c.env.DB);
+    const db = c.get("services").db;
     const after = readPosition(cursor);
     const page = { limit, ...(after ? { after } : {}) };
     const items =

@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { outcomeNames } from "../../config/schema";
-import { createDb } from "../../db/client";
 import { eventStats } from "../../db/event-stats";
 import { kpiSampleSize } from "../../db/kpis";
 import { kpiReport } from "../../kpis/report";
@@ -170,7 +169,7 @@ export function statsRoutes() {
     const since = query.since ?? until - dayMs;
     if (since >= until) throw validationFailed([{ pointer: "/since", message: "must be before until", in: "query" }]);
     if (until - since > maxWindowMs) throw validationFailed([{ pointer: "/since", message: "the window is at most 31 days", in: "query" }]);
-    const db = createDb(c.env.DB);
+    const { db } = c.get("services");
     // The configured routes give the experiments' arm order (the control is the first
     // arm); with the configuration unreadable, arms are compared in alphabetical order.
     const [figures, report] = await Promise.all([

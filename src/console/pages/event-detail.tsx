@@ -1,6 +1,5 @@
-import type { AdminBindings } from "../../admin/env";
 import { maskHeaders, parseJson, presentBody, presentSla } from "../../admin/present";
-import { createDb } from "../../db/client";
+import type { Database } from "../../db/client";
 import { eventDetail } from "../../db/event-queries";
 import { GatewayError } from "../../errors";
 import { asOutcomeTrace } from "../../outcomes/trace";
@@ -16,8 +15,8 @@ import { cellText, dateTime, duration, prettyBody } from "../format";
 import type { Session } from "../session";
 
 /** One event as GET /admin/v1/events/{id} shows it: the same query and the same masking. */
-export async function loadEvent(env: AdminBindings, id: string) {
-  const found = await eventDetail(createDb(env.DB), id);
+export async function loadEvent(db: Database, id: string) {
+  const found = await eventDetail(db, id);
   if (!found) throw new GatewayError("event_not_found", `There is no event '${id}'.`);
   const { event } = found;
   return {

@@ -4,7 +4,7 @@ import { eventFilterShape, limitParam } from "../../admin/schemas";
 import type { PointerProblem } from "../../config/secret-fields";
 import { readCurrentConfig } from "../../config/store";
 import { zodProblems } from "../../config/validate";
-import { createDb } from "../../db/client";
+import type { Database } from "../../db/client";
 import { listEvents } from "../../db/event-queries";
 import { eventStatuses } from "../../db/schema";
 import { EventLink } from "../components/event-link";
@@ -21,7 +21,7 @@ const filterNames = ["source", "status", "route", "destination", "email", "since
 type FilterName = (typeof filterNames)[number];
 
 /** One page of events for the filters in `query` (as typed into the form), newest first. */
-export async function loadEvents(env: AdminBindings, query: Record<string, string>) {
+export async function loadEvents(env: AdminBindings, db: Database, query: Record<string, string>) {
   const given: Partial<Record<FilterName | "cursor" | "limit", string>> = {};
   for (const name of [...filterNames, "cursor", "limit"] as const) {
     const value = query[name]?.trim();
@@ -36,7 +36,7 @@ export async function loadEvents(env: AdminBindings, query: Record<string, strin
   const parsed = eventQuery.safeParse(given);
   if (!parsed.success) return { given, choices, problems: zodProblems(parsed.error), items: [], nextCursor: undefined };
   const { limit, cursor, ...filter } = parsed.data;
-  const page = await listEvents(createDb(env.DB), filter, { limit, ...(cursor ? { cursor } : {}) });
+  const page = await listEvents(db, filter, { limit, ...(cursor ? { cursor } : {}) });
   return { given, choices, problems: [] as PointerProblem[], items: page.items, nextCursor: page.nextCursor };
 }
 

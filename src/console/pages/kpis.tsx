@@ -1,7 +1,7 @@
 import type { AdminBindings } from "../../admin/env";
 import { type GatewayConfig, type OutcomeName, outcomeNames } from "../../config/schema";
 import { readCurrentConfig } from "../../config/store";
-import { createDb } from "../../db/client";
+import type { Database } from "../../db/client";
 import type { ExperimentResult } from "../../kpis/experiments";
 import type { GroupKpis } from "../../kpis/groups";
 import { kpiReport } from "../../kpis/report";
@@ -17,7 +17,7 @@ export const kpiWindows: Record<string, number> = { "1": 1, "7": 7, "30": 30 };
 export const defaultKpiWindow = "7";
 
 /** Everything the KPI page shows, from the same report as GET /admin/v1/stats. */
-export async function loadKpis(env: AdminBindings, windowKey: string | undefined, nowMs = Date.now()) {
+export async function loadKpis(env: AdminBindings, db: Database, windowKey: string | undefined, nowMs = Date.now()) {
   const key = windowKey && kpiWindows[windowKey] ? windowKey : defaultKpiWindow;
   const until = nowMs;
   const since = until - (kpiWindows[key] ?? 7) * 86_400_000;
@@ -25,7 +25,7 @@ export async function loadKpis(env: AdminBindings, windowKey: string | undefined
     (stored): { document?: GatewayConfig; error?: string } => ({ document: stored?.document }),
     (error: unknown): { document?: GatewayConfig; error?: string } => ({ error: errorMessage(error) }),
   );
-  const report = await kpiReport(createDb(env.DB), since, until, config.document?.routes ?? []);
+  const report = await kpiReport(db, since, until, config.document?.routes ?? []);
   // Owner ids are CRM ids; the pools may give them names.
   const ownerNames = new Map((config.document?.pools ?? []).flatMap((pool) => pool.members.flatMap((m) => (m.name ? [[m.ownerId, m.name] as const] : []))));
   return { windowKey: key, since, until, report, ownerNames, configError: config.error };

@@ -1,7 +1,7 @@
 import type { AdminBindings } from "../../admin/env";
 import type { GatewayConfig, SourceConfig } from "../../config/schema";
 import { readCurrentConfig } from "../../config/store";
-import { createDb } from "../../db/client";
+import type { Database } from "../../db/client";
 import { deadDeliveries, deadRoutings, eventStats, eventsPerBucket } from "../../db/event-stats";
 import { inboxNamesOf } from "../../ingest/shard";
 import { errorMessage } from "../../lib/log";
@@ -57,9 +57,8 @@ async function verificationFailures(env: AdminBindings, sources: readonly Source
 }
 
 /** Everything the overview shows, from the same queries as GET /admin/v1/stats and /dead-letters. */
-export async function loadOverview(env: AdminBindings, windowKey: string, nowMs = Date.now()) {
+export async function loadOverview(env: AdminBindings, db: Database, windowKey: string, nowMs = Date.now()) {
   const window = overviewWindows[windowKey] ?? overviewWindows[defaultWindow] ?? { hours: 3, bucketMs: 60_000 };
-  const db = createDb(env.DB);
   const until = nowMs;
   const since = until - window.hours * 3_600_000;
   const [stats, buckets, deliveries, routings, config] = await Promise.all([
