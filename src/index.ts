@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { refreshConfig } from "./config/store";
+import { createServices } from "./context";
 import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letters";
 import { errorMessage, log } from "./lib/log";
@@ -37,13 +38,15 @@ export default {
         throw new Error(`No consumer for queue '${batch.queue}'.`);
     }
   },
-  async scheduled(controller, env, ctx) {
+  async scheduled(controller, env, _ctx) {
+    // One database handle for the run, passed to each job.
+    const { db } = createServices(env);
     // Independent jobs: one failing must not stop the others.
     const results = await Promise.allSettled([
-      resendStuckWork(env, ctx),
-      runRetention(env, controller.scheduledTime),
+      resendStuckWork(env, db),
+      runRetention(env, db, controller.scheduledTime),
       refreshConfig(env, 0).then(async (config) => {
-        await checkAlertRules(env, config, controller.scheduledTime);
+        await checkAlertRules(env, db, config, controller.scheduledTime);
         // A lost wake-up call costs at most this minute.
         if (hasSlas(config.document)) await wakeSlaClock(env, controller.scheduledTime);
         if (hasHolds(config.document)) await wakeHoldClock(env, controller.scheduledTime);

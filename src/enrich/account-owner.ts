@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AccountOwnerConfig, DestinationConfig } from "../config/schema";
 import { allowHttpFrom } from "../connectors/http";
-import { createDb } from "../db/client";
+import type { Database } from "../db/client";
 import { errorMessage } from "../lib/log";
 import { accountDomainKey, accountKeys, accountNameKey, nameSearchWord } from "../routing/account-keys";
 import type { Lead } from "../routing/lead";
@@ -10,7 +10,7 @@ import { type FoundCompany, searchHubspotCompanies } from "./hubspot-company";
 import { queryAccounts } from "./salesforce-account";
 import type { AccountLookup, AccountMatchBy, AccountRecord, FindAccount } from "./types";
 
-type AccountEnv = Pick<Env, "DB"> & {
+type AccountEnv = {
   ALLOW_HTTP_DESTINATIONS?: string;
   /** The destinations' limiters: a search shares its destination's with its deliveries. */
   DESTINATION_LIMITER?: Env["DESTINATION_LIMITER"];
@@ -54,8 +54,8 @@ const nameCandidates = 100;
  * `domain:<key>` / `name:<key>`, so pointing a destination at another portal
  * starts an empty cache.
  */
-export function createAccountFinder(env: AccountEnv, options: AccountFinderOptions): FindAccount {
-  const cache = createCacheIo(createDb(env.DB), { writeCache: options.writeCache, now: options.now ?? Date.now });
+export function createAccountFinder(env: AccountEnv, db: Database, options: AccountFinderOptions): FindAccount {
+  const cache = createCacheIo(db, { writeCache: options.writeCache, now: options.now ?? Date.now });
   const allowHttp = allowHttpFrom(env);
 
   async function search(option: AccountOwnerConfig, destination: DestinationConfig, by: AccountMatchBy, key: string): Promise<KeyAnswer> {

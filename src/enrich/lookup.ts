@@ -1,7 +1,7 @@
 import type { DestinationConfig, EnrichmentConfig } from "../config/schema";
 import { refreshConfig } from "../config/store";
 import { allowHttpFrom } from "../connectors/http";
-import { createDb } from "../db/client";
+import type { Database } from "../db/client";
 import { errorMessage } from "../lib/log";
 import type { Lead } from "../routing/lead";
 import type { LookupAnswer } from "./answer";
@@ -27,7 +27,7 @@ export interface EnricherOptions {
   now?: () => number;
 }
 
-type EnricherEnv = Pick<Env, "DB" | "CONFIG" | "CONFIG_CACHE_SECONDS"> & {
+type EnricherEnv = Pick<Env, "CONFIG" | "CONFIG_CACHE_SECONDS"> & {
   CONFIG_KEY?: string;
   ALLOW_HTTP_DESTINATIONS?: string;
   /** The destinations' limiters: a `hubspot-company` lookup shares its destination's. */
@@ -41,8 +41,8 @@ type EnricherEnv = Pick<Env, "DB" | "CONFIG" | "CONFIG_CACHE_SECONDS"> & {
  * written still returns what was fetched. `writeCache: false` and
  * `callLookups: false` give the simulator's read-only version (cache hits only).
  */
-export function createEnricher(env: EnricherEnv, options: EnricherOptions): Enrich {
-  const cache = createCacheIo(createDb(env.DB), { writeCache: options.writeCache, now: options.now ?? Date.now });
+export function createEnricher(env: EnricherEnv, db: Database, options: EnricherOptions): Enrich {
+  const cache = createCacheIo(db, { writeCache: options.writeCache, now: options.now ?? Date.now });
   const allowHttp = allowHttpFrom(env);
 
   const destinations = async (): Promise<readonly DestinationConfig[]> =>

@@ -1,7 +1,7 @@
 import { type AlertRule, defaultAlertRules } from "../config/schema";
 import type { ActiveConfig } from "../config/store";
 import { countDeadDeliveriesSince, lastAlertSince, recordAlert } from "../db/alerts";
-import { createDb } from "../db/client";
+import type { Database } from "../db/client";
 import { sendAlert } from "../delivery/alert";
 import { inboxNamesOf } from "../ingest/shard";
 import { log } from "../lib/log";
@@ -14,9 +14,9 @@ interface Measured {
 }
 
 /** How many times each rule's event happened within its window. */
-async function measure(env: Env, config: ActiveConfig, rule: RuleName, sinceMs: number): Promise<Measured> {
+async function measure(env: Env, db: Database, config: ActiveConfig, rule: RuleName, sinceMs: number): Promise<Measured> {
   if (rule === "deadLetters") {
-    const count = await countDeadDeliveriesSince(createDb(env.DB), sinceMs);
+    const count = await countDeadDeliveriesSince(db, sinceMs);
     return { count, detail: `${count} deliveries refused or out of attempts` };
   }
   const perSource = await Promise.all(
@@ -37,16 +37,15 @@ async function measure(env: Env, config: ActiveConfig, rule: RuleName, sinceMs: 
  * destination is told once for that window (each alert is also a row in D1, which
  * is how the next run knows it was sent). Returns the rules that alerted.
  */
-export async function checkAlertRules(env: Env, config: ActiveConfig, nowMs = Date.now()): Promise<RuleName[]> {
+export async function checkAlertRules(env: Env, db: Database, config: ActiveConfig, nowMs = Date.now()): Promise<RuleName[]> {
   const { settings } = config.document;
   if (!settings.alertDestination) return [];
   const fired: RuleName[] = [];
   for (const rule of Object.keys(defaultAlertRules) as RuleName[]) {
     const { threshold, windowMinutes }: AlertRule = settings.alerts?.[rule] ?? defaultAlertRules[rule];
     const sinceMs = nowMs - windowMinutes * 60_000;
-    const measured = await measure(env, config, rule, sinceMs);
+    const measured = await measure(env, db, config, rule, sinceMs);
     if (measured.count < threshold) continue;
-    const db = createDb(env.DB);
     if ((await lastAlertSince(db, rule, sinceMs)) !== undefined) continue;
     const title = rule === "deadLetters" ? "Dead letters over threshold" : "Verification failures over threshold";
     const detail = `${measured.detail} in the last ${windowMinutes} min (threshold ${threshold}).`;

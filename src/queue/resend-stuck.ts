@@ -1,5 +1,5 @@
 import { refreshConfig } from "../config/store";
-import { createDb } from "../db/client";
+import type { Database } from "../db/client";
 import { findStalledDeliveries, touchDeliveries } from "../db/deliveries";
 import { findStuckEvents, touchEvents } from "../db/events";
 import { inboxNamesOf } from "../ingest/shard";
@@ -16,14 +16,13 @@ const maxResendPerRun = 1_000;
  * long, and delivery messages for pending deliveries nobody has touched for as
  * long. Resending is safe: both consumers are idempotent.
  */
-export async function resendStuckWork(env: Env, _ctx: ExecutionContext, nowMs = Date.now()): Promise<{ nudged: number; resent: number; redelivered: number }> {
+export async function resendStuckWork(env: Env, db: Database, nowMs = Date.now()): Promise<{ nudged: number; resent: number; redelivered: number }> {
   const config = await refreshConfig(env, 0);
   const nudges = await Promise.allSettled([...config.sources.values()].flatMap(inboxNamesOf).map((name) => env.SOURCE_INBOX.getByName(name).nudge()));
   for (const result of nudges) {
     if (result.status === "rejected") log("warn", "sweeper could not nudge an inbox", { error: errorMessage(result.reason) });
   }
 
-  const db = createDb(env.DB);
   const afterMs = Number(env.SWEEP_AFTER_SECONDS) * 1000 || stuckAfterMs;
   const stuck = await findStuckEvents(db, nowMs - afterMs, maxResendPerRun);
   if (stuck.length > 0) {

@@ -3,8 +3,8 @@ import { nextAvailableAt } from "../assign/next-available";
 import type { SourceConfig } from "../config/schema";
 import type { ActiveConfig } from "../config/store";
 import { loadConfig } from "../config/store";
+import { createServices } from "../context";
 import type { Database } from "../db/client";
-import { createDb } from "../db/client";
 import { decideEventsQueries, decisionRecord, type EventDecision, newLeadIdFor } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
@@ -206,7 +206,7 @@ async function decideLeads(env: Env, db: Database, config: ActiveConfig, items: 
     return verdicts;
   }
   const live = { writeCache: true, callLookups: true, destinations: config.document.destinations };
-  const lookups = { enrich: createEnricher(env, live), accountOwner: createAccountFinder(env, live) };
+  const lookups = { enrich: createEnricher(env, db, live), accountOwner: createAccountFinder(env, db, live) };
   const groups = groupBySharedKeys(
     [...items].sort((a, b) => (a.event.id < b.event.id ? -1 : 1)),
     (item) => item.keys,
@@ -328,13 +328,14 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
     for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }
+  // One database handle for the whole batch, passed down.
+  const { db } = createServices(env);
   const rows = await getEvents(
-    createDb(env.DB),
+    db,
     valid.map((v) => v.body.eventId),
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
 
-  const db = createDb(env.DB);
   const prepared = await Promise.all(
     valid.map(async ({ body }): Promise<Prepared | Verdict> => {
       const event = byId.get(body.eventId);

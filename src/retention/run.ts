@@ -1,5 +1,5 @@
 import { refreshConfig } from "../config/store";
-import { createDb } from "../db/client";
+import type { Database } from "../db/client";
 import { deleteExpiredEnrichments } from "../db/enrichment-cache";
 import { dropEventBodies } from "../db/retention";
 import { log } from "../lib/log";
@@ -22,6 +22,7 @@ const lookBackMs = 2 * dayMs;
  */
 export async function runRetention(
   env: Env,
+  db: Database,
   nowMs = Date.now(),
   { full }: { full?: boolean } = {},
 ): Promise<{ dropped: number; cutoff: number; expiredEnrichments: number }> {
@@ -30,7 +31,6 @@ export async function runRetention(
   const cutoff = nowMs - days * dayMs;
   const now = new Date(nowMs);
   const scanAll = full ?? (now.getUTCHours() === 3 && now.getUTCMinutes() === 0);
-  const db = createDb(env.DB);
   let dropped = 0;
   for (let i = 0; i < maxBatchesPerRun; i++) {
     const changed = await dropEventBodies(db, cutoff, batchSize, scanAll ? undefined : cutoff - lookBackMs);

@@ -231,7 +231,7 @@ describe("dead letters and stats", () => {
 describe("retention", () => {
   it("drops bodies older than the configured days and keeps the audit rows; such events cannot be replayed", async () => {
     const before = await eventsOf("forms");
-    const result = await runRetention(env, Date.now() + 31 * 86_400_000, { full: true });
+    const result = await runRetention(env, createDb(env.DB), Date.now() + 31 * 86_400_000, { full: true });
     expect(result.dropped).toBeGreaterThanOrEqual(before.length);
     const after = await eventsOf("forms");
     expect(after).toHaveLength(before.length);
@@ -248,7 +248,7 @@ describe("retention", () => {
   it("keeps bodies younger than the configured retention", async () => {
     const id = await send("chat", "eve@example.com", 1);
     await flushInbox("chat");
-    expect((await runRetention(env, Date.now(), { full: true })).dropped).toBe(0);
+    expect((await runRetention(env, createDb(env.DB), Date.now(), { full: true })).dropped).toBe(0);
     const [row] = await db.select().from(events).where(eq(events.id, id));
     expect(row?.body).not.toBeNull();
   });

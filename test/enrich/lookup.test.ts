@@ -66,8 +66,8 @@ function hubspotEnrichment(extra: Record<string, unknown> = {}): EnrichmentConfi
   });
 }
 
-const consumer = () => createEnricher(env, { writeCache: true, callLookups: true, destinations });
-const simulator = () => createEnricher(env, { writeCache: false, callLookups: false, destinations });
+const consumer = () => createEnricher(env, createDb(env.DB), { writeCache: true, callLookups: true, destinations });
+const simulator = () => createEnricher(env, createDb(env.DB), { writeCache: false, callLookups: false, destinations });
 
 async function answer(key: string, employees: number) {
   await endpoint.control("POST", "answers", {
@@ -198,7 +198,7 @@ describe("http enrichment", () => {
 
   it("fails without calling when the URL breaks the https rule or nothing listens", async () => {
     const key = domain();
-    const strict = createEnricher({ ...env, ALLOW_HTTP_DESTINATIONS: "false" }, { writeCache: true, callLookups: true });
+    const strict = createEnricher({ ...env, ALLOW_HTTP_DESTINATIONS: "false" }, createDb(env.DB), { writeCache: true, callLookups: true });
     const refused = await strict(httpEnrichment(), lead(key));
     expect(refused).toMatchObject({ outcome: "failed", key, error: expect.stringContaining("must use https") });
 
@@ -235,7 +235,7 @@ describe("the simulator's enricher", () => {
   it("a read-only enricher that may call still writes nothing", async () => {
     const key = domain();
     await answer(key, 5);
-    const readOnly = createEnricher(env, { writeCache: false, callLookups: true });
+    const readOnly = createEnricher(env, createDb(env.DB), { writeCache: false, callLookups: true });
     expect((await readOnly(httpEnrichment(), lead(key))).outcome).toBe("fetched");
     expect(await readCachedEnrichment(db, await cacheScope(httpEnrichment()), key, Date.now())).toBeUndefined();
   });
@@ -297,7 +297,7 @@ describe("hubspot-company enrichment", () => {
     const key = domain();
     await seed(key);
     const wrongToken = [destinationSchema.parse({ id: "crm", type: "hubspot", token: "pat-na1-revoked", baseUrl: hubspot.url })];
-    const revoked = createEnricher(env, { writeCache: true, callLookups: true, destinations: wrongToken });
+    const revoked = createEnricher(env, createDb(env.DB), { writeCache: true, callLookups: true, destinations: wrongToken });
     expect(await revoked(hubspotEnrichment(), lead(key))).toEqual({ outcome: "failed", key, error: "HubSpot answered HTTP 401 INVALID_AUTHENTICATION" });
 
     await hubspot.fault({ status: 429, path: "/crm/v3/objects/companies/search" });
@@ -334,7 +334,7 @@ describe("hubspot-company enrichment", () => {
   it("fails without a call when its destination is missing or not HubSpot", async () => {
     const key = domain();
     const slackOnly = [destinationSchema.parse({ id: "crm", type: "slack", url: "https://hooks.slack.com/services/T0/B0/X" })];
-    const enrich = createEnricher(env, { writeCache: true, callLookups: true, destinations: slackOnly });
+    const enrich = createEnricher(env, createDb(env.DB), { writeCache: true, callLookups: true, destinations: slackOnly });
     expect(await enrich(hubspotEnrichment(), lead(key))).toEqual({
       outcome: "failed",
       key,

@@ -21,9 +21,9 @@ describe("retention of the enrichment cache", () => {
     await writeCachedEnrichment(db, { scope: "company:00000000", key: "none.example", fields: null, fetchedAt: now - 90_000, expiresAt: now - 5 });
     await writeCachedEnrichment(db, { scope: "company:00000000", key: "live.example", fields: { employees: 9 }, fetchedAt: now, expiresAt: now + 60_000 });
 
-    const result = await runRetention(env, now);
+    const result = await runRetention(env, createDb(env.DB), now);
     expect(result.expiredEnrichments).toBe(4);
     expect((await db.select().from(enrichmentCache)).map((r) => r.key)).toEqual(["live.example"]);
-    expect((await runRetention(env, now)).expiredEnrichments).toBe(0);
+    expect((await runRetention(env, createDb(env.DB), now)).expiredEnrichments).toBe(0);
   });
 });

@@ -42,10 +42,10 @@ describe("threshold alerts", () => {
       expect(await env.SOURCE_INBOX.getByName("hot#0").rejectionsSince(Date.now() - 60_000)).toEqual({ signature_missing: 1 });
     });
 
-    expect(await checkAlertRules(env, config)).toEqual(["verificationFailures"]);
+    expect(await checkAlertRules(env, createDb(env.DB), config)).toEqual(["verificationFailures"]);
     expect((await texts()).at(-1)).toContain("3 requests failed verification (forms: 2, hot: 1)");
     // Still over the threshold, but this window was already reported.
-    expect(await checkAlertRules(env, config)).toEqual([]);
+    expect(await checkAlertRules(env, createDb(env.DB), config)).toEqual([]);
     expect(await texts()).toHaveLength(1);
   });
 
@@ -66,9 +66,9 @@ describe("threshold alerts", () => {
     });
     const db = createDb(env.DB);
     await db.insert(deliveries).values(dead(0));
-    expect(await checkAlertRules(env, config)).toEqual([]);
+    expect(await checkAlertRules(env, createDb(env.DB), config)).toEqual([]);
     await db.insert(deliveries).values(dead(1, "failed"));
-    expect(await checkAlertRules(env, config)).toEqual(["deadLetters"]);
+    expect(await checkAlertRules(env, createDb(env.DB), config)).toEqual(["deadLetters"]);
     expect((await texts()).at(-1)).toContain("2 deliveries refused or out of attempts in the last 15 min (threshold 2)");
   });
 });

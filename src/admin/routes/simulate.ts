@@ -156,8 +156,8 @@ export async function runSimulation(env: AdminEnv["Bindings"], input: SimulateIn
       const then = await preview(holdUntilMs);
       return { ...result, holdUntilMs, ...(then.ok ? { holdThen: { ownerId: then.ownerId, reason: then.reason } } : {}) };
     },
-    enrich: createEnricher(env, cacheOnly),
-    accountOwner: createAccountFinder(env, cacheOnly),
+    enrich: createEnricher(env, db, cacheOnly),
+    accountOwner: createAccountFinder(env, db, cacheOnly),
     ownerUnavailable: (ownerId) => availabilityOf([ownerId], config.document.owners, away, nowMs, { workingHours: true }).unavailable[ownerId],
   };
   const decision = await decide(config.document, source, { id: newId("evt"), sourceId: source.id }, payload, deps);
