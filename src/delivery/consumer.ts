@@ -1,7 +1,8 @@
 import type { DestinationConfig } from "../config/schema";
 import { type ActiveConfig, loadConfig } from "../config/store";
 import type { DeliveryOutcome, LeadDelivery, OwnerFallback } from "../connectors/types";
-import { createDb, type Database } from "../db/client";
+import { createServices } from "../context";
+import type { Database } from "../db/client";
 import { type LearnedRecord, type RecordIds, recordIdsOf, rememberRecordsQueries } from "../db/crm-records";
 import {
   type AttemptRecord,
@@ -75,9 +76,10 @@ export async function handleDeliveryBatch(batch: MessageBatch<unknown>, env: Env
     for (const { message } of items) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }
+  const { db } = createServices(env);
   await Promise.all(
     [...groups].map(([destinationId, items]) =>
-      deliverGroup(env, config, destinationId, items).catch((error: unknown) => {
+      deliverGroup(env, db, config, destinationId, items).catch((error: unknown) => {
         // A message settled already (a chunk recorded before the failure) keeps its
         // ack: a queue message's first ack() or retry() is the one that counts.
         log("error", "delivery group failed; retrying", { destinationId, error: errorMessage(error) });
@@ -87,8 +89,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<unknown>, env: Env
   );
 }
 
-async function deliverGroup(env: Env, config: ActiveConfig, destinationId: string, items: Item[]): Promise<void> {
-  const db = createDb(env.DB);
+async function deliverGroup(env: Env, db: Database, config: ActiveConfig, destinationId: string, items: Item[]): Promise<void> {
   const destination = config.document.destinations.find((d) => d.id === destinationId);
   const byId = new Map(items.map((item) => [item.body.deliveryId, item]));
   const claimed = await claimDeliveries(db, [...byId.keys()], Date.now(), leaseMsFor(destination));

@@ -1,5 +1,6 @@
 import { type ActiveConfig, loadConfig } from "../config/store";
-import { createDb } from "../db/client";
+import { createServices } from "../context";
+import type { Database } from "../db/client";
 import { killDeliveries, settleEventsStatement } from "../db/deliveries";
 import { markEventDead } from "../db/events";
 import { errorMessage, log } from "../lib/log";
@@ -25,6 +26,7 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env, 
   } catch (error) {
     log("error", "configuration not readable; dead letters recorded, alerts retried", { count: batch.messages.length, error: errorMessage(error) });
   }
+  const { db } = createServices(env);
   for (const message of batch.messages) {
     const parsed = deadLetterSchema.safeParse(message.body);
     if (!parsed.success) {
@@ -34,7 +36,7 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env, 
     }
     let alert: Alert;
     try {
-      alert = await bury(env, parsed.data);
+      alert = await bury(db, parsed.data);
     } catch (error) {
       log("error", "dead letter not recorded; retrying", { messageId: message.id, error: errorMessage(error) });
       message.retry({ delaySeconds: 30 });
@@ -50,8 +52,7 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env, 
 }
 
 /** Records the letter in D1; returns the alert that tells the operator. */
-async function bury(env: Env, letter: DeadLetter): Promise<Alert> {
-  const db = createDb(env.DB);
+async function bury(db: Database, letter: DeadLetter): Promise<Alert> {
   const now = Date.now();
   if ("deliveryId" in letter) {
     const reason = letter.reason ?? "The deliveries queue gave up on this delivery after its retries.";

@@ -1,4 +1,4 @@
-import { createDb } from "../db/client";
+import { createServices } from "../context";
 import { nextHoldWake } from "../db/holds";
 import { DueClock } from "../lib/due-clock";
 import { type HoldEnv, releaseDueHolds } from "./release";
@@ -9,12 +9,15 @@ import { type HoldEnv, releaseDueHolds } from "./release";
  * written with the routing decision.
  */
 export class HoldClock extends DueClock {
+  /** Built once per object, used by every alarm. */
+  private readonly services = createServices(this.env);
+
   protected runDue() {
     // Worker secrets (CONFIG_KEY) reach a Durable Object's env too.
-    return releaseDueHolds(this.env as HoldEnv);
+    return releaseDueHolds(this.env as HoldEnv, this.services.db);
   }
 
   protected nextDue() {
-    return nextHoldWake(createDb(this.env.DB));
+    return nextHoldWake(this.services.db);
   }
 }

@@ -2,7 +2,7 @@ import { poolAvailability } from "../assign/availability";
 import { nextAvailableAt } from "../assign/next-available";
 import type { GatewayConfig } from "../config/schema";
 import { type ConfigEnv, loadConfig } from "../config/store";
-import { createDb, type Database } from "../db/client";
+import type { Database } from "../db/client";
 import { plannedDeliveryRows } from "../db/decisions";
 import { insertDeliveriesStatements, settleEventsStatement } from "../db/deliveries";
 import { dueHolds, planOf, postponeHoldStatement, releaseStatements } from "../db/holds";
@@ -36,8 +36,7 @@ export interface ReleaseRun {
  * owner and queued, and its SLA starts. The rest are postponed to the next moment a
  * member should be available.
  */
-export async function releaseDueHolds(env: HoldEnv, nowMs = Date.now()): Promise<ReleaseRun> {
-  const db = createDb(env.DB);
+export async function releaseDueHolds(env: HoldEnv, db: Database, nowMs = Date.now()): Promise<ReleaseRun> {
   const due = await dueHolds(db, nowMs, perRun);
   const run: ReleaseRun = { released: 0, postponed: 0, failed: 0 };
   if (due.length === 0) return run;

@@ -1,4 +1,4 @@
-import { createDb } from "../db/client";
+import { createServices } from "../context";
 import { nextSlaDue } from "../db/sla-timers";
 import { DueClock } from "../lib/due-clock";
 import { fireDueSlas, type SlaEnv } from "./fire";
@@ -10,12 +10,15 @@ import { fireDueSlas, type SlaEnv } from "./fire";
  * a wake-up call costs at most the cron sweeper's minute.
  */
 export class SlaClock extends DueClock {
+  /** Built once per object, used by every alarm. */
+  private readonly services = createServices(this.env);
+
   protected runDue() {
     // Worker secrets (CONFIG_KEY) reach a Durable Object's env too.
-    return fireDueSlas(this.env as SlaEnv);
+    return fireDueSlas(this.env as SlaEnv, this.services.db);
   }
 
   protected nextDue() {
-    return nextSlaDue(createDb(this.env.DB));
+    return nextSlaDue(this.services.db);
   }
 }

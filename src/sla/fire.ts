@@ -3,7 +3,7 @@ import { slaDueAt } from "../assign/sla-deadline";
 import type { ConfigEnv } from "../config/store";
 import { loadConfig } from "../config/store";
 import type { LeadDelivery } from "../connectors/types";
-import { createDb, type Database } from "../db/client";
+import type { Database } from "../db/client";
 import { plannedDeliveryRows } from "../db/decisions";
 import { insertDeliveriesStatements } from "../db/deliveries";
 import { getEvent } from "../db/events";
@@ -38,8 +38,7 @@ export type SlaEnv = Env & ConfigEnv;
  * changes nothing more: the pool assignment, the delivery ids and the settle
  * statement are all keyed on the clock's event and its reassignment count.
  */
-export async function fireDueSlas(env: SlaEnv, nowMs = Date.now()): Promise<{ fired: number; failed: number }> {
-  const db = createDb(env.DB);
+export async function fireDueSlas(env: SlaEnv, db: Database, nowMs = Date.now()): Promise<{ fired: number; failed: number }> {
   const due = await dueSlaTimers(db, nowMs, perRun);
   if (due.length === 0) return { fired: 0, failed: 0 };
   const config = await loadConfig(env, () => {});

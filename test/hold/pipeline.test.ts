@@ -108,9 +108,9 @@ describe("a pool that holds a lead while nobody is available", () => {
     expect((await eventsOf("forms"))[0]?.status).toBe("held");
 
     // Before 101 is back nothing is due; once back, 101 takes the lead.
-    expect(await releaseDueHolds(env as HoldEnv, back101 - 60_000)).toEqual({ released: 0, postponed: 0, failed: 0 });
+    expect(await releaseDueHolds(env as HoldEnv, createDb(env.DB), back101 - 60_000)).toEqual({ released: 0, postponed: 0, failed: 0 });
     const sent = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
-    expect(await releaseDueHolds(env as HoldEnv, back101 + 1_000)).toEqual({ released: 1, postponed: 0, failed: 0 });
+    expect(await releaseDueHolds(env as HoldEnv, createDb(env.DB), back101 + 1_000)).toEqual({ released: 1, postponed: 0, failed: 0 });
     sent.restore();
     expect(sent.bodies).toEqual([{ deliveryId: `${event.id}:1`, eventId: event.id, destinationId: "hubspot" }]);
     await runQueue(queueNames.deliveries, sent.bodies);
@@ -132,7 +132,7 @@ describe("a pool that holds a lead while nobody is available", () => {
     );
 
     // Released once: a later run finds nothing.
-    expect(await releaseDueHolds(env as HoldEnv, back101 + 120_000)).toEqual({ released: 0, postponed: 0, failed: 0 });
+    expect(await releaseDueHolds(env as HoldEnv, createDb(env.DB), back101 + 120_000)).toEqual({ released: 0, postponed: 0, failed: 0 });
   });
 
   it("shares held leads by the round robin once owners are back, with no catch-up for the one away longer", async () => {
@@ -141,7 +141,7 @@ describe("a pool that holds a lead while nobody is available", () => {
     const event = (await eventsOf("forms")).find((e) => e.lead?.includes("late@beta.example"));
     expect(event?.status).toBe("held");
     const sent = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
-    expect(await releaseDueHolds(env as HoldEnv, back102 + 1_000)).toMatchObject({ released: 1 });
+    expect(await releaseDueHolds(env as HoldEnv, createDb(env.DB), back102 + 1_000)).toMatchObject({ released: 1 });
     sent.restore();
     const after = (await eventsOf("forms")).find((e) => e.id === event?.id);
     // Both are back by then. 102 earned no turns while away, so the two are level and
@@ -203,7 +203,7 @@ describe("runtime time away and held leads", () => {
     expect(wakeAt).toBeGreaterThan(before);
     expect(wakeAt).toBeLessThanOrEqual(Date.now() + 6_000);
     const sent = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
-    expect(await releaseDueHolds(env as HoldEnv, wakeAt)).toMatchObject({ released: 1 });
+    expect(await releaseDueHolds(env as HoldEnv, createDb(env.DB), wakeAt)).toMatchObject({ released: 1 });
     sent.restore();
     expect((await eventsOf("chat")).find((e) => e.id === event.id)?.ownerId).toBe("203");
   });

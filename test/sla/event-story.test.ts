@@ -51,7 +51,7 @@ describe("an event's SLA, in the API and on the event page", () => {
     expect(before).toContain(`SLA running Waiting for contacted (or a later outcome) from owner ${first}`);
 
     const clock = await slaTimerOf(createDb(env.DB), event.id);
-    await fireDueSlas(env as SlaEnv, (clock?.dueAt ?? 0) + 1_000);
+    await fireDueSlas(env as SlaEnv, createDb(env.DB), (clock?.dueAt ?? 0) + 1_000);
 
     const missed = await json<{ sla: EventSla | null; ownerId: string }>(await admin("GET", `/v1/events/${event.id}`));
     expect(missed.ownerId).toBe(other);

@@ -76,7 +76,7 @@ describe("an SLA that reassigns", () => {
 
     // Past the deadline: the clocks fire.
     const sent = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
-    expect(await fireDueSlas(env as SlaEnv, (clock?.dueAt ?? 0) + 1_000)).toEqual({ fired: 2, failed: 0 });
+    expect(await fireDueSlas(env as SlaEnv, createDb(env.DB), (clock?.dueAt ?? 0) + 1_000)).toEqual({ fired: 2, failed: 0 });
     sent.restore();
     const other = untouched.ownerId === "101" ? "102" : "101";
     expect(sent.bodies.map((m) => m.destinationId).sort()).toEqual(["hubspot", "sales-slack"]);
@@ -108,6 +108,6 @@ describe("an SLA that reassigns", () => {
   });
 
   it("fires nothing twice: a second run finds no clock due", async () => {
-    expect(await fireDueSlas(env as SlaEnv, Date.now() + 60_000)).toEqual({ fired: 0, failed: 0 });
+    expect(await fireDueSlas(env as SlaEnv, createDb(env.DB), Date.now() + 60_000)).toEqual({ fired: 0, failed: 0 });
   });
 });
