@@ -6,9 +6,10 @@ import { type PointerProblem, secretsLeftToKeep } from "../config/secret-fields"
 import { commitConfig, isKeyMismatch, readCurrentConfig, readCurrentSealed, type StoredConfig } from "../config/store";
 import { checkWrite } from "../config/validate";
 import { allowHttpFrom } from "../connectors/http";
+import type { Database } from "../db/client";
+import { wakeHeldLeads } from "../hold/wake";
 import type { AdminBindings } from "./env";
 import { overLimit, type ValidationProblem, validationFailed } from "./problems";
-import { wakeHeldLeads } from "./wake-holds";
 
 export interface WriteResult {
   version: number;
@@ -43,7 +44,12 @@ function result(stored: StoredConfig, unchanged: boolean): WriteResult {
  * one is stored, as a new version. A document equal to the active one stores
  * nothing. Nothing is written before every check has passed.
  */
-export async function applyDocument(env: AdminBindings, build: (current: GatewayConfig | undefined) => unknown, options: WriteOptions): Promise<WriteResult> {
+export async function applyDocument(
+  env: AdminBindings,
+  db: Database,
+  build: (current: GatewayConfig | undefined) => unknown,
+  options: WriteOptions,
+): Promise<WriteResult> {
   let unreadable = false;
   const current = await readCurrentConfig(env).catch((error: unknown) => {
     if (!options.replacesAll || !isKeyMismatch(error)) throw error;
@@ -72,7 +78,7 @@ export async function applyDocument(env: AdminBindings, build: (current: Gateway
   // A pool's members, pauses or whenNobodyAvailable may have changed: its held leads
   // are tried again once every isolate reads the new version (the config cache).
   const pools = new Set([...(current?.document.pools ?? []), ...checked.document.pools].map((pool) => pool.id));
-  if (pools.size > 0) await wakeHeldLeads(env, [...pools], Date.now() + (Number(env.CONFIG_CACHE_SECONDS || "5") + 1) * 1000);
+  if (pools.size > 0) await wakeHeldLeads(env, db, [...pools], Date.now() + (Number(env.CONFIG_CACHE_SECONDS || "5") + 1) * 1000);
   return result(stored, false);
 }
 

@@ -6,13 +6,13 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticate } from "../admin/auth";
 import { validationFailed } from "../admin/problems";
-import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../admin/routes/owners";
 import { rollbackConfig } from "../config/rollback";
 import { endSession, spendFormNonce } from "../db/console-sessions";
 import { errorCodes, GatewayError } from "../errors";
 import { replayEvent } from "../events/replay";
 import { errorMessage, log } from "../lib/log";
 import { momentFromForm } from "../lib/zoned-time";
+import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../owners/away";
 import { serveAsset } from "./assets";
 import { type ConsoleContext, type ConsoleEnv, consoleBase, href } from "./env";
 import { ErrorPage } from "./pages/error-page";
@@ -197,7 +197,7 @@ export function createConsoleApp() {
   });
 
   app.get("/routing", async (c) => {
-    const data = await loadRouting(c.env);
+    const data = await loadRouting(c.env, c.get("services").db);
     return c.html(
       <RoutingPage
         data={data}
@@ -229,18 +229,18 @@ export function createConsoleApp() {
   app.post("/owners/:id/away", requireAdmin, async (c) => {
     const id = c.req.param("id");
     const form = await c.req.parseBody();
-    const zone = (await listOwnerStatuses(c.env)).find((o) => o.id === id)?.timeZone ?? "UTC";
+    const zone = (await listOwnerStatuses(c.env, c.get("services").db)).find((o) => o.id === id)?.timeZone ?? "UTC";
     const until = momentFromForm(field(form, "until"), zone);
     if (!until.ok) throw validationFailed([{ pointer: "/until", message: until.message }]);
     const reason = field(form, "reason").trim().slice(0, 200);
-    await setOwnerAway(c.env, id, { until: new Date(until.ms).toISOString(), ...(reason ? { reason } : {}) });
+    await setOwnerAway(c.env, c.get("services").db, id, { until: new Date(until.ms).toISOString(), ...(reason ? { reason } : {}) });
     log("info", "console owner away", { requestId: c.get("requestId"), ownerId: id, until: until.ms });
     return c.redirect(href("/routing", { done: "away", owner: id }), 303);
   });
 
   app.post("/owners/:id/away/end", requireAdmin, async (c) => {
     const id = c.req.param("id");
-    await endOwnerAway(c.env, id);
+    await endOwnerAway(c.env, c.get("services").db, id);
     log("info", "console owner back", { requestId: c.get("requestId"), ownerId: id });
     return c.redirect(href("/routing", { done: "back", owner: id }), 303);
   });

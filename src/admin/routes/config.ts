@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { rollbackConfig } from "../../config/rollback";
 import { configSchema } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
-import { commitConfig, listConfigVersions, readConfigVersion, readCurrentConfig, readCurrentSealed, rekeyConfig } from "../../config/store";
+import { listConfigVersions, readConfigVersion, readCurrentConfig, readCurrentSealed, rekeyConfig } from "../../config/store";
 import { GatewayError } from "../../errors";
 import { applyDocument } from "../config-writes";
 import type { AdminEnv } from "../env";
@@ -148,7 +148,7 @@ export function configRoutes() {
 
   app.openapi(putConfig, async (c) => {
     const input = c.req.valid("json");
-    const result = await applyDocument(c.env, () => input, {
+    const result = await applyDocument(c.env, c.get("services").db, () => input, {
       replacesAll: true,
       actor: c.get("actor"),
       expectedVersion: expectedVersion(c.req.valid("header")["if-match"]),

@@ -122,6 +122,7 @@ function kindRoutes(app: OpenAPIHono<AdminEnv>, kind: EntryKind): void {
     let created = false;
     const result = await applyDocument(
       c.env,
+      c.get("services").db,
       (current) => {
         const items: unknown[] = [...(current?.[kind] ?? [])];
         index = (current?.[kind] ?? []).findIndex((e) => e.id === id);
@@ -160,6 +161,7 @@ function kindRoutes(app: OpenAPIHono<AdminEnv>, kind: EntryKind): void {
     const { id } = c.req.valid("param");
     const result = await applyDocument(
       c.env,
+      c.get("services").db,
       (current) => {
         const items: Entry[] = current?.[kind] ?? [];
         if (!items.some((e) => e.id === id)) throw notFound(kind, id);

@@ -1,12 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { knownOwnerIds, type OwnerStatus, ownerStatuses } from "../../assign/owners";
-import { readCurrentConfig } from "../../config/store";
-import { createDb } from "../../db/client";
-import { clearRuntimeAway, runtimeAwayAfter, setRuntimeAway } from "../../db/owner-away";
-import { GatewayError } from "../../errors";
+import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../../owners/away";
 import type { AdminEnv } from "../env";
-import { problemResponses, validationFailed, validationHook } from "../problems";
-import { wakeHeldLeads } from "../wake-holds";
+import { problemResponses, validationHook } from "../problems";
 
 const ownerStatus = z
   .object({
@@ -81,67 +76,15 @@ const deleteAway = createRoute({
   },
 });
 
-/** The owner's status now, or a 404 when the configuration does not know the id. */
-async function statusOf(env: AdminEnv["Bindings"], id: string) {
-  const config = await readCurrentConfig(env);
-  const document = config?.document;
-  if (!document || !knownOwnerIds(document).includes(id)) {
-    throw new GatewayError("entry_not_found", `No owner has the id '${id}': list it in \`owners\` or in a pool.`);
-  }
-  const nowMs = Date.now();
-  const away = await runtimeAwayAfter(createDb(env.DB), nowMs);
-  const status = ownerStatuses(document, away, nowMs).find((s) => s.id === id);
-  if (!status) throw new GatewayError("entry_not_found", `No owner has the id '${id}'.`);
-  return status;
-}
-
-/** Every known owner's status now (none before the first configuration); the console's routing page shows these. */
-export async function listOwnerStatuses(env: AdminEnv["Bindings"], nowMs = Date.now()): Promise<OwnerStatus[]> {
-  const config = await readCurrentConfig(env);
-  if (!config) return [];
-  const away = await runtimeAwayAfter(createDb(env.DB), nowMs);
-  return ownerStatuses(config.document, away, nowMs);
-}
-
-/**
- * Sets an owner's runtime time away (replacing an earlier one) and answers with the
- * owner's status after it. Throws `entry_not_found` for an unknown owner and
- * `validation_failed` when `until` is not in the future and after `from`. The
- * console's "Set away" form calls this too.
- */
-export async function setOwnerAway(env: AdminEnv["Bindings"], id: string, body: { until: string; from?: string | undefined; reason?: string | undefined }) {
-  await statusOf(env, id);
-  const nowMs = Date.now();
-  const fromMs = body.from === undefined ? nowMs : Date.parse(body.from);
-  const untilMs = Date.parse(body.until);
-  if (untilMs <= Math.max(fromMs, nowMs)) {
-    throw validationFailed([{ pointer: "/until", message: "`until` must be in the future and after `from`" }]);
-  }
-  await setRuntimeAway(createDb(env.DB), { ownerId: id, fromMs, untilMs, ...(body.reason === undefined ? {} : { reason: body.reason }) }, nowMs);
-  const status = await statusOf(env, id);
-  // A shorter time away than the one replaced can bring the owner back sooner.
-  await wakeHeldLeads(env, status.pools, Date.now());
-  return status;
-}
-
-/** Ends an owner's runtime time away (planned periods stay); the console's "End time away" button calls this too. */
-export async function endOwnerAway(env: AdminEnv["Bindings"], id: string) {
-  await statusOf(env, id);
-  await clearRuntimeAway(createDb(env.DB), id);
-  const status = await statusOf(env, id);
-  await wakeHeldLeads(env, status.pools, Date.now());
-  return status;
-}
-
 /** GET /v1/owners, PUT|DELETE /v1/owners/{id}/away. */
 export function ownerRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
 
-  app.openapi(list, async (c) => c.json({ items: await listOwnerStatuses(c.env) }, 200));
+  app.openapi(list, async (c) => c.json({ items: await listOwnerStatuses(c.env, c.get("services").db) }, 200));
 
-  app.openapi(putAway, async (c) => c.json(await setOwnerAway(c.env, c.req.valid("param").id, c.req.valid("json")), 200));
+  app.openapi(putAway, async (c) => c.json(await setOwnerAway(c.env, c.get("services").db, c.req.valid("param").id, c.req.valid("json")), 200));
 
-  app.openapi(deleteAway, async (c) => c.json(await endOwnerAway(c.env, c.req.valid("param").id), 200));
+  app.openapi(deleteAway, async (c) => c.json(await endOwnerAway(c.env, c.get("services").db, c.req.valid("param").id), 200));
 
   return app;
 }

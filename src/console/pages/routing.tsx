@@ -1,5 +1,4 @@
 import type { AdminBindings } from "../../admin/env";
-import { listOwnerStatuses } from "../../admin/routes/owners";
 import type { PoolStats } from "../../assign/owner-pool";
 import type { OwnerStatus } from "../../assign/owners";
 import { describeSummary } from "../../config/diff";
@@ -7,7 +6,9 @@ import { configSchema, type GatewayConfig } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
 import { listConfigVersions, readCurrentConfig, type VersionInfo } from "../../config/store";
 import { connectorOf } from "../../connectors/registry";
+import type { Database } from "../../db/client";
 import { errorMessage } from "../../lib/log";
+import { listOwnerStatuses } from "../../owners/away";
 import { Layout } from "../components/layout";
 import { PostButton } from "../components/post-button";
 import { href } from "../env";
@@ -15,7 +16,7 @@ import { actionText, conditionText, dateTime, destinationTypeName } from "../for
 import type { Session } from "../session";
 
 /** The active configuration (secrets masked), today's pool counts and the latest versions. */
-export async function loadRouting(env: AdminBindings) {
+export async function loadRouting(env: AdminBindings, db: Database) {
   const [current, listed] = await Promise.all([readCurrentConfig(env), listConfigVersions(env, { limit: 25 })]);
   const document = maskDocument(current?.document ?? configSchema.parse({}));
   const pools = await Promise.all(
@@ -29,7 +30,7 @@ export async function loadRouting(env: AdminBindings) {
       }
     }),
   );
-  const owners = await listOwnerStatuses(env);
+  const owners = await listOwnerStatuses(env, db);
   return { version: current?.version ?? 0, updatedAt: current?.updatedAt, document, pools, owners, versions: listed.versions, more: Boolean(listed.cursor) };
 }
 
