@@ -17,7 +17,7 @@ import type { Session } from "../session";
 
 /** One event as GET /admin/v1/events/{id} shows it: the same query and the same masking. */
 export async function loadEvent(env: AdminBindings, id: string) {
-  const found = await eventDetail(createDb(env.DB), id);
+  const found = await eventDetail(createDb(env.DB), env.BODIES, id);
   if (!found) throw new GatewayError("event_not_found", `There is no event '${id}'.`);
   const { event } = found;
   return {
