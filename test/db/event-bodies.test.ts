@@ -96,6 +96,24 @@ describe("where an event's body is stored", () => {
     expect(await row(replay.id)).toMatchObject({ status: "routed", routeId: "all" });
   });
 
+  it("writes no row until its object is in R2: a failed put leaves the event in the inbox for the next flush", async () => {
+    const put = vi.spyOn(env.BODIES, "put").mockRejectedValueOnce(new Error("R2 unavailable"));
+    const body = payload("retry@example.com", 100);
+    const response = await post("/in/forms", body, { "content-type": "application/json" });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    await flushInbox("forms");
+    expect(put).toHaveBeenCalledTimes(1);
+    expect(await db.select({ id: events.id }).from(events).where(eq(events.id, id))).toEqual([]);
+    expect(await env.SOURCE_INBOX.getByName("forms").pending()).toBe(1);
+
+    await flushInbox("forms");
+    put.mockRestore();
+    expect(await row(id)).toMatchObject({ body: null, bodyRef: bodyKey("forms", id) });
+    expect(await objectText(bodyKey("forms", id))).toBe(body);
+    expect(await env.SOURCE_INBOX.getByName("forms").pending()).toBe(0);
+  });
+
   it("keeps a body at or under the threshold in the D1 row", async () => {
     const body = payload("small@example.com", 2);
     const id = await send("forms", body);
