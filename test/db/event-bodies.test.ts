@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
-import { loadEvent } from "../../src/console/pages/event-detail";
 import { createDb } from "../../src/db/client";
 import { bodyKey, bodyStoreOf, defaultBodyThresholdBytes } from "../../src/db/event-bodies";
 import { dropEventBodies } from "../../src/db/retention";
@@ -9,6 +8,7 @@ import { events } from "../../src/db/schema";
 import { runRetention } from "../../src/retention/run";
 import { admin, json } from "../admin/helpers";
 import { routeAndDeliver } from "../admin/pipeline";
+import { consoleFetch, page, signIn, text } from "../console/helpers";
 import { flushInbox, post } from "../helpers";
 
 const db = createDb(env.DB);
@@ -87,7 +87,11 @@ describe("where an event's body is stored", () => {
     expect(detail).toMatchObject({ body, bodyKept: true, bodyStoredIn: "r2", bodySize: body.length });
     const listed = await json<{ items: { id: string; bodyKept: boolean }[] }>(await admin("GET", "/v1/events?source=forms"));
     expect(listed.items.find((item) => item.id === id)?.bodyKept).toBe(true);
-    expect((await loadEvent(env, id)).body).toEqual({ body, bodyEncoding: "utf-8" });
+    const { session } = await signIn();
+    const html = text(await page(await consoleFetch("GET", `/events/${id}`, { session })));
+    expect(html).toContain(`application/json, ${body.length} bytes, kept in R2.`);
+    expect(html).toContain("big@example.com");
+    expect(html).not.toContain("Retention has dropped the body.");
 
     const replay = await json<{ id: string }>(await admin("POST", `/v1/events/${id}/replay`), 202);
     // The replay names the same object: nothing is copied.

@@ -239,7 +239,8 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
       <section class="card" aria-labelledby="payload-heading">
         <h2 id="payload-heading">Payload</h2>
         <p class="hint">
-          {event.contentType ?? "no content type"}, {event.bodySize} bytes{data.body.bodyEncoding === "base64" ? ", not UTF-8: shown as base64" : ""}.
+          {event.contentType ?? "no content type"}, {event.bodySize} bytes{event.bodyRef !== null && data.body.body !== null ? ", kept in R2" : ""}
+          {data.body.bodyEncoding === "base64" ? ", not UTF-8: shown as base64" : ""}.
         </p>
         {data.body.body === null ? (
           <p>Retention has dropped the body.</p>
