@@ -1,4 +1,4 @@
-import { and, asc, gte, isNotNull, lt, not, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, lt, not, type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { bodyKeptSql, deleteObjects } from "./event-bodies";
 import { idBound } from "./event-queries";
@@ -21,7 +21,7 @@ function scopeConditions(scope: BodyRetentionScope): SQL[] {
   const conditions: SQL[] = [bodyKeptSql];
   if (scope.sourceId !== undefined) {
     // One source: a range of the index on (source_id, received_at).
-    conditions.push(sql`${events.sourceId} = ${scope.sourceId}`, lt(events.receivedAt, scope.cutoffMs));
+    conditions.push(eq(events.sourceId, scope.sourceId), lt(events.receivedAt, scope.cutoffMs));
     if (scope.fromMs !== undefined) conditions.push(gte(events.receivedAt, scope.fromMs));
     return conditions;
   }

@@ -6,7 +6,7 @@ import { bodyKey, bodyStoreOf, defaultBodyThresholdBytes } from "../../src/db/ev
 import { dropEventBodies } from "../../src/db/retention";
 import { events } from "../../src/db/schema";
 import { runRetention } from "../../src/retention/run";
-import { admin, json } from "../admin/helpers";
+import { admin, json, problem } from "../admin/helpers";
 import { routeAndDeliver } from "../admin/pipeline";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
 import { flushInbox, post } from "../helpers";
@@ -131,6 +131,13 @@ describe("where an event's body is stored", () => {
 });
 
 describe("retention", () => {
+  it("refuses a source's retentionDays outside 1–3650", async () => {
+    for (const retentionDays of [0, 3651, 1.5]) {
+      const refused = await problem(await admin("PUT", "/v1/sources/odd", { body: { id: "odd", provider: "none", retentionDays } }), 422);
+      expect(refused.problems?.map((p) => p.pointer)).toContain("/retentionDays");
+    }
+  });
+
   it("drops each body after its source's retentionDays, else settings.retentionDays, from D1 and from R2", async () => {
     const ids = {
       shortBig: await send("short", payload("sb@example.com", 100)),
