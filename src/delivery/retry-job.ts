@@ -133,7 +133,7 @@ export class DeliveryRetryJob extends DurableObject<Env> {
   /** Stops a running job; a finished one stays as it is. */
   async cancel(): Promise<RetryJob | undefined> {
     const job = this.load();
-    if (!job || job.status !== "running") return job;
+    if (job?.status !== "running") return job;
     const now = Date.now();
     const cancelled = this.save({ ...job, status: "cancelled", finishedAt: now, updatedAt: now });
     await this.ctx.storage.setAlarm(now + keepMs);

@@ -1,0 +1,99 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { inArray } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { deliveries } from "../../src/db/schema";
+import type { DeliveryMessage } from "../../src/queue/messages";
+import { configure, recordSends } from "../helpers";
+import { admin, json, problem, readToken } from "./helpers";
+
+const db = () => createDb(env.DB);
+
+beforeAll(async () => {
+  await configure({ destinations: [{ id: "crm", type: "http", url: "https://crm.example/in", secret: "whsec-jobs-test-0123456789abcdef" }] });
+});
+
+interface Job {
+  id: string;
+  status: string;
+  matched: number;
+  requeued: number;
+  finishedAt?: string;
+}
+
+let sequence = 0;
+
+/** Dead deliveries to `crm`, stored as the consumer leaves them (no event needed for a retry). */
+async function deadDeliveries(count: number): Promise<string[]> {
+  const at = Date.now() - 1000;
+  const ids = Array.from({ length: count }, () => `evt_JOBS${String(++sequence).padStart(22, "0")}:0`);
+  await db()
+    .insert(deliveries)
+    .values(
+      ids.map((id) => ({
+        id,
+        eventId: id.slice(0, -2),
+        destinationId: "crm",
+        action: "forward" as const,
+        status: "dead" as const,
+        attempts: 3,
+        payload: "{}",
+        lastError: "Out of attempts (3/3): HTTP 502",
+        nextAttemptAt: at,
+        createdAt: at,
+        updatedAt: at,
+      })),
+    );
+  return ids;
+}
+
+const start = async (body: object) => json<Job>(await admin("POST", "/v1/deliveries/retry", { body: { destination: "crm", ...body } }), 202);
+
+describe("GET and DELETE /admin/v1/jobs/{id}", () => {
+  it("shows a job's progress step by step, to the read token too", async () => {
+    const ids = await deadDeliveries(3);
+    const job = await start({ chunkSize: 2, from: new Date(Date.now() - 1500).toISOString() });
+    expect(await json<Job>(await admin("GET", `/v1/jobs/${job.id}`, { token: readToken }))).toMatchObject({ status: "running", matched: 3, requeued: 0 });
+
+    const sends = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
+    await runDurableObjectAlarm(env.DELIVERY_RETRY_JOB.getByName(job.id));
+    expect(await json<Job>(await admin("GET", `/v1/jobs/${job.id}`))).toMatchObject({ status: "running", requeued: 2 });
+    await runDurableObjectAlarm(env.DELIVERY_RETRY_JOB.getByName(job.id));
+    sends.restore();
+    const done = await json<Job>(await admin("GET", `/v1/jobs/${job.id}`));
+    expect(done).toMatchObject({ status: "done", requeued: 3, finishedAt: expect.any(String) });
+    expect(sends.bodies.map((m) => m.deliveryId).sort()).toEqual(ids.sort());
+  });
+
+  it("cancel stops the job: what it re-queued stays re-queued, nothing after", async () => {
+    const ids = await deadDeliveries(3);
+    const job = await start({ chunkSize: 1, from: new Date(Date.now() - 1500).toISOString() });
+    const stub = env.DELIVERY_RETRY_JOB.getByName(job.id);
+    const sends = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
+    await runDurableObjectAlarm(stub);
+
+    const cancelled = await json<Job>(await admin("DELETE", `/v1/jobs/${job.id}`));
+    expect(cancelled).toMatchObject({ status: "cancelled", requeued: 1, finishedAt: expect.any(String) });
+    // The alarm left is the one that forgets the job later: it re-queues nothing.
+    await runDurableObjectAlarm(stub);
+    sends.restore();
+    expect(sends.bodies).toHaveLength(1);
+    const rows = await db().select().from(deliveries).where(inArray(deliveries.id, ids));
+    expect(rows.map((r) => r.status).sort()).toEqual(["dead", "dead", "pending"]);
+    expect(await json<Job>(await admin("GET", `/v1/jobs/${job.id}`))).toMatchObject({ status: "cancelled", requeued: 1 });
+
+    // Cancelling again changes nothing; the read token may not cancel.
+    expect(await json<Job>(await admin("DELETE", `/v1/jobs/${job.id}`))).toMatchObject({ status: "cancelled", requeued: 1 });
+    expect((await problem(await admin("DELETE", `/v1/jobs/${job.id}`, { token: readToken }), 403)).code).toBe("forbidden");
+  });
+
+  it("answers job_not_found for an unknown job or a malformed id", async () => {
+    for (const id of ["job_01M95FSYE452R3B7XFHBWFPDZV", "nope", "job_../../x"]) {
+      for (const method of ["GET", "DELETE"]) {
+        const refused = await problem(await admin(method, `/v1/jobs/${encodeURIComponent(id)}`), 404);
+        expect(refused.code).toBe("job_not_found");
+      }
+    }
+  });
+});
