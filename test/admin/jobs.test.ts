@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { deliveries } from "../../src/db/schema";
 import type { DeliveryMessage } from "../../src/queue/messages";
+import { storeDeadDeliveries } from "../delivery/retry-helpers";
 import { configure, recordSends } from "../helpers";
 import { admin, json, problem, readToken } from "./helpers";
 
@@ -22,37 +23,11 @@ interface Job {
   finishedAt?: string;
 }
 
-let sequence = 0;
-
-/** Dead deliveries to `crm`, stored as the consumer leaves them (no event needed for a retry). */
-async function deadDeliveries(count: number): Promise<string[]> {
-  const at = Date.now() - 1000;
-  const ids = Array.from({ length: count }, () => `evt_JOBS${String(++sequence).padStart(22, "0")}:0`);
-  await db()
-    .insert(deliveries)
-    .values(
-      ids.map((id) => ({
-        id,
-        eventId: id.slice(0, -2),
-        destinationId: "crm",
-        action: "forward" as const,
-        status: "dead" as const,
-        attempts: 3,
-        payload: "{}",
-        lastError: "Out of attempts (3/3): HTTP 502",
-        nextAttemptAt: at,
-        createdAt: at,
-        updatedAt: at,
-      })),
-    );
-  return ids;
-}
-
 const start = async (body: object) => json<Job>(await admin("POST", "/v1/deliveries/retry", { body: { destination: "crm", ...body } }), 202);
 
 describe("GET and DELETE /admin/v1/jobs/{id}", () => {
   it("shows a job's progress step by step, to the read token too", async () => {
-    const ids = await deadDeliveries(3);
+    const ids = await storeDeadDeliveries("crm", 3);
     const job = await start({ chunkSize: 2, from: new Date(Date.now() - 1500).toISOString() });
     expect(await json<Job>(await admin("GET", `/v1/jobs/${job.id}`, { token: readToken }))).toMatchObject({ status: "running", matched: 3, requeued: 0 });
 
@@ -67,7 +42,7 @@ describe("GET and DELETE /admin/v1/jobs/{id}", () => {
   });
 
   it("cancel stops the job: what it re-queued stays re-queued, nothing after", async () => {
-    const ids = await deadDeliveries(3);
+    const ids = await storeDeadDeliveries("crm", 3);
     const job = await start({ chunkSize: 1, from: new Date(Date.now() - 1500).toISOString() });
     const stub = env.DELIVERY_RETRY_JOB.getByName(job.id);
     const sends = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);

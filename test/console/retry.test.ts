@@ -6,6 +6,7 @@ import { createDb } from "../../src/db/client";
 import { deliveries } from "../../src/db/schema";
 import type { DeliveryMessage } from "../../src/queue/messages";
 import { readToken } from "../admin/helpers";
+import { storeDeadDeliveries } from "../delivery/retry-helpers";
 import { configure, recordSends } from "../helpers";
 import { consoleFetch, formToken, hidden, page, signIn, text } from "./helpers";
 
@@ -20,35 +21,10 @@ beforeAll(async () => {
   });
 });
 
-let sequence = 0;
-
-async function deadDeliveries(destinationId: string, count: number, lastError: string): Promise<string[]> {
-  const at = Date.now() - 1000;
-  const ids = Array.from({ length: count }, () => `evt_CONSOLE${String(++sequence).padStart(19, "0")}:0`);
-  await db()
-    .insert(deliveries)
-    .values(
-      ids.map((id) => ({
-        id,
-        eventId: id.slice(0, -2),
-        destinationId,
-        action: "forward" as const,
-        status: "dead" as const,
-        attempts: 3,
-        payload: "{}",
-        lastError,
-        nextAttemptAt: at,
-        createdAt: at,
-        updatedAt: at,
-      })),
-    );
-  return ids;
-}
-
 describe("Retry matching deliveries, in the console", () => {
   it("counts first, then starts a job whose progress page can cancel it", async () => {
-    const ids = await deadDeliveries("crm", 3, "Out of attempts (3/3): HTTP 502 Bad Gateway");
-    await deadDeliveries("other", 2, "Out of attempts (3/3): HTTP 502 Bad Gateway");
+    const ids = await storeDeadDeliveries("crm", 3, "Out of attempts (3/3): HTTP 502 Bad Gateway");
+    await storeDeadDeliveries("other", 2, "Out of attempts (3/3): HTTP 502 Bad Gateway");
     const { session } = await signIn();
 
     // The dry run: a count and the most recent matching ones, and the button to go on.
@@ -98,7 +74,7 @@ describe("Retry matching deliveries, in the console", () => {
   });
 
   it("lets the read-only token count but not start or cancel", async () => {
-    await deadDeliveries("other", 1, "HTTP 500");
+    await storeDeadDeliveries("other", 1, "HTTP 500");
     const { session } = await signIn(readToken);
     const planned = await page(await consoleFetch("GET", "/retry?check=1&destination=other", { session }));
     expect(text(planned)).toMatch(/\d+ deliver(y matches|ies match)\./);
