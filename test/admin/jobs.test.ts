@@ -41,6 +41,19 @@ describe("GET and DELETE /admin/v1/jobs/{id}", () => {
     expect(sends.bodies.map((m) => m.deliveryId).sort()).toEqual(ids.sort());
   });
 
+  it("takes a set larger than one chunk (100 by default) in several steps, each delivery once", async () => {
+    const ids = await storeDeadDeliveries("crm", 150, "HTTP 502 (large)");
+    const job = await start({ error: "(large)" });
+    const stub = env.DELIVERY_RETRY_JOB.getByName(job.id);
+    const sends = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
+    await runDurableObjectAlarm(stub);
+    expect(await stub.view()).toMatchObject({ status: "running", requeued: 100, steps: 1 });
+    await runDurableObjectAlarm(stub);
+    sends.restore();
+    expect(await stub.view()).toMatchObject({ status: "done", matched: 150, requeued: 150, steps: 2 });
+    expect(sends.bodies.map((m) => m.deliveryId).sort()).toEqual(ids.sort());
+  }, 60_000);
+
   it("cancel stops the job: what it re-queued stays re-queued, nothing after", async () => {
     const ids = await storeDeadDeliveries("crm", 3, "HTTP 502 (cancel)");
     const job = await start({ chunkSize: 1, error: "(cancel)" });
