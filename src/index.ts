@@ -5,6 +5,7 @@ import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letters";
 import { errorMessage, log } from "./lib/log";
 import { checkAlertRules } from "./monitoring/alert-rules";
+import { watchStorage } from "./monitoring/storage";
 import { queueNames } from "./queue/messages";
 import { resendStuckWork } from "./queue/resend-stuck";
 import { handleRoutingBatch } from "./queue/routing-consumer";
@@ -16,6 +17,7 @@ export { AuthThrottle } from "./admin/auth-throttle";
 export { OwnerPool } from "./assign/owner-pool";
 export { CrmTokens } from "./connectors/crm-tokens";
 export { DestinationLimiter } from "./delivery/destination-limiter";
+export { DeliveryRetryJob } from "./delivery/retry-job";
 export { HoldClock } from "./hold/clock";
 export { SourceInbox } from "./inbox/source-inbox";
 export { SlaClock } from "./sla/clock";
@@ -42,10 +44,13 @@ export default {
     // One database handle for the run, passed to each job.
     const { db } = createServices(env);
     // Independent jobs: one failing must not stop the others.
+    const active = refreshConfig(env, 0);
     const results = await Promise.allSettled([
       resendStuckWork(env, db),
       runRetention(env, db, controller.scheduledTime),
-      refreshConfig(env, 0).then(async (config) => {
+      // The daily D1 size snapshot and the 80% alert.
+      active.then((config) => watchStorage(env, config, controller.scheduledTime)),
+      active.then(async (config) => {
         await checkAlertRules(env, db, config, controller.scheduledTime);
         // A lost wake-up call costs at most this minute.
         if (hasSlas(config.document)) await wakeSlaClock(env, controller.scheduledTime);

@@ -332,6 +332,7 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   const { db } = createServices(env);
   const rows = await getEvents(
     db,
+    env.BODIES,
     valid.map((v) => v.body.eventId),
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
