@@ -49,7 +49,7 @@ export default {
       resendStuckWork(env, db),
       runRetention(env, db, controller.scheduledTime),
       // The daily D1 size snapshot and the 80% alert.
-      active.then((config) => watchStorage(env, config, controller.scheduledTime)),
+      active.then((config) => watchStorage(env, db, config, controller.scheduledTime)),
       active.then(async (config) => {
         await checkAlertRules(env, db, config, controller.scheduledTime);
         // A lost wake-up call costs at most this minute.

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { readCurrentConfig } from "../config/store";
-import { createDb } from "../db/client";
+import type { Database } from "../db/client";
 import { countRetryable, maxCounted, type RetryFilter, retryableStatuses, sampleRetryable } from "../db/delivery-retry";
 import { keepMs, type RetryJob } from "../delivery/retry-job";
 import { GatewayError } from "../errors";
@@ -144,9 +144,8 @@ async function filterOf(env: AdminBindings, request: RetryRequest): Promise<Retr
 }
 
 /** What a retry with this filter would take now: a count and a sample. Changes nothing. */
-export async function planRetry(env: AdminBindings, request: RetryRequest, nowMs = Date.now()) {
+export async function planRetry(env: AdminBindings, db: Database, request: RetryRequest, nowMs = Date.now()) {
   const filter = await filterOf(env, request);
-  const db = createDb(env.DB);
   const [count, sample] = await Promise.all([countRetryable(db, filter, nowMs), sampleRetryable(db, filter, nowMs, sampleSize)]);
   return {
     filter,
@@ -160,9 +159,9 @@ export async function planRetry(env: AdminBindings, request: RetryRequest, nowMs
 }
 
 /** Starts a job over the deliveries the filter matches now. */
-export async function startRetryJob(env: AdminBindings, request: RetryRequest): Promise<JobView> {
+export async function startRetryJob(env: AdminBindings, db: Database, request: RetryRequest): Promise<JobView> {
   const asOfMs = Date.now();
-  const { filter, plan } = await planRetry(env, request, asOfMs);
+  const { filter, plan } = await planRetry(env, db, request, asOfMs);
   const id = newId("job", asOfMs);
   const job = await env.DELIVERY_RETRY_JOB.getByName(id).start({
     id,

@@ -201,7 +201,7 @@ export function createConsoleApp() {
 
   app.get("/retry", async (c) => {
     const fields = retryFieldsOf((name) => c.req.query(name), c.req.queries("status") ?? []);
-    const data = await loadRetryPlan(c.env, fields, c.req.query("check") === "1");
+    const data = await loadRetryPlan(c.env, c.get("services").db, fields, c.req.query("check") === "1");
     return c.html(<RetryPage data={data} session={need(sessionOf(c))} />, data.problems.length > 0 ? 422 : 200);
   });
 
@@ -211,7 +211,7 @@ export function createConsoleApp() {
     const fields = retryFieldsOf((name) => field(form, name), field(form, "status").split(","));
     const input = retryRequestOf(fields, false);
     if (!input.ok) throw validationFailed(input.problems);
-    const job = await startRetryJob(c.env, input.request);
+    const job = await startRetryJob(c.env, c.get("services").db, input.request);
     log("info", "console bulk retry", { requestId: c.get("requestId"), jobId: job.id, matched: job.matched });
     return c.redirect(href(`/jobs/${encodeURIComponent(job.id)}`, { done: "started" }), 303);
   });

@@ -1,4 +1,4 @@
-import { createDb } from "../db/client";
+import type { Database } from "../db/client";
 import { settleEventsStatement } from "../db/deliveries";
 import { type RetryableStatus, requeueQuery } from "../db/delivery-retry";
 import { errorMessage, log } from "../lib/log";
@@ -28,13 +28,13 @@ export interface Candidate {
  * sweeper re-sends them after SWEEP_AFTER_SECONDS. Returns those re-queued.
  */
 export async function resendDeliveries(
-  env: Pick<Env, "DB" | "DELIVERY_QUEUE">,
+  env: Pick<Env, "DELIVERY_QUEUE">,
+  db: Database,
   candidates: readonly Candidate[],
   guard: ResendGuard,
   nowMs: number,
 ): Promise<DeliveryMessage[]> {
   if (candidates.length === 0) return [];
-  const db = createDb(env.DB);
   const eventIds = [...new Set(candidates.map((c) => c.eventId))];
   const [requeued] = await db.batch([
     requeueQuery(

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { createDb } from "../db/client";
+import { createServices } from "../context";
 import { cursorStart, type RetryCursor, retryableStatuses, type ScannedRow, scanRetryWindowQuery } from "../db/delivery-retry";
 import { errorMessage, log } from "../lib/log";
 import { resendDeliveries } from "./resend";
@@ -81,6 +81,9 @@ interface Picked {
 }
 
 export class DeliveryRetryJob extends DurableObject<Env> {
+  /** Built once per object, used by every step. */
+  private readonly services = createServices(this.env);
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS requeued (id TEXT PRIMARY KEY) WITHOUT ROWID");
@@ -157,7 +160,7 @@ export class DeliveryRetryJob extends DurableObject<Env> {
     try {
       const picked = await this.pick(job, now);
       const fresh = picked.hits.filter((row) => this.ctx.storage.sql.exec("SELECT 1 FROM requeued WHERE id = ?", row.id).toArray().length === 0);
-      const requeued = await resendDeliveries(this.env, fresh, { statuses: job.filter.status, asOfMs: job.asOfMs }, now);
+      const requeued = await resendDeliveries(this.env, this.services.db, fresh, { statuses: job.filter.status, asOfMs: job.asOfMs }, now);
       for (const message of requeued) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO requeued (id) VALUES (?)", message.deliveryId);
       const next: RetryJob = {
         ...job,
@@ -193,7 +196,7 @@ export class DeliveryRetryJob extends DurableObject<Env> {
 
   /** The next matching deliveries from the cursor on: up to `chunkSize`, reading at most `scansPerStep` windows. */
   private async pick(job: RetryJob, now: number): Promise<Picked> {
-    const db = createDb(this.env.DB);
+    const { db } = this.services;
     const hits: ScannedRow[] = [];
     let cursor = job.cursor;
     for (let scan = 0; scan < scansPerStep; scan++) {

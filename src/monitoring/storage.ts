@@ -1,6 +1,6 @@
 import type { ActiveConfig } from "../config/store";
 import { lastAlertSince, recordAlert } from "../db/alerts";
-import { createDb } from "../db/client";
+import type { Database } from "../db/client";
 import { d1CapBytes, eventVolume, readStorage, recordStorageSnapshot, type StorageSnapshot, utcDay } from "../db/storage-size";
 import { sendAlert } from "../delivery/alert";
 import { log } from "../lib/log";
@@ -79,6 +79,7 @@ export async function storageReport(d1: D1Database, nowMs = Date.now(), capBytes
  */
 export async function watchStorage(
   env: Env,
+  db: Database,
   config: ActiveConfig,
   nowMs = Date.now(),
   capBytes = d1CapBytes,
@@ -90,7 +91,6 @@ export async function watchStorage(
   if (snapshot) await recordStorageSnapshot(env.DB, { day: today, sizeBytes, takenAt: nowMs });
 
   if (sizeBytes < storageAlertRatio * capBytes || !config.document.settings.alertDestination) return { snapshot, alerted: false };
-  const db = createDb(env.DB);
   if ((await lastAlertSince(db, storageRule, nowMs - dayMs)) !== undefined) return { snapshot, alerted: false };
   const report = await storageReport(env.DB, nowMs, capBytes);
   const percent = Math.floor((sizeBytes / capBytes) * 100);

@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { refreshConfig } from "../../src/config/store";
+import { createDb } from "../../src/db/client";
 import { d1CapBytes, readStorage, recordStorageSnapshot, utcDay } from "../../src/db/storage-size";
 import worker from "../../src/index";
 import { storageAlertRatio, storageReport, watchStorage } from "../../src/monitoring/storage";
@@ -98,8 +99,8 @@ describe("the cron's storage job", () => {
     await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
     const config = await refreshConfig(env, 0);
-    expect(await watchStorage(env, config, at + 60_000)).toEqual({ snapshot: false, alerted: false });
-    expect(await watchStorage(env, config, at + dayMs)).toEqual({ snapshot: true, alerted: false });
+    expect(await watchStorage(env, createDb(env.DB), config, at + 60_000)).toEqual({ snapshot: false, alerted: false });
+    expect(await watchStorage(env, createDb(env.DB), config, at + dayMs)).toEqual({ snapshot: true, alerted: false });
     const { snapshots } = await readStorage(env.DB, utcDay(at));
     expect(snapshots.map((s) => [s.day, s.takenAt])).toEqual([
       [utcDay(at), at],
@@ -112,13 +113,13 @@ describe("the cron's storage job", () => {
     const config = await refreshConfig(env, 0);
     const now = Date.now();
     // Below 80%: nothing.
-    expect((await watchStorage(env, config, now, (await sizeNow()) * 2)).alerted).toBe(false);
+    expect((await watchStorage(env, createDb(env.DB), config, now, (await sizeNow()) * 2)).alerted).toBe(false);
     // A cap the database is at 90% of (writing 8 GB is not an option in a test).
     const cap = Math.ceil((await sizeNow()) / 0.9);
     expect(storageAlertRatio).toBe(0.8);
-    expect((await watchStorage(env, config, now, cap)).alerted).toBe(true);
-    expect((await watchStorage(env, config, now + 60_000, cap)).alerted).toBe(false);
-    expect((await watchStorage(env, config, now + 23 * 3_600_000, cap)).alerted).toBe(false);
+    expect((await watchStorage(env, createDb(env.DB), config, now, cap)).alerted).toBe(true);
+    expect((await watchStorage(env, createDb(env.DB), config, now + 60_000, cap)).alerted).toBe(false);
+    expect((await watchStorage(env, createDb(env.DB), config, now + 23 * 3_600_000, cap)).alerted).toBe(false);
     const texts = (await slack.records<{ text: string }[]>()).map((r) => r.text);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain("D1 database over 80% of its cap");
@@ -126,7 +127,7 @@ describe("the cron's storage job", () => {
     expect(await storageAlerts()).toEqual([expect.objectContaining({ rule: "d1Size", delivered: 1 })]);
 
     // Still over a day later: one reminder.
-    expect((await watchStorage(env, config, now + 25 * 3_600_000, cap)).alerted).toBe(true);
+    expect((await watchStorage(env, createDb(env.DB), config, now + 25 * 3_600_000, cap)).alerted).toBe(true);
     expect(await storageAlerts()).toHaveLength(2);
   });
 });

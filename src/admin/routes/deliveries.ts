@@ -29,8 +29,8 @@ export function deliveryRoutes() {
   const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
   app.openapi(retry, async (c) => {
     const request = c.req.valid("json");
-    if (request.dryRun) return c.json((await planRetry(c.env, request)).plan, 200);
-    const job = await startRetryJob(c.env, request);
+    if (request.dryRun) return c.json((await planRetry(c.env, c.get("services").db, request)).plan, 200);
+    const job = await startRetryJob(c.env, c.get("services").db, request);
     return c.json(job, 202, { location: `/admin/v1/jobs/${job.id}` });
   });
   return app;

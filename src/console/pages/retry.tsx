@@ -3,6 +3,7 @@ import type { AdminBindings } from "../../admin/env";
 import type { PointerProblem } from "../../config/secret-fields";
 import { readCurrentConfig } from "../../config/store";
 import { zodProblems } from "../../config/validate";
+import type { Database } from "../../db/client";
 import { retryableStatuses } from "../../db/delivery-retry";
 import { GatewayError } from "../../errors";
 import { EventLink } from "../components/event-link";
@@ -40,7 +41,7 @@ export function retryRequestOf(fields: RetryFields, dryRun: boolean): { ok: true
 }
 
 /** The form, and once asked (`check`), the dry run's count and sample: what "Retry" would take. */
-export async function loadRetryPlan(env: AdminBindings, fields: RetryFields, check: boolean) {
+export async function loadRetryPlan(env: AdminBindings, db: Database, fields: RetryFields, check: boolean) {
   const config = await readCurrentConfig(env).catch(() => undefined);
   const destinations = config?.document.destinations.map((d) => d.id) ?? [];
   const base = { fields, destinations, problems: [] as PointerProblem[], plan: undefined };
@@ -48,7 +49,7 @@ export async function loadRetryPlan(env: AdminBindings, fields: RetryFields, che
   const input = retryRequestOf(fields, true);
   if (!input.ok) return { ...base, problems: input.problems };
   try {
-    return { ...base, plan: (await planRetry(env, input.request)).plan };
+    return { ...base, plan: (await planRetry(env, db, input.request)).plan };
   } catch (error) {
     const listed = error instanceof GatewayError ? error.extensions?.problems : undefined;
     if (Array.isArray(listed)) return { ...base, problems: listed as PointerProblem[] };
