@@ -9,6 +9,7 @@ import { docsPage } from "./docs";
 import type { AdminEnv } from "./env";
 import { validationHook } from "./problems";
 import { configRoutes } from "./routes/config";
+import { destinationControlRoutes } from "./routes/destination-controls";
 import { entryRoutes } from "./routes/entries";
 import { eventRoutes } from "./routes/events";
 import { metricsRoutes } from "./routes/metrics";
@@ -72,6 +73,7 @@ export function createAdminApp() {
   app.on("PUT", ["/v1/config", "/v1/:kind/:id"], configBodyDepth);
   app.route("/", configRoutes());
   app.route("/", entryRoutes());
+  app.route("/", destinationControlRoutes());
   app.route("/", eventRoutes());
   app.route("/", metricsRoutes());
   app.route("/", ownerRoutes());

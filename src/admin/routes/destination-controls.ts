@@ -1,0 +1,57 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { readCurrentConfig } from "../../config/store";
+import { pauseDestination, resumeDestination } from "../../delivery/destination-control";
+import { destinationStates } from "../../delivery/destination-state";
+import { GatewayError } from "../../errors";
+import type { AdminEnv } from "../env";
+import { problemResponses, validationHook } from "../problems";
+
+export const destinationStatusSchema = z
+  .object({
+    id: z.string(),
+    state: z.enum(destinationStates).meta({
+      description: "`active`, `paused` (by an operator), `open` (circuit breaker holding deliveries), `half_open` (one probe call decides)",
+    }),
+    held: z.number().int().meta({ description: "Deliveries held until the destination takes calls again" }),
+  })
+  .openapi("DestinationStatus");
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+/** The route of one control: pause or resume. */
+function controlRoute(action: "pause" | "resume") {
+  return createRoute({
+    operationId: `${action}Destination`,
+    method: "post",
+    path: `/v1/destinations/{id}/${action}`,
+    tags: ["Destinations"],
+    security: [{ bearerAuth: [] }],
+    summary: action === "pause" ? "Pause a destination" : "Resume a paused destination",
+    description:
+      action === "pause"
+        ? "Holds the destination's deliveries: none is attempted and no attempt is counted, however long the pause. A runtime state, not a configuration version; pausing twice is the same as once."
+        : "Lifts a pause: held deliveries go out oldest first (one lead's in order) at the destination's rate, each once. While its circuit breaker is open they stay held until a probe succeeds. Resuming an active destination changes nothing.",
+    request: { params: idParams },
+    responses: {
+      200: { description: "The destination's state after the change", content: { "application/json": { schema: destinationStatusSchema } } },
+      ...problemResponses(403, 404),
+    },
+  });
+}
+
+/** POST /v1/destinations/{id}/pause and /resume. */
+export function destinationControlRoutes() {
+  const app = new OpenAPIHono<AdminEnv>({ defaultHook: validationHook });
+  for (const action of ["pause", "resume"] as const) {
+    app.openapi(controlRoute(action), async (c) => {
+      const { id } = c.req.valid("param");
+      const current = await readCurrentConfig(c.env);
+      if (!current?.document.destinations.some((d) => d.id === id)) {
+        throw new GatewayError("destination_not_found", `There is no destination with the id '${id}'.`);
+      }
+      const status = await (action === "pause" ? pauseDestination : resumeDestination)(c.env, id);
+      return c.json({ id, ...status }, 200);
+    });
+  }
+  return app;
+}
