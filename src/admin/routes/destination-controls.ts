@@ -1,20 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { readCurrentConfig } from "../../config/store";
 import { pauseDestination, resumeDestination } from "../../delivery/destination-control";
-import { destinationStates } from "../../delivery/destination-state";
 import { GatewayError } from "../../errors";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationHook } from "../problems";
+import { destinationStateSchema } from "../schemas";
 
-export const destinationStatusSchema = z
-  .object({
-    id: z.string(),
-    state: z.enum(destinationStates).meta({
-      description: "`active`, `paused` (by an operator), `open` (circuit breaker holding deliveries), `half_open` (one probe call decides)",
-    }),
-    held: z.number().int().meta({ description: "Deliveries held until the destination takes calls again" }),
-  })
-  .openapi("DestinationStatus");
+const destinationStatusSchema = z.object({ id: z.string() }).extend(destinationStateSchema.shape).openapi("DestinationStatus");
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 
