@@ -1,3 +1,5 @@
+import { type ConfigEnv, readCurrentConfig } from "../config/store";
+import { GatewayError } from "../errors";
 import type { DestinationStatus } from "./destination-state";
 
 /**
@@ -8,14 +10,19 @@ import type { DestinationStatus } from "./destination-state";
 
 const limiterOf = (env: Env, destinationId: string) => env.DESTINATION_LIMITER.getByName(destinationId);
 
-/** Holds the destination's deliveries (parked, no attempt counted) until it is resumed. */
-export function pauseDestination(env: Env, destinationId: string): Promise<DestinationStatus> {
-  return limiterOf(env, destinationId).operatorPause();
-}
-
-/** Lifts a pause: held deliveries drain oldest first at the destination's pace (unless its breaker still holds). */
-export function resumeDestination(env: Env, destinationId: string): Promise<DestinationStatus> {
-  return limiterOf(env, destinationId).operatorResume();
+/**
+ * `pause` holds the destination's deliveries (parked, no attempt counted) until it
+ * is resumed; `resume` lifts it: held deliveries drain oldest first at the
+ * destination's pace (unless its breaker still holds them). Throws
+ * `destination_not_found` for an id the configuration does not have.
+ */
+export async function controlDestination(env: Env & ConfigEnv, destinationId: string, action: "pause" | "resume"): Promise<DestinationStatus> {
+  const current = await readCurrentConfig(env);
+  if (!current?.document.destinations.some((d) => d.id === destinationId)) {
+    throw new GatewayError("destination_not_found", `There is no destination with the id '${destinationId}'.`);
+  }
+  const limiter = limiterOf(env, destinationId);
+  return action === "pause" ? limiter.operatorPause() : limiter.operatorResume();
 }
 
 /** Each destination's state and held count; one Durable Object call each. */

@@ -1,7 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { readCurrentConfig } from "../../config/store";
-import { pauseDestination, resumeDestination } from "../../delivery/destination-control";
-import { GatewayError } from "../../errors";
+import { controlDestination } from "../../delivery/destination-control";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationHook } from "../problems";
 import { destinationStateSchema } from "../schemas";
@@ -37,11 +35,7 @@ export function destinationControlRoutes() {
   for (const action of ["pause", "resume"] as const) {
     app.openapi(controlRoute(action), async (c) => {
       const { id } = c.req.valid("param");
-      const current = await readCurrentConfig(c.env);
-      if (!current?.document.destinations.some((d) => d.id === id)) {
-        throw new GatewayError("destination_not_found", `There is no destination with the id '${id}'.`);
-      }
-      const status = await (action === "pause" ? pauseDestination : resumeDestination)(c.env, id);
+      const status = await controlDestination(c.env, id, action);
       return c.json({ id, ...status }, 200);
     });
   }
