@@ -42,10 +42,12 @@ const leaseMsFor = (destination: DestinationConfig | undefined) => (destination?
  * The deliveries queue's consumer. A batch is grouped by destination so that
  * HubSpot gets one batch-upsert call for up to 100 leads. Only the oldest pending
  * delivery of a lead to a destination is claimed (src/db/deliveries.ts,
- * src/delivery/lead-order.ts). Every dispatch first takes a token per call it will
- * make from the destination's shared limiter (and one per search from its search
- * limiter, src/delivery/call-costs.ts); a destination's hold (a Pipedrive 429)
- * pauses the limiter for everyone. The connector gets the lead's known record ids
+ * src/delivery/lead-order.ts). Every dispatch first asks the destination's shared
+ * limiter: paused or its circuit breaker open (src/delivery/breaker.ts), the
+ * deliveries are parked there and their messages acked; else it takes a token per
+ * call it will make (and one per search from its search limiter,
+ * src/delivery/call-costs.ts), and the call's verdict feeds the breaker. A
+ * destination's hold (a Pipedrive 429) pauses the limiter for everyone. The connector gets the lead's known record ids
  * (the record map), and the ids it reports are remembered with the attempt. Each
  * outcome is an attempt row; a delivery then succeeds, fails for good (a 4xx the
  * API will never accept), waits for a retry with backoff (Retry-After as a floor),
