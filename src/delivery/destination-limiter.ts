@@ -255,6 +255,10 @@ export class DestinationLimiter extends DurableObject<Env> {
     return entries.length;
   }
 
+  /**
+   * The name it was addressed by (`getByName`), inside the object and its alarm too
+   * (https://developers.cloudflare.com/changelog/post/2026-03-15-durable-object-id-name/).
+   */
   private destinationId(): string {
     const name = this.ctx.id.name;
     if (!name) throw new Error("A DestinationLimiter is addressed by its destination's id (getByName).");
