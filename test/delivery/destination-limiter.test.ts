@@ -22,7 +22,7 @@ describe("the destination limiter's held deliveries", () => {
     // One delivery a second: the next page is due in 100 s, so only the test rings it.
     expect(await limiter.admit(admitOf(1))).toMatchObject({ kind: "go" });
     await limiter.operatorPause();
-    expect(await limiter.admit(admitOf())).toEqual({ kind: "held" });
+    expect(await limiter.admit(admitOf(1))).toEqual({ kind: "held" });
     expect(await limiter.park(entries(150))).toBe(true);
     // Parked twice (a message delivered again): still once.
     expect(await limiter.park(entries(150).slice(0, 10))).toBe(true);
