@@ -36,3 +36,22 @@ describe("POST /admin/v1/destinations/{id}/pause and /resume", () => {
     expect(listed.states.crm?.state).toBe("active");
   });
 });
+
+describe("a destination's breaker in the configuration", () => {
+  const hook = { type: "http", url: "https://crm.example/hook", secret: `whsec_${btoa("destination-controls-secret-0123")}` };
+
+  it("takes `false` (off) or failures and a cool-down, and refuses what makes no sense, with pointers", async () => {
+    expect((await admin("PUT", "/v1/destinations/off", { body: { id: "off", ...hook, breaker: false } })).status).toBe(201);
+    expect((await admin("PUT", "/v1/destinations/tuned", { body: { id: "tuned", ...hook, breaker: { failures: 3, coolDownSeconds: 10 } } })).status).toBe(201);
+    const stored = await json<{ breaker?: unknown }>(await admin("GET", "/v1/destinations/tuned"));
+    expect(stored.breaker).toEqual({ failures: 3, coolDownSeconds: 10 });
+    const refused = await problem(
+      await admin("PUT", "/v1/destinations/bad", { body: { id: "bad", ...hook, breaker: { failures: 0, coolDownSeconds: -1 } } }),
+      422,
+    );
+    expect(refused.problems?.map((p) => p.pointer).sort()).toEqual(["/breaker/coolDownSeconds", "/breaker/failures"]);
+    expect((await problem(await admin("PUT", "/v1/destinations/bad", { body: { id: "bad", ...hook, breaker: true } }), 422)).problems?.[0]?.pointer).toBe(
+      "/breaker",
+    );
+  });
+});
