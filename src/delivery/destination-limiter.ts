@@ -1,11 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { createDb } from "../db/client";
-import { touchDeliveries } from "../db/deliveries";
 import { TokenBucket } from "../inbox/token-bucket";
-import { sendMessages } from "../queue/messages";
 import { admitCall, afterCall, afterCoolDown, type Breaker, type BreakerSettings, closedBreaker, type Verdict } from "./breaker";
 import type { DestinationStatus } from "./destination-state";
 import { type ParkedDelivery, ParkedList } from "./parked";
+import { resendDeliveries } from "./resend";
 
 /** Queues cap a retry delay at 12 hours; a longer wait is not reserved. */
 const maxWaitSeconds = 43_200;
@@ -238,31 +236,24 @@ export class DestinationLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Sends the oldest `limit` held deliveries a queue message each. Their D1 rows are
-   * marked due first: a message lost after this is re-sent by the sweeper. They leave
-   * the list only once sent; a failure leaves them for the alarm's retry.
+   * Sends the oldest `limit` held deliveries again (src/delivery/resend.ts, the one
+   * place that does): those still pending and free are marked due and get a queue
+   * message each, so a message lost then is re-sent by the sweeper; one settled
+   * meanwhile is left alone. They leave the list once that is done; a failure
+   * leaves them for the alarm's retry. Returns how many left the list.
    */
   private async release(limit: number): Promise<number> {
     const entries = this.parked.oldest(limit);
     if (entries.length === 0) return 0;
-    const ids = entries.map((e) => e.deliveryId);
-    await touchDeliveries(createDb(this.env.DB), ids, Date.now());
-    await sendMessages(
-      this.env.DELIVERY_QUEUE,
-      entries.map((e) => ({ deliveryId: e.deliveryId, eventId: e.eventId, destinationId: this.destinationId() })),
+    const now = Date.now();
+    await resendDeliveries(
+      this.env,
+      entries.map((e) => ({ id: e.deliveryId, eventId: e.eventId })),
+      { statuses: ["pending"], asOfMs: now + 1 },
+      now,
     );
-    this.parked.remove(ids);
+    this.parked.remove(entries.map((e) => e.deliveryId));
     return entries.length;
-  }
-
-  /**
-   * The name it was addressed by (`getByName`), inside the object and its alarm too
-   * (https://developers.cloudflare.com/changelog/post/2026-03-15-durable-object-id-name/).
-   */
-  private destinationId(): string {
-    const name = this.ctx.id.name;
-    if (!name) throw new Error("A DestinationLimiter is addressed by its destination's id (getByName).");
-    return name;
   }
 
   private async setBreaker(next: Breaker): Promise<void> {
