@@ -8,9 +8,7 @@
 //             through the limit, HubSpot calls, leads per call, 429s.
 // The gateway's own timestamps (D1) split each lead's time into stages, and the local
 // queue broker's batch lines show how full and how long the consumer batches were.
-import { writeFileSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { query } from "./durability.mjs";
 import { e2eStoredConfig, e2eVars } from "./e2e-config.mjs";
@@ -29,25 +27,16 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const pollMs = 250;
 /** Lead numbers of the e2e phases: far from the ingest bench's, distinct per phase. */
 const firstLead = { warmup: 10_000_000, latency: 20_000_000, burst: 30_000_000 };
-const deliveriesQueue = "switchboard-deliveries";
 
 /**
  * The gateway settings that shape end-to-end time, as this run used them: the inbox
- * flush delay and each queue consumer's batch size and wait (wrangler.toml, with the
- * bench's diagnostic override of the deliveries batch size, if any).
+ * flush delay and each queue consumer's batch size and wait (wrangler.toml).
  */
-function gatewaySettings(gatewayConfig, mode) {
+function gatewaySettings(gatewayConfig) {
   const config = unstable_readConfig({ config: gatewayConfig });
-  const override = mode === "miniflare" ? settings.e2e.deliveryBatchSize : undefined;
   return {
     flushDelayMs: config.vars?.INBOX_FLUSH_DELAY_MS,
-    queues: (config.queues?.consumers ?? []).map((c) => ({
-      queue: c.queue,
-      maxBatchSize: c.queue === deliveriesQueue && override !== undefined ? override : c.max_batch_size,
-      maxBatchTimeout: c.max_batch_timeout,
-      overridden: c.queue === deliveriesQueue && override !== undefined,
-    })),
-    queueConsumers: override !== undefined ? { [deliveriesQueue]: { maxBatchSize: override } } : {},
+    queues: (config.queues?.consumers ?? []).map((c) => ({ queue: c.queue, maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout })),
   };
 }
 
@@ -81,16 +70,9 @@ async function readRows(db) {
  */
 export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids = () => {} }) {
   const e2e = settings.e2e;
-  const gateway = gatewaySettings(gatewayConfig, mode);
+  const gateway = gatewaySettings(gatewayConfig);
   const out = { mode, gateway, phases: [], failures: [], warnings: [], loadAverage: { before: os.loadavg()[0] } };
   const where = `${modeLabels[mode]} end to end`;
-  if (e2e.deliveryBatchSize !== undefined) {
-    out.warnings.push(
-      mode === "miniflare"
-        ? `${where}: the deliveries queue ran with max_batch_size ${e2e.deliveryBatchSize} (BENCH_E2E_DELIVERY_BATCH_SIZE), not wrangler.toml's`
-        : `${where}: BENCH_E2E_DELIVERY_BATCH_SIZE applies to the Miniflare API only; wrangler dev ran wrangler.toml's settings`,
-    );
-  }
   const fake = await startHubspotFake(e2e.hubspotLimit);
   const batchLog = mode === "miniflare" ? queueBatchLog() : undefined;
   const kind = {
@@ -103,7 +85,6 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
     stored: e2eStoredConfig(fake),
     vars: e2eVars,
     log: batchLog?.log,
-    queueConsumers: gateway.queueConsumers,
   };
   say(
     `${modeLabels[mode]} / end to end: starting the gateway and the HubSpot fake (${e2e.hubspotLimit.requests} calls per ${e2e.hubspotLimit.perMs / 1000} s)…`,
@@ -125,7 +106,7 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
       // Slow delivery is a finding, not a broken measurement: the figures then cover
       // the leads delivered so far, and the verdicts say so.
       if (drainedAt === undefined) {
-        out.warnings.push(`${where}, ${name}: leads still queued or delivering ${e2e.drainTimeoutMs / 1000} s after the last send (BENCH_E2E_TIMEOUT_SECONDS)`);
+        out.warnings.push(`${where}, ${name}: leads still queued or delivering ${e2e.drainTimeoutMs / 1000} s after the last send`);
       }
       return { name, sent, drainedAt, queueBatches: batches.since(mark), cpu };
     };
@@ -146,14 +127,6 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
 
     const fakeCalls = await readFakeCalls(fake.origin, e2e.hubspotLimit);
     const { events, attempts } = await readRows(target.db);
-    // The raw timeline, for a post-mortem with BENCH_KEEP=1 (the run directory is removed otherwise).
-    writeFileSync(
-      path.join(runDir, `e2e-${mode}.json`),
-      JSON.stringify({
-        phases: runs.map((r) => ({ name: r.name, startedAt: r.sent.startedAt, endedAt: r.sent.endedAt, drainedAt: r.drainedAt, queueBatches: r.queueBatches })),
-        calls: fakeCalls.calls.map((c) => ({ at: c.at, leads: c.emails.length, limited: c.limited })),
-      }),
-    );
     for (const run of runs) {
       const p = analyzePhase({
         name: run.name,

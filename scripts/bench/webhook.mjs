@@ -6,6 +6,10 @@ import { createHmac, randomBytes } from "node:crypto";
 export const sourceId = "bench-hmac";
 /** Fresh per run: nothing outside this run can produce a valid signature. */
 const secret = randomBytes(32).toString("hex");
+/** The bench source's signing secret (the naive Worker verifies with it too). */
+export function benchSecret() {
+  return secret;
+}
 /** Makes delivery ids unique across runs too, should a persist directory be reused. */
 const runNonce = randomBytes(4).toString("hex");
 
