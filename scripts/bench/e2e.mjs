@@ -10,17 +10,17 @@
 // queue broker's batch lines show how full and how long the consumer batches were.
 import os from "node:os";
 import { unstable_readConfig } from "wrangler";
+import { loadSender } from "../lib/load-sender.mjs";
 import { query } from "./durability.mjs";
 import { e2eStoredConfig, e2eVars } from "./e2e-config.mjs";
 import { readFakeCalls, startHubspotFake } from "./e2e-fake.mjs";
 import { queueBatchLog, wranglerBatchLog } from "./e2e-queues.mjs";
-import { createSender, sendBurst, sendPaced } from "./e2e-sender.mjs";
 import { analyzePhase, limitingFactor } from "./e2e-stats.mjs";
 import { cpuMeter } from "./processes.mjs";
 import { modeLabels } from "./report.mjs";
 import { e2eTargets, settings } from "./settings.mjs";
 import { startTarget } from "./targets.mjs";
-import { sourceId } from "./webhook.mjs";
+import { leadRequest, sourceId } from "./webhook.mjs";
 
 const say = (line) => process.stdout.write(`${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -92,13 +92,36 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
   const target = await startTarget({ mode, kind, runDir, bundles });
   onPids(target.pids());
   const batches = batchLog ?? wranglerBatchLog(target.logText);
-  const sender = createSender({ baseUrl: target.baseUrl, path: `/in/${sourceId}`, maxSockets: Math.max(e2e.connections, 256) });
+  /**
+   * Sends leads `first` … `first + count - 1` with `how(sender, requests)` and notes,
+   * per lead, when it was sent and what the gateway answered.
+   */
+  const send = async (first, count, how) => {
+    const sender = loadSender(target.baseUrl);
+    const requests = Array.from({ length: count }, (_, i) => leadRequest(`/in/${sourceId}`, first + i));
+    const startedAt = Date.now();
+    await how(sender, requests, () => Date.now() - startedAt > e2e.sendTimeoutMs);
+    await sender.settle();
+    const results = requests
+      .filter((r) => sender.outcomes.has(r.key))
+      .map((r) => {
+        const o = sender.outcomes.get(r.key);
+        return { n: r.n, email: r.email, sentAt: o.sentAt, answeredAt: o.answeredAt, status: o.status, eventId: o.json?.id, error: o.error };
+      });
+    return { results, startedAt, endedAt: Date.now(), lagMs: sender.progress().maxLagMs };
+  };
+  /** Open loop: a send every 1/rate s whether or not earlier answers came back, as providers do. */
+  const paced = (first, rate, seconds) =>
+    send(first, Math.round(rate * seconds), (sender, requests, stopped) => sender.paced(requests, { spanMs: seconds * 1000, stopped }));
+  /** Closed loop: `connections` senders, each sending its next lead as soon as the last was answered. */
+  const burst = (first, count, connections) =>
+    send(first, count, (sender, requests) => sender.closedLoop(requests, { connections, deadlineMs: e2e.sendTimeoutMs }));
   let acceptedSoFar = 0;
   try {
-    const phase = async (name, send) => {
+    const phase = async (name, sending) => {
       const mark = batches.mark();
       const meter = cpuMeter(target.cpuPids);
-      const sent = await send();
+      const sent = await sending();
       const accepted = sent.results.filter((r) => r.status === 202).length;
       acceptedSoFar += accepted;
       const drainedAt = await waitSettled(target.db, acceptedSoFar, e2e.drainTimeoutMs);
@@ -114,16 +137,12 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
     const runs = [];
     if (e2e.warmup > 0) {
       say(`  warm-up: ${e2e.warmup} leads…`);
-      await phase("warm-up", () => sendBurst({ sender, first: firstLead.warmup, count: e2e.warmup, connections: 2, deadlineMs: e2e.sendTimeoutMs }));
+      await phase("warm-up", () => burst(firstLead.warmup, e2e.warmup, 2));
     }
     say(`  latency: ${e2e.rate} leads/s for ${e2e.seconds} s…`);
-    runs.push(
-      await phase("latency", () => sendPaced({ sender, first: firstLead.latency, rate: e2e.rate, seconds: e2e.seconds, deadlineMs: e2e.sendTimeoutMs })),
-    );
+    runs.push(await phase("latency", () => paced(firstLead.latency, e2e.rate, e2e.seconds)));
     say(`  burst: ${e2e.burst} leads over ${e2e.connections} connections…`);
-    runs.push(
-      await phase("burst", () => sendBurst({ sender, first: firstLead.burst, count: e2e.burst, connections: e2e.connections, deadlineMs: e2e.sendTimeoutMs })),
-    );
+    runs.push(await phase("burst", () => burst(firstLead.burst, e2e.burst, e2e.connections)));
 
     const fakeCalls = await readFakeCalls(fake.origin, e2e.hubspotLimit);
     const { events, attempts } = await readRows(target.db);
