@@ -201,7 +201,6 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
     }
     for (const line of target.reloads()) out.warnings.push(`${where}: wrangler reloaded during the run (${line.trim()}); its figures may be off`);
   } finally {
-    sender.close();
     await target.stop();
     await fake.stop();
   }
