@@ -3,8 +3,8 @@
 // must be refused. Every request knows what answer it should get, so the checks can
 // compare outcome against intent one by one.
 import { randomUUID } from "node:crypto";
-import { calendlyPayload, partnerReferralPayload, typeformPayload, websiteSignupPayload } from "../../../scripts/lib/lead-payloads.mjs";
-import { signatureHeaders } from "../../../scripts/lib/sign-webhook.mjs";
+import { calendlyPayload, partnerReferralPayload, typeformPayload, websiteSignupPayload } from "../lead-payloads.mjs";
+import { signatureHeaders } from "../sign-webhook.mjs";
 import { floodSource, smallBodyBytes, smallBodySource } from "./e2e-config.mjs";
 
 /** Small, fast, seedable PRNG (mulberry32): the same seed gives the same run. */
