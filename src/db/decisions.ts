@@ -1,22 +1,11 @@
 import { sql } from "drizzle-orm";
-import { newId } from "../lib/ids";
+import { matchKeys, recordedLeadId } from "../lead/match";
 import type { Decision, PlannedDelivery } from "../routing/decide";
-import { matchKeys } from "../routing/normalize";
 import type { Database } from "./client";
 import { insertDeliveriesStatements, type NewDelivery } from "./deliveries";
 import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
 import { upsertLeadStatement } from "./leads";
 import { leads } from "./schema";
-
-/**
- * The lead a decision is recorded under: the matched person (email or phone match),
- * else a new lead (a domain match is a new person at a known account). Undefined
- * for an invalid event, which has no lead.
- */
-export function newLeadIdFor(decision: Decision, nowMs: number): string | undefined {
-  if (decision.status === "invalid") return undefined;
-  return decision.match && decision.match.by !== "domain" ? decision.match.lead.id : newId("lead", nowMs);
-}
 
 /** What a decision writes on its event row (lead and trace as JSON text). */
 export interface EventDecision {
@@ -40,7 +29,7 @@ function ownerOf(decision: Exclude<Decision, { status: "invalid" }>): string | u
 
 /**
  * A decision's effect on its event: the new status with its reason or lead, owner
- * and trace. `leadId` is the lead the decision is recorded under (newLeadIdFor).
+ * and trace. `leadId` is the lead the decision is recorded under (recordedLeadId).
  */
 function eventDecisionOf(eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): EventDecision {
   const trace = JSON.stringify(decision.trace);
@@ -188,7 +177,7 @@ export function decisionRecord(
   eventId: string,
   decision: Decision,
   nowMs: number,
-  leadId: string | undefined = newLeadIdFor(decision, nowMs),
+  leadId: string | undefined = decision.status === "invalid" ? undefined : recordedLeadId(decision.match, nowMs),
 ): { event: EventDecision; statements: BuiltStatement[] } {
   return { event: eventDecisionOf(eventId, decision, nowMs, leadId), statements: leadAndDeliveryStatements(db, eventId, decision, nowMs, leadId) };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { LeadDelivery } from "../connectors/types";
-import type { Lead } from "../routing/lead";
+import type { Lead } from "../lead/schema";
 
 const isObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
 

@@ -1,5 +1,5 @@
+import type { Lead } from "../lead/schema";
 import type { Decision, DecisionTrace } from "./decide";
-import type { Lead } from "./lead";
 
 /**
  * What a decision may store. An event's D1 row holds its body (at most 1.5 MiB,

@@ -1,8 +1,8 @@
 import { configLimits } from "../config/limits";
 import { type Condition, type Operator, operators } from "../config/schema";
+import { toNumber } from "../lead/normalize";
+import { type Lead, leadSchema } from "../lead/schema";
 import { type CompiledPattern, compilePattern } from "../lib/linear-regex";
-import { type Lead, leadSchema } from "./lead";
-import { toNumber } from "./normalize";
 import { type ConditionTrace, clipValue, type FieldTrace } from "./trace";
 
 /**

@@ -2,15 +2,15 @@ import type { AssignResult } from "../assign/owner-pool";
 import { type Action, assignPool, type GatewayConfig, type PoolConfig, type RouteConfig, type SlaConfig, type SourceConfig } from "../config/schema";
 import type { DestinationAction } from "../connectors/connector";
 import type { LeadDelivery } from "../connectors/types";
-import type { LeadMatch } from "../db/leads";
 import type { Enrich, EnrichResult } from "../enrich/types";
+import type { LeadMatch } from "../lead/match";
+import { type MatchKeys, matchKeys } from "../lead/match";
+import type { Lead } from "../lead/schema";
 import { type AccountOwnerDeps, type AccountTrace, accountOwnerFor } from "./account-owner";
 import { fitDecision, type TrimmedTrace } from "./budget";
 import { mergeFields } from "./enrich-merge";
 import { skippedAfter, tryRoute } from "./evaluate";
-import type { Lead } from "./lead";
 import { mapLead } from "./mapping";
-import { type MatchKeys, matchKeys } from "./normalize";
 import { type ArmChoice, pickArm } from "./split";
 import { explainRoute, type RouteTrace } from "./trace";
 

@@ -1,6 +1,6 @@
 import type { RouteConfig } from "../config/schema";
+import type { Lead } from "../lead/schema";
 import { evaluateCondition } from "./conditions";
-import type { Lead } from "./lead";
 import type { ConditionTrace, RouteTrace } from "./trace";
 
 export { explain } from "./trace";

@@ -1,9 +1,9 @@
 import jsonata from "jsonata";
 import type { SourceConfig } from "../config/schema";
+import { describeProblems, type FieldProblem, type LeadField, type MappedLead, normalizeLead } from "../lead/normalize";
+import { type Lead, leadFields } from "../lead/schema";
 import { compilePattern, LinearRegExp } from "../lib/linear-regex";
-import { type Lead, leadFields } from "./lead";
 import { bound, budgetBindings } from "./mapping-budget";
-import { describeProblems, type FieldProblem, type LeadField, type MappedLead, normalizeLead } from "./normalize";
 
 /**
  * From a provider's payload to a `Lead`.

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { findLeadsForKeys, findMatchingLead } from "../../src/db/leads";
 import { leads } from "../../src/db/schema";
-import { LeadIndex } from "../../src/routing/lead-index";
-import type { MatchKeys } from "../../src/routing/normalize";
+import { LeadIndex } from "../../src/lead/lead-index";
+import type { MatchKeys } from "../../src/lead/match";
 
 const db = createDb(env.DB);
 const lead = (id: string, fields: { email?: string; phone?: string; domain?: string; ownerId: string }, createdAt: number) => ({

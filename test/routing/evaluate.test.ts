@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { type RouteConfig, routeSchema } from "../../src/config/schema";
+import type { Lead } from "../../src/lead/schema";
 import { evaluateRoutes, explain } from "../../src/routing/evaluate";
-import type { Lead } from "../../src/routing/lead";
 import type { RouteTrace } from "../../src/routing/trace";
 
 type RouteInput = z.input<typeof routeSchema>;

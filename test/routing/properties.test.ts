@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Condition, type Operator, operators, type RouteConfig } from "../../src/config/schema";
+import type { Lead } from "../../src/lead/schema";
 import { applyOperator, evaluateCondition, readField } from "../../src/routing/conditions";
 import { evaluateRoutes, explain } from "../../src/routing/evaluate";
-import type { Lead } from "../../src/routing/lead";
 import { mapLead } from "../../src/routing/mapping";
 import type { ConditionTrace } from "../../src/routing/trace";
 
