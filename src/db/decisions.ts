@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { matchKeys, recordedLeadId } from "../lead/match";
-import type { Decision, PlannedDelivery } from "../routing/decide";
+import type { Decision, PlannedDelivery } from "../routing/decision";
 import type { Database } from "./client";
 import { insertDeliveriesStatements, type NewDelivery } from "./deliveries";
 import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lte, min, sql } from "drizzle-orm";
-import type { PlannedDelivery, SlaPlan } from "../routing/decide";
+import type { PlannedDelivery, SlaPlan } from "../routing/decision";
 import type { Database } from "./client";
 import type { BuiltStatement } from "./json-rows";
 import { events, type HeldLeadRow, heldLeads, leads } from "./schema";

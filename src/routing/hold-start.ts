@@ -1,6 +1,6 @@
 import type { GatewayConfig } from "../config/schema";
 import type { NewHold } from "../db/holds";
-import type { HoldPlan, SlaPlan } from "./decide";
+import type { HoldPlan, SlaPlan } from "./decision";
 
 /** How soon a held lead nobody will take on their own (every member paused, no hours) is looked at again. */
 export const holdRecheckMs = 3_600_000;

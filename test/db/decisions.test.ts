@@ -6,7 +6,7 @@ import { decideEventsQueries, decisionRecord, type EventDecision } from "../../s
 import { insertEvents } from "../../src/db/events";
 import { runQueries } from "../../src/db/json-rows";
 import { deliveries, leads } from "../../src/db/schema";
-import type { Decision } from "../../src/routing/decide";
+import type { Decision } from "../../src/routing/decision";
 
 function decision(id: string, overrides: Partial<EventDecision> = {}): EventDecision {
   return {
