@@ -29,7 +29,7 @@ import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
 import { decideLead } from "../routing/decide";
 import { type Decision, invalidDecision } from "../routing/decision";
 import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
-import { mapLead } from "../routing/mapping";
+import { mapLead } from "../lead/mapping";
 import { decisionRecord } from "../routing/record";
 import { slaTimerFor, wakeSlaClock } from "../routing/sla-start";
 import { groupBySharedKeys } from "./key-groups";

@@ -1,5 +1,6 @@
 import type { GatewayConfig, RouteConfig, SourceConfig } from "../config/schema";
 import type { Enrich } from "../enrich/types";
+import { mapLead } from "../lead/mapping";
 import type { LeadMatch, MatchKeys } from "../lead/match";
 import { matchKeys } from "../lead/match";
 import type { Lead } from "../lead/schema";
@@ -8,7 +9,6 @@ import { fitDecision } from "./budget";
 import { type Decision, type DecisionTrace, invalidDecision } from "./decision";
 import { describeEnrichment, runEnrichment } from "./enrichment";
 import { evaluateRoutes } from "./evaluate";
-import { mapLead } from "./mapping";
 import { decideOwner, type OwnerDeps } from "./owner";
 import { planActions } from "./plan";
 import { pickArm } from "./split";

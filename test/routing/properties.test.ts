@@ -5,7 +5,7 @@ import type { Lead } from "../../src/lead/schema";
 import { applyOperator, evaluateCondition, readField } from "../../src/routing/conditions";
 import { type DecideDeps, decideLead } from "../../src/routing/decide";
 import { explain } from "../../src/routing/evaluate";
-import { mapLead } from "../../src/routing/mapping";
+import { mapLead } from "../../src/lead/mapping";
 import type { ConditionTrace } from "../../src/routing/trace";
 
 const field = fc.oneof(
