@@ -45,7 +45,7 @@ const nameCandidates = 100;
 
 /**
  * Lead-to-account lookups: each key of the lead (its registrable domain, then its
- * normalized company name — src/routing/account-keys.ts) → cache → the CRM's
+ * normalized company name — src/lead/account-keys.ts) → cache → the CRM's
  * search → cache. The first key that matches a record wins; a key that matches
  * nothing is cached as a miss like an enrichment's negative answer, so an unknown
  * company costs one search per key per `cacheSeconds`. Failures are not cached.
