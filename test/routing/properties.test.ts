@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Condition, configSchema, type Operator, operators, type RouteConfig } from "../../src/config/schema";
+import { mapLead } from "../../src/lead/mapping";
 import type { Lead } from "../../src/lead/schema";
 import { applyOperator, evaluateCondition, readField } from "../../src/routing/conditions";
 import { type DecideDeps, decideLead } from "../../src/routing/decide";
 import { explain } from "../../src/routing/evaluate";
-import { mapLead } from "../../src/lead/mapping";
 import type { ConditionTrace } from "../../src/routing/trace";
 
 const field = fc.oneof(
