@@ -80,3 +80,14 @@ describe("matching a whole batch at once", () => {
     expect(index.find({ email: "x@corp.dev", domain: "corp.dev" })).toMatchObject({ by: "domain", lead: { ownerId: "9" } });
   });
 });
+
+describe("one tie rule", () => {
+  it("takes the smaller id among leads of a domain created in the same millisecond, in SQL and in memory", async () => {
+    await db.insert(leads).values([lead("lead_tie_y", { domain: "tie.dev", ownerId: "y" }, 50), lead("lead_tie_x", { domain: "tie.dev", ownerId: "x" }, 50)]);
+    const keys = { email: "someone@tie.dev", domain: "tie.dev" };
+    expect(await findMatchingLead(db, keys)).toMatchObject({ by: "domain", lead: { id: "lead_tie_x" } });
+    expect((await findLeadsForKeys(db, [keys])).map((r) => r.id)).toEqual(["lead_tie_x"]);
+    const index = new LeadIndex([lead("lead_tie_y", { domain: "tie.dev", ownerId: "y" }, 50), lead("lead_tie_x", { domain: "tie.dev", ownerId: "x" }, 50)]);
+    expect(index.find(keys)?.lead.id).toBe("lead_tie_x");
+  });
+});
