@@ -64,9 +64,12 @@ export async function decideLead(
   const steps: RouteAction[] = [];
   /** The first experiment the lead went through. */
   let experiment: { route: string; arm: string } | undefined;
-  const afterRoute = async (step: RouteTrace, route: RouteConfig, lead: Lead): Promise<Lead> => {
+  // Synchronous for the routes that did not match: a configuration may have thousands.
+  const afterRoute = (step: RouteTrace, route: RouteConfig, lead: Lead): Promise<Lead> | undefined => {
     trace.explain.push(explainRoute(step));
-    if (step.status !== "matched") return lead;
+    return step.status === "matched" ? onMatch(route, lead) : undefined;
+  };
+  const onMatch = async (route: RouteConfig, lead: Lead): Promise<Lead> => {
     const actions = [...route.actions];
     let arm: string | undefined;
     if (route.split) {
