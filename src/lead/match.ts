@@ -47,7 +47,7 @@ export interface LeadMatch<Row extends KnownLead = KnownLead> {
  */
 export const ageOrder = ["createdAt", "id"] as const;
 
-export function olderFirst(a: KnownLead, b: KnownLead): number {
+function olderFirst(a: KnownLead, b: KnownLead): number {
   if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
