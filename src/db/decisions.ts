@@ -79,7 +79,8 @@ export function decideEventsQueries(rows: readonly EventDecision[]): RawQuery[] 
  * Planned deliveries as rows to insert. Their lead is the lead row of this email as
  * it stands when the rows are written (same batch as the lead's upsert): a
  * concurrent routing batch may have recorded the email first under its own id, and
- * one person's deliveries must share one lead to run in order.
+ * one person's deliveries must share one lead to run in order. `planned` are
+ * routing's planned deliveries (src/routing/decision.ts), stored whole as the payload.
  */
 export function plannedDeliveryRows(
   eventId: string,

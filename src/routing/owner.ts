@@ -1,5 +1,4 @@
-import type { PoolConfig } from "../config/schema";
-import { type Action, assignPool, type GatewayConfig } from "../config/schema";
+import { type Action, assignPool, type GatewayConfig, type PoolConfig } from "../config/schema";
 import type { LeadMatch } from "../lead/match";
 import type { Lead } from "../lead/schema";
 import { type AccountOwnerDeps, accountOwnerFor } from "./account-owner";
