@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compiledCacheSize, compileMapping, defaultMapping, mapLead } from "../../src/routing/mapping";
+import { compiledCacheSize, compileMapping, defaultMapping, mapLead } from "../../src/lead/mapping";
 
 /** A Typeform `form_response` webhook as Typeform documents it, trimmed to what matters. */
 const typeformPayload = {
