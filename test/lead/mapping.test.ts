@@ -150,8 +150,8 @@ describe("mapLead with a JSONata mapping", () => {
   });
 
   it("gives each evaluation its own step count", async () => {
-    // Thousands of steps each (a lambda call per element): two leads together would
-    // exceed the budget if they shared one count. Six, not more: they interleave, and
+    // Over a thousand steps each (a lambda call per element): six leads together would
+    // exceed the budget if they shared one count. Not more than six: they interleave, and
     // locally JSONata's 1 s timeout counts the others' time too (a loaded machine).
     const mapping = { score: "$sum($map([1..1000], function($v) { $v }))" };
     const results = await Promise.all(Array.from({ length: 6 }, () => mapLead({ mapping }, {})));
