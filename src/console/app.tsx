@@ -295,6 +295,7 @@ export function createConsoleApp() {
     const form = await c.req.parseBody();
     const data = await simulateForm(
       c.env,
+      c.get("services").db,
       { source: field(form, "source"), payload: field(form, "payload"), at: field(form, "at"), zone: field(form, "zone") },
       c.req.url,
     );

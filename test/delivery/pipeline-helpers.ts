@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
-import type { DecisionTrace } from "../../src/routing/decide";
+import type { DecisionTrace } from "../../src/routing/decision";
 import { eventsOf, flushInbox, postSigned, recordSends } from "../helpers";
 
 let sequence = 0;

@@ -8,7 +8,7 @@ import { deliveries } from "../../src/db/schema";
 import { slaTimerOf } from "../../src/db/sla-timers";
 import { type HoldEnv, releaseDueHolds } from "../../src/hold/release";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
-import type { DecisionTrace } from "../../src/routing/decide";
+import type { DecisionTrace } from "../../src/routing/decision";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
