@@ -1,0 +1,107 @@
+// Cloudflare's published Workers Paid prices for the units scripts/cost/usage-meter.ts
+// counts, beyond each plan's monthly allowance (the $5 a month Workers Paid base and
+// the included units are left out: at millions of leads they are noise). Read on the
+// date below from the pricing pages named per row; docs/benchmarks.md shows the table.
+export const pricesReadOn = "2026-12-06";
+
+/** Dollars per million units. */
+export const prices = [
+  {
+    key: "workerRequests",
+    label: "Worker requests (HTTP, queue batches, cron)",
+    perMillion: 0.3,
+    source: "https://developers.cloudflare.com/workers/platform/pricing/",
+  },
+  { key: "cpuMs", label: "Worker CPU time (ms)", perMillion: 0.02, source: "https://developers.cloudflare.com/workers/platform/pricing/" },
+  {
+    key: "doRequests",
+    label: "Durable Object requests (RPC calls, alarms)",
+    perMillion: 0.15,
+    source: "https://developers.cloudflare.com/durable-objects/platform/pricing/",
+  },
+  {
+    key: "doRowsRead",
+    label: "Durable Object SQLite rows read",
+    perMillion: 0.001,
+    source: "https://developers.cloudflare.com/durable-objects/platform/pricing/",
+  },
+  {
+    key: "doRowsWritten",
+    label: "Durable Object SQLite rows written",
+    perMillion: 1.0,
+    source: "https://developers.cloudflare.com/durable-objects/platform/pricing/",
+  },
+  { key: "d1RowsRead", label: "D1 rows read", perMillion: 0.001, source: "https://developers.cloudflare.com/d1/platform/pricing/" },
+  { key: "d1RowsWritten", label: "D1 rows written", perMillion: 1.0, source: "https://developers.cloudflare.com/d1/platform/pricing/" },
+  {
+    key: "queueOps",
+    label: "Queue operations (64 KB written, read or deleted)",
+    perMillion: 0.4,
+    source: "https://developers.cloudflare.com/queues/platform/pricing/",
+  },
+  { key: "kvReads", label: "KV reads", perMillion: 0.5, source: "https://developers.cloudflare.com/kv/platform/pricing/" },
+  { key: "kvWrites", label: "KV writes", perMillion: 5.0, source: "https://developers.cloudflare.com/kv/platform/pricing/" },
+  { key: "r2ClassA", label: "R2 Class A operations", perMillion: 4.5, source: "https://developers.cloudflare.com/r2/pricing/" },
+  { key: "r2ClassB", label: "R2 Class B operations", perMillion: 0.36, source: "https://developers.cloudflare.com/r2/pricing/" },
+];
+
+const sum = (record) => Object.values(record).reduce((a, b) => a + b, 0);
+
+/**
+ * Billed units per lead of one run ({ leads, usage, workerdCpuSeconds }). CPU is
+ * workerd's whole process time over the run: an upper bound, since it includes the
+ * local D1, queue broker and Durable Object storage that Cloudflare does not bill as
+ * Worker CPU.
+ */
+export function perLead(run) {
+  const u = run.usage;
+  const n = run.leads;
+  return {
+    workerRequests: u.workerRequests / n,
+    cpuMs: (run.workerdCpuSeconds * 1000) / n,
+    doRequests: (sum(u.doRequests) + sum(u.doAlarms)) / n,
+    doRowsRead: u.doRowsRead / n,
+    doRowsWritten: u.doRowsWritten / n,
+    d1RowsRead: u.d1RowsRead / n,
+    d1RowsWritten: u.d1RowsWritten / n,
+    queueOps: (u.queueWrites + u.queueReads + u.queueDeletes) / n,
+    kvReads: u.kvReads / n,
+    kvWrites: u.kvWrites / n,
+    r2ClassA: u.r2ClassA / n,
+    r2ClassB: u.r2ClassB / n,
+  };
+}
+
+/** Dollars per million leads: per unit kind and in total. */
+export function priceOf(units) {
+  const byItem = Object.fromEntries(prices.map((p) => [p.key, (units[p.key] ?? 0) * p.perMillion]));
+  return { byItem, total: sum(byItem) };
+}
+
+const fmt = (n, digits = 2) => (n === 0 ? "0" : n < 0.01 && digits <= 2 ? n.toPrecision(2) : n.toFixed(digits));
+
+/** The "Cost per lead" section of docs/benchmarks.md for these runs. */
+export function costMarkdown(runs, { date, leads }) {
+  const rows = prices.map((p) => {
+    const cells = runs.flatMap((run) => {
+      const units = perLead(run)[p.key] ?? 0;
+      return [fmt(units), `$${fmt(units * p.perMillion)}`];
+    });
+    return `| ${p.label} | $${p.perMillion} | ${cells.join(" | ")} |`;
+  });
+  const totals = runs.map((run) => `**$${priceOf(perLead(run)).total.toFixed(2)}**`);
+  return [
+    "## Cost per lead",
+    "",
+    `Measured ${date} with \`npm run cost\` (${leads} leads per run after a warm-up, the Miniflare API, scripts/cost/run.mjs): every`,
+    "billed unit counted by a metering wrapper around the bindings (scripts/cost/usage-meter.ts; D1 rows are D1's own",
+    "`meta.rows_read`/`rows_written`, so indexes and triggers count). Prices: Cloudflare Workers Paid, read",
+    `${pricesReadOn}, per million units beyond the plan's allowance.`,
+    "",
+    `| unit | $ per million | ${runs.map((r) => `${r.name}: per lead | ${r.name}: $ per million leads`).join(" | ")} |`,
+    `|---|---|${runs.map(() => "---|---|").join("")}`,
+    ...rows,
+    `| **total** | | ${totals.map((t) => `| ${t}`).join(" | ")} |`,
+    "",
+  ].join("\n");
+}
