@@ -79,7 +79,7 @@ export const events = sqliteTable(
   },
   (t) => [
     index("events_source_received").on(t.sourceId, t.receivedAt),
-    index("events_lead").on(t.leadId),
+    index("events_lead").on(t.leadId).where(sql`${t.leadId} IS NOT NULL`),
     index("events_status_updated").on(t.status, t.updatedAt),
   ],
 );
@@ -105,7 +105,11 @@ export const leads = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("leads_email").on(t.email), index("leads_phone").on(t.phone), index("leads_domain").on(t.domain)],
+  (t) => [
+    uniqueIndex("leads_email").on(t.email),
+    index("leads_phone").on(t.phone).where(sql`${t.phone} IS NOT NULL`),
+    index("leads_domain").on(t.domain).where(sql`${t.domain} IS NOT NULL`),
+  ],
 );
 export type LeadRow = typeof leads.$inferSelect;
 
@@ -157,7 +161,7 @@ export const deliveries = sqliteTable(
     index("deliveries_event").on(t.eventId),
     index("deliveries_status_next").on(t.status, t.nextAttemptAt),
     // Outcome reports name the CRM's record id: this finds the lead it was delivered as.
-    index("deliveries_external").on(t.externalId),
+    index("deliveries_external").on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index("deliveries_lead_destination").on(t.leadId, t.destinationId),
     // Pending deliveries only (migrations/0009): the oldest one per destination for
     // the metrics, one index entry read each (src/db/metric-counts.ts).
@@ -206,7 +210,9 @@ export const attempts = sqliteTable(
     retryAt: integer("retry_at"),
     at: integer("at").notNull(),
   },
-  (t) => [index("attempts_delivery").on(t.deliveryId), index("attempts_event").on(t.eventId), index("attempts_destination_at").on(t.destinationId, t.at)],
+  // The event page reads attempts by event; the stats by id range. Nothing reads them
+  // by delivery or destination, so no index for that (migrations/0011: rows written).
+  (t) => [index("attempts_event").on(t.eventId)],
 );
 export type AttemptRow = typeof attempts.$inferSelect;
 
