@@ -30,3 +30,16 @@ CREATE INDEX `leads_phone` ON `leads` (`phone`) WHERE `phone` IS NOT NULL;
 DROP INDEX IF EXISTS `leads_domain`;
 --> statement-breakpoint
 CREATE INDEX `leads_domain` ON `leads` (`domain`) WHERE `domain` IS NOT NULL;
+--> statement-breakpoint
+-- Events by status are looked up for two statuses only: `queued` (the sweeper, the
+-- replay backlog) and `dead` (the stats, the dead-letter list); the other statuses
+-- are listed by id (the console's filters, bounded by their page). An index over every
+-- status moved each routed event's entry twice (queued → delivering → routed); one
+-- partial index per looked-up status holds an event only while it is in that status.
+-- A query's `status = ?` bound to the same value can use it (SQLite compares the
+-- bound value with the index's WHERE term).
+DROP INDEX IF EXISTS `events_status_updated`;
+--> statement-breakpoint
+CREATE INDEX `events_queued_updated` ON `events` (`updated_at`) WHERE `status` = 'queued';
+--> statement-breakpoint
+CREATE INDEX `events_dead_updated` ON `events` (`updated_at`) WHERE `status` = 'dead';

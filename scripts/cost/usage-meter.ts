@@ -87,8 +87,16 @@ function chunks(value: unknown): number {
   return Math.max(1, Math.ceil(bytes / queueChunkBytes));
 }
 
-/** "insert events", "update deliveries", "select events": the statement's verb and first table. */
+/**
+ * "insert events :: INSERT OR IGNORE INTO events (id, …": the statement's verb and
+ * first table, then the start of its text (two statements on one table differ there).
+ */
 export function statementKey(sql: string): string {
+  return `${statementKind(sql)} :: ${sql.replace(/\s+/g, " ").trim().slice(0, 80)}`;
+}
+
+/** "insert events", "update deliveries", "select events": the statement's verb and first table. */
+export function statementKind(sql: string): string {
   const text = sql.replace(/\s+/g, " ").trim().toLowerCase();
   const verb = /^(with|select|insert|update|delete|replace|create|pragma)/.exec(text)?.[1] ?? "other";
   const table =
@@ -137,7 +145,7 @@ function meterD1(db: D1Database): void {
       usage.d1Queries += 1;
       usage.d1RowsRead += read;
       usage.d1RowsWritten += written;
-      const key = statementKey(sqls[i] ?? sqls[0] ?? "");
+      const key = statementKey(sqls[i] ?? "");
       const entry = (usage.d1ByStatement[key] ??= { queries: 0, rowsRead: 0, rowsWritten: 0 });
       entry.queries += 1;
       entry.rowsRead += read;

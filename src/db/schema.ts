@@ -80,7 +80,10 @@ export const events = sqliteTable(
   (t) => [
     index("events_source_received").on(t.sourceId, t.receivedAt),
     index("events_lead").on(t.leadId).where(sql`${t.leadId} IS NOT NULL`),
-    index("events_status_updated").on(t.status, t.updatedAt),
+    // One partial index per status something looks events up by (migrations/0011): an
+    // event has an entry only while queued or dead, not one moved at every step.
+    index("events_queued_updated").on(t.updatedAt).where(sql`${t.status} = 'queued'`),
+    index("events_dead_updated").on(t.updatedAt).where(sql`${t.status} = 'dead'`),
   ],
 );
 

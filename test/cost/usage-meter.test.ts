@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { meterEnv, readUsage, resetUsage, statementKey } from "../../scripts/cost/usage-meter";
+import { meterEnv, readUsage, resetUsage, statementKey, statementKind } from "../../scripts/cost/usage-meter";
 
 // The cost run (scripts/cost/run.mjs) trusts these counts: they must be D1's own,
 // including the rows that indexes and the metric triggers (migrations/0009) write.
@@ -23,7 +23,9 @@ describe("usage meter", () => {
     const usage = readUsage();
     expect(usage.d1Queries).toBe(1);
     expect(usage.d1RowsWritten).toBe(result.meta.rows_written);
-    expect(usage.d1ByStatement["insert events"]?.rowsWritten).toBe(result.meta.rows_written);
+    const [key, entry] = Object.entries(usage.d1ByStatement)[0] ?? [];
+    expect(key).toMatch(/^insert events :: INSERT INTO events/);
+    expect(entry?.rowsWritten).toBe(result.meta.rows_written);
   });
 
   it("counts what raw() and first() read although they drop D1's meta", async () => {
@@ -58,8 +60,9 @@ describe("usage meter", () => {
   });
 
   it("names statements by verb and table", () => {
-    expect(statementKey('insert into "events" ("id") values (?)')).toBe("insert events");
-    expect(statementKey("UPDATE deliveries SET status = ?")).toBe("update deliveries");
-    expect(statementKey("WITH x AS (SELECT 1) SELECT * FROM leads")).toBe("select leads");
+    expect(statementKind('insert into "events" ("id") values (?)')).toBe("insert events");
+    expect(statementKind("UPDATE deliveries SET status = ?")).toBe("update deliveries");
+    expect(statementKind("WITH x AS (SELECT 1) SELECT * FROM leads")).toBe("select leads");
+    expect(statementKey("UPDATE deliveries\n   SET status = ?")).toBe("update deliveries :: UPDATE deliveries SET status = ?");
   });
 });

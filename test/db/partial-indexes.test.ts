@@ -1,5 +1,8 @@
 import { env } from "cloudflare:workers";
+import { and, desc, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { events } from "../../src/db/schema";
 
 // migrations/0011 made four lookup indexes partial (WHERE column IS NOT NULL) so a row
 // without the value writes no index entry. SQLite uses such an index only when the
@@ -11,6 +14,62 @@ async function planOf(sql: string, ...params: unknown[]): Promise<string> {
     .all<{ detail: string }>();
   return results.map((r) => r.detail).join("\n");
 }
+
+/** The plan of a drizzle query, its values bound as the code binds them. */
+function planOfQuery(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<string> {
+  const { sql: text, params } = query.toSQL();
+  return planOf(text, ...params);
+}
+
+describe("partial status indexes of events", () => {
+  const db = createDb(env.DB);
+  const count = sql<number>`count(*)`;
+
+  it("find queued events for the sweeper and the replay backlog", async () => {
+    // src/db/events.ts findStuckEvents, src/db/event-queries.ts replaysInFlight
+    const stuck = db
+      .select({ id: events.id })
+      .from(events)
+      .where(and(eq(events.status, "queued"), lt(events.updatedAt, 1)))
+      .orderBy(events.updatedAt)
+      .limit(10);
+    expect(await planOfQuery(stuck)).toContain("events_queued_updated");
+    const replays = db
+      .select({ n: count })
+      .from(events)
+      .where(and(eq(events.status, "queued"), gte(events.updatedAt, 1), isNotNull(events.replayOf)));
+    expect(await planOfQuery(replays)).toContain("events_queued_updated");
+  });
+
+  it("find dead events for the stats and the dead-letter list", async () => {
+    // src/db/event-stats.ts eventStats, deadRoutings
+    const deadCount = db
+      .select({ n: count })
+      .from(events)
+      .where(and(eq(events.status, "dead"), gte(events.updatedAt, 1), lt(events.updatedAt, 2)));
+    expect(await planOfQuery(deadCount)).toContain("events_dead_updated");
+    const deadList = db.select({ id: events.id }).from(events).where(eq(events.status, "dead")).orderBy(desc(events.updatedAt), desc(events.id)).limit(50);
+    expect(await planOfQuery(deadList)).toContain("events_dead_updated");
+  });
+
+  it("hold an event only while it is queued or dead", async () => {
+    const insert = (id: string, status: string) =>
+      env.DB.prepare(
+        "INSERT INTO events (id, source_id, status, headers, body_size, verification, received_at, stored_at, updated_at) VALUES (?, 'partial', ?, '{}', 0, '{}', 1, 1, 1)",
+      )
+        .bind(id, status)
+        .run();
+    const queued = await insert("evt_partial_q", "queued");
+    const routed = await insert("evt_partial_r", "routed");
+    expect(queued.meta.rows_written - routed.meta.rows_written).toBe(1);
+    // Settling a decided event writes its row and the metric trigger's row (migrations/0009),
+    // no status index entry: one more than a change to a column nothing indexes.
+    await env.DB.prepare("UPDATE events SET status = 'delivering', updated_at = 2 WHERE id = 'evt_partial_q'").run();
+    const touch = await env.DB.prepare("UPDATE events SET status_reason = 'x' WHERE id = 'evt_partial_q'").run();
+    const settle = await env.DB.prepare("UPDATE events SET status = 'routed', updated_at = 3 WHERE id = 'evt_partial_q'").run();
+    expect(settle.meta.rows_written).toBe(touch.meta.rows_written + 1);
+  });
+});
 
 describe("partial lookup indexes", () => {
   it("serve the lookups by value", async () => {
