@@ -87,7 +87,7 @@ export function costMarkdown(runs, { date, leads }) {
       const units = perLead(run)[p.key] ?? 0;
       return [fmt(units), `$${fmt(units * p.perMillion)}`];
     });
-    return `| ${p.label} | $${p.perMillion} | ${cells.join(" | ")} |`;
+    return `| ${p.label} | $${p.perMillion.toFixed(p.perMillion < 0.01 ? 3 : 2)} | ${cells.join(" | ")} |`;
   });
   const totals = runs.map((run) => `**$${priceOf(perLead(run)).total.toFixed(2)}**`);
   return [
@@ -103,5 +103,19 @@ export function costMarkdown(runs, { date, leads }) {
     ...rows,
     `| **total** | | ${totals.map((t) => `| ${t}`).join(" | ")} |`,
     "",
+    ...runs.flatMap((run) => [
+      `D1 rows written per lead, ${run.name}, by statement (the start of its SQL; each index entry and trigger row counts):`,
+      "",
+      "| statement | rows written | rows read | statements |",
+      "|---|--:|--:|--:|",
+      ...Object.entries(run.usage.d1ByStatement)
+        .filter(([, v]) => v.rowsWritten > 0)
+        .sort((a, b) => b[1].rowsWritten - a[1].rowsWritten)
+        .map(
+          ([key, v]) =>
+            `| \`${key.split(" :: ")[1] ?? key}…\` | ${fmt(v.rowsWritten / run.leads)} | ${fmt(v.rowsRead / run.leads)} | ${fmt(v.queries / run.leads)} |`,
+        ),
+      "",
+    ]),
   ].join("\n");
 }
