@@ -4,46 +4,30 @@
 // date below from the pricing pages named per row; docs/benchmarks.md shows the table.
 export const pricesReadOn = "2026-12-06";
 
-/** Dollars per million units. */
+const page = {
+  workers: "https://developers.cloudflare.com/workers/platform/pricing/",
+  durableObjects: "https://developers.cloudflare.com/durable-objects/platform/pricing/",
+  d1: "https://developers.cloudflare.com/d1/platform/pricing/",
+  queues: "https://developers.cloudflare.com/queues/platform/pricing/",
+  kv: "https://developers.cloudflare.com/kv/platform/pricing/",
+  r2: "https://developers.cloudflare.com/r2/pricing/",
+};
+
+/** Dollars per million units: [key, label, $ per million, pricing page]. */
 export const prices = [
-  {
-    key: "workerRequests",
-    label: "Worker requests (HTTP, queue batches, cron)",
-    perMillion: 0.3,
-    source: "https://developers.cloudflare.com/workers/platform/pricing/",
-  },
-  { key: "cpuMs", label: "Worker CPU time (ms)", perMillion: 0.02, source: "https://developers.cloudflare.com/workers/platform/pricing/" },
-  {
-    key: "doRequests",
-    label: "Durable Object requests (RPC calls, alarms)",
-    perMillion: 0.15,
-    source: "https://developers.cloudflare.com/durable-objects/platform/pricing/",
-  },
-  {
-    key: "doRowsRead",
-    label: "Durable Object SQLite rows read",
-    perMillion: 0.001,
-    source: "https://developers.cloudflare.com/durable-objects/platform/pricing/",
-  },
-  {
-    key: "doRowsWritten",
-    label: "Durable Object SQLite rows written",
-    perMillion: 1.0,
-    source: "https://developers.cloudflare.com/durable-objects/platform/pricing/",
-  },
-  { key: "d1RowsRead", label: "D1 rows read", perMillion: 0.001, source: "https://developers.cloudflare.com/d1/platform/pricing/" },
-  { key: "d1RowsWritten", label: "D1 rows written", perMillion: 1.0, source: "https://developers.cloudflare.com/d1/platform/pricing/" },
-  {
-    key: "queueOps",
-    label: "Queue operations (64 KB written, read or deleted)",
-    perMillion: 0.4,
-    source: "https://developers.cloudflare.com/queues/platform/pricing/",
-  },
-  { key: "kvReads", label: "KV reads", perMillion: 0.5, source: "https://developers.cloudflare.com/kv/platform/pricing/" },
-  { key: "kvWrites", label: "KV writes", perMillion: 5.0, source: "https://developers.cloudflare.com/kv/platform/pricing/" },
-  { key: "r2ClassA", label: "R2 Class A operations", perMillion: 4.5, source: "https://developers.cloudflare.com/r2/pricing/" },
-  { key: "r2ClassB", label: "R2 Class B operations", perMillion: 0.36, source: "https://developers.cloudflare.com/r2/pricing/" },
-];
+  ["workerRequests", "Worker requests (HTTP, queue batches, cron)", 0.3, page.workers],
+  ["cpuMs", "Worker CPU time (ms)", 0.02, page.workers],
+  ["doRequests", "Durable Object requests (RPC calls, alarms)", 0.15, page.durableObjects],
+  ["doRowsRead", "Durable Object SQLite rows read", 0.001, page.durableObjects],
+  ["doRowsWritten", "Durable Object SQLite rows written", 1.0, page.durableObjects],
+  ["d1RowsRead", "D1 rows read", 0.001, page.d1],
+  ["d1RowsWritten", "D1 rows written", 1.0, page.d1],
+  ["queueOps", "Queue operations (64 KB written, read or deleted)", 0.4, page.queues],
+  ["kvReads", "KV reads", 0.5, page.kv],
+  ["kvWrites", "KV writes", 5.0, page.kv],
+  ["r2ClassA", "R2 Class A operations", 4.5, page.r2],
+  ["r2ClassB", "R2 Class B operations", 0.36, page.r2],
+].map(([key, label, perMillion, source]) => ({ key, label, perMillion, source }));
 
 const sum = (record) => Object.values(record).reduce((a, b) => a + b, 0);
 

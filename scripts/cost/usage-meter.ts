@@ -161,71 +161,59 @@ function bound<T extends object>(target: T, prop: string | symbol): unknown {
   return typeof value === "function" ? value.bind(target) : value;
 }
 
-function meterQueue(name: string, queue: Queue): Queue {
-  return new Proxy(queue, {
+/**
+ * The binding with the named methods counted before each call: `counters[method]` gets
+ * the call's arguments (and may replace one it has to read, such as an iterable).
+ */
+function countCalls<T extends object>(binding: T, counters: Record<string, (args: unknown[]) => void>): T {
+  return new Proxy(binding, {
     get(target, prop) {
-      if (prop === "send") {
-        return (body: unknown, options?: QueueSendOptions) => {
-          usage.queueWrites += chunks(body);
-          add(usage.queueMessagesSent, name);
-          return target.send(body, options);
-        };
-      }
-      if (prop === "sendBatch") {
-        return (messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
-          const list = [...messages];
-          for (const m of list) usage.queueWrites += chunks(m.body);
-          add(usage.queueMessagesSent, name, list.length);
-          return target.sendBatch(list, options);
-        };
-      }
-      return bound(target, prop);
+      const value = bound(target, prop);
+      const count = typeof prop === "string" ? counters[prop] : undefined;
+      if (typeof value !== "function" || !count) return value;
+      return (...args: unknown[]) => {
+        count(args);
+        return (value as (...a: unknown[]) => unknown)(...args);
+      };
     },
   });
 }
 
-const kvReadMethods = new Set(["get", "getWithMetadata", "list"]);
-const kvWriteMethods = new Set(["put", "delete"]);
-
-function meterKv(kv: KVNamespace): KVNamespace {
-  return new Proxy(kv, {
-    get(target, prop) {
-      const method = bound(target, prop);
-      if (typeof method !== "function" || typeof prop !== "string") return method;
-      if (kvReadMethods.has(prop)) {
-        return (...args: unknown[]) => {
-          // get() of several keys at once is one read per key.
-          usage.kvReads += Array.isArray(args[0]) ? args[0].length : 1;
-          return method(...args);
-        };
-      }
-      if (kvWriteMethods.has(prop)) {
-        return (...args: unknown[]) => {
-          usage.kvWrites += 1;
-          return method(...args);
-        };
-      }
-      return method;
+function meterQueue(name: string, queue: Queue): Queue {
+  return countCalls(queue, {
+    send(args) {
+      usage.queueWrites += chunks(args[0]);
+      add(usage.queueMessagesSent, name);
+    },
+    sendBatch(args) {
+      const list = [...(args[0] as Iterable<MessageSendRequest>)];
+      args[0] = list;
+      for (const m of list) usage.queueWrites += chunks(m.body);
+      add(usage.queueMessagesSent, name, list.length);
     },
   });
+}
+
+// get() of several keys at once is one read per key.
+const kvRead = (args: unknown[]) => (usage.kvReads += Array.isArray(args[0]) ? args[0].length : 1);
+const kvWrite = () => (usage.kvWrites += 1);
+
+function meterKv(kv: KVNamespace): KVNamespace {
+  return countCalls(kv, { get: kvRead, getWithMetadata: kvRead, list: kvRead, put: kvWrite, delete: kvWrite });
 }
 
 // R2 Class A: writes and lists; Class B: reads (developers.cloudflare.com/r2/pricing/). Delete is free.
-const r2ClassA = new Set(["put", "list", "createMultipartUpload", "resumeMultipartUpload"]);
-const r2ClassB = new Set(["get", "head"]);
+const r2ClassA = () => (usage.r2ClassA += 1);
+const r2ClassB = () => (usage.r2ClassB += 1);
 
 function meterR2(bucket: R2Bucket): R2Bucket {
-  return new Proxy(bucket, {
-    get(target, prop) {
-      const method = bound(target, prop);
-      if (typeof method !== "function" || typeof prop !== "string") return method;
-      if (!r2ClassA.has(prop) && !r2ClassB.has(prop)) return method;
-      return (...args: unknown[]) => {
-        if (r2ClassA.has(prop)) usage.r2ClassA += 1;
-        else usage.r2ClassB += 1;
-        return method(...args);
-      };
-    },
+  return countCalls(bucket, {
+    put: r2ClassA,
+    list: r2ClassA,
+    createMultipartUpload: r2ClassA,
+    resumeMultipartUpload: r2ClassA,
+    get: r2ClassB,
+    head: r2ClassB,
   });
 }
 
