@@ -2,14 +2,18 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { expect, vi } from "vitest";
-import type { GatewayConfigInput, SourceInput } from "../src/config/schema";
-import { clearConfigCache, writeConfig } from "../src/config/store";
+import { configSchema, type GatewayConfigInput, type SourceInput } from "../src/config/schema";
+import { clearConfigCache, commitConfig } from "../src/config/store";
 import { createDb } from "../src/db/client";
 import { events } from "../src/db/schema";
 
-/** Stores a configuration and makes the isolate read it on the next request. */
+/**
+ * Stores a configuration and makes the isolate read it on the next request. Only the
+ * schema is checked, not references between entries (the admin API does that with
+ * `checkWrite`), so tests can store deliberately incomplete configurations.
+ */
 export async function configure(config: GatewayConfigInput): Promise<void> {
-  await writeConfig(env, config, "test");
+  await commitConfig(env, configSchema.parse(config), { updatedBy: "test" });
   clearConfigCache();
 }
 
