@@ -6,8 +6,7 @@ import { attempts, deliveries, leads } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, flushInbox, liftHold, postSigned, recordSends, standardSecret } from "../helpers";
-import { routeQueued, runQueue } from "./pipeline-helpers";
+import { configure, eventsOf, flushInbox, liftHold, postSigned, recordSends, routeQueued, runQueue, standardSecret } from "../helpers";
 
 let hubspot: FakeHandle;
 let slack: FakeHandle;
