@@ -70,7 +70,8 @@ describe("routing and delivery, end to end inside workerd", () => {
     expect(result.explicitAcks).toHaveLength(1);
     expect(messages.map((m) => m.destinationId)).toEqual(["hubspot", "sales-slack"]);
 
-    const [event] = await eventsOf("typeform-leads");
+    const eventOf = async () => (await eventsOf("typeform-leads")).find((e) => e.id === messages[0]?.eventId);
+    const event = await eventOf();
     expect(event).toMatchObject({ status: "delivering", routeId: "hot", ownerId: "101" });
     const trace = JSON.parse(event?.trace ?? "{}");
     expect(trace.owner).toMatchObject({ ownerId: "101", pool: "enterprise-ae", sticky: false });
@@ -83,7 +84,7 @@ describe("routing and delivery, end to end inside workerd", () => {
     expect(contacts[0]?.properties).toMatchObject({ email: "ada@example.com", hubspot_owner_id: "101", firstname: "Ada" });
     expect(await slack.records<unknown[]>()).toHaveLength(1);
 
-    const [done] = await eventsOf("typeform-leads");
+    const done = await eventOf();
     expect(done?.status).toBe("routed");
     const rows = await db()
       .select()
@@ -98,7 +99,13 @@ describe("routing and delivery, end to end inside workerd", () => {
   });
 
   it("routes a redelivered message once: no second decision, no second CRM call", async () => {
-    const [event] = await eventsOf("typeform-leads");
+    // A warm lead of its own (no pool), routed and delivered once before the redelivery.
+    expect((await postSigned("typeform-leads", typeform("redelivered@example.com", 60))).status).toBe(202);
+    const first = await routeQueued("typeform-leads");
+    expect(first.messages.map((m) => m.destinationId)).toEqual(["hubspot"]);
+    await deliverAll(first.messages);
+    const event = (await eventsOf("typeform-leads")).find((e) => e.id === first.messages[0]?.eventId);
+    expect(event?.status).toBe("routed");
     const before = (await hubspot.requests()).length;
     const sends = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
     await runQueue(queueNames.routing, [{ eventId: event?.id, sourceId: "typeform-leads" }], 2);
