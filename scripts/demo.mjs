@@ -55,7 +55,12 @@ const ownerNames = new Map([
   ...(config.owners ?? []).filter((o) => o.name).map((o) => [o.id, o.name]),
 ]);
 
-/** One signed POST, as the source's provider would send it. */
+/**
+ * One signed POST, as the source's provider would send it.
+ * @param {string} sourceId
+ * @param {{ body: string, deliveryId?: string }} request
+ * @param {{ secret?: string, timestamp?: number }} [options]
+ */
 async function send(sourceId, { body, deliveryId }, { secret = secretOf[sourceId], timestamp } = {}) {
   const headers = {
     "content-type": "application/json",
