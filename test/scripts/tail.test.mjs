@@ -1,4 +1,4 @@
-// `npm run test:tail`: the log tail's reader, filters and formatter on sample output
+// `npm run test:scripts`: the log tail's reader, filters and formatter on sample output
 // of each kind it must read: plain JSON lines, `wrangler dev` (coloured boxes, its own
 // lines mixed in) and `wrangler tail --format json` (pretty-printed events).
 import assert from "node:assert/strict";
