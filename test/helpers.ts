@@ -2,13 +2,17 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runDurableO
 import { env, exports } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { expect, vi } from "vitest";
-import { configSchema, type GatewayConfigInput, type SourceInput } from "../src/config/schema";
+import type { z } from "zod";
+import { configSchema, type GatewayConfigInput, type sourceSchema } from "../src/config/schema";
 import { clearConfigCache, commitConfig } from "../src/config/store";
 import { createDb } from "../src/db/client";
 import { deliveries, events } from "../src/db/schema";
 import worker from "../src/index";
 import { type DeliveryMessage, queueNames } from "../src/queue/messages";
 import type { DecisionTrace } from "../src/routing/decide";
+
+/** A source as a test writes it (defaults may be left out). */
+export type SourceInput = z.input<typeof sourceSchema>;
 
 /**
  * Stores a configuration and makes the isolate read it on the next request. Only the
