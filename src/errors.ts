@@ -35,6 +35,7 @@ export const errorCodes = {
   config_key_mismatch: { status: 503, title: "Configuration key does not open the stored secrets" },
   replay_unavailable: { status: 409, title: "Event cannot be replayed" },
   replay_rate_limited: { status: 429, title: "Too many replays in flight" },
+  job_not_found: { status: 404, title: "Job not found" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

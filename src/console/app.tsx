@@ -5,6 +5,7 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticate } from "../admin/auth";
+import { cancelJob, readJob, startRetryJob } from "../admin/bulk-retry";
 import { validationFailed } from "../admin/problems";
 import { rollbackConfig } from "../admin/routes/config";
 import { replayEvent } from "../admin/routes/events";
@@ -18,9 +19,11 @@ import { type ConsoleContext, type ConsoleEnv, consoleBase, href } from "./env";
 import { ErrorPage } from "./pages/error-page";
 import { EventDetailPage, loadEvent } from "./pages/event-detail";
 import { EventsPage, loadEvents } from "./pages/events";
+import { JobPage } from "./pages/job";
 import { defaultKpiWindow, KpisPage, loadKpis } from "./pages/kpis";
 import { LoginPage } from "./pages/login";
 import { defaultWindow, loadOverview, OverviewPage } from "./pages/overview";
+import { loadRetryPlan, RetryPage, retryFieldsOf, retryRequestOf } from "./pages/retry";
 import { loadRouting, RoutingPage } from "./pages/routing";
 import { loadSimulateForm, SimulatePage, simulateForm } from "./pages/simulate";
 import { loadVersion, VersionPage } from "./pages/version";
@@ -194,6 +197,34 @@ export function createConsoleApp() {
     const replay = await replayEvent(c.env, c.req.param("id"), c.get("requestId"));
     log("info", "console replay", { requestId: c.get("requestId"), eventId: replay.replayOf, replayId: replay.id });
     return c.redirect(href(`/events/${encodeURIComponent(replay.id)}`, { done: "replayed" }), 303);
+  });
+
+  app.get("/retry", async (c) => {
+    const fields = retryFieldsOf((name) => c.req.query(name), c.req.queries("status") ?? []);
+    const data = await loadRetryPlan(c.env, fields, c.req.query("check") === "1");
+    return c.html(<RetryPage data={data} session={need(sessionOf(c))} />, data.problems.length > 0 ? 422 : 200);
+  });
+
+  app.post("/retry", requireAdmin, async (c) => {
+    const form = await c.req.parseBody();
+    // The statuses travel as one comma-separated field (the form token check has parsed the body once).
+    const fields = retryFieldsOf((name) => field(form, name), field(form, "status").split(","));
+    const input = retryRequestOf(fields, false);
+    if (!input.ok) throw validationFailed(input.problems);
+    const job = await startRetryJob(c.env, input.request);
+    log("info", "console bulk retry", { requestId: c.get("requestId"), jobId: job.id, matched: job.matched });
+    return c.redirect(href(`/jobs/${encodeURIComponent(job.id)}`, { done: "started" }), 303);
+  });
+
+  app.get("/jobs/:id", async (c) => {
+    const job = await readJob(c.env, c.req.param("id"));
+    return c.html(<JobPage job={job} session={need(sessionOf(c))} notice={c.req.query("done")} />);
+  });
+
+  app.post("/jobs/:id/cancel", requireAdmin, async (c) => {
+    const job = await cancelJob(c.env, c.req.param("id"));
+    log("info", "console bulk retry cancelled", { requestId: c.get("requestId"), jobId: job.id, requeued: job.requeued });
+    return c.redirect(href(`/jobs/${encodeURIComponent(job.id)}`, { done: "cancelled" }), 303);
   });
 
   app.get("/routing", async (c) => {

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { bodyStoreOf } from "../db/event-bodies";
 import { insertEvents } from "../db/events";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
@@ -287,6 +288,7 @@ export class SourceInbox extends DurableObject<Env> {
 
     await insertEvents(
       this.env.DB,
+      bodyStoreOf(this.env),
       rows.map((row) => ({
         id: row.id,
         sourceId: row.source_id,

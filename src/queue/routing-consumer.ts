@@ -330,6 +330,7 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   }
   const rows = await getEvents(
     createDb(env.DB),
+    env.BODIES,
     valid.map((v) => v.body.eventId),
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
