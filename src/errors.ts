@@ -29,6 +29,7 @@ export const errorCodes = {
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   entry_not_found: { status: 404, title: "Configuration entry not found" },
   event_not_found: { status: 404, title: "Event not found" },
+  destination_not_found: { status: 404, title: "Destination not found" },
   config_version_not_found: { status: 404, title: "Configuration version not found" },
   config_version_conflict: { status: 412, title: "Configuration changed meanwhile" },
   config_key_missing: { status: 503, title: "Configuration key missing" },

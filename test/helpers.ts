@@ -9,7 +9,7 @@ import { createDb } from "../src/db/client";
 import { deliveries, events } from "../src/db/schema";
 import worker from "../src/index";
 import { type DeliveryMessage, queueNames } from "../src/queue/messages";
-import type { DecisionTrace } from "../src/routing/decide";
+import type { DecisionTrace } from "../src/routing/decision";
 
 /** A source as a test writes it (defaults may be left out). */
 export type SourceInput = z.input<typeof sourceSchema>;

@@ -1,7 +1,7 @@
 // What each provider POSTs for one lead, in that provider's own payload shape, so the
 // sources' JSONata mappings are exercised on realistic bodies. Shared by the demo and
 // the e2e suite; the mappings that read these shapes are in scripts/demo/config.mjs
-// and test/e2e/lib/e2e-config.mjs.
+// and scripts/lib/e2e/e2e-config.mjs.
 import { randomUUID } from "node:crypto";
 
 /**

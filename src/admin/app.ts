@@ -10,6 +10,7 @@ import type { AdminEnv } from "./env";
 import { validationHook } from "./problems";
 import { configRoutes } from "./routes/config";
 import { deliveryRoutes } from "./routes/deliveries";
+import { destinationControlRoutes } from "./routes/destination-controls";
 import { entryRoutes } from "./routes/entries";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";
@@ -74,6 +75,7 @@ export function createAdminApp() {
   app.on("PUT", ["/v1/config", "/v1/:kind/:id"], configBodyDepth);
   app.route("/", configRoutes());
   app.route("/", entryRoutes());
+  app.route("/", destinationControlRoutes());
   app.route("/", eventRoutes());
   app.route("/", deliveryRoutes());
   app.route("/", jobRoutes());

@@ -11,6 +11,7 @@ import { rollbackConfig } from "../admin/routes/config";
 import { replayEvent } from "../admin/routes/events";
 import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../admin/routes/owners";
 import { endSession, spendFormNonce } from "../db/console-sessions";
+import { controlDestination } from "../delivery/destination-control";
 import { errorCodes, GatewayError } from "../errors";
 import { errorMessage, log } from "../lib/log";
 import { momentFromForm } from "../lib/zoned-time";
@@ -234,7 +235,7 @@ export function createConsoleApp() {
         data={data}
         session={need(sessionOf(c))}
         notice={c.req.query("done")}
-        noticeSubject={noticeSubject(c.req.query("version") ?? c.req.query("owner"))}
+        noticeSubject={noticeSubject(c.req.query("version") ?? c.req.query("owner") ?? c.req.query("destination"))}
       />,
     );
   });
@@ -275,6 +276,15 @@ export function createConsoleApp() {
     log("info", "console owner back", { requestId: c.get("requestId"), ownerId: id });
     return c.redirect(href("/routing", { done: "back", owner: id }), 303);
   });
+
+  for (const action of ["pause", "resume"] as const) {
+    app.post(`/destinations/:id/${action}`, requireAdmin, async (c) => {
+      const id = c.req.param("id");
+      await controlDestination(c.env, id, action);
+      log("info", `console destination ${action}`, { requestId: c.get("requestId"), destinationId: id });
+      return c.redirect(href("/routing", { done: action === "pause" ? "paused" : "resumed", destination: id }), 303);
+    });
+  }
 
   app.get("/simulate", async (c) => {
     const data = await loadSimulateForm(c.env);

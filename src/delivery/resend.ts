@@ -46,7 +46,11 @@ export async function resendDeliveries(
     ),
     settleEventsStatement(db, eventIds, nowMs),
   ]);
-  const messages = requeued.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId }));
+  // In the order given (RETURNING follows SQLite's own): a drain sends oldest first.
+  const order = new Map(candidates.map((c, i) => [c.id, i]));
+  const messages = requeued
+    .map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId }))
+    .sort((a, b) => (order.get(a.deliveryId) ?? 0) - (order.get(b.deliveryId) ?? 0));
   try {
     await sendMessages(env.DELIVERY_QUEUE, messages);
   } catch (error) {

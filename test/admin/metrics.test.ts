@@ -132,7 +132,7 @@ describe("GET /admin/v1/metrics", () => {
       switchboard_destination_state: "gauge",
       switchboard_webhook_to_crm_seconds: "histogram",
     });
-    // Configured destinations are listed before their first delivery, all active today.
+    // Configured destinations are listed before their first delivery, all active.
     for (const destination of ["hubspot", "idle-hubspot"]) {
       expect(sampleValue(parsed, "switchboard_deliveries_pending", { destination })).toBe(0);
       expect(sampleValue(parsed, "switchboard_destination_state", { destination, state: "active" })).toBe(1);

@@ -40,6 +40,8 @@ describe("GET /admin/v1/openapi.json", () => {
         "GET /v1/events",
         "GET /v1/events/{id}",
         "GET /v1/metrics",
+        "POST /v1/destinations/{id}/pause",
+        "POST /v1/destinations/{id}/resume",
         "POST /v1/events/{id}/replay",
         "POST /v1/events/replay",
         "GET /v1/dead-letters",

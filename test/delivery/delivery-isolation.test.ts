@@ -222,11 +222,11 @@ describe("a destination group that fails part way", () => {
       const limiter = getByName(name);
       return new Proxy(limiter, {
         get: (target, key) =>
-          key === "take"
-            ? (...args: Parameters<typeof target.take>) => {
+          key === "admit"
+            ? (...args: Parameters<typeof target.admit>) => {
                 takes += 1;
                 // The second call's token: the limiter's Durable Object fails.
-                return takes === 2 ? Promise.reject(new Error("Durable Object reset")) : target.take(...args);
+                return takes === 2 ? Promise.reject(new Error("Durable Object reset")) : target.admit(...args);
               }
             : Reflect.get(target, key),
       });

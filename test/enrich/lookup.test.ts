@@ -5,7 +5,7 @@ import { createDb } from "../../src/db/client";
 import { readCachedEnrichment, writeCachedEnrichment } from "../../src/db/enrichment-cache";
 import { cacheScope } from "../../src/enrich/cache-scope";
 import { createEnricher } from "../../src/enrich/lookup";
-import type { Lead } from "../../src/routing/lead";
+import type { Lead } from "../../src/lead/schema";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
 import { liftHold } from "../helpers";

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { DecisionTrace } from "../../src/routing/decide";
+import type { DecisionTrace } from "../../src/routing/decision";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";

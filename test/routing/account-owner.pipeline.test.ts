@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { DecisionTrace } from "../../src/routing/decide";
+import type { DecisionTrace } from "../../src/routing/decision";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
 import { consoleFetch, page, signIn, text } from "../console/helpers";

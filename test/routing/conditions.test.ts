@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Condition, Operator } from "../../src/config/schema";
+import type { Lead } from "../../src/lead/schema";
 import { applyOperator, conditionProblems, evaluateCondition, readField } from "../../src/routing/conditions";
-import type { Lead } from "../../src/routing/lead";
 
 const lead: Lead = {
   email: "jane@acme.io",

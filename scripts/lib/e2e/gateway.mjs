@@ -3,8 +3,8 @@
 // workerd processes behind otherwise). Its output goes to a log file, which the
 // suite reads afterwards (the sweeper's lines) and keeps for post-mortems.
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
-import { freePort } from "../../../scripts/lib/free-port.mjs";
-import { startWranglerDev, waitForHttp, wrangler } from "../../../scripts/wrangler-env.mjs";
+import { startWranglerDev, waitForHttp, wrangler } from "../../wrangler-env.mjs";
+import { freePort } from "../free-port.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

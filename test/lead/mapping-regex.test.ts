@@ -1,6 +1,6 @@
 import jsonata from "jsonata";
 import { describe, expect, it } from "vitest";
-import { compileMapping, evaluateMapping, mapLead } from "../../src/routing/mapping";
+import { compileMapping, evaluateMapping, mapLead } from "../../src/lead/mapping";
 
 // JSONata's `/…/` literals run on RE2 through its RegexEngine option: the results
 // must be those of JavaScript's engine wherever both can run the pattern.

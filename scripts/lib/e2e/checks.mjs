@@ -2,7 +2,7 @@
 // admin events, dead letters, stats, the fakes' records and request logs). Each
 // returns a list of problems, one readable line per broken promise; an empty list is
 // a pass. Kept apart from the run so a failure can be re-examined without re-running.
-import { crmRecordsByEmail } from "../../../scripts/lib/crm-records.mjs";
+import { crmRecordsByEmail } from "../crm-records.mjs";
 import { finalStatuses } from "./drain.mjs";
 import { routeTargets } from "./e2e-config.mjs";
 

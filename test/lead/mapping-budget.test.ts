@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { evaluateMapping, mapLead } from "../../src/routing/mapping";
-import { STEP_BUDGET, TEXT_BUDGET } from "../../src/routing/mapping-budget";
+import { evaluateMapping, mapLead } from "../../src/lead/mapping";
+import { STEP_BUDGET, TEXT_BUDGET } from "../../src/lead/mapping-budget";
 
 // One lead's mapping is held to a step and a text budget: whatever its expressions
 // do, it ends (at most a few milliseconds) with the limit as the reason.

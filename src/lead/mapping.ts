@@ -1,9 +1,8 @@
 import jsonata from "jsonata";
-import type { SourceConfig } from "../config/schema";
 import { compilePattern, LinearRegExp } from "../lib/linear-regex";
-import { type Lead, leadFields } from "./lead";
 import { bound, budgetBindings } from "./mapping-budget";
 import { describeProblems, type FieldProblem, type LeadField, type MappedLead, normalizeLead } from "./normalize";
+import { type Lead, leadFields } from "./schema";
 
 /**
  * From a provider's payload to a `Lead`.
@@ -23,7 +22,11 @@ import { describeProblems, type FieldProblem, type LeadField, type MappedLead, n
 
 export type MapResult = { ok: true; lead: Lead; raw: Record<string, unknown>; warnings: string[] } | { ok: false; reason: string; problems: FieldProblem[] };
 
-export type MappingSource = Pick<SourceConfig, "mapping" | "defaultRegion">;
+/** What of a source (or an enrichment) mapping reads; src/lead sits below config, so this is its own shape. */
+export interface MappingSource {
+  mapping?: Record<string, string> | undefined;
+  defaultRegion?: string | undefined;
+}
 
 export async function mapLead(source: MappingSource, payload: unknown): Promise<MapResult> {
   try {

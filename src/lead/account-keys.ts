@@ -1,6 +1,6 @@
 import { isFreeMailDomain } from "./free-mail";
-import type { Lead } from "./lead";
 import { normalizeDomain } from "./normalize";
+import type { Lead } from "./schema";
 
 /**
  * The keys a lead's company is matched to a CRM company or account by: its

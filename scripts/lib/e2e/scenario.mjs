@@ -3,8 +3,8 @@
 // must be refused. Every request knows what answer it should get, so the checks can
 // compare outcome against intent one by one.
 import { randomUUID } from "node:crypto";
-import { calendlyPayload, partnerReferralPayload, typeformPayload, websiteSignupPayload } from "../../../scripts/lib/lead-payloads.mjs";
-import { signatureHeaders } from "../../../scripts/lib/sign-webhook.mjs";
+import { calendlyPayload, partnerReferralPayload, typeformPayload, websiteSignupPayload } from "../lead-payloads.mjs";
+import { signatureHeaders } from "../sign-webhook.mjs";
 import { floodSource, smallBodyBytes, smallBodySource } from "./e2e-config.mjs";
 
 /** Small, fast, seedable PRNG (mulberry32): the same seed gives the same run. */
@@ -99,6 +99,8 @@ function providerBody(source, lead, random) {
  * A request: `build()` gives path, headers and body for one attempt. The body and
  * delivery id stay fixed across attempts, the signature is made afresh each time,
  * as a provider's retry does.
+ * @param {{ key: string, kind: string, source: { id: string, provider: string }, sourceId?: string, body: string,
+ *   deliveryId?: string, secret?: string, sign?: boolean, timestamp?: number, leadKey?: string }} request
  */
 function signedRequest({ key, kind, source, sourceId = source.id, body, deliveryId, secret, sign = true, timestamp, leadKey }) {
   return {

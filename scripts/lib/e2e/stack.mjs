@@ -2,9 +2,9 @@
 // (in this process), the gateway under wrangler dev with throwaway secrets, and the
 // e2e configuration loaded through the admin API.
 import { randomBytes } from "node:crypto";
-import { loadFakes } from "../../../scripts/fakes.mjs";
-import { adminApi } from "../../../scripts/lib/admin-api.mjs";
-import { freePort } from "../../../scripts/lib/free-port.mjs";
+import { loadFakes } from "../../fakes.mjs";
+import { adminApi } from "../admin-api.mjs";
+import { freePort } from "../free-port.mjs";
 import { e2eConfig, e2eSecrets, pipedriveUsers } from "./e2e-config.mjs";
 import { freshState, gatewayProcess } from "./gateway.mjs";
 

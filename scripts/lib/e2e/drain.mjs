@@ -8,7 +8,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const finalStatuses = new Set(["routed", "partially_failed", "dead", "unmatched", "invalid"]);
 
 /**
- * @param {{ admin: ReturnType<typeof import("../../../scripts/lib/admin-api.mjs").adminApi>,
+ * @param {{ admin: ReturnType<typeof import("../admin-api.mjs").adminApi>,
  *   gateway: { cron(): Promise<void> }, expected: number, timeoutMs: number,
  *   cronEveryMs?: number, log?: (line: string) => void }} options
  */

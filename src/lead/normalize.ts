@@ -1,7 +1,7 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/min";
 import { z } from "zod";
 import { isFreeMailDomain } from "./free-mail";
-import { type Lead, type leadFields, leadSchema } from "./lead";
+import { type Lead, type leadFields, leadSchema } from "./schema";
 
 /**
  * Normalization turns what a mapping produced into a `Lead`: the shape routing
@@ -311,22 +311,4 @@ function normalizeEmployees(value: unknown): Normalized<number> {
   if (isAbsent(value)) return {};
   const employees = parseEmployees(value);
   return employees === undefined ? { warning: `${describe(value)} is not a whole number of employees; dropped` } : { value: employees };
-}
-
-// ─── matching ─────────────────────────────────────────────────────────────────
-
-/** The keys an earlier lead is found by. */
-export interface MatchKeys {
-  email?: string;
-  phone?: string;
-  /** Only a company domain: a free-mail domain would match unrelated people. */
-  domain?: string;
-}
-
-export function matchKeys(lead: Lead): MatchKeys {
-  const keys: MatchKeys = {};
-  if (lead.email) keys.email = lead.email;
-  if (lead.phone) keys.phone = lead.phone;
-  if (lead.domain && !isFreeMailDomain(lead.domain)) keys.domain = lead.domain;
-  return keys;
 }

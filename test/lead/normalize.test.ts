@@ -1,17 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isFreeMailDomain } from "../../src/routing/free-mail";
-import type { Lead } from "../../src/routing/lead";
-import {
-  type MappedLead,
-  matchKeys,
-  normalizeCountry,
-  normalizeDomain,
-  normalizeEmail,
-  normalizeLead,
-  normalizePhone,
-  parseEmployees,
-} from "../../src/routing/normalize";
+import { isFreeMailDomain } from "../../src/lead/free-mail";
+import { type MappedLead, normalizeCountry, normalizeDomain, normalizeEmail, normalizeLead, normalizePhone, parseEmployees } from "../../src/lead/normalize";
 
 function normalized(mapped: Omit<MappedLead, "custom">, defaultRegion?: string) {
   const result = normalizeLead({ custom: {}, ...mapped }, { defaultRegion });
@@ -221,23 +211,6 @@ describe("text fields", () => {
     const custom = { plan: "pro", tags: ["a"], nested: { x: 1 } };
     const result = normalizeLead({ custom });
     expect(result.ok && result.lead.custom).toEqual(custom);
-  });
-});
-
-describe("matchKeys", () => {
-  const lead = (fields: Partial<Lead>): Lead => ({ custom: {}, ...fields });
-
-  it("uses email, phone and a company domain", () => {
-    expect(matchKeys(lead({ email: "a@acme.io", phone: "+4930901820", domain: "acme.io" }))).toEqual({
-      email: "a@acme.io",
-      phone: "+4930901820",
-      domain: "acme.io",
-    });
-  });
-
-  it("never matches on a free-mail domain, even an explicit one", () => {
-    expect(matchKeys(lead({ email: "a@gmail.com", domain: "gmail.com" }))).toEqual({ email: "a@gmail.com" });
-    expect(matchKeys(lead({}))).toEqual({});
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountDomainKey, accountKeys, accountNameKey, nameSearchWord } from "../../src/routing/account-keys";
+import { accountDomainKey, accountKeys, accountNameKey, nameSearchWord } from "../../src/lead/account-keys";
 
 describe("accountDomainKey", () => {
   it.each([

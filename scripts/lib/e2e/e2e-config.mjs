@@ -145,6 +145,10 @@ export function e2eConfig(fakes, secrets) {
         externalIdField: fakes.salesforce.credentials.externalIdField,
         rate: fast,
         maxAttempts: 3,
+        // The run's 502 ×15 (run.mjs) would open the circuit breaker and wait out its
+        // cool-downs; this run checks each faulted call becomes a retried attempt. The
+        // breaker has its own tests (test/delivery/destination-holds.test.ts).
+        breaker: false,
       },
       {
         id: "pipedrive",
