@@ -32,6 +32,8 @@ export default defineConfig(async () => {
             // Verification failures are counted in the inbox right after each response
             // (test/ingest/rejections.test.ts sets a window of its own).
             VERIFY_FAILURE_FLUSH_MS: "0",
+            // Tests run a bulk retry job's steps themselves (runDurableObjectAlarm).
+            RETRY_JOB_STEP_MS: "3600000",
           },
         },
       }),

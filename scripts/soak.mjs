@@ -11,17 +11,17 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "../test/e2e/lib/checks.mjs";
-import { waitUntilFinal } from "../test/e2e/lib/drain.mjs";
-import { crmFaultRound, doomSalesforceLead, postFault } from "../test/e2e/lib/run.mjs";
-import { buildScenario } from "../test/e2e/lib/scenario.mjs";
-import { startStack } from "../test/e2e/lib/stack.mjs";
 import { describeMachine } from "./bench/machine.mjs";
 import { readFakeRecords, readFakeRequests } from "./lib/crm-records.mjs";
 import { writeSection } from "./lib/doc-section.mjs";
+import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "./lib/e2e/checks.mjs";
+import { crmFaultRound, doomSalesforceLead, postFault } from "./lib/e2e/crm-fault-round.mjs";
+import { waitUntilFinal } from "./lib/e2e/drain.mjs";
+import { buildScenario } from "./lib/e2e/scenario.mjs";
+import { startStack } from "./lib/e2e/stack.mjs";
+import { loadSender } from "./lib/load-sender.mjs";
 import { answerCounts, deliveredCounts, deliveredIn, gatewayCounts, minuteLine } from "./soak/counts.mjs";
 import { memorySummary, sampleGroup } from "./soak/memory.mjs";
-import { pacedSender } from "./soak/pacer.mjs";
 import { figuresText, memoryTable, soakMarkdown } from "./soak/report.mjs";
 import { defaultMinutes, soakSettings } from "./soak/settings.mjs";
 import { recordsIn } from "./tail/records.mjs";
@@ -66,7 +66,9 @@ async function main() {
     `run ${runId}: ${settings.minutes} min at ${settings.rate} leads/s, seed ${settings.seed}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`,
   );
 
+  /** @type {{ stop: () => Promise<void>, fakes: Record<string, any> } | undefined} */
   let fakes;
+  /** @type {ReturnType<typeof import("./lib/e2e/gateway.mjs").gatewayProcess> | undefined} */
   let gateway;
   let stopping = false;
   const killNow = () => gateway?.killNow();
@@ -90,7 +92,7 @@ async function main() {
     });
     say(`gateway ${gateway.base} up (wrangler pid ${gateway.pid}), configuration loaded`);
 
-    const sender = pacedSender(gateway.base, { maxInFlight: settings.maxInFlight });
+    const sender = loadSender(gateway.base, { retry: true, maxInFlight: settings.maxInFlight });
     const scenarios = [];
     const samples = [sampleGroup(gateway.pid)];
     const minuteLines = [];
@@ -138,8 +140,8 @@ async function main() {
       for (const lead of scenario.leads.filter((l) => l.doomed)) {
         await doomSalesforceLead(origins.salesforce, lead.email, attempts);
       }
-      await sender.sendOver(scenario.requests, t0 + minute * 60_000, 60_000, () => stopping);
-      // sendOver returns once the minute's last request is launched, just before the minute ends.
+      await sender.paced(scenario.requests, { startAt: t0 + minute * 60_000, spanMs: 60_000, stopped: () => stopping });
+      // paced() returns once the minute's last request is launched, just before the minute ends.
       const end = t0 + (minute + 1) * 60_000;
       if (end > Date.now()) await sleep(end - Date.now());
       await sampleMinute();

@@ -28,8 +28,11 @@ export function wrangler(args, { quiet = false } = {}) {
 /**
  * Starts `wrangler dev` in its own process group, so that stopping it also stops the
  * two workerd processes it starts (killing only wrangler leaves them running).
+ * `env` adds environment variables for wrangler.
+ * @param {{ port?: number, vars?: Record<string, string>, persistTo?: string, config?: string,
+ *   stdio?: import("node:child_process").StdioOptions, args?: string[], env?: Record<string, string> }} [options]
  */
-export function startWranglerDev({ port, vars = {}, persistTo, config, stdio = "inherit", args: extra = [] } = {}) {
+export function startWranglerDev({ port, vars = {}, persistTo, config, stdio = "inherit", args: extra = [], env = {} } = {}) {
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
   // Further flags, e.g. --test-scheduled: the e2e suite runs the sweeper cron through
   // /__scheduled, since local dev never fires crons by itself.
@@ -38,7 +41,7 @@ export function startWranglerDev({ port, vars = {}, persistTo, config, stdio = "
   if (config) args.push("--config", config);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   if (persistTo) args.push("--persist-to", persistTo);
-  const child = spawn(bin, args, { cwd: root, env: wranglerEnv, stdio, detached: true });
+  const child = spawn(bin, args, { cwd: root, env: { ...wranglerEnv, ...env }, stdio, detached: true });
   const stop = () => {
     try {
       process.kill(-child.pid, "SIGTERM");

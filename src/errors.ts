@@ -29,12 +29,14 @@ export const errorCodes = {
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   entry_not_found: { status: 404, title: "Configuration entry not found" },
   event_not_found: { status: 404, title: "Event not found" },
+  destination_not_found: { status: 404, title: "Destination not found" },
   config_version_not_found: { status: 404, title: "Configuration version not found" },
   config_version_conflict: { status: 412, title: "Configuration changed meanwhile" },
   config_key_missing: { status: 503, title: "Configuration key missing" },
   config_key_mismatch: { status: 503, title: "Configuration key does not open the stored secrets" },
   replay_unavailable: { status: 409, title: "Event cannot be replayed" },
   replay_rate_limited: { status: 429, title: "Too many replays in flight" },
+  job_not_found: { status: 404, title: "Job not found" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -4,6 +4,7 @@ import { handleDeliveryBatch } from "./delivery/consumer";
 import { handleDeadLetters } from "./delivery/dead-letters";
 import { errorMessage, log } from "./lib/log";
 import { checkAlertRules } from "./monitoring/alert-rules";
+import { watchStorage } from "./monitoring/storage";
 import { queueNames } from "./queue/messages";
 import { handleRoutingBatch } from "./queue/routing-consumer";
 import { sweep } from "./queue/sweeper";
@@ -15,6 +16,7 @@ export { AuthThrottle } from "./admin/auth-throttle";
 export { OwnerPool } from "./assign/owner-pool";
 export { CrmTokens } from "./connectors/crm-tokens";
 export { DestinationLimiter } from "./delivery/destination-limiter";
+export { DeliveryRetryJob } from "./delivery/retry-job";
 export { HoldClock } from "./hold/clock";
 export { SourceInbox } from "./inbox/source-inbox";
 export { SlaClock } from "./sla/clock";
@@ -39,10 +41,13 @@ export default {
   },
   async scheduled(controller, env, ctx) {
     // Independent jobs: one failing must not stop the others.
+    const active = refreshConfig(env, 0);
     const results = await Promise.allSettled([
       sweep(env, ctx),
       runRetention(env, controller.scheduledTime),
-      refreshConfig(env, 0).then(async (config) => {
+      // The daily D1 size snapshot and the 80% alert.
+      active.then((config) => watchStorage(env, config, controller.scheduledTime)),
+      active.then(async (config) => {
         await checkAlertRules(env, config, controller.scheduledTime);
         // A lost wake-up call costs at most this minute.
         if (hasSlas(config.document)) await wakeSlaClock(env, controller.scheduledTime);

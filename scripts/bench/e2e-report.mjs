@@ -93,9 +93,7 @@ const queueHeader = ["way", "phase", "queue", "batches", "messages/batch", "full
 
 function settingsLines(results) {
   return results.map((r) => {
-    const queues = r.gateway.queues
-      .map((q) => `${q.queue} max_batch_size ${q.maxBatchSize}${q.overridden ? " (bench override)" : ""}, max_batch_timeout ${q.maxBatchTimeout} s`)
-      .join("; ");
+    const queues = r.gateway.queues.map((q) => `${q.queue} max_batch_size ${q.maxBatchSize}, max_batch_timeout ${q.maxBatchTimeout} s`).join("; ");
     return `${modeLabels[r.mode]}: INBOX_FLUSH_DELAY_MS ${r.gateway.flushDelayMs ?? "unset"}; ${queues}`;
   });
 }

@@ -1,7 +1,7 @@
 // Turns what one end-to-end phase left behind (the sender's notes, the HubSpot fake's
 // calls, the gateway's D1 rows, the local queue broker's batch lines) into figures.
 // Pure: no I/O here.
-import { percentile } from "./load.mjs";
+import { percentile } from "../lib/load-sender.mjs";
 
 const windowMs = 10_000;
 

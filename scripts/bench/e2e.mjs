@@ -8,46 +8,35 @@
 //             through the limit, HubSpot calls, leads per call, 429s.
 // The gateway's own timestamps (D1) split each lead's time into stages, and the local
 // queue broker's batch lines show how full and how long the consumer batches were.
-import { writeFileSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { unstable_readConfig } from "wrangler";
+import { loadSender } from "../lib/load-sender.mjs";
 import { query } from "./durability.mjs";
 import { e2eStoredConfig, e2eVars } from "./e2e-config.mjs";
 import { readFakeCalls, startHubspotFake } from "./e2e-fake.mjs";
 import { queueBatchLog, wranglerBatchLog } from "./e2e-queues.mjs";
-import { createSender, sendBurst, sendPaced } from "./e2e-sender.mjs";
 import { analyzePhase, limitingFactor } from "./e2e-stats.mjs";
 import { cpuMeter } from "./processes.mjs";
 import { modeLabels } from "./report.mjs";
 import { e2eTargets, settings } from "./settings.mjs";
 import { startTarget } from "./targets.mjs";
-import { sourceId } from "./webhook.mjs";
+import { leadRequest, sourceId } from "./webhook.mjs";
 
 const say = (line) => process.stdout.write(`${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const pollMs = 250;
 /** Lead numbers of the e2e phases: far from the ingest bench's, distinct per phase. */
 const firstLead = { warmup: 10_000_000, latency: 20_000_000, burst: 30_000_000 };
-const deliveriesQueue = "switchboard-deliveries";
 
 /**
  * The gateway settings that shape end-to-end time, as this run used them: the inbox
- * flush delay and each queue consumer's batch size and wait (wrangler.toml, with the
- * bench's diagnostic override of the deliveries batch size, if any).
+ * flush delay and each queue consumer's batch size and wait (wrangler.toml).
  */
-function gatewaySettings(gatewayConfig, mode) {
+function gatewaySettings(gatewayConfig) {
   const config = unstable_readConfig({ config: gatewayConfig });
-  const override = mode === "miniflare" ? settings.e2e.deliveryBatchSize : undefined;
   return {
     flushDelayMs: config.vars?.INBOX_FLUSH_DELAY_MS,
-    queues: (config.queues?.consumers ?? []).map((c) => ({
-      queue: c.queue,
-      maxBatchSize: c.queue === deliveriesQueue && override !== undefined ? override : c.max_batch_size,
-      maxBatchTimeout: c.max_batch_timeout,
-      overridden: c.queue === deliveriesQueue && override !== undefined,
-    })),
-    queueConsumers: override !== undefined ? { [deliveriesQueue]: { maxBatchSize: override } } : {},
+    queues: (config.queues?.consumers ?? []).map((c) => ({ queue: c.queue, maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout })),
   };
 }
 
@@ -78,19 +67,14 @@ async function readRows(db) {
  * Runs the three phases against a fresh gateway started `mode` (bundles.ingest is the
  * gateway bundle for the Miniflare API); `onPids` gets its workerd pids. Returns
  * { mode, phases, verdicts, failures, warnings, loadAverage }.
+ * @param {{ mode: string, runDir: string, bundles: object, gatewayConfig: string,
+ *   onPids?: (pids: number[]) => void }} options
  */
 export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids = () => {} }) {
   const e2e = settings.e2e;
-  const gateway = gatewaySettings(gatewayConfig, mode);
+  const gateway = gatewaySettings(gatewayConfig);
   const out = { mode, gateway, phases: [], failures: [], warnings: [], loadAverage: { before: os.loadavg()[0] } };
   const where = `${modeLabels[mode]} end to end`;
-  if (e2e.deliveryBatchSize !== undefined) {
-    out.warnings.push(
-      mode === "miniflare"
-        ? `${where}: the deliveries queue ran with max_batch_size ${e2e.deliveryBatchSize} (BENCH_E2E_DELIVERY_BATCH_SIZE), not wrangler.toml's`
-        : `${where}: BENCH_E2E_DELIVERY_BATCH_SIZE applies to the Miniflare API only; wrangler dev ran wrangler.toml's settings`,
-    );
-  }
   const fake = await startHubspotFake(e2e.hubspotLimit);
   const batchLog = mode === "miniflare" ? queueBatchLog() : undefined;
   const kind = {
@@ -103,21 +87,44 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
     stored: e2eStoredConfig(fake),
     vars: e2eVars,
     log: batchLog?.log,
-    queueConsumers: gateway.queueConsumers,
   };
   say(
     `${modeLabels[mode]} / end to end: starting the gateway and the HubSpot fake (${e2e.hubspotLimit.requests} calls per ${e2e.hubspotLimit.perMs / 1000} s)…`,
   );
   const target = await startTarget({ mode, kind, runDir, bundles });
   onPids(target.pids());
-  const batches = batchLog ?? wranglerBatchLog(target.logText);
-  const sender = createSender({ baseUrl: target.baseUrl, path: `/in/${sourceId}`, maxSockets: Math.max(e2e.connections, 256) });
+  // Without a batch log the target is wrangler dev, which has logText.
+  const batches = batchLog ?? wranglerBatchLog(/** @type {{ logText: () => string }} */ (target).logText);
+  /**
+   * Sends leads `first` … `first + count - 1` with `how(sender, requests)` and notes,
+   * per lead, when it was sent and what the gateway answered.
+   */
+  const send = async (first, count, how) => {
+    const sender = loadSender(target.baseUrl);
+    const requests = Array.from({ length: count }, (_, i) => leadRequest(`/in/${sourceId}`, first + i));
+    const startedAt = Date.now();
+    await how(sender, requests, () => Date.now() - startedAt > e2e.sendTimeoutMs);
+    await sender.settle();
+    const results = requests
+      .filter((r) => sender.outcomes.has(r.key))
+      .map((r) => {
+        const o = sender.outcomes.get(r.key);
+        return { n: r.n, email: r.email, sentAt: o.sentAt, answeredAt: o.answeredAt, status: o.status, eventId: o.json?.id, error: o.error };
+      });
+    return { results, startedAt, endedAt: Date.now(), lagMs: sender.progress().maxLagMs };
+  };
+  /** Open loop: a send every 1/rate s whether or not earlier answers came back, as providers do. */
+  const paced = (first, rate, seconds) =>
+    send(first, Math.round(rate * seconds), (sender, requests, stopped) => sender.paced(requests, { spanMs: seconds * 1000, stopped }));
+  /** Closed loop: `connections` senders, each sending its next lead as soon as the last was answered. */
+  const burst = (first, count, connections) =>
+    send(first, count, (sender, requests) => sender.closedLoop(requests, { connections, deadlineMs: e2e.sendTimeoutMs }));
   let acceptedSoFar = 0;
   try {
-    const phase = async (name, send) => {
+    const phase = async (name, sending) => {
       const mark = batches.mark();
       const meter = cpuMeter(target.cpuPids);
-      const sent = await send();
+      const sent = await sending();
       const accepted = sent.results.filter((r) => r.status === 202).length;
       acceptedSoFar += accepted;
       const drainedAt = await waitSettled(target.db, acceptedSoFar, e2e.drainTimeoutMs);
@@ -125,7 +132,7 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
       // Slow delivery is a finding, not a broken measurement: the figures then cover
       // the leads delivered so far, and the verdicts say so.
       if (drainedAt === undefined) {
-        out.warnings.push(`${where}, ${name}: leads still queued or delivering ${e2e.drainTimeoutMs / 1000} s after the last send (BENCH_E2E_TIMEOUT_SECONDS)`);
+        out.warnings.push(`${where}, ${name}: leads still queued or delivering ${e2e.drainTimeoutMs / 1000} s after the last send`);
       }
       return { name, sent, drainedAt, queueBatches: batches.since(mark), cpu };
     };
@@ -133,27 +140,15 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
     const runs = [];
     if (e2e.warmup > 0) {
       say(`  warm-up: ${e2e.warmup} leads…`);
-      await phase("warm-up", () => sendBurst({ sender, first: firstLead.warmup, count: e2e.warmup, connections: 2, deadlineMs: e2e.sendTimeoutMs }));
+      await phase("warm-up", () => burst(firstLead.warmup, e2e.warmup, 2));
     }
     say(`  latency: ${e2e.rate} leads/s for ${e2e.seconds} s…`);
-    runs.push(
-      await phase("latency", () => sendPaced({ sender, first: firstLead.latency, rate: e2e.rate, seconds: e2e.seconds, deadlineMs: e2e.sendTimeoutMs })),
-    );
+    runs.push(await phase("latency", () => paced(firstLead.latency, e2e.rate, e2e.seconds)));
     say(`  burst: ${e2e.burst} leads over ${e2e.connections} connections…`);
-    runs.push(
-      await phase("burst", () => sendBurst({ sender, first: firstLead.burst, count: e2e.burst, connections: e2e.connections, deadlineMs: e2e.sendTimeoutMs })),
-    );
+    runs.push(await phase("burst", () => burst(firstLead.burst, e2e.burst, e2e.connections)));
 
     const fakeCalls = await readFakeCalls(fake.origin, e2e.hubspotLimit);
     const { events, attempts } = await readRows(target.db);
-    // The raw timeline, for a post-mortem with BENCH_KEEP=1 (the run directory is removed otherwise).
-    writeFileSync(
-      path.join(runDir, `e2e-${mode}.json`),
-      JSON.stringify({
-        phases: runs.map((r) => ({ name: r.name, startedAt: r.sent.startedAt, endedAt: r.sent.endedAt, drainedAt: r.drainedAt, queueBatches: r.queueBatches })),
-        calls: fakeCalls.calls.map((c) => ({ at: c.at, leads: c.emails.length, limited: c.limited })),
-      }),
-    );
     for (const run of runs) {
       const p = analyzePhase({
         name: run.name,
@@ -209,7 +204,6 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
     }
     for (const line of target.reloads()) out.warnings.push(`${where}: wrangler reloaded during the run (${line.trim()}); its figures may be off`);
   } finally {
-    sender.close();
     await target.stop();
     await fake.stop();
   }

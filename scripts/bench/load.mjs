@@ -1,13 +1,8 @@
 // Drives one slice of load with autocannon and merges slices into the figures the
 // report shows. Targets are 127.0.0.1 only; the duration bounds every slice.
 import autocannon from "autocannon";
+import { percentile } from "../lib/load-sender.mjs";
 import { signedRequest } from "./webhook.mjs";
-
-/** Nearest-rank percentile of an ascending list. */
-export function percentile(sorted, q) {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
 
 /**
  * Runs `connections` keep-alive connections against `baseUrl + path` for `seconds`.

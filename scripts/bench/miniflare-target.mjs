@@ -14,8 +14,11 @@ import { seedMiniflare } from "./seed.mjs";
  * With `seed`, the migrations next to `config` and the bench config (`stored`, the
  * ingest bench's by default) are put in place before it takes load. `vars` override
  * the config's [vars]; `log` is a Miniflare Log (its local queue broker reports each
- * consumer batch there); `queueConsumers` overrides consumer settings per queue name;
- * `withoutAssets` leaves the config's [assets] out.
+ * consumer batch there); `withoutAssets` leaves the config's [assets] out.
+ */
+/**
+ * @param {{ name: string, config: string, scriptPath: string, persistRoot: string, seed?: boolean, stored?: any,
+ *   vars?: Record<string, string>, log?: unknown, inspectorPort?: number, withoutAssets?: boolean, afterSeed?: string[] }} options
  */
 export async function startMiniflareTarget({
   name,
@@ -26,9 +29,9 @@ export async function startMiniflareTarget({
   stored,
   vars = {},
   log,
-  queueConsumers = {},
   inspectorPort,
   withoutAssets = false,
+  afterSeed = [],
 }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   // Without [assets], Miniflare routes requests straight to the Worker instead of
@@ -69,8 +72,6 @@ export async function startMiniflareTarget({
       {
         ...workerOptions,
         bindings: { ...workerOptions.bindings, ...vars },
-        // Per queue, settings that replace the config's (a diagnostic of the e2e bench).
-        queueConsumers: Object.fromEntries(Object.entries(workerOptions.queueConsumers ?? {}).map(([queue, c]) => [queue, { ...c, ...queueConsumers[queue] }])),
         name,
         modules: true,
         scriptPath,
@@ -92,7 +93,7 @@ export async function startMiniflareTarget({
   try {
     const url = await mf.ready;
     pids = workerdChildrenOf(process.pid).filter((pid) => !before.has(pid));
-    if (seed) await seedMiniflare(mf, path.join(path.dirname(config), "migrations"), stored);
+    if (seed) await seedMiniflare(mf, path.join(path.dirname(config), "migrations"), stored, afterSeed);
     return {
       baseUrl: url.origin,
       pids: () => pids,

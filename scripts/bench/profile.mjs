@@ -133,7 +133,7 @@ async function main() {
     () => rmSync(runDir, { recursive: true, force: true }),
   );
   mkdirSync(runDir, { recursive: true });
-  const tree = gatewayTree(runDir);
+  const tree = gatewayTree();
   const config = path.join(tree.dir, "wrangler.toml");
   const bundle = bundleWorker({ config, outdir: path.join(runDir, "dev"), minify: false }).file;
   const inspectorPort = await freePort();

@@ -2,7 +2,13 @@
 // docs/benchmarks.md. Pure formatting: no measuring here.
 import { targets } from "./settings.mjs";
 
-export const modeLabels = { miniflare: "Miniflare API", "wrangler-dev": "wrangler dev" };
+export const modeLabels = {
+  "wrangler-dev": "wrangler dev, inspector proxy off",
+  "wrangler-dev-inspector": "wrangler dev, inspector proxy on",
+  miniflare: "Miniflare API",
+};
+/** The way the goals are measured in. */
+const headline = "wrangler-dev";
 
 const int = (n) => Math.round(n).toLocaleString("en-US");
 const ms = (n) => (n === undefined ? "–" : n < 10 ? n.toFixed(2) : n.toFixed(1));
@@ -10,18 +16,18 @@ const mib = (n) => n.toFixed(0);
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 const seconds = (n) => (n === undefined ? "not within the timeout" : `${(n / 1000).toFixed(2)} s`);
 
-/** `kind` req/s ÷ bare req/s for the same way of running and connection count. */
-export function ratioFor(cases, mode, connections, kind = "ingest") {
+/** `kind` req/s ÷ `base` req/s for the same way of running and connection count. */
+export function ratioFor(cases, mode, connections, kind = "ingest", base = "bare") {
   const find = (id) => cases.find((c) => c.mode === mode && c.kind === id && c.connections === connections);
-  const bare = find("bare");
+  const under = find(base);
   const other = find(kind);
-  return bare && other && bare.rps > 0 ? other.rps / bare.rps : undefined;
+  return under && other && under.rps > 0 ? other.rps / under.rps : undefined;
 }
 
-/** Whether each way met its ratio target at 16 connections. */
+/** Whether the gateway met each goal (over bare, over naive) at 16 connections in the headline way. */
 export function verdicts(cases) {
   return Object.entries(targets)
-    .map(([mode, target]) => ({ mode, target, ratio: ratioFor(cases, mode, 16) }))
+    .map(([base, target]) => ({ mode: headline, base, target, ratio: ratioFor(cases, headline, 16, "ingest", base) }))
     .filter((v) => v.ratio !== undefined)
     .map((v) => ({ ...v, met: v.ratio >= v.target }));
 }
@@ -46,6 +52,7 @@ function loadRows(cases) {
       (c.cpu.loadSeconds / c.cpu.wallSeconds).toFixed(2),
       `${mib(c.memory.totalMiB)} (${c.memory.each.length} proc)`,
       ratio === undefined ? "" : ratio.toFixed(2),
+      c.kind.startsWith("ingest") ? (ratioFor(cases, c.mode, c.connections, c.kind, "naive")?.toFixed(2) ?? "") : "",
     ];
   });
 }
@@ -65,6 +72,7 @@ const loadHeader = [
   "load gen CPU",
   "workerd RSS MiB",
   "req/s ÷ bare",
+  "req/s ÷ naive",
 ];
 
 function durabilityRows(durability) {
@@ -119,15 +127,29 @@ function markdownTable(header, rows) {
   return [header, align, ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
+const baseLabels = { bare: "gateway/bare", naive: "gateway/naive" };
+
+/** The goals, then each way's ratios at 16 connections, then what the metric triggers cost. */
 function verdictLines(cases) {
-  return verdicts(cases).map((v) => {
-    const behindRouter = ratioFor(cases, v.mode, 16, "ingest-assets");
-    const logControl = ratioFor(cases, v.mode, 16, "bare-log");
-    const aside =
-      (behindRouter === undefined ? "" : `; behind the local asset router: ${behindRouter.toFixed(2)}`) +
-      (logControl === undefined ? "" : `; the bare Worker with one log line: ${logControl.toFixed(2)}`);
-    return `${modeLabels[v.mode]}, 16 connections: ingest/bare = ${v.ratio.toFixed(2)} (target ≥ ${v.target}) — ${v.met ? "met" : "NOT met"}${aside}`;
-  });
+  const lines = verdicts(cases).map(
+    (v) => `${modeLabels[v.mode]}, 16 connections: ${baseLabels[v.base]} = ${v.ratio.toFixed(2)} (goal ≥ ${v.target}) — ${v.met ? "met" : "NOT met"}`,
+  );
+  for (const mode of Object.keys(modeLabels)) {
+    const ratios = Object.entries(baseLabels)
+      .map(([base, label]) => [label, ratioFor(cases, mode, 16, "ingest", base)])
+      .filter(([, ratio]) => ratio !== undefined);
+    if (mode !== headline && ratios.length > 0)
+      lines.push(`${modeLabels[mode]}, 16 connections (a note): ${ratios.map(([l, r]) => `${l} = ${Number(r).toFixed(2)}`).join(", ")}`);
+  }
+  for (const c of cases.filter((x) => x.kind === "ingest-no-triggers")) {
+    const ratio = ratioFor(cases, c.mode, c.connections, "ingest", "ingest-no-triggers");
+    if (ratio !== undefined) {
+      lines.push(
+        `${modeLabels[c.mode]}, ${c.connections} connections: the gateway with the metric triggers runs at ${ratio.toFixed(2)} of its req/s without them`,
+      );
+    }
+  }
+  return lines;
 }
 
 function bundleLines(sizes) {
@@ -180,40 +202,35 @@ Written by \`npm run bench\` (scripts/bench.mjs); rerun it to refresh this page.
 - Gateway code measured: ${code}
 - Load: autocannon in the bench's Node process, keep-alive, one request at a time per connection, 127.0.0.1 only; ${settings.seconds} s per case, as ${settings.rounds} slices of ${(settings.seconds / settings.rounds).toFixed(1)} s that the Workers of one way take in turns (order rotating each round), after a ${settings.warmupSeconds} s warm-up each at ${Math.max(...settings.connections)} connections.
 
-## Ingest against a bare Hono response
+## Ingest: the gateway against a bare Worker and the naive per-request path
 
 Every ingest request is a new, signed webhook: a \`provider: "hmac"\` source
 (sha256 hex over \`{id}.{timestamp}.{body}\` in \`x-signature\`, timestamp checked, the
 signed delivery id in \`x-webhook-id\` for dedup), a unique JSON lead of about ${bodyBytes} bytes per
-request, rate limit far above the load. The bare target is a Hono Worker
-(\`scripts/bench/bare-worker\`) that reads the body and answers \`{ ok: true }\`; it
-gets the very same signed requests, so the load generator does the same work for
-both. (Left unread, a POST body makes workerd close the connection after each
-response, and the baseline would measure TCP connects.)
+request, rate limit far above the load. Every target gets the very same signed
+requests, so the load generator does the same work for each:
 
-The gateway runs twice, the same bundle and state layout each time.
-"POST /in/:sourceId" is the Worker alone, as the bare Worker runs: this is the row
-the targets are measured on. "POST /in/:sourceId + asset router" is the same Worker
-with its wrangler.toml as it is, which is how \`npm start\` and \`npm run dev\` (both
-wrangler dev) run it: the gateway has \`[assets]\` (the script of the admin API
-reference page), and locally every request to such a Worker first passes through
-Cloudflare's asset router and an RPC proxy, two JavaScript Workers running in the
-same workerd. On Cloudflare they run in front of the Worker, not in it, and their
-time is not the Worker's CPU time. With \`run_worker_first\` they only forward a
-webhook; they do not look it up as a file.${
-    cases.some((c) => c.kind === "bare-log")
-      ? `
+- "bare Hono" (\`scripts/bench/bare-worker\`) reads the body and answers \`{ ok: true }\`
+  (left unread, a POST body makes workerd close the connection after each response,
+  and the baseline would measure TCP connects).
+- "naive per-request path" (\`scripts/bench/naive-worker\`) is a webhook receiver
+  written the obvious way: per webhook it verifies the same HMAC signature, calls a
+  Durable Object (one per source, a token bucket), inserts the event into D1 and
+  sends its id to a queue, then answers 202.
+- "gateway POST /in/:sourceId" is the gateway, run as the others are: without its
+  \`[assets]\`, whose local asset router and RPC proxy (two JavaScript Workers in the
+  same workerd, on every request) run outside the Worker on Cloudflare.
+- "gateway without metric triggers" (headline way only) is the same gateway with the
+  \`metric_counts\` triggers of migrations/0009 dropped after the migrations: the
+  difference is what counting costs at ingest.
 
-"bare Hono + 1 log line" is a control (\`BENCH_LOG_CONTROL=0\` leaves it out): the bare
-Worker plus one \`console.log\` of a JSON line shaped like the gateway's per-request
-ingest log line, which the ingest issue requires. Under wrangler dev it is the
-ceiling for any Worker that logs per request (see "How to read this").`
-      : ""
-  }
+The headline way is wrangler dev with its DevTools inspector proxy off (see "How to
+read this"); the other ways, when run, are notes.
 
 ${markdownTable(loadHeader, loadRows(cases))}
 
-Targets (the Worker alone: "POST /in/:sourceId" req/s ÷ bare req/s at 16 connections):
+Goals (the headline way, 16 connections: the gateway's req/s over the bare Worker's,
+and over the naive path's), then the other ways and the triggers' cost:
 
 ${verdictList.join("\n")}
 
@@ -247,21 +264,32 @@ ${bundleLines(sizes)
 The machine is shared and noisy: compare the ratios within one run, not absolute
 figures across runs or machines. All Workers of one way run at once on the same
 workerd binary and compatibility date, get the same signed requests, and take
-turns in short slices, so a burst of other work on the machine falls on both sides
-of a ratio. "Miniflare API" runs the \`wrangler deploy --dry-run\` bundle in one
-workerd started by the \`miniflare\` package, state on disk. "wrangler dev" is what
-\`npm run dev\` runs: wrangler puts a second, proxy workerd in front of the Worker
-and prints every request through its Node process. That costs the same per request
-for every target, so absolute numbers are lower and ratios higher than through the
-Miniflare API. Every line the Worker logs also passes through wrangler's Node
-process: that part is the Worker's own cost (the log-line control, when run, shows
-how much one line is). wrangler dev 4.86 also always attaches its DevTools proxy to
-the Worker's workerd (there is no flag to turn it off), so every \`console.log\`
-becomes a DevTools event as well: serialized by V8, sent over a WebSocket to the
-proxy workerd, parsed and kept there for a DevTools window that may never open.
-That is why one log line costs the bare Worker a third or more of its throughput
-under wrangler dev and a few percent through the Miniflare API. The gateway writes
-two lines per webhook: the ingest line, and the routing consumer's \`routed\` line.
+turns in short slices, so a burst of other work on the machine falls on every side
+of a ratio.
+
+The ways. "wrangler dev" is what \`npm run dev\` runs: wrangler puts a second, proxy
+workerd in front of the Worker and prints every request through its Node process,
+the same cost per request for every target. wrangler dev 4.86 also attaches a
+DevTools inspector proxy to the Worker's workerd (no flag turns it off), so every
+\`console.log\` becomes a DevTools event as well: serialized by V8, sent over a
+WebSocket to the proxy workerd, parsed and kept there for a DevTools window that
+may never open. On Cloudflare no such proxy exists, so the headline runs wrangler
+dev with it off: wrangler skips it when \`VSCODE_INSPECTOR_OPTIONS\` is set (it takes
+that for a VS Code debug terminal, where VS Code attaches its own debugger); the
+bench sets it for that way only. "inspector proxy on" is wrangler dev as developers
+run it. "Miniflare API" runs the \`wrangler deploy --dry-run\` bundle in one workerd
+started by the \`miniflare\` package, state on disk, with no proxy at all.
+
+Switches (all optional; a run is described by its command line):
+
+- \`BENCH_SECONDS\` (10): seconds of load per case, cut into up to 5 slices the
+  Workers take in turns; also the end-to-end latency phase.
+- \`BENCH_CONNECTIONS\` (2,16): connection counts of the ingest cases; the goals are
+  read at 16.
+- \`BENCH_PARTS\` (ingest,inspector,miniflare,e2e): which parts run. "ingest" is the
+  headline, "inspector" and "miniflare" the other ways, "e2e" webhook → HubSpot fake.
+  A run without "ingest" does not write this page.
+- \`BENCH_DOC\` (1): \`0\` prints the figures and leaves this page alone.
 
 - "CPU cores" and "CPU µs/req": CPU time of the target's processes during the case
   (Miniflare API: its workerd; wrangler dev: wrangler's Node process, both workerd,

@@ -10,7 +10,10 @@ import { startWranglerTarget } from "./wrangler-target.mjs";
  * `bundles[kind.bundle ?? kind.id]` is the bundle the Miniflare API runs; wrangler dev
  * bundles itself. A kind may bring its own KV config (`stored`), `vars` and, for the
  * Miniflare API, a `log` (scripts/bench/e2e.mjs does, to deliver to a CRM fake).
- * `withoutAssets` runs the Worker without its [assets] (scripts/bench/kinds.mjs says why).
+ * `withoutAssets` runs the Worker without its [assets] (scripts/bench/kinds.mjs says why);
+ * `afterSeed` are SQL statements run on D1 after the migrations.
+ * Ways (`mode`): "miniflare" (the Miniflare API), "wrangler-dev" (its DevTools
+ * inspector proxy off: the headline), "wrangler-dev-inspector" (as `npm run dev` runs).
  */
 export async function startTarget({ mode, kind, runDir, bundles }) {
   const name = `${mode}-${kind.id}`;
@@ -26,8 +29,8 @@ export async function startTarget({ mode, kind, runDir, bundles }) {
       stored: kind.stored,
       vars: kind.vars,
       log: kind.log,
-      queueConsumers: kind.queueConsumers,
       withoutAssets: kind.withoutAssets === true,
+      afterSeed: kind.afterSeed,
     });
     return { ...target, reloads: () => [] };
   }
@@ -41,5 +44,9 @@ export async function startTarget({ mode, kind, runDir, bundles }) {
     stored: kind.stored,
     vars: kind.vars,
     withoutAssets: kind.withoutAssets === true,
+    afterSeed: kind.afterSeed,
+    // wrangler skips its DevTools inspector proxy when VSCODE_INSPECTOR_OPTIONS is set
+    // (it takes that for a VS Code debug terminal); no flag of wrangler dev 4.86 does.
+    inspector: mode === "wrangler-dev-inspector",
   });
 }

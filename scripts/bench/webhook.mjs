@@ -1,11 +1,16 @@
 // The bench's webhook: a source with a real signature scheme, and a request factory
 // that signs a unique body per request, so every ingest request is a genuine new
 // event (verified, not deduplicated, not throttled) and must come back 202.
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { signatureHeaders } from "../lib/sign-webhook.mjs";
 
 export const sourceId = "bench-hmac";
 /** Fresh per run: nothing outside this run can produce a valid signature. */
 const secret = randomBytes(32).toString("hex");
+/** The bench source's signing secret (the naive Worker verifies with it too). */
+export function benchSecret() {
+  return secret;
+}
 /** Makes delivery ids unique across runs too, should a persist directory be reused. */
 const runNonce = randomBytes(4).toString("hex");
 
@@ -45,6 +50,8 @@ export function storedConfig(document = { sources: [benchSource()] }) {
   };
 }
 
+/** Built once: the signer reads it per request. */
+const source = benchSource();
 let sequence = 0;
 
 /** A typical form-tool lead payload (a few hundred bytes), unique per delivery. */
@@ -70,26 +77,26 @@ export function leadEmail(n) {
   return `lead-${n}@example.com`;
 }
 
-/** One lead webhook, body and headers, signed now for the bench source. */
+/** One lead webhook, body and headers, signed now for the bench source (scripts/lib/sign-webhook.mjs). */
 export function signedLead(deliveryId, n) {
-  const timestamp = String(Math.floor(Date.now() / 1000));
   const body = leadBody(deliveryId, n);
-  const signature = createHmac("sha256", secret).update(`${deliveryId}.${timestamp}.${body}`).digest("hex");
   return {
     body,
     headers: {
       "content-type": "application/json",
       "user-agent": "switchboard-bench",
-      "x-webhook-id": deliveryId,
-      "x-webhook-timestamp": timestamp,
-      "x-signature": signature,
+      ...signatureHeaders(source, secret, { body, deliveryId }),
     },
   };
 }
 
-/** A delivery id unique to this run (dedup is by delivery id). */
-export function runDeliveryId(suffix) {
-  return `${runNonce}-${suffix}`;
+/**
+ * Lead `n` as a request of scripts/lib/load-sender.mjs, for `path`: one delivery id
+ * unique to this run (dedup is by delivery id), signed afresh at each attempt.
+ */
+export function leadRequest(path, n) {
+  const deliveryId = `${runNonce}-e2e-${n}`;
+  return { key: n, n, email: leadEmail(n), build: () => ({ path, ...signedLead(deliveryId, n) }) };
 }
 
 /**

@@ -63,16 +63,31 @@ function configWithoutAssets(config, name) {
  * Starts `wrangler dev --config <config> --persist-to <persistTo>`; with `seed`, the D1
  * migrations and the bench config (`stored`, the ingest bench's by default) are
  * written there first, as `npm run dev` would. `vars` become `--var` flags.
- * `withoutAssets` runs a copy of the config without its `[assets]` table.
+ * `withoutAssets` runs a copy of the config without its `[assets]` table; `afterSeed`
+ * are SQL statements run on D1 after the migrations. `inspector: false` keeps
+ * wrangler's DevTools inspector proxy out (scripts/bench/targets.mjs says how).
  */
-export async function startWranglerTarget({ name, config: givenConfig, persistTo, logFile, seed, readyPath, stored, vars = {}, withoutAssets = false }) {
+export async function startWranglerTarget({
+  name,
+  config: givenConfig,
+  persistTo,
+  logFile,
+  seed,
+  readyPath,
+  stored,
+  vars = {},
+  withoutAssets = false,
+  afterSeed = [],
+  inspector = true,
+}) {
   const derived = withoutAssets ? configWithoutAssets(givenConfig, name) : undefined;
   if (derived) onCleanup(`config ${derived.file}`, derived.remove, derived.remove);
   const config = derived?.file ?? givenConfig;
-  if (seed) seedWrangler(persistTo, config, stored);
+  if (seed) seedWrangler(persistTo, config, stored, afterSeed);
   const port = await freePort();
   const log = openSync(logFile, "w");
-  const { child, stop } = startWranglerDev({ port, config, persistTo, vars, stdio: ["ignore", log, log] });
+  const env = inspector ? {} : { VSCODE_INSPECTOR_OPTIONS: "{}" };
+  const { child, stop } = startWranglerDev({ port, config, persistTo, vars, env, stdio: ["ignore", log, log] });
   closeSync(log);
   const stopDev = onCleanup(
     `wrangler dev ${name}`,

@@ -15,6 +15,7 @@ const classOf: Record<string, string> = {
   HOLD_CLOCK: "HoldClock",
   AUTH_THROTTLE: "AuthThrottle",
   CRM_TOKENS: "CrmTokens",
+  DELIVERY_RETRY_JOB: "DeliveryRetryJob",
 };
 
 const metered = (env: Env) => meterEnv(env, classOf);
@@ -46,6 +47,7 @@ export const AuthThrottle = meteredClass("AuthThrottle", gateway.AuthThrottle);
 export const OwnerPool = meteredClass("OwnerPool", gateway.OwnerPool);
 export const CrmTokens = meteredClass("CrmTokens", gateway.CrmTokens as unknown as ObjectClass);
 export const DestinationLimiter = meteredClass("DestinationLimiter", gateway.DestinationLimiter);
+export const DeliveryRetryJob = meteredClass("DeliveryRetryJob", gateway.DeliveryRetryJob);
 export const HoldClock = meteredClass("HoldClock", gateway.HoldClock);
 export const SourceInbox = meteredClass("SourceInbox", gateway.SourceInbox);
 export const SlaClock = meteredClass("SlaClock", gateway.SlaClock);

@@ -14,7 +14,7 @@ const page = {
 };
 
 /** Dollars per million units: [key, label, $ per million, pricing page]. */
-export const prices = [
+export const prices = /** @type {[string, string, number, string][]} */ ([
   ["workerRequests", "Worker requests (HTTP, queue batches, cron)", 0.3, page.workers],
   ["cpuMs", "Worker CPU time (ms)", 0.02, page.workers],
   ["doRequests", "Durable Object requests (RPC calls, alarms)", 0.15, page.durableObjects],
@@ -27,7 +27,7 @@ export const prices = [
   ["kvWrites", "KV writes", 5.0, page.kv],
   ["r2ClassA", "R2 Class A operations", 4.5, page.r2],
   ["r2ClassB", "R2 Class B operations", 0.36, page.r2],
-].map(([key, label, perMillion, source]) => ({ key, label, perMillion, source }));
+]).map(([key, label, perMillion, source]) => ({ key, label, perMillion, source }));
 
 const sum = (record) => Object.values(record).reduce((a, b) => a + b, 0);
 

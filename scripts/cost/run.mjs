@@ -12,11 +12,11 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { e2eStoredConfig, e2eVars } from "../bench/e2e-config.mjs";
 import { startHubspotFake } from "../bench/e2e-fake.mjs";
-import { createSender, sendBurst } from "../bench/e2e-sender.mjs";
 import { startMiniflareTarget } from "../bench/miniflare-target.mjs";
 import { cpuMeter } from "../bench/processes.mjs";
-import { sourceId, storedConfig } from "../bench/webhook.mjs";
+import { leadRequest, sourceId, storedConfig } from "../bench/webhook.mjs";
 import { writeSection } from "../lib/doc-section.mjs";
+import { loadSender } from "../lib/load-sender.mjs";
 import { root, wrangler } from "../wrangler-env.mjs";
 import { costMarkdown, perLead, priceOf } from "./prices.mjs";
 
@@ -50,6 +50,7 @@ async function waitSettled(db, expected, timeoutMs = 120_000) {
   throw new Error(`${expected} events not settled after ${timeoutMs / 1000} s: ${JSON.stringify(seen)}`);
 }
 
+/** @param {{ name: string, scriptPath: string, stored: object, fake?: { origin: string } }} run */
 async function measure({ name, scriptPath, stored, fake }) {
   const persistRoot = path.join(workDir, name);
   rmSync(persistRoot, { recursive: true, force: true });
@@ -64,17 +65,21 @@ async function measure({ name, scriptPath, stored, fake }) {
     vars: e2eVars,
     withoutAssets: true,
   });
-  const sender = createSender({ baseUrl: target.baseUrl, path: `/in/${sourceId}`, maxSockets: 16 });
+  const sender = loadSender(target.baseUrl, { maxInFlight: 16 });
+  /** Leads `first` … `first + count - 1` over `connections` closed-loop connections; their answers' statuses. */
+  const send = async (first, count, connections) => {
+    const requests = Array.from({ length: count }, (_, i) => leadRequest(`/in/${sourceId}`, first + i));
+    await sender.closedLoop(requests, { connections, deadlineMs: 120_000 });
+    return requests.map((r) => sender.outcomes.get(r.key)?.status ?? sender.outcomes.get(r.key)?.error);
+  };
   try {
     const usage = (method = "GET") => fetch(`${target.baseUrl}/__usage`, { method }).then((r) => (method === "GET" ? r.json() : undefined));
-    const warm = await sendBurst({ sender, first: 1_000_000, count: warmup, connections: 2, deadlineMs: 60_000 });
-    const answers = warm.results.map((r) => r.status ?? r.error);
+    const answers = await send(1_000_000, warmup, 2);
     if (answers.some((a) => a !== 202)) throw new Error(`warm-up answers: ${answers.join(", ")}; ${target.errorLines().slice(0, 5).join("\n")}`);
     await waitSettled(target.db, warmup);
     await usage("POST");
     const cpu = cpuMeter(target.cpuPids);
-    const sent = await sendBurst({ sender, first: 2_000_000, count: leads, connections: 8, deadlineMs: 120_000 });
-    const accepted = sent.results.filter((r) => r.status === 202).length;
+    const accepted = (await send(2_000_000, leads, 8)).filter((a) => a === 202).length;
     const statuses = await waitSettled(target.db, warmup + accepted);
     // The inbox's last alarm and the queue acks land just after the rows settle.
     await sleep(1_500);
@@ -84,7 +89,6 @@ async function measure({ name, scriptPath, stored, fake }) {
     say(`${name}: ${accepted}/${leads} accepted, events ${JSON.stringify(statuses)}, ${delivered} HubSpot calls`);
     return { name, leads: accepted, usage: counted, workerdCpuSeconds: machine.targetSeconds, hubspotCalls: delivered };
   } finally {
-    sender.close();
     await target.stop();
   }
 }

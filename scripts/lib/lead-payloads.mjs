@@ -1,7 +1,7 @@
 // What each provider POSTs for one lead, in that provider's own payload shape, so the
 // sources' JSONata mappings are exercised on realistic bodies. Shared by the demo and
 // the e2e suite; the mappings that read these shapes are in scripts/demo/config.mjs
-// and test/e2e/lib/e2e-config.mjs.
+// and scripts/lib/e2e/e2e-config.mjs.
 import { randomUUID } from "node:crypto";
 
 /**
@@ -13,7 +13,11 @@ function definedStrings(fields) {
   return Object.fromEntries(Object.entries(fields).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
 }
 
-/** Typeform `form_response`: hidden fields are strings, the score is a calculated number. */
+/**
+ * Typeform `form_response`: hidden fields are strings, the score is a calculated number.
+ * @param {Record<string, any>} lead
+ * @param {{ eventId?: string, at?: Date }} [options]
+ */
 export function typeformPayload(lead, { eventId = randomUUID(), at = new Date() } = {}) {
   const formId = "lT4Z3j";
   return {

@@ -2,8 +2,8 @@
 // duplicates, refused by status, 429s met), what the fakes hold (delivered per CRM
 // fake), and what the gateway says (dead letters, events not final yet).
 
-import { finalStatuses } from "../../test/e2e/lib/drain.mjs";
 import { readFakeRecords } from "../lib/crm-records.mjs";
+import { finalStatuses } from "../lib/e2e/drain.mjs";
 
 export function answerCounts(outcomes) {
   const counts = { accepted: 0, duplicate: 0, refused: {}, gaveUp: 0, r429: 0 };

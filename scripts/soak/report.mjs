@@ -1,5 +1,5 @@
 // The soak's end: a terminal summary and the "Soak" section of docs/benchmarks.md.
-// Figures only; the verdicts come from the e2e checks (test/e2e/lib/checks.mjs).
+// Figures only; the verdicts come from the e2e checks (scripts/lib/e2e/checks.mjs).
 import { formatTable } from "../lib/table.mjs";
 
 const f1 = (n) => (n === undefined ? "—" : n.toFixed(1));
@@ -18,6 +18,7 @@ export function memoryRows(summary) {
   }));
 }
 
+/** @type {{ key: string, title: string, align?: "left" | "right" }[]} */
 const memoryColumns = [
   { key: "process", title: "process" },
   { key: "pid", title: "pid", align: "right" },

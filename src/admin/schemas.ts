@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { conditionSchema, configSchema } from "../config/schema";
 import { configWriteSchema, destinationWriteSchema, sourceWriteSchema } from "../config/write-schema";
 import { eventStatuses } from "../db/schema";
+import { destinationStates } from "../delivery/destination-state";
 
 /**
  * Schemas the admin routes share, as OpenAPI components. The configuration ones are
@@ -20,6 +21,16 @@ export const configWrite = configWriteSchema.openapi("ConfigWrite", {
 });
 export const sourceWrite = sourceWriteSchema.openapi("SourceWrite");
 export const destinationWrite = destinationWriteSchema.openapi("DestinationWrite");
+
+/** A destination's runtime state (src/delivery/destination-state.ts): paused, circuit breaker. */
+export const destinationStateSchema = z
+  .object({
+    state: z.enum(destinationStates).meta({
+      description: "`active`, `paused` (by an operator), `open` (circuit breaker holding deliveries), `half_open` (one probe call decides)",
+    }),
+    held: z.number().int().meta({ description: "Deliveries held until the destination takes calls again" }),
+  })
+  .openapi("DestinationState");
 
 const kindChanges = z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) });
 export const changeSummary = z

@@ -96,6 +96,9 @@ export const outcomeFeedbackSchema = z.object({
 });
 export type OutcomeFeedbackConfig = z.infer<typeof outcomeFeedbackSchema>;
 
+/** Days an event's body is kept (per source, or for all in `settings`). */
+const retentionDaysSchema = z.number().int().positive().max(3650);
+
 export const sourceSchema = z.object({
   id,
   provider: z.enum(providers),
@@ -145,10 +148,14 @@ export const sourceSchema = z.object({
   kind: z.enum(["leads", "outcomes"]).default("leads"),
   /** How an `outcomes` source's payloads are read. */
   outcomes: outcomeFeedbackSchema.optional(),
+  /**
+   * Days this source's event bodies are kept, longer or shorter than
+   * `settings.retentionDays` (which applies when this is not set).
+   */
+  retentionDays: retentionDaysSchema.optional(),
   enabled: z.boolean().default(true),
 });
 export type SourceConfig = z.infer<typeof sourceSchema>;
-export type SourceInput = z.input<typeof sourceSchema>;
 
 // ─── Owner pools ──────────────────────────────────────────────────────────────
 
@@ -412,7 +419,7 @@ export const settingsSchema = z.object({
     })
     .optional(),
   /** Days an event's body is kept; the retention job then drops it and keeps the audit row (default 30). */
-  retentionDays: z.number().int().positive().max(3650).optional(),
+  retentionDays: retentionDaysSchema.optional(),
 });
 
 /** The whole configuration document. */

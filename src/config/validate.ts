@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import type { DestinationAction } from "../connectors/connector";
 import { typesTaking } from "../connectors/registry";
+import { compileMapping } from "../lead/mapping";
 import { type OutboundPolicy, outboundUrlProblem } from "../lib/outbound-url";
-import { applyOperator } from "../routing/conditions";
-import { compileMapping } from "../routing/mapping";
 import { checkLimits, configLimits, type LimitProblem } from "./limits";
+import { operatorValueProblem } from "./operator-values";
 import { pointerOf } from "./pointer";
 import { type Action, type Condition, configSchema, type GatewayConfig, operators } from "./schema";
 import { type PointerProblem, resolveSecrets } from "./secret-fields";
@@ -201,8 +201,7 @@ function checkCondition(condition: Condition, at: string, depth = 0): PointerPro
   if ("not" in condition) return checkCondition(condition.not, `${at}/not`, depth + 1);
   if ("always" in condition) return [];
   if (!(operators as readonly string[]).includes(condition.op)) return [];
-  // With no lead value every operator checks only its configured value.
-  const { error } = applyOperator(condition.op, undefined, condition.value);
+  const error = operatorValueProblem(condition.op, condition.value);
   return error ? [{ pointer: `${at}/value`, message: error }] : [];
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { entryIdSchema, type Rate, rateSchema } from "../lib/config-fields";
+import { breakerSchema, entryIdSchema, type Rate, rateSchema } from "../lib/config-fields";
 import type { ConnectorOptions } from "./http";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
@@ -22,6 +22,8 @@ export const destinationCommon = {
   timeoutMs: z.number().int().positive().max(60_000).default(10_000),
   /** Attempts before the delivery is dead-lettered. */
   maxAttempts: z.number().int().positive().max(50).default(8),
+  /** The circuit breaker (src/delivery/breaker.ts): on by default (`breakerOf`), `false` switches it off. */
+  breaker: breakerSchema.optional(),
 };
 
 /** A destination schema: an object whose `type` is the connector's literal name. */

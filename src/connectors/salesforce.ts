@@ -7,8 +7,6 @@ import { type FieldValue, fitFields, salesforceFields } from "./salesforce-field
 import { classifyCall, errorCodeOf, withSession } from "./salesforce-session";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
-export { NOT_PROVIDED } from "./salesforce-fields";
-
 /**
  * How a Salesforce destination gets access tokens from a connected app (OAuth 2.0,
  * form-encoded POST to `tokenUrl`, e.g. https://login.salesforce.com/services/oauth2/token

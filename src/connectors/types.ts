@@ -1,4 +1,4 @@
-import type { Lead } from "../routing/lead";
+import type { Lead } from "../lead/schema";
 
 /** One lead to deliver to one destination, as an action of one routed event. */
 export interface LeadDelivery {

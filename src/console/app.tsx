@@ -5,11 +5,13 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticate } from "../admin/auth";
+import { cancelJob, readJob, startRetryJob } from "../admin/bulk-retry";
 import { validationFailed } from "../admin/problems";
 import { rollbackConfig } from "../admin/routes/config";
 import { replayEvent } from "../admin/routes/events";
 import { endOwnerAway, listOwnerStatuses, setOwnerAway } from "../admin/routes/owners";
 import { endSession, spendFormNonce } from "../db/console-sessions";
+import { controlDestination } from "../delivery/destination-control";
 import { errorCodes, GatewayError } from "../errors";
 import { errorMessage, log } from "../lib/log";
 import { momentFromForm } from "../lib/zoned-time";
@@ -18,9 +20,11 @@ import { type ConsoleContext, type ConsoleEnv, consoleBase, href } from "./env";
 import { ErrorPage } from "./pages/error-page";
 import { EventDetailPage, loadEvent } from "./pages/event-detail";
 import { EventsPage, loadEvents } from "./pages/events";
+import { JobPage } from "./pages/job";
 import { defaultKpiWindow, KpisPage, loadKpis } from "./pages/kpis";
 import { LoginPage } from "./pages/login";
 import { defaultWindow, loadOverview, OverviewPage } from "./pages/overview";
+import { loadRetryPlan, RetryPage, retryFieldsOf, retryRequestOf } from "./pages/retry";
 import { loadRouting, RoutingPage } from "./pages/routing";
 import { loadSimulateForm, SimulatePage, simulateForm } from "./pages/simulate";
 import { loadVersion, VersionPage } from "./pages/version";
@@ -196,6 +200,34 @@ export function createConsoleApp() {
     return c.redirect(href(`/events/${encodeURIComponent(replay.id)}`, { done: "replayed" }), 303);
   });
 
+  app.get("/retry", async (c) => {
+    const fields = retryFieldsOf((name) => c.req.query(name), c.req.queries("status") ?? []);
+    const data = await loadRetryPlan(c.env, fields, c.req.query("check") === "1");
+    return c.html(<RetryPage data={data} session={need(sessionOf(c))} />, data.problems.length > 0 ? 422 : 200);
+  });
+
+  app.post("/retry", requireAdmin, async (c) => {
+    const form = await c.req.parseBody();
+    // The statuses travel as one comma-separated field (the form token check has parsed the body once).
+    const fields = retryFieldsOf((name) => field(form, name), field(form, "status").split(","));
+    const input = retryRequestOf(fields, false);
+    if (!input.ok) throw validationFailed(input.problems);
+    const job = await startRetryJob(c.env, input.request);
+    log("info", "console bulk retry", { requestId: c.get("requestId"), jobId: job.id, matched: job.matched });
+    return c.redirect(href(`/jobs/${encodeURIComponent(job.id)}`, { done: "started" }), 303);
+  });
+
+  app.get("/jobs/:id", async (c) => {
+    const job = await readJob(c.env, c.req.param("id"));
+    return c.html(<JobPage job={job} session={need(sessionOf(c))} notice={c.req.query("done")} />);
+  });
+
+  app.post("/jobs/:id/cancel", requireAdmin, async (c) => {
+    const job = await cancelJob(c.env, c.req.param("id"));
+    log("info", "console bulk retry cancelled", { requestId: c.get("requestId"), jobId: job.id, requeued: job.requeued });
+    return c.redirect(href(`/jobs/${encodeURIComponent(job.id)}`, { done: "cancelled" }), 303);
+  });
+
   app.get("/routing", async (c) => {
     const data = await loadRouting(c.env);
     return c.html(
@@ -203,7 +235,7 @@ export function createConsoleApp() {
         data={data}
         session={need(sessionOf(c))}
         notice={c.req.query("done")}
-        noticeSubject={noticeSubject(c.req.query("version") ?? c.req.query("owner"))}
+        noticeSubject={noticeSubject(c.req.query("version") ?? c.req.query("owner") ?? c.req.query("destination"))}
       />,
     );
   });
@@ -244,6 +276,15 @@ export function createConsoleApp() {
     log("info", "console owner back", { requestId: c.get("requestId"), ownerId: id });
     return c.redirect(href("/routing", { done: "back", owner: id }), 303);
   });
+
+  for (const action of ["pause", "resume"] as const) {
+    app.post(`/destinations/:id/${action}`, requireAdmin, async (c) => {
+      const id = c.req.param("id");
+      await controlDestination(c.env, id, action);
+      log("info", `console destination ${action}`, { requestId: c.get("requestId"), destinationId: id });
+      return c.redirect(href("/routing", { done: action === "pause" ? "paused" : "resumed", destination: id }), 303);
+    });
+  }
 
   app.get("/simulate", async (c) => {
     const data = await loadSimulateForm(c.env);

@@ -1,22 +1,7 @@
 import { sql } from "drizzle-orm";
-import { newId } from "../lib/ids";
-import type { Decision, PlannedDelivery } from "../routing/decide";
-import { matchKeys } from "../routing/normalize";
-import type { Database } from "./client";
-import { insertDeliveriesStatements, type NewDelivery } from "./deliveries";
-import { type BuiltStatement, jsonFields, type RawQuery } from "./json-rows";
-import { upsertLeadStatement } from "./leads";
+import type { NewDelivery } from "./deliveries";
+import { jsonFields, type RawQuery } from "./json-rows";
 import { leads } from "./schema";
-
-/**
- * The lead a decision is recorded under: the matched person (email or phone match),
- * else a new lead (a domain match is a new person at a known account). Undefined
- * for an invalid event, which has no lead.
- */
-export function newLeadIdFor(decision: Decision, nowMs: number): string | undefined {
-  if (decision.status === "invalid") return undefined;
-  return decision.match && decision.match.by !== "domain" ? decision.match.lead.id : newId("lead", nowMs);
-}
 
 /** What a decision writes on its event row (lead and trace as JSON text). */
 export interface EventDecision {
@@ -31,49 +16,6 @@ export interface EventDecision {
   ownerId: string | null;
   leadId: string | null;
   decidedAt: number;
-}
-
-/** The owner a routed or unmatched decision records: the assigned one, else the matched lead's. */
-function ownerOf(decision: Exclude<Decision, { status: "invalid" }>): string | undefined {
-  return decision.status === "routed" ? decision.ownerId : (decision.match?.lead.ownerId ?? undefined);
-}
-
-/**
- * A decision's effect on its event: the new status with its reason or lead, owner
- * and trace. `leadId` is the lead the decision is recorded under (newLeadIdFor).
- */
-function eventDecisionOf(eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): EventDecision {
-  const trace = JSON.stringify(decision.trace);
-  if (decision.status === "invalid") {
-    return {
-      id: eventId,
-      status: "invalid",
-      statusReason: decision.reason,
-      lead: null,
-      trace,
-      routeId: null,
-      experiment: null,
-      arm: null,
-      ownerId: null,
-      leadId: null,
-      decidedAt: nowMs,
-    };
-  }
-  const routed = decision.status === "routed";
-  const ownerId = ownerOf(decision);
-  return {
-    id: eventId,
-    status: routed ? (decision.hold ? "held" : decision.deliveries.length > 0 ? "delivering" : "routed") : "unmatched",
-    statusReason: null,
-    lead: JSON.stringify(decision.lead),
-    trace,
-    routeId: routed ? decision.routeId : null,
-    experiment: routed ? (decision.experiment?.route ?? null) : null,
-    arm: routed ? (decision.experiment?.arm ?? null) : null,
-    ownerId: ownerId ?? null,
-    leadId: leadId ?? null,
-    decidedAt: nowMs,
-  };
 }
 
 /** JSON per statement, well under D1's 2 MB per value: traces of big configurations can be large. */
@@ -134,29 +76,15 @@ export function decideEventsQueries(rows: readonly EventDecision[]): RawQuery[] 
 }
 
 /**
- * The rest of what a decision stores, besides its event row: the lead for later
- * matching, and the planned deliveries (INSERT OR IGNORE, so storing twice is
- * harmless).
- */
-function leadAndDeliveryStatements(db: Database, eventId: string, decision: Decision, nowMs: number, leadId: string | undefined): BuiltStatement[] {
-  if (decision.status === "invalid" || leadId === undefined) return [];
-  const keys = matchKeys(decision.lead);
-  const statements: BuiltStatement[] = [upsertLeadStatement(db, { id: leadId, keys, ownerId: ownerOf(decision), eventId, nowMs }, decision.match)];
-  if (decision.status === "routed") {
-    statements.push(...insertDeliveriesStatements(db, plannedDeliveryRows(eventId, decision.deliveries, leadId, keys.email, nowMs)));
-  }
-  return statements;
-}
-
-/**
  * Planned deliveries as rows to insert. Their lead is the lead row of this email as
  * it stands when the rows are written (same batch as the lead's upsert): a
  * concurrent routing batch may have recorded the email first under its own id, and
- * one person's deliveries must share one lead to run in order.
+ * one person's deliveries must share one lead to run in order. `planned` are
+ * routing's planned deliveries (src/routing/decision.ts), stored whole as the payload.
  */
 export function plannedDeliveryRows(
   eventId: string,
-  planned: readonly PlannedDelivery[],
+  planned: readonly { destinationId: string; action: NewDelivery["action"]; delivery: { deliveryId: string } }[],
   leadId: string,
   email: string | undefined,
   nowMs: number,
@@ -175,20 +103,4 @@ export function plannedDeliveryRows(
     createdAt: nowMs,
     updatedAt: nowMs,
   }));
-}
-
-/**
- * Everything a decision stores, under one lead id: its event's new row values (for
- * `decideEventsQueries`, many events in one statement) and the statements for the
- * lead and the deliveries. The caller runs them all in one D1 batch (one
- * transaction), with other events' decisions.
- */
-export function decisionRecord(
-  db: Database,
-  eventId: string,
-  decision: Decision,
-  nowMs: number,
-  leadId: string | undefined = newLeadIdFor(decision, nowMs),
-): { event: EventDecision; statements: BuiltStatement[] } {
-  return { event: eventDecisionOf(eventId, decision, nowMs, leadId), statements: leadAndDeliveryStatements(db, eventId, decision, nowMs, leadId) };
 }

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, gte, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import type { Database } from "./client";
+import { bodyKeptSql, withBodies } from "./event-bodies";
 import { inIdList } from "./id-list";
 import { attempts, deliveries, type EventStatus, events } from "./schema";
 import { slaTimerOf } from "./sla-timers";
@@ -65,7 +66,7 @@ const summaryColumns = {
   arm: events.arm,
   email: sql<string | null>`json_extract(${events.lead}, '$.email')`,
   bodySize: events.bodySize,
-  bodyKept: sql<number>`${events.body} is not null`,
+  bodyKept: bodyKeptSql,
   receivedAt: events.receivedAt,
   updatedAt: events.updatedAt,
   replayOf: events.replayOf,
@@ -86,15 +87,16 @@ export async function listEvents(db: Database, filter: EventFilter, page: { limi
   return { items, nextCursor: rows.length > page.limit && last ? last.id : undefined };
 }
 
-/** The event with its deliveries and every attempt, oldest attempt first. */
-export async function eventDetail(db: Database, id: string) {
-  const [event] = await db.select().from(events).where(eq(events.id, id)).limit(1);
-  if (!event) return undefined;
+/** The event (its body read from R2 when it lives there) with its deliveries and every attempt, oldest attempt first. */
+export async function eventDetail(db: Database, bodies: R2Bucket, id: string) {
+  const [stored] = await db.select().from(events).where(eq(events.id, id)).limit(1);
+  if (!stored) return undefined;
   const [eventDeliveries, eventAttempts, sla] = await Promise.all([
     db.select().from(deliveries).where(eq(deliveries.eventId, id)).orderBy(asc(deliveries.id)),
     db.select().from(attempts).where(eq(attempts.eventId, id)).orderBy(asc(attempts.at), asc(attempts.id)),
     slaTimerOf(db, id),
   ]);
+  const [event = stored] = await withBodies(bodies, [stored]);
   return { event, deliveries: eventDeliveries, attempts: eventAttempts, sla };
 }
 
@@ -110,7 +112,7 @@ export async function replayCandidates(db: Database, filter: EventFilter, page: 
   const conditions = filterConditions(filter);
   if (page.cursor) conditions.push(gt(events.id, page.cursor));
   const rows = await db
-    .select({ id: events.id, sourceId: events.sourceId, bodyKept: sql<number>`${events.body} is not null` })
+    .select({ id: events.id, sourceId: events.sourceId, bodyKept: bodyKeptSql })
     .from(events)
     .where(and(...conditions))
     .orderBy(asc(events.id))
@@ -119,18 +121,16 @@ export async function replayCandidates(db: Database, filter: EventFilter, page: 
 }
 
 export async function replayCandidate(db: Database, id: string): Promise<ReplayCandidate | undefined> {
-  const [row] = await db
-    .select({ id: events.id, sourceId: events.sourceId, bodyKept: sql<number>`${events.body} is not null` })
-    .from(events)
-    .where(eq(events.id, id))
-    .limit(1);
+  const [row] = await db.select({ id: events.id, sourceId: events.sourceId, bodyKept: bodyKeptSql }).from(events).where(eq(events.id, id)).limit(1);
   return row ? { id: row.id, sourceId: row.sourceId, bodyKept: Boolean(row.bodyKept) } : undefined;
 }
 
 /**
  * Creates one new `queued` event per original, copying source, headers, body and
  * verification inside D1 (INSERT … SELECT: bodies never travel through the Worker),
- * with `replay_of` naming the original. One batch, one transaction. Returns the
+ * with `replay_of` naming the original. A body in R2 is not copied: the replay
+ * shares the original's object key, and retention deletes the object only when no
+ * event with a kept body uses it any more (src/db/retention.ts). One batch, one transaction. Returns the
  * replays actually created (an original whose body is gone is left out).
  */
 export async function insertReplays(
@@ -144,9 +144,9 @@ export async function insertReplays(
   // Plain D1 statements: drizzle's batch does not take raw INSERT … SELECT.
   const d1 = db.$client;
   const copy = d1.prepare(
-    `insert into events (id, source_id, status, request_id, content_type, headers, body, body_size, verification, received_at, stored_at, updated_at, replay_of)
-     select ?1, source_id, 'queued', ?2, content_type, headers, body, body_size, verification, ?3, ?3, ?3, id
-     from events where id = ?4 and body is not null`,
+    `insert into events (id, source_id, status, request_id, content_type, headers, body, body_ref, body_size, verification, received_at, stored_at, updated_at, replay_of)
+     select ?1, source_id, 'queued', ?2, content_type, headers, body, body_ref, body_size, verification, ?3, ?3, ?3, id
+     from events where id = ?4 and (body is not null or body_ref is not null)`,
   );
   await d1.batch(planned.map((p) => copy.bind(p.id, requestId, nowMs, p.replayOf)));
   // A body dropped by retention between the read and the insert leaves no row.

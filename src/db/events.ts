@@ -1,6 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
-import { bodyToD1 } from "./body";
 import type { Database } from "./client";
+import { type BodyStore, placeBodies, withBodies } from "./event-bodies";
 import { inIdList } from "./id-list";
 import { events } from "./schema";
 
@@ -27,6 +27,7 @@ const flushColumns = [
   "content_type",
   "headers",
   "body",
+  "body_ref",
   "body_size",
   "verification",
   "received_at",
@@ -57,14 +58,16 @@ function insertSqlFor(rows: number): string {
  * This is the one hot write path that does not go through drizzle: with 20-odd
  * columns, building the INSERT through the query builder took about 8% of the
  * gateway's CPU under load (docs/benchmarks.md); the statement text here is built
- * once per row count.
+ * once per row count. Bodies over the store's threshold are written to R2 first
+ * (src/db/event-bodies.ts) and the row keeps their key.
  */
-export async function insertEvents(d1: D1Database, rows: AcceptedEvent[], storedAt = Date.now()): Promise<void> {
+export async function insertEvents(d1: D1Database, store: BodyStore, rows: AcceptedEvent[], storedAt = Date.now()): Promise<void> {
   if (rows.length === 0) return;
+  const placed = await placeBodies(store, rows);
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < rows.length; i += eventsPerInsert) {
     const chunk = rows.slice(i, i + eventsPerInsert);
-    const values = chunk.flatMap((e) => [
+    const values = chunk.flatMap((e, j) => [
       e.id,
       e.sourceId,
       "queued",
@@ -72,7 +75,8 @@ export async function insertEvents(d1: D1Database, rows: AcceptedEvent[], stored
       e.requestId,
       e.contentType,
       e.headers,
-      bodyToD1(e.body),
+      placed[i + j]?.body ?? null,
+      placed[i + j]?.bodyRef ?? null,
       e.body.byteLength,
       e.verification,
       e.receivedAt,
@@ -112,7 +116,8 @@ export async function getEvent(db: Database, id: string) {
   return db.query.events.findFirst({ where: eq(events.id, id) });
 }
 
-export async function getEvents(db: Database, ids: string[]) {
+/** The events with their bodies, wherever each is stored (D1 or R2). */
+export async function getEvents(db: Database, bodies: R2Bucket, ids: string[]) {
   if (ids.length === 0) return [];
-  return db.select().from(events).where(inIdList(events.id, ids));
+  return withBodies(bodies, await db.select().from(events).where(inIdList(events.id, ids)));
 }

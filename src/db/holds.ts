@@ -1,16 +1,10 @@
 import { and, asc, eq, gt, inArray, lte, min, sql } from "drizzle-orm";
-import type { PlannedDelivery, SlaPlan } from "../routing/decide";
 import type { Database } from "./client";
 import type { BuiltStatement } from "./json-rows";
 import { events, type HeldLeadRow, heldLeads, leads } from "./schema";
 
-/** What waits for a held lead's owner, stored as JSON in `held_leads.plan`. */
-export interface StoredHoldPlan {
-  deliveries: PlannedDelivery[];
-  sla?: SlaPlan;
-}
-
-export type NewHold = Omit<HeldLeadRow, "status" | "plan" | "ownerId" | "releasedAt" | "updatedAt"> & { plan: StoredHoldPlan };
+/** `plan` is what waits for the owner (routing's `StoredHoldPlan`), stored as JSON. */
+export type NewHold = Omit<HeldLeadRow, "status" | "plan" | "ownerId" | "releasedAt" | "updatedAt"> & { plan: unknown };
 
 /** The insert that holds a lead; runs in the routing decision's batch. Deciding twice keeps the first hold. */
 export function holdStatement(db: Database, hold: NewHold): BuiltStatement {
@@ -65,11 +59,6 @@ export async function wakeHoldsOfPools(db: Database, poolIds: readonly string[],
     .where(and(eq(heldLeads.status, "held"), inArray(heldLeads.poolId, [...poolIds]), gt(heldLeads.wakeAt, wakeAt)))
     .returning({ eventId: heldLeads.eventId });
   return woken.length;
-}
-
-export function planOf(row: HeldLeadRow): StoredHoldPlan {
-  // Our own JSON, written by holdStatement.
-  return JSON.parse(row.plan) as StoredHoldPlan;
 }
 
 /**

@@ -1,44 +1,28 @@
-import { eq, or, sql } from "drizzle-orm";
-import type { MatchKeys } from "../routing/normalize";
+import { eq, sql } from "drizzle-orm";
+import { ageOrder, bestMatch, filledOnlyWhenEmpty, type LeadMatch, type MatchKeys } from "../lead/match";
 import type { Database } from "./client";
 import { inIdList } from "./id-list";
 import { type LeadRow, leads } from "./schema";
 
-export interface LeadMatch {
-  lead: LeadRow;
-  by: "email" | "phone" | "domain";
-}
-
-const matchOrder = ["email", "phone", "domain"] as const;
-
 /**
- * Finds an earlier lead by email, then phone, then company domain: the order of
- * confidence. A domain match is the same account, so it keeps the owner too. One
- * query (an OR over the three indexed columns, ranked), not one per key: this runs
- * once per routed event.
+ * Finds an earlier lead by email, then phone, then company domain (the one
+ * ranking, `bestMatch` of src/lead/match.ts, picks among the candidates).
  */
-export async function findMatchingLead(db: Database, keys: MatchKeys): Promise<LeadMatch | undefined> {
-  const given = matchOrder.filter((by) => keys[by]);
-  if (given.length === 0) return undefined;
-  const rank = sql.join(
-    given.map((by, i) => sql`when ${leads[by]} = ${keys[by]} then ${i}`),
-    sql` `,
-  );
-  const [lead] = await db
-    .select()
-    .from(leads)
-    .where(or(...given.map((by) => eq(leads[by], keys[by] ?? ""))))
-    .orderBy(sql`case ${rank} else ${given.length} end`, leads.createdAt)
-    .limit(1);
-  if (!lead) return undefined;
-  const by = given.find((key) => lead[key] === keys[key]) ?? "domain";
-  return { lead, by };
+export async function findMatchingLead(db: Database, keys: MatchKeys): Promise<LeadMatch<LeadRow> | undefined> {
+  return bestMatch(await findLeadsForKeys(db, [keys]), keys);
 }
+
+/** `ageOrder` as SQL: the candidates' order is the ranking's tie rule. */
+const olderFirstSql = sql.join(
+  ageOrder.map((field) => leads[field]),
+  sql`, `,
+);
 
 /**
  * Every lead a batch of events could match, in one D1 round trip: the lead of each
- * email, and the oldest lead of each phone and each company domain (the one
- * `findMatchingLead` would pick; an account with a thousand leads yields one row).
+ * email, and the oldest lead of each phone and each company domain (ordered by
+ * `ageOrder`, the ranking's tie rule; an account with a thousand leads yields one
+ * row). `bestMatch` picks among them.
  */
 export async function findLeadsForKeys(db: Database, keys: readonly MatchKeys[]): Promise<LeadRow[]> {
   const values = (by: keyof MatchKeys) => [...new Set(keys.flatMap((k) => (k[by] ? [k[by]] : [])))];
@@ -50,7 +34,7 @@ export async function findLeadsForKeys(db: Database, keys: readonly MatchKeys[])
       .select()
       .from(leads)
       .where(
-        sql`${leads.id} IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY ${sql.identifier(column)} ORDER BY created_at, id) AS n
+        sql`${leads.id} IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY ${sql.identifier(column)} ORDER BY ${olderFirstSql}) AS n
              FROM leads WHERE ${inIdList(leads[column], list)}) WHERE n = 1)`,
       );
   const queries = [
@@ -76,17 +60,14 @@ export function upsertLeadStatement(
   row: { id: string; keys: MatchKeys; ownerId?: string; eventId: string; nowMs: number },
   existing: LeadMatch | undefined,
 ) {
-  // An email or phone match is the same person: update that row.
+  // An email or phone match is the same person: update that row, filling only
+  // what it lacks (`filledOnlyWhenEmpty`, as the batch's index does).
   if (existing && existing.by !== "domain") {
+    const later = { phone: row.keys.phone ?? null, domain: row.keys.domain ?? null, ownerId: row.ownerId ?? null };
+    const filled = Object.fromEntries(filledOnlyWhenEmpty.map((field) => [field, sql`coalesce(${leads[field]}, ${later[field]})`]));
     return db
       .update(leads)
-      .set({
-        lastEventId: row.eventId,
-        updatedAt: row.nowMs,
-        phone: sql`coalesce(${leads.phone}, ${row.keys.phone ?? null})`,
-        domain: sql`coalesce(${leads.domain}, ${row.keys.domain ?? null})`,
-        ownerId: sql`coalesce(${leads.ownerId}, ${row.ownerId ?? null})`,
-      })
+      .set({ lastEventId: row.eventId, updatedAt: row.nowMs, ...filled })
       .where(eq(leads.id, existing.lead.id));
   }
   // A new person (possibly at a known account): a new row; if another consumer

@@ -1,3 +1,5 @@
+import { sizeAfter } from "./storage-size";
+
 /**
  * The counters behind `GET /admin/v1/metrics`, kept by SQLite triggers in the same
  * transaction as the writes they count (migrations/0009_metric_counts.sql). A scrape
@@ -26,10 +28,7 @@ export interface MetricCounts {
   rows: MetricCountRow[];
   /** Destination → the creation time (ms) of its oldest pending delivery. */
   oldestPendingMs: Map<string, number>;
-  /**
-   * The database's size as D1 reports it after the read (`meta.size_after`), when it
-   * does. `PRAGMA page_count` would say the same, but D1 refuses it (SQLITE_AUTH).
-   */
+  /** The database's size as D1 reports it after the read (`sizeAfter`, src/db/storage-size.ts). */
   sizeBytes: number | undefined;
   /** Rows D1 read for the whole scrape (`meta.rows_read`, summed). */
   rowsRead: number;
@@ -85,6 +84,5 @@ export async function readMetricCounts(d1: D1Database): Promise<MetricCounts> {
       for (const row of result.results) if (row.oldest !== null) oldestPendingMs.set(row.destination_id, row.oldest);
     }
   }
-  const size = counted.meta.size_after;
-  return { rows, oldestPendingMs, sizeBytes: typeof size === "number" && size > 0 ? size : undefined, rowsRead };
+  return { rows, oldestPendingMs, sizeBytes: sizeAfter(counted.meta), rowsRead };
 }

@@ -52,8 +52,14 @@ export const events = sqliteTable(
     contentType: text("content_type"),
     /** Request headers as a JSON object, credentials already removed. */
     headers: text("headers").notNull(),
-    /** The body byte-exact as received; null once retention has dropped it. */
+    /**
+     * The body byte-exact as received; null when it lives in R2 (`bodyRef`) or once
+     * retention has dropped it. Read it through src/db/event-bodies.ts, which fills
+     * it from R2 for the readers.
+     */
     body: bytes("body"),
+    /** The R2 key (BODIES bucket) of a body over the threshold; null when the body is in D1 or dropped. A replay shares its original's key. */
+    bodyRef: text("body_ref"),
     bodySize: integer("body_size").notNull(),
     /** JSON: provider, matched secret index, signed timestamp, delivery id. */
     verification: text("verification").notNull(),
@@ -84,6 +90,8 @@ export const events = sqliteTable(
     // event has an entry only while queued or dead, not one moved at every step.
     index("events_queued_updated").on(t.updatedAt).where(sql`${t.status} = 'queued'`),
     index("events_dead_updated").on(t.updatedAt).where(sql`${t.status} = 'dead'`),
+    // Retention asks whether another event (a replay) still uses an R2 object before deleting it.
+    index("events_body_ref").on(t.bodyRef).where(sql`${t.bodyRef} is not null`),
   ],
 );
 
@@ -233,6 +241,17 @@ export const alerts = sqliteTable(
   },
   (t) => [index("alerts_rule_at").on(t.rule, t.at)],
 );
+
+/**
+ * The D1 database's size at the first scheduled run of each UTC day: growth per day
+ * is the difference between days (src/monitoring/storage.ts). A row a day.
+ */
+export const storageSnapshots = sqliteTable("storage_snapshots", {
+  /** Days since 1970-01-01 (UTC). */
+  day: integer("day").primaryKey(),
+  sizeBytes: integer("size_bytes").notNull(),
+  takenAt: integer("taken_at").notNull(),
+});
 
 /**
  * Enrichment answers, per enrichment and key (a domain or an email), so that a

@@ -19,10 +19,12 @@ import { writeAttemptPoint } from "../lib/analytics";
 import { newId } from "../lib/ids";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, deliveryMessageSchema, sendMessages } from "../queue/messages";
+import { breakerOf, verdictOf } from "./breaker";
 import { costOf, searchRateOf } from "./call-costs";
 import { rateOf } from "./default-rates";
+import type { DestinationLimiter } from "./destination-limiter";
 import { connectorOptionsFrom, deliveriesPerCall, dispatch, usesRecordMap } from "./dispatch";
-import { holdDestination } from "./hold";
+import { alertBreakerOpened, holdDestination } from "./hold";
 import { handOverTurns, turnDelays } from "./lead-order";
 import { alertOwnerFallbacks, ownerFallbackNote } from "./owner-fallback";
 import { retryDelaySeconds } from "./retry";
@@ -40,10 +42,12 @@ const leaseMsFor = (destination: DestinationConfig | undefined) => (destination?
  * The deliveries queue's consumer. A batch is grouped by destination so that
  * HubSpot gets one batch-upsert call for up to 100 leads. Only the oldest pending
  * delivery of a lead to a destination is claimed (src/db/deliveries.ts,
- * src/delivery/lead-order.ts). Every dispatch first takes a token per call it will
- * make from the destination's shared limiter (and one per search from its search
- * limiter, src/delivery/call-costs.ts); a destination's hold (a Pipedrive 429)
- * pauses the limiter for everyone. The connector gets the lead's known record ids
+ * src/delivery/lead-order.ts). Every dispatch first asks the destination's shared
+ * limiter: paused or its circuit breaker open (src/delivery/breaker.ts), the
+ * deliveries are parked there and their messages acked; else it takes a token per
+ * call it will make (and one per search from its search limiter,
+ * src/delivery/call-costs.ts), and the call's verdict feeds the breaker. A
+ * destination's hold (a Pipedrive 429) pauses the limiter for everyone. The connector gets the lead's known record ids
  * (the record map), and the ids it reports are remembered with the attempt. Each
  * outcome is an attempt row; a delivery then succeeds, fails for good (a 4xx the
  * API will never accept), waits for a retry with backoff (Retry-After as a floor),
@@ -140,9 +144,11 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
   };
   const recorded: DeliveryRow[] = unreadable.map((u) => u.row);
   const sendable = readable.map((r) => r.row);
+  const breaker = breakerOf(destination);
+  const leaseMs = leaseMsFor(destination);
   for (let i = 0; i < readable.length; i += perCall) {
-    const chunk = sendable.slice(i, i + perCall);
-    const payloads = readable.slice(i, i + perCall).map(({ row, payload }) => {
+    let chunk = sendable.slice(i, i + perCall);
+    let payloads = readable.slice(i, i + perCall).map(({ row, payload }) => {
       const records = row.leadId ? known.get(row.leadId) : undefined;
       return records ? { ...payload, records } : payload;
     });
@@ -150,17 +156,34 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
     // wait finds its tokens waiting when it returns (src/delivery/destination-limiter.ts).
     const cost = costOf(destination, payloads);
     const key = chunk[0]?.id;
-    const [searchWait, callWait] = await Promise.all([
+    const [searchWait, admission] = await Promise.all([
       searchRate && cost.searches > 0 ? searchLimiterOf(env, destination.id).take(searchRate.perSecond, searchRate.burst, cost.searches, key) : 0,
-      limiter.take(perSecond, burst, cost.calls, key),
+      limiter.admit({ perSecond, burst, calls: cost.calls, key, perCall, breaker, leaseMs }),
     ]);
-    const wait = Math.max(searchWait, callWait);
+    if (admission.kind === "held") {
+      // Paused, or the breaker holds: parked until calls may go again. Not an attempt.
+      await holdBack(db, limiter, sendable.slice(i), byId);
+      break;
+    }
+    const wait = Math.max(searchWait, admission.kind === "wait" ? admission.seconds : 0);
     if (wait > 0) {
       // Over the destination's rate: come back later. Not an attempt.
       await comeBackLater(db, sendable.slice(i), byId, wait);
       break;
     }
+    const probe = admission.kind === "go" && admission.probe;
+    if (probe) {
+      // The breaker's one probe call carries one delivery; the others wait for its verdict.
+      await holdBack(db, limiter, sendable.slice(i + 1), byId);
+      chunk = chunk.slice(0, 1);
+      payloads = payloads.slice(0, 1);
+    }
     const outcomes = await dispatch(destination, payloads, { ...connectorOptionsFrom(env, config.version), pace });
+    const verdict = verdictOf(outcomes);
+    if (probe || verdict === "failure" || (admission.kind === "go" && admission.watching && verdict === "success")) {
+      const { opened } = await limiter.report(breaker, verdict, probe);
+      if (opened && breaker) await alertBreakerOpened(env, config, destination, breaker);
+    }
     const holds = outcomes.flatMap((o) => (!o.ok && o.hold ? [o.hold] : []));
     if (holds.length > 0) {
       // Rate-limited by the destination itself: the held deliveries and everything
@@ -178,12 +201,13 @@ async function deliverGroup(env: Env, config: ActiveConfig, destinationId: strin
         byId,
       );
       recorded.push(...finished);
-      const waiting = [...chunk.filter((_, j) => isHeld(outcomes[j])), ...sendable.slice(i + perCall)];
+      const waiting = [...chunk.filter((_, j) => isHeld(outcomes[j])), ...(probe ? [] : sendable.slice(i + perCall))];
       await comeBackLater(db, waiting, byId, (hold.untilMs - Date.now()) / 1000);
       break;
     }
     await recordOutcomes(env, config, db, destination, chunk, outcomes, byId);
     recorded.push(...chunk);
+    if (probe) break;
     // The destination said it holds every caller (a rate limit): every consumer waits it out.
     const pause = Math.max(0, ...outcomes.map((o) => o.holdSeconds ?? 0));
     if (pause > 0) await limiter.pause(perSecond, burst, pause);
@@ -213,6 +237,28 @@ async function comeBackLater(db: Database, rows: DeliveryRow[], byId: Map<string
   );
   for (const d of rows) byId.get(d.id)?.message.retry({ delaySeconds });
 }
+
+/**
+ * Parks deliveries while their destination holds them (paused, breaker open): their
+ * messages are acked, so a hold of any length spends none of the queue's retries,
+ * and the destination's limiter sends them again when it lets calls through. The
+ * rows are due again after `parkedRecheckMs`: only should the parked list be lost
+ * would the sweeper's re-send matter (a delivery still held is parked again).
+ */
+async function holdBack(db: Database, limiter: DurableObjectStub<DestinationLimiter>, rows: DeliveryRow[], byId: Map<string, Item>): Promise<void> {
+  if (rows.length === 0) return;
+  const parked = await limiter.park(rows.map((d) => ({ deliveryId: d.id, eventId: d.eventId, createdAt: d.createdAt })));
+  // Resumed meanwhile: they go out in a moment instead.
+  if (!parked) return comeBackLater(db, rows, byId, 1);
+  await releaseDeliveries(
+    db,
+    rows.map((d) => d.id),
+    Date.now() + parkedRecheckMs,
+  );
+  for (const d of rows) byId.get(d.id)?.message.ack();
+}
+
+const parkedRecheckMs = 43_200_000;
 
 /** Queues cap a message's delay at 12 hours; a longer hold is waited out in steps. */
 const maxQueueDelaySeconds = 43_200;

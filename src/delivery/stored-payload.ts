@@ -1,12 +1,12 @@
 import { z } from "zod";
 import type { LeadDelivery } from "../connectors/types";
-import type { Lead } from "../routing/lead";
+import type { Lead } from "../lead/schema";
 
 const isObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * A delivery's payload as D1 holds it. The lead itself was checked when it was
- * decided (src/routing/normalize.ts); here only the envelope a connector reads is,
+ * decided (src/lead/normalize.ts); here only the envelope a connector reads is,
  * so one row that does not parse fails alone instead of throwing in the middle of
  * its destination's batch. Loose: fields added later pass through.
  */

@@ -2,9 +2,9 @@ import { z } from "zod";
 import type { AccountOwnerConfig, DestinationConfig } from "../config/schema";
 import { allowHttpFrom } from "../connectors/http";
 import { createDb } from "../db/client";
+import { accountDomainKey, accountKeys, accountNameKey, nameSearchWord } from "../lead/account-keys";
+import type { Lead } from "../lead/schema";
 import { errorMessage } from "../lib/log";
-import { accountDomainKey, accountKeys, accountNameKey, nameSearchWord } from "../routing/account-keys";
-import type { Lead } from "../routing/lead";
 import { createCacheIo } from "./cache-io";
 import { type FoundCompany, searchHubspotCompanies } from "./hubspot-company";
 import { queryAccounts } from "./salesforce-account";
@@ -45,7 +45,7 @@ const nameCandidates = 100;
 
 /**
  * Lead-to-account lookups: each key of the lead (its registrable domain, then its
- * normalized company name — src/routing/account-keys.ts) → cache → the CRM's
+ * normalized company name — src/lead/account-keys.ts) → cache → the CRM's
  * search → cache. The first key that matches a record wins; a key that matches
  * nothing is cached as a miss like an enrichment's negative answer, so an unknown
  * company costs one search per key per `cacheSeconds`. Failures are not cached.

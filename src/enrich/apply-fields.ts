@@ -1,5 +1,5 @@
 import type { EnrichmentConfig } from "../config/schema";
-import { evaluateMapping } from "../routing/mapping";
+import { evaluateMapping } from "../lead/mapping";
 
 export type AppliedFields = { ok: true; fields: Record<string, unknown> } | { ok: false; error: string };
 

@@ -1,6 +1,6 @@
 import type { EnrichmentConfig } from "../config/schema";
 import { type HttpResult, parseJson, sendHttp } from "../connectors/http";
-import type { Lead } from "../routing/lead";
+import type { Lead } from "../lead/schema";
 import type { LookupAnswer } from "./answer";
 
 export type HttpEnrichment = Extract<EnrichmentConfig, { type: "http" }>;

@@ -1,5 +1,5 @@
 import type { EnrichmentConfig } from "../config/schema";
-import type { Lead } from "../routing/lead";
+import type { Lead } from "../lead/schema";
 
 export type LookupKey = { ok: true; key: string } | { ok: false; reason: string };
 

@@ -1,5 +1,5 @@
 import type { AccountOwnerConfig, EnrichmentConfig } from "../config/schema";
-import type { Lead } from "../routing/lead";
+import type { Lead } from "../lead/schema";
 
 /**
  * What one enrichment lookup came to. Never an exception: a lookup that fails or

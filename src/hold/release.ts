@@ -5,15 +5,15 @@ import { type ConfigEnv, loadConfig } from "../config/store";
 import { createDb, type Database } from "../db/client";
 import { plannedDeliveryRows } from "../db/decisions";
 import { insertDeliveriesStatements, settleEventsStatement } from "../db/deliveries";
-import { dueHolds, planOf, postponeHoldStatement, releaseStatements } from "../db/holds";
+import { dueHolds, postponeHoldStatement, releaseStatements } from "../db/holds";
 import { type BuiltStatement, runQueries } from "../db/json-rows";
 import { type RuntimeAway, runtimeAwayAfter } from "../db/owner-away";
 import type { HeldLeadRow } from "../db/schema";
 import { startSlaStatement } from "../db/sla-timers";
+import { matchKeys } from "../lead/match";
 import { errorMessage, log } from "../lib/log";
 import { type DeliveryMessage, sendMessages } from "../queue/messages";
-import { holdWakeAt } from "../routing/hold-start";
-import { matchKeys } from "../routing/normalize";
+import { holdWakeAt, planOf } from "../routing/hold-start";
 import { slaTimerFor, wakeSlaClock } from "../routing/sla-start";
 
 /** Held leads tried per run; more wait for the next alarm (set at once) or the next minute. */

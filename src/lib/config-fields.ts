@@ -18,6 +18,20 @@ export const rateSchema = z.object({
 export type Rate = z.infer<typeof rateSchema>;
 
 /**
+ * A destination's circuit breaker: after `failures` retryable failures in a row (5xx,
+ * network errors, timeouts) its deliveries are held for `coolDownSeconds`, then one
+ * probe call decides. `false` switches it off.
+ */
+export const breakerSchema = z.union([
+  z.literal(false),
+  z.object({
+    failures: z.number().int().min(1).max(1_000).default(5),
+    coolDownSeconds: z.number().int().min(1).max(86_400).default(60),
+  }),
+]);
+export type BreakerConfig = z.infer<typeof breakerSchema>;
+
+/**
  * A URL the gateway calls (any destination's or enrichment's `url`, `baseUrl`,
  * `instanceUrl`, `tokenUrl`…): http or https here; whether http and local addresses
  * are allowed depends on ALLOW_HTTP_DESTINATIONS, which `checkWrite` applies to every

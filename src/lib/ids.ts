@@ -24,30 +24,37 @@ function encodeTime(ms: number): string {
 const pool = new Uint8Array(4096);
 let poolOffset = pool.length;
 
-function encodeRandom(): string {
-  if (poolOffset + 16 > pool.length) {
+/**
+ * The last id's time (as encoded) and random part (16 base-32 digits), kept as they
+ * are between ids: workerd's clock only moves on I/O, so most ids of one request (and
+ * of requests that overlap) share a millisecond, and then only the random part changes.
+ */
+let lastMs = -1;
+let lastTime = "";
+const randomDigits = new Uint8Array(16);
+
+function drawRandom(): void {
+  if (poolOffset + randomDigits.length > pool.length) {
     crypto.getRandomValues(pool);
     poolOffset = 0;
   }
-  let out = "";
-  for (let i = poolOffset; i < poolOffset + 16; i++) out += alphabet.charAt((pool[i] ?? 0) & 31);
-  poolOffset += 16;
-  return out;
+  for (let i = 0; i < randomDigits.length; i++) randomDigits[i] = (pool[poolOffset + i] ?? 0) & 31;
+  poolOffset += randomDigits.length;
 }
 
-/** The last id's time and random part, for ids made within one millisecond. */
-let lastMs = -1;
-let lastRandom = "";
-
 /** The random part plus one, in base 32 (80 bits: it does not overflow in practice). */
-function increment(random: string): string {
-  const digits = [...random].map((char) => alphabet.indexOf(char));
-  for (let i = digits.length - 1; i >= 0; i--) {
-    const digit = (digits[i] ?? 0) + 1;
-    digits[i] = digit % 32;
+function incrementRandom(): void {
+  for (let i = randomDigits.length - 1; i >= 0; i--) {
+    const digit = (randomDigits[i] ?? 0) + 1;
+    randomDigits[i] = digit & 31;
     if (digit < 32) break;
   }
-  return digits.map((digit) => alphabet.charAt(digit)).join("");
+}
+
+function encodeRandom(): string {
+  let out = "";
+  for (const digit of randomDigits) out += alphabet.charAt(digit);
+  return out;
 }
 
 /**
@@ -58,16 +65,12 @@ function increment(random: string): string {
  * company.
  */
 export function newId(prefix: "evt" | "req" | "att" | "job" | "lead" | "alert", nowMs = Date.now()): string {
-  const random = nowMs === lastMs ? increment(lastRandom) : encodeRandom();
-  lastMs = nowMs;
-  lastRandom = random;
-  return `${prefix}_${encodeTime(nowMs)}${random}`;
-}
-
-/** The creation time encoded in an id made by `newId`. */
-export function idTime(id: string): number {
-  const body = id.slice(id.indexOf("_") + 1, id.indexOf("_") + 11);
-  let ms = 0;
-  for (const char of body) ms = ms * 32 + alphabet.indexOf(char);
-  return ms;
+  if (nowMs === lastMs) {
+    incrementRandom();
+  } else {
+    drawRandom();
+    lastMs = nowMs;
+    lastTime = encodeTime(nowMs);
+  }
+  return `${prefix}_${lastTime}${encodeRandom()}`;
 }

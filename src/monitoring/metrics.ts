@@ -1,5 +1,6 @@
 import { type MetricCounts, pendingByDestination, webhookToCrmBucketsMs } from "../db/metric-counts";
-import { type DestinationStateSource, destinationStates } from "./destination-state";
+import { destinationStates } from "../delivery/destination-state";
+import type { DestinationStateSource } from "./destination-state";
 import type { Family, Sample } from "./exposition";
 
 /**

@@ -1,4 +1,4 @@
-import type { MatchKeys } from "../routing/normalize";
+import type { MatchKeys } from "../lead/match";
 
 /**
  * Splits a batch into groups of items that share an email, phone or company domain

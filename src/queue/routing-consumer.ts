@@ -5,7 +5,7 @@ import type { ActiveConfig } from "../config/store";
 import { loadConfig } from "../config/store";
 import type { Database } from "../db/client";
 import { createDb } from "../db/client";
-import { decideEventsQueries, decisionRecord, type EventDecision, newLeadIdFor } from "../db/decisions";
+import { decideEventsQueries, type EventDecision } from "../db/decisions";
 import { pendingDeliveriesOf } from "../db/deliveries";
 import { getEvents } from "../db/events";
 import { holdStatement } from "../db/holds";
@@ -19,16 +19,18 @@ import { retryDelaySeconds } from "../delivery/retry";
 import { createAccountFinder } from "../enrich/account-owner";
 import { createEnricher } from "../enrich/lookup";
 import type { Enrich, FindAccount } from "../enrich/types";
+import { payloadOf } from "../ingest/event-payload";
+import { LeadIndex } from "../lead/lead-index";
+import { mapLead } from "../lead/mapping";
+import { fillLead, type MatchKeys, matchKeys, recordedLeadId } from "../lead/match";
+import type { Lead } from "../lead/schema";
 import { type EventPoint, writeEventPoint } from "../lib/analytics";
 import { errorMessage, type LogFields, log } from "../lib/log";
 import { routeOutcomeEvent } from "../outcomes/route-outcome-event";
-import { type Decision, decideLead, invalidDecision } from "../routing/decide";
+import { decideLead } from "../routing/decide";
+import { type Decision, invalidDecision } from "../routing/decision";
 import { holdRowFor, wakeHoldClock } from "../routing/hold-start";
-import type { Lead } from "../routing/lead";
-import { LeadIndex } from "../routing/lead-index";
-import { mapLead } from "../routing/mapping";
-import { type MatchKeys, matchKeys } from "../routing/normalize";
-import { payloadOf } from "../routing/payload";
+import { decisionRecord } from "../routing/record";
 import { slaTimerFor, wakeSlaClock } from "../routing/sla-start";
 import { groupBySharedKeys } from "./key-groups";
 import { type DeliveryMessage, type RoutingMessage, routingMessageSchema, sendMessages } from "./messages";
@@ -115,8 +117,8 @@ async function decideOne(
     ownerUnavailable: (ownerId) => availabilityOf([ownerId], config.document.owners, away, Date.now(), { workingHours: true }).unavailable[ownerId],
   });
   const nowMs = Date.now();
-  const leadId = newLeadIdFor(decision, nowMs);
-  if (decision.status !== "invalid" && leadId) rememberLead(index, decision, leadId, item.event.id, nowMs);
+  const leadId = decision.status === "invalid" ? undefined : recordedLeadId(decision.match, nowMs);
+  if (decision.status !== "invalid" && leadId) rememberLead(index, decision, leadId, nowMs);
   const routed = routedOf(db, item.event, decision, nowMs, leadId);
   if (decision.status === "routed" && decision.hold && leadId) {
     // The SLA waits for the owner too: it starts when the hold is released.
@@ -134,30 +136,12 @@ async function decideOne(
 }
 
 /** What the stored decision will make of the leads table, mirrored in the batch's index. */
-function rememberLead(index: LeadIndex, decision: Exclude<Decision, { status: "invalid" }>, leadId: string, eventId: string, nowMs: number): void {
+function rememberLead(index: LeadIndex, decision: Exclude<Decision, { status: "invalid" }>, leadId: string, nowMs: number): void {
   const keys = matchKeys(decision.lead);
   const ownerId = (decision.status === "routed" ? decision.ownerId : undefined) ?? decision.match?.lead.ownerId ?? null;
+  const later = { phone: keys.phone ?? null, domain: keys.domain ?? null, ownerId };
   const matched = decision.match && decision.match.by !== "domain" ? decision.match.lead : undefined;
-  if (matched) {
-    // upsertLeadStatement fills only what the row lacks.
-    matched.phone ??= keys.phone ?? null;
-    matched.domain ??= keys.domain ?? null;
-    matched.ownerId ??= ownerId;
-    matched.lastEventId = eventId;
-    index.add(matched);
-    return;
-  }
-  index.add({
-    id: leadId,
-    email: keys.email ?? null,
-    phone: keys.phone ?? null,
-    domain: keys.domain ?? null,
-    ownerId,
-    firstEventId: eventId,
-    lastEventId: eventId,
-    createdAt: nowMs,
-    updatedAt: nowMs,
-  });
+  index.add(matched ? fillLead(matched, later) : { id: leadId, email: keys.email ?? null, ...later, createdAt: nowMs });
 }
 
 function routedOf(db: Database, event: EventRow, decision: Decision, nowMs: number, leadId?: string): Routed {
@@ -330,6 +314,7 @@ export async function handleRoutingBatch(batch: MessageBatch<unknown>, env: Env,
   }
   const rows = await getEvents(
     createDb(env.DB),
+    env.BODIES,
     valid.map((v) => v.body.eventId),
   );
   const byId = new Map(rows.map((row) => [row.id, row]));

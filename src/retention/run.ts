@@ -1,10 +1,10 @@
 import { refreshConfig } from "../config/store";
 import { createDb } from "../db/client";
 import { deleteExpiredEnrichments } from "../db/enrichment-cache";
-import { dropEventBodies } from "../db/retention";
+import { type BodyRetentionScope, dropEventBodies } from "../db/retention";
 import { log } from "../lib/log";
 
-/** Days an event's body is kept when `settings.retentionDays` is not set. */
+/** Days an event's body is kept when neither its source nor `settings.retentionDays` says. */
 export const defaultRetentionDays = 30;
 const batchSize = 500;
 const maxBatchesPerRun = 10;
@@ -13,12 +13,14 @@ const dayMs = 86_400_000;
 const lookBackMs = 2 * dayMs;
 
 /**
- * The scheduled retention job: deletes event bodies older than the configured days,
- * keeping the rows (status, lead, trace, deliveries, attempts) as the audit record.
- * It runs with the every-minute cron, at most 5,000 bodies a run; once a day (the
- * 03:00 UTC run, or `full`) it scans everything before the cutoff, which catches up
- * after the retention was shortened or the job was off for a while. It also deletes
- * expired enrichment cache rows (reads ignore them already; this keeps the table small).
+ * The scheduled retention job: deletes event bodies older than their retention —
+ * the source's `retentionDays` when it sets one, else `settings.retentionDays` —
+ * from D1 or R2, keeping the rows (status, lead, trace, deliveries, attempts) as the
+ * audit record. It runs with the every-minute cron, at most 5,000 bodies per
+ * retention a run; once a day (the 03:00 UTC run, or `full`) it scans everything
+ * before each cutoff, which catches up after a retention was shortened or the job
+ * was off for a while. It also deletes expired enrichment cache rows (reads ignore
+ * them already; this keeps the table small).
  */
 export async function runRetention(
   env: Env,
@@ -30,14 +32,22 @@ export async function runRetention(
   const cutoff = nowMs - days * dayMs;
   const now = new Date(nowMs);
   const scanAll = full ?? (now.getUTCHours() === 3 && now.getUTCMinutes() === 0);
+  const own = config.document.sources.flatMap((source) => (source.retentionDays === undefined ? [] : [{ id: source.id, days: source.retentionDays }]));
+  const passes: BodyRetentionScope[] = [
+    { cutoffMs: cutoff, exceptSources: own.map((source) => source.id) },
+    ...own.map((source) => ({ cutoffMs: nowMs - source.days * dayMs, sourceId: source.id })),
+  ];
   const db = createDb(env.DB);
   let dropped = 0;
-  for (let i = 0; i < maxBatchesPerRun; i++) {
-    const changed = await dropEventBodies(db, cutoff, batchSize, scanAll ? undefined : cutoff - lookBackMs);
-    dropped += changed;
-    if (changed < batchSize) break;
+  for (const pass of passes) {
+    const scope = scanAll ? pass : { ...pass, fromMs: pass.cutoffMs - lookBackMs };
+    for (let i = 0; i < maxBatchesPerRun; i++) {
+      const changed = await dropEventBodies(db, env.BODIES, scope, batchSize);
+      dropped += changed;
+      if (changed < batchSize) break;
+    }
   }
-  if (dropped > 0) log("info", "retention dropped event bodies", { dropped, retentionDays: days });
+  if (dropped > 0) log("info", "retention dropped event bodies", { dropped, retentionDays: days, sourcesWithOwnRetention: own.length });
   let expiredEnrichments = 0;
   for (let i = 0; i < maxBatchesPerRun; i++) {
     const deleted = await deleteExpiredEnrichments(db, nowMs, batchSize);

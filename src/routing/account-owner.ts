@@ -1,6 +1,6 @@
 import type { AccountOwnerConfig } from "../config/schema";
 import type { AccountLookup, AccountRecord, FindAccount } from "../enrich/types";
-import type { Lead } from "./lead";
+import type { Lead } from "../lead/schema";
 
 /**
  * What the account-owner assignment needs from the outside world. The routing

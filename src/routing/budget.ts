@@ -1,5 +1,5 @@
-import type { Decision, DecisionTrace } from "./decide";
-import type { Lead } from "./lead";
+import type { Lead } from "../lead/schema";
+import type { Decision, DecisionTrace, TrimmedTrace } from "./decision";
 
 /**
  * What a decision may store. An event's D1 row holds its body (at most 1.5 MiB,
@@ -10,19 +10,6 @@ import type { Lead } from "./lead";
  */
 export const leadBudgetBytes = 128 * 1024;
 export const traceBudgetBytes = 128 * 1024;
-
-/** What had to go to fit the budgets; stored in the trace so the console shows it. */
-export interface TrimmedTrace {
-  /** Custom fields dropped from the lead, largest first, with the size of their value's JSON. */
-  custom?: { field: string; bytes: number }[];
-  /** Entries left out of the trace's lists. */
-  routes?: number;
-  actions?: number;
-  explain?: number;
-  enrichments?: number;
-  experiments?: number;
-  warnings?: number;
-}
 
 const encoder = new TextEncoder();
 

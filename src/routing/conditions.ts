@@ -1,8 +1,8 @@
 import { configLimits } from "../config/limits";
+import { compileRegex, operatorValueProblem } from "../config/operator-values";
 import { type Condition, type Operator, operators } from "../config/schema";
-import { type CompiledPattern, compilePattern } from "../lib/linear-regex";
-import { type Lead, leadSchema } from "./lead";
-import { toNumber } from "./normalize";
+import { toNumber } from "../lead/normalize";
+import { type Lead, leadSchema } from "../lead/schema";
 import { type ConditionTrace, clipValue, type FieldTrace } from "./trace";
 
 /**
@@ -124,7 +124,8 @@ export function applyOperator(op: Operator, actual: unknown, expected: unknown):
       return eq.error ? eq : { result: !eq.result };
     }
     default: {
-      const error = checkExpected(op, expected);
+      // Config mistakes: checked before the lead is looked at, so they show even on missing fields.
+      const error = operatorValueProblem(op, expected);
       if (error) return { result: false, error };
       if (isMissing(actual)) return { result: false };
       if (op === "matches" && isScalar(actual) && String(actual).length > MAX_INPUT) {
@@ -136,31 +137,9 @@ export function applyOperator(op: Operator, actual: unknown, expected: unknown):
 }
 
 function exists(actual: unknown, expected: unknown): Outcome {
-  if (expected !== undefined && typeof expected !== "boolean") return { result: false, error: "value must be true or false" };
+  const error = operatorValueProblem("exists", expected);
+  if (error) return { result: false, error };
   return { result: isMissing(actual) !== (expected ?? true) };
-}
-
-/** Config mistakes: checked before the lead is looked at, so they show even on missing fields. */
-function checkExpected(op: Exclude<Operator, "exists" | "neq">, expected: unknown): string | undefined {
-  switch (op) {
-    case "in":
-      return Array.isArray(expected) ? undefined : "value must be a list";
-    case "matches":
-      return typeof expected === "string" ? regexError(expected) : "value must be a regular expression string";
-    case "gt":
-    case "gte":
-    case "lt":
-    case "lte":
-      return typeof expected === "number" || typeof expected === "string" ? undefined : "value must be a number or text";
-    case "eq":
-    case "contains":
-      return isScalar(expected) ? undefined : "value must be text, a number or a boolean";
-  }
-}
-
-function regexError(pattern: string): string | undefined {
-  const compiled = compileRegex(pattern);
-  return compiled.ok ? undefined : compiled.error;
 }
 
 function test(op: Exclude<Operator, "exists" | "neq">, actual: unknown, expected: unknown): boolean {
@@ -237,40 +216,4 @@ function matches(actual: unknown, pattern: string): boolean {
   if (typeof actual !== "string" && typeof actual !== "number") return false;
   const compiled = compileRegex(pattern);
   return compiled.ok && compiled.regex.test(String(actual));
-}
-
-/** `pattern` or `/pattern/flags` compiled for RE2 (src/lib/linear-regex.ts), or why it is refused. */
-function compileRegex(source: string): CompiledPattern {
-  const literal = /^\/(.*)\/([a-z]*)$/s.exec(source);
-  const pattern = literal?.[1] ?? source;
-  const flags = literal?.[2] ?? "";
-  if (/[^imsu]/.test(flags)) return { ok: false, error: `unsupported flags "${flags}" (use i, m, s, u)` };
-  return compilePattern(pattern, flags);
-}
-
-// ─── checking a condition before it is stored ────────────────────────────────
-
-/**
- * Problems an operator would only see as always-false rules: bad regexes, `in`
- * without a list, unknown operators, too deep nesting. For the admin API.
- */
-export function conditionProblems(condition: Condition, path = "when"): string[] {
-  return problemsOf(condition, path, 0);
-}
-
-function problemsOf(node: unknown, path: string, depth: number): string[] {
-  if (depth > MAX_DEPTH) return [`${path}: nested deeper than ${MAX_DEPTH} levels`];
-  if (!isRecord(node)) return [`${path}: not a condition`];
-  if (Array.isArray(node.all)) return node.all.flatMap((c, i) => problemsOf(c, `${path}.all[${i}]`, depth + 1));
-  if (Array.isArray(node.any)) return node.any.flatMap((c, i) => problemsOf(c, `${path}.any[${i}]`, depth + 1));
-  if ("not" in node) return problemsOf(node.not, `${path}.not`, depth + 1);
-  if ("always" in node) return node.always === true ? [] : [`${path}: always must be true`];
-  if (typeof node.op !== "string" || !isOperator(node.op)) return [`${path}: unknown operator`];
-  const error = leafConfigError(node.op, node.value);
-  return error ? [`${path} (${String(node.field)} ${node.op}): ${error}`] : [];
-}
-
-function leafConfigError(op: Operator, expected: unknown): string | undefined {
-  if (op === "exists") return exists(undefined, expected).error;
-  return checkExpected(op === "neq" ? "eq" : op, expected);
 }

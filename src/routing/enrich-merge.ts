@@ -1,5 +1,5 @@
-import type { Lead } from "./lead";
-import { type MappedLead, normalizeLead } from "./normalize";
+import { type MappedLead, normalizeLead } from "../lead/normalize";
+import type { Lead } from "../lead/schema";
 
 export interface MergeResult {
   lead: Lead;

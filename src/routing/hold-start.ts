@@ -1,6 +1,18 @@
 import type { GatewayConfig } from "../config/schema";
 import type { NewHold } from "../db/holds";
-import type { HoldPlan, SlaPlan } from "./decide";
+import type { HeldLeadRow } from "../db/schema";
+import type { HoldPlan, PlannedDelivery, SlaPlan } from "./decision";
+
+/** What waits for a held lead's owner, stored as JSON in `held_leads.plan`. */
+export interface StoredHoldPlan {
+  deliveries: PlannedDelivery[];
+  sla?: SlaPlan;
+}
+
+export function planOf(row: HeldLeadRow): StoredHoldPlan {
+  // Our own JSON, written by holdStatement from holdRowFor's row.
+  return JSON.parse(row.plan) as StoredHoldPlan;
+}
 
 /** How soon a held lead nobody will take on their own (every member paused, no hours) is looked at again. */
 export const holdRecheckMs = 3_600_000;
@@ -25,7 +37,7 @@ export function holdRowFor(hold: HoldPlan, sla: SlaPlan | undefined, eventId: st
     routeId: hold.route,
     poolId: hold.pool,
     reason: hold.reason,
-    plan: { deliveries: hold.deliveries, ...(sla ? { sla } : {}) },
+    plan: { deliveries: hold.deliveries, ...(sla ? { sla } : {}) } satisfies StoredHoldPlan,
     heldAt: nowMs,
     wakeAt: holdWakeAt(hold.untilMs, nowMs),
   };

@@ -2,7 +2,7 @@ import { slaDueAt } from "../assign/sla-deadline";
 import { durationMs } from "../config/duration";
 import type { GatewayConfig } from "../config/schema";
 import type { NewSlaTimer } from "../db/sla-timers";
-import type { SlaPlan } from "./decide";
+import type { SlaPlan } from "./decision";
 
 /** The clock a routed decision starts, if its route has an SLA and the lead an owner. */
 export function slaTimerFor(

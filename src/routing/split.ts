@@ -1,5 +1,5 @@
 import type { ArmConfig } from "../config/schema";
-import type { Lead } from "./lead";
+import type { Lead } from "../lead/schema";
 
 /** Which lead value chose the arm: the most stable one the lead has. */
 export type ArmKeyKind = "email" | "phone" | "domain" | "event";

@@ -24,7 +24,7 @@ import {
 import { errorMessage, log } from "../lib/log";
 import type { DeliveryMessage } from "../queue/messages";
 import { sendMessages } from "../queue/messages";
-import type { PlannedDelivery } from "../routing/decide";
+import type { PlannedDelivery } from "../routing/decision";
 
 /** Clocks fired per run; more wait for the next alarm (set at once) or the next minute. */
 const perRun = 50;

@@ -12,7 +12,8 @@ interface WriteResult {
 describe("per-kind endpoints", () => {
   it("lists each kind (empty before any write)", async () => {
     for (const kind of ["sources", "destinations", "routes", "pools"]) {
-      expect(await json(await admin("GET", `/v1/${kind}`))).toEqual({ items: [] });
+      // Destinations come with their runtime states (pause, circuit breaker) beside them.
+      expect(await json(await admin("GET", `/v1/${kind}`))).toEqual(kind === "destinations" ? { items: [], states: {} } : { items: [] });
     }
     await json(await admin("PUT", "/v1/config", { body: designExample() }));
     const routes = await json<{ items: { id: string }[] }>(await admin("GET", "/v1/routes"));

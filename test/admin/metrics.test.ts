@@ -9,9 +9,8 @@ import { deliveries } from "../../src/db/schema";
 import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
+import { configure, eventsOf, postSigned, routeQueued, runQueue, standardSecret } from "../helpers";
 import { admin, problem, readToken } from "./helpers";
 
 let hubspot: FakeHandle;
@@ -133,7 +132,7 @@ describe("GET /admin/v1/metrics", () => {
       switchboard_destination_state: "gauge",
       switchboard_webhook_to_crm_seconds: "histogram",
     });
-    // Configured destinations are listed before their first delivery, all active today.
+    // Configured destinations are listed before their first delivery, all active.
     for (const destination of ["hubspot", "idle-hubspot"]) {
       expect(sampleValue(parsed, "switchboard_deliveries_pending", { destination })).toBe(0);
       expect(sampleValue(parsed, "switchboard_destination_state", { destination, state: "active" })).toBe(1);

@@ -1,6 +1,6 @@
 import { inject } from "vitest";
 import type { LeadDelivery } from "../../src/connectors/types";
-import type { Lead } from "../../src/routing/lead";
+import type { Lead } from "../../src/lead/schema";
 import { createFake, type FakeHandle } from "../fakes/client";
 import type { FakeInfo, FakeType } from "../fakes/types";
 

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import * as metered from "../../scripts/cost/metered-entry";
 import { meterEnv, readUsage, resetUsage, statementKey, statementKind } from "../../scripts/cost/usage-meter";
 
 // The cost run (scripts/cost/run.mjs) trusts these counts: they must be D1's own,
@@ -57,6 +58,12 @@ describe("usage meter", () => {
     expect(usage.queueWrites).toBe(2);
     expect(usage.queueMessagesSent).toEqual({ ROUTING_QUEUE: 2 });
     expect(usage.kvReads).toBe(1);
+  });
+
+  it("the metered entry exports every Durable Object class the gateway does", async () => {
+    const gateway = await import("../../src/index");
+    const classes = (module: Record<string, unknown>) => Object.keys(module).filter((name) => name !== "default");
+    expect(classes(metered).sort()).toEqual(classes(gateway).sort());
   });
 
   it("names statements by verb and table", () => {

@@ -3,13 +3,14 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { bodyFromD1, bodyToD1 } from "../../src/db/body";
 import { createDb } from "../../src/db/client";
+import { bodyStoreOf } from "../../src/db/event-bodies";
 import { insertEvents } from "../../src/db/events";
 import { events } from "../../src/db/schema";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
 async function storeAndRead(id: string, body: Uint8Array) {
-  await insertEvents(env.DB, [
+  await insertEvents(env.DB, bodyStoreOf(env), [
     { id, sourceId: "body-test", dedupKey: null, requestId: "req_body", contentType: null, headers: "{}", body, verification: "{}", receivedAt: Date.now() },
   ]);
   const stored = await env.DB.prepare("SELECT typeof(body) AS type, body_size AS size FROM events WHERE id = ?")

@@ -2,11 +2,13 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { decideEventsQueries, decisionRecord, type EventDecision } from "../../src/db/decisions";
+import { decideEventsQueries, type EventDecision } from "../../src/db/decisions";
+import { bodyStoreOf } from "../../src/db/event-bodies";
 import { insertEvents } from "../../src/db/events";
 import { runQueries } from "../../src/db/json-rows";
 import { deliveries, leads } from "../../src/db/schema";
-import type { Decision } from "../../src/routing/decide";
+import type { Decision } from "../../src/routing/decision";
+import { decisionRecord } from "../../src/routing/record";
 
 function decision(id: string, overrides: Partial<EventDecision> = {}): EventDecision {
   return {
@@ -28,6 +30,7 @@ function decision(id: string, overrides: Partial<EventDecision> = {}): EventDeci
 async function storeQueued(ids: string[]) {
   await insertEvents(
     env.DB,
+    bodyStoreOf(env),
     ids.map((id) => ({
       id,
       sourceId: "decisions-test",

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { findLeadsForKeys, findMatchingLead } from "../../src/db/leads";
 import { leads } from "../../src/db/schema";
-import { LeadIndex } from "../../src/routing/lead-index";
-import type { MatchKeys } from "../../src/routing/normalize";
+import { LeadIndex } from "../../src/lead/lead-index";
+import type { MatchKeys } from "../../src/lead/match";
 
 const db = createDb(env.DB);
 const lead = (id: string, fields: { email?: string; phone?: string; domain?: string; ownerId: string }, createdAt: number) => ({
@@ -78,5 +78,16 @@ describe("matching a whole batch at once", () => {
     expect(index.find({ email: "eve@corp.dev" })).toMatchObject({ by: "email", lead: { id: "lead_new" } });
     expect(index.find({ email: "x@corp.dev", phone: "+14155550199" })).toMatchObject({ by: "phone" });
     expect(index.find({ email: "x@corp.dev", domain: "corp.dev" })).toMatchObject({ by: "domain", lead: { ownerId: "9" } });
+  });
+});
+
+describe("one tie rule", () => {
+  it("takes the smaller id among leads of a domain created in the same millisecond, in SQL and in memory", async () => {
+    await db.insert(leads).values([lead("lead_tie_y", { domain: "tie.dev", ownerId: "y" }, 50), lead("lead_tie_x", { domain: "tie.dev", ownerId: "x" }, 50)]);
+    const keys = { email: "someone@tie.dev", domain: "tie.dev" };
+    expect(await findMatchingLead(db, keys)).toMatchObject({ by: "domain", lead: { id: "lead_tie_x" } });
+    expect((await findLeadsForKeys(db, [keys])).map((r) => r.id)).toEqual(["lead_tie_x"]);
+    const index = new LeadIndex([lead("lead_tie_y", { domain: "tie.dev", ownerId: "y" }, 50), lead("lead_tie_x", { domain: "tie.dev", ownerId: "x" }, 50)]);
+    expect(index.find(keys)?.lead.id).toBe("lead_tie_x");
   });
 });

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { claimQuery, firstInLineQuery, killQuery, pendingDeliveriesOf, settleEventsStatement } from "../../src/db/deliveries";
+import { cursorStart, requeueQuery, scanRetryWindowQuery } from "../../src/db/delivery-retry";
 
 /** SQLite's plan for a statement: one line per step. */
 async function planOf(query: { sql: string; params: unknown[] }): Promise<string[]> {
@@ -47,5 +48,24 @@ describe("query plans of per-batch statements", () => {
     const steps = await planOf(query());
     expect(steps).toContainEqual(expect.stringMatching(/^SEARCH older USING INDEX deliveries_lead_destination \(lead_id=\? AND destination_id=\?\)/));
     expect(steps.join("\n")).not.toMatch(/SCAN (deliveries|older)|status/);
+  });
+});
+
+// A bulk retry job runs one step per alarm over a backlog of any size: each step
+// must read a bounded range of an index from its cursor, never the whole table.
+describe("query plans of a bulk retry's statements", () => {
+  it("a step's scan walks the status index from the cursor, in index order", async () => {
+    const filter = { status: ["dead" as const], destination: "hubspot", error: "503", fromMs: 1 };
+    const steps = await planOf(scanRetryWindowQuery(createDb(env.DB), filter, "dead", { ...cursorStart, at: 5, id: "evt_x:0" }, 10, 10, 500).toSQL());
+    expect(steps).toContainEqual(expect.stringMatching(/^SEARCH deliveries USING INDEX deliveries_status_next \(status=\? AND next_attempt_at>\?\)/));
+    // The superseded-upsert check looks the lead's deliveries up by lead and destination.
+    expect(steps).toContainEqual(expect.stringMatching(/SEARCH newer USING INDEX deliveries_lead_destination \(lead_id=\? AND destination_id=\?\)/));
+    expect(steps.join("\n")).not.toMatch(/SCAN (deliveries|newer)/);
+  });
+
+  it("re-queuing finds the chunk's deliveries by id", async () => {
+    const steps = await planOf(requeueQuery(createDb(env.DB), ["evt_a:0", "evt_b:0"], ["dead", "failed"], 10, 10).toSQL());
+    expect(steps).toContainEqual(expect.stringMatching(/^SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/));
+    expect(steps.join("\n")).not.toMatch(/status/);
   });
 });

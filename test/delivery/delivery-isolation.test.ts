@@ -10,8 +10,7 @@ import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
-import { configure, post, recordSends } from "../helpers";
-import { routeQueued, runQueue } from "./pipeline-helpers";
+import { configure, post, recordSends, routeQueued, runQueue } from "../helpers";
 
 /**
  * One delivery never holds its destination's batch back: a payload that does not
@@ -223,11 +222,11 @@ describe("a destination group that fails part way", () => {
       const limiter = getByName(name);
       return new Proxy(limiter, {
         get: (target, key) =>
-          key === "take"
-            ? (...args: Parameters<typeof target.take>) => {
+          key === "admit"
+            ? (...args: Parameters<typeof target.admit>) => {
                 takes += 1;
                 // The second call's token: the limiter's Durable Object fails.
-                return takes === 2 ? Promise.reject(new Error("Durable Object reset")) : target.take(...args);
+                return takes === 2 ? Promise.reject(new Error("Durable Object reset")) : target.admit(...args);
               }
             : Reflect.get(target, key),
       });

@@ -13,8 +13,8 @@
 // - a HubSpot outage longer than the retry budget: dead letters, alerts, replay
 //   after recovery, each lead landed once.
 import { before, describe, it } from "node:test";
+import { checkGatewayErrors } from "../../scripts/lib/e2e/checks.mjs";
 import { assertNone } from "./lib/assert-none.mjs";
-import { checkGatewayErrors } from "./lib/checks.mjs";
 import { runCrmFaults } from "./lib/crm-faults.mjs";
 import {
   checkAllFinal,

@@ -12,11 +12,11 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadFakes } from "../../scripts/fakes.mjs";
 import { adminApi } from "../../scripts/lib/admin-api.mjs";
+import { freshState, gatewayProcess } from "../../scripts/lib/e2e/gateway.mjs";
 import { freePort } from "../../scripts/lib/free-port.mjs";
+import { sendLikeAProvider } from "../../scripts/lib/load-sender.mjs";
 import { signatureHeaders } from "../../scripts/lib/sign-webhook.mjs";
 import { root } from "../../scripts/wrangler-env.mjs";
-import { freshState, gatewayProcess } from "./lib/gateway.mjs";
-import { sendLikeAProvider } from "./lib/sender.mjs";
 
 const say = (line) => process.stderr.write(`[experiment] ${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,8 +7,8 @@
 // E2E_RESTART=0, E2E_CONCURRENCY, E2E_DRAIN_TIMEOUT_S, E2E_PORT (see lib/run.mjs).
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "../../scripts/lib/e2e/checks.mjs";
 import { assertNone } from "./lib/assert-none.mjs";
-import { checkAnswers, checkEventsFinal, checkGatewayErrors, checkLeads, checkStats } from "./lib/checks.mjs";
 import { gatewayRecords, runE2E } from "./lib/run.mjs";
 import { answersTable, destinationsTable, figuresTable, seconds } from "./lib/summary.mjs";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { MatchKeys } from "../../src/lead/match";
 import { groupBySharedKeys } from "../../src/queue/key-groups";
-import type { MatchKeys } from "../../src/routing/normalize";
 
 const ids = (groups: { id: string }[][]) => groups.map((g) => g.map((item) => item.id));
 

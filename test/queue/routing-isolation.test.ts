@@ -2,14 +2,14 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
+import { bodyStoreOf } from "../../src/db/event-bodies";
 import { insertEvents } from "../../src/db/events";
 import { deliveries, events } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { leadBudgetBytes, traceBudgetBytes } from "../../src/routing/budget";
 import { privateFake } from "../connectors/fixtures";
-import { runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, flushInbox, post, recordSends } from "../helpers";
+import { configure, eventsOf, flushInbox, post, recordSends, runQueue } from "../helpers";
 
 /**
  * One event never holds a routing batch back: an oversized lead is trimmed to fit
@@ -96,12 +96,13 @@ describe("a routing batch with one oversized event", () => {
     // A body over what any source may accept (1.5 MiB), put in D1 directly: the row
     // is already near the limit, and its decision (a 100 KB custom field, within
     // the lead budget) takes it over. The local D1 refuses a value past about 2.2 MB;
-    // Cloudflare's refuses a row past 2 MB.
+    // Cloudflare's refuses a row past 2 MB. The body is kept in the row (no R2
+    // threshold), as bodies were before they went to R2.
     const filler = "f".repeat(2_050_000);
     const extra = "e".repeat(100_000);
     const body = new TextEncoder().encode(JSON.stringify({ email: "toobig@example.com", filler, extra }));
     const tooBigId = "evt_00000000000000000000000TOO";
-    await insertEvents(env.DB, [
+    await insertEvents(env.DB, { ...bodyStoreOf(env), thresholdBytes: Number.POSITIVE_INFINITY }, [
       {
         id: tooBigId,
         sourceId: "forms",

@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, runDurableObjectAlar
 import { env } from "cloudflare:workers";
 import { beforeAll, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
+import { bodyStoreOf } from "../../src/db/event-bodies";
 import { insertEvents } from "../../src/db/events";
 import { deliveries } from "../../src/db/schema";
 import worker from "../../src/index";
@@ -28,8 +29,8 @@ function row(id: string) {
 
 it("re-sends events stuck in queued and flushes inboxes whose alarm was lost", async () => {
   const now = Date.now();
-  await insertEvents(env.DB, [row("evt_00000000000000000000000001")], now - stuckAfterMs - 1000);
-  await insertEvents(env.DB, [row("evt_00000000000000000000000002")], now - 1000);
+  await insertEvents(env.DB, bodyStoreOf(env), [row("evt_00000000000000000000000001")], now - stuckAfterMs - 1000);
+  await insertEvents(env.DB, bodyStoreOf(env), [row("evt_00000000000000000000000002")], now - 1000);
   // An accepted event whose alarm we delete, as if it had been lost.
   const accepted = await postSigned("forms", { email: "lost@example.com" });
   const { id: lostId } = (await accepted.json()) as { id: string };

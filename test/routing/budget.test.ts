@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema";
+import type { Lead } from "../../src/lead/schema";
 import { fitLead, jsonBytes, leadBudgetBytes, traceBudgetBytes } from "../../src/routing/budget";
 import { type DecideDeps, decide } from "../../src/routing/decide";
-import type { Lead } from "../../src/routing/lead";
 
 const deps: DecideDeps = {
   findLead: async () => undefined,

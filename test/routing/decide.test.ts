@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { configSchema, type EnrichmentConfig, type GatewayConfigInput } from "../../src/config/schema";
 import type { EnrichResult } from "../../src/enrich/types";
+import type { Lead } from "../../src/lead/schema";
 import { type DecideDeps, decide } from "../../src/routing/decide";
-import type { Lead } from "../../src/routing/lead";
 
 /**
  * decide() with deps we control: enrichment answers are given per test, so these

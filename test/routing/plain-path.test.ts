@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import jsonata from "jsonata";
 import { describe, expect, it } from "vitest";
-import { evaluatePlainPath } from "../../src/routing/mapping";
+import { evaluatePlainPath } from "../../src/lead/mapping";
 
 /** What JSONata itself answers, as plain JSON (as the mapping stores it). */
 async function viaJsonata(text: string, payload: unknown): Promise<unknown> {

@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Condition, type Operator, operators, type RouteConfig } from "../../src/config/schema";
+import { type Condition, configSchema, type Operator, operators, type RouteConfig } from "../../src/config/schema";
+import { mapLead } from "../../src/lead/mapping";
+import type { Lead } from "../../src/lead/schema";
 import { applyOperator, evaluateCondition, readField } from "../../src/routing/conditions";
-import { evaluateRoutes, explain } from "../../src/routing/evaluate";
-import type { Lead } from "../../src/routing/lead";
-import { mapLead } from "../../src/routing/mapping";
+import { type DecideDeps, decideLead } from "../../src/routing/decide";
+import { explain } from "../../src/routing/evaluate";
 import type { ConditionTrace } from "../../src/routing/trace";
 
 const field = fc.oneof(
@@ -138,18 +139,35 @@ describe("route properties", () => {
         sources: fc.option(fc.subarray(["s1", "s2", "s3"]), { nil: undefined }),
         when: condition,
         continue: fc.boolean(),
+        upsert: fc.boolean(),
       }),
       { maxLength: 6 },
     )
-    .map((list) => list.map((r): RouteConfig => ({ ...r, actions: [] })));
+    .map((list) => list.map(({ upsert, ...r }): RouteConfig => ({ ...r, actions: upsert ? [{ upsert: { destination: "crm" } }] : [] })));
+  const base = configSchema.parse({ sources: [{ id: "s1", provider: "none" }], destinations: [{ id: "crm", type: "hubspot", token: "pat-test" }] });
+  const deps: DecideDeps = {
+    findLead: async () => undefined,
+    assignOwner: async () => ({ ok: false, reason: "no pools here", day: "2026-12-06", counts: {} }),
+    enrich: async () => ({ outcome: "skipped", reason: "no enrichments here" }),
+  };
 
-  it("traces every route in order; matches are in order and stop at the first without continue", () => {
-    fc.assert(
-      fc.property(routes, lead, fc.constantFrom("s1", "s2", "s4"), (list, l, source) => {
-        const { matched, trace } = evaluateRoutes(list, l, source);
+  // Through decideLead, the path the routing consumer and the simulator run.
+  it("traces every route in order; matches are in order and stop at the first without continue", async () => {
+    await fc.assert(
+      fc.asyncProperty(routes, lead, fc.constantFrom("s1", "s2", "s4"), async (list, l, source) => {
+        const [mappingSource] = base.sources;
+        if (!mappingSource) throw new Error("the test configuration has a source");
+        const decision = await decideLead({ ...base, routes: list }, mappingSource, { id: "evt_p", sourceId: source }, { lead: l, warnings: [] }, deps);
+        if (decision.status === "invalid") throw new Error(decision.reason);
+        const trace = decision.trace.routes;
         expect(trace.map((t) => t.route)).toEqual(list.map((r) => r.id));
-        const matchedIndexes = trace.flatMap((t, i) => (t.status === "matched" ? [i] : []));
-        expect(matched).toEqual(matchedIndexes.map((i) => list[i]));
+        const matched = trace.flatMap((t, i) => (t.status === "matched" ? [list[i] as RouteConfig] : []));
+        expect(decision.status).toBe(matched.length > 0 ? "routed" : "unmatched");
+        if (decision.status === "routed") {
+          expect(decision.routeId).toBe(matched[0]?.id);
+          const upserting = matched.filter((r) => r.actions.length > 0);
+          expect(decision.deliveries.map((p) => [p.delivery.routeId, p.delivery.deliveryId])).toEqual(upserting.map((r, n) => [r.id, `evt_p:${n}`]));
+        }
         const stop = list.findIndex((r, i) => trace[i]?.status === "matched" && !r.continue);
         trace.forEach((t, i) => {
           const r = list[i] as RouteConfig;
@@ -157,8 +175,8 @@ describe("route properties", () => {
           else if (r.sources && !r.sources.includes(source)) expect(t).toMatchObject({ status: "skipped", reason: "other_source" });
           else expect(t.status).toBe(evaluateCondition(r.when, l).result ? "matched" : "not_matched");
         });
-        const lines = explain(trace);
-        expect(lines.length).toBe(trace.length + (matched.length === 0 ? 1 : 0));
+        expect(decision.trace.explain).toEqual(explain(trace));
+        expect(decision.trace.explain.length).toBe(trace.length + (matched.length === 0 ? 1 : 0));
       }),
       { numRuns: 300 },
     );

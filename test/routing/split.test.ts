@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type ArmConfig, armSchema } from "../../src/config/schema";
-import type { Lead } from "../../src/routing/lead";
+import type { Lead } from "../../src/lead/schema";
 import { hash32, pickArm } from "../../src/routing/split";
 
 const arms = (...weights: [string, number][]): ArmConfig[] => weights.map(([arm, weight]) => armSchema.parse({ arm, weight, actions: [] }));

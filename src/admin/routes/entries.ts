@@ -3,11 +3,12 @@ import { destinationSchema, enrichmentSchema, type GatewayConfig, poolSchema, ro
 import { maskDestination, maskEnrichment, maskSecret, type PointerProblem } from "../../config/secret-fields";
 import { readCurrentConfig } from "../../config/store";
 import { type EntryKind, enrichmentWriteSchema, poolWriteSchema, routeWriteSchema } from "../../config/write-schema";
+import { destinationStatuses } from "../../delivery/destination-control";
 import { GatewayError } from "../../errors";
 import { applyDocument } from "../config-writes";
 import type { AdminEnv } from "../env";
 import { problemResponses, type ValidationProblem, validationFailed, validationHook } from "../problems";
-import { destinationWrite, expectedVersion, ifMatchHeaders, sourceWrite, writeResult } from "../schemas";
+import { destinationStateSchema, destinationWrite, expectedVersion, ifMatchHeaders, sourceWrite, writeResult } from "../schemas";
 
 /** Per kind: the schema one entry is written with, the one it is read with, and names for the document. */
 const kinds = {
@@ -66,15 +67,32 @@ function kindRoutes(app: OpenAPIHono<AdminEnv>, kind: EntryKind): void {
     tags,
     security,
     summary: `List ${kind} (secrets masked)`,
+    ...(kind === "destinations" ? { description: "With each destination's runtime state (`states`: paused, circuit breaker) beside the configuration." } : {}),
     responses: {
-      200: { description: `Every ${one}, in document order`, content: { "application/json": { schema: z.object({ items: z.array(read) }) } } },
+      200: {
+        description: `Every ${one}, in document order`,
+        content: {
+          "application/json": {
+            schema: z.object({
+              items: z.array(read),
+              ...(kind === "destinations" ? { states: z.record(z.string(), destinationStateSchema).meta({ description: "Per destination id" }) } : {}),
+            }),
+          },
+        },
+      },
       ...problemResponses(503),
     },
   });
   app.openapi(list, async (c) => {
     const current = await readCurrentConfig(c.env);
     const items: Entry[] = current?.document[kind] ?? [];
-    return c.json({ items: items.map((e) => masked(kind, e)) }, 200);
+    const listed = { items: items.map((e) => masked(kind, e)) };
+    if (kind !== "destinations") return c.json(listed, 200);
+    const states = await destinationStatuses(
+      c.env,
+      items.map((e) => e.id),
+    );
+    return c.json({ ...listed, states: Object.fromEntries(states) }, 200);
   });
 
   const get = createRoute({

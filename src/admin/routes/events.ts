@@ -107,6 +107,10 @@ const detail = createRoute({
               headers: z.record(z.string(), z.string()),
               body: z.string().nullable().meta({ description: "null once retention dropped it" }),
               bodyEncoding: z.enum(["utf-8", "base64"]).nullable(),
+              bodyStoredIn: z
+                .enum(["d1", "r2"])
+                .nullable()
+                .meta({ description: "Where the body is kept: in the event's D1 row, or in R2 when it was over BODY_R2_THRESHOLD_BYTES; null once dropped" }),
               verification: z.unknown(),
               lead: z.unknown(),
               trace: z.unknown().meta({ description: "The decision trace: mapping, match, routes tried, owner, actions" }),
@@ -284,7 +288,7 @@ export function eventRoutes() {
 
   app.openapi(detail, async (c) => {
     const { id } = c.req.valid("param");
-    const found = await eventDetail(createDb(c.env.DB), id);
+    const found = await eventDetail(createDb(c.env.DB), c.env.BODIES, id);
     if (!found) throw new GatewayError("event_not_found", `There is no event '${id}'.`);
     const { event } = found;
     const lead = parseJson(event.lead);
@@ -308,6 +312,7 @@ export function eventRoutes() {
         contentType: event.contentType,
         headers: maskHeaders(event.headers),
         ...presentBody(event.body),
+        bodyStoredIn: event.body === null ? null : event.bodyRef === null ? ("d1" as const) : ("r2" as const),
         verification: parseJson(event.verification),
         lead,
         trace: parseJson(event.trace),

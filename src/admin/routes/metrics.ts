@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { readMetricCounts } from "../../db/metric-counts";
-import { everyDestinationActive } from "../../monitoring/destination-state";
+import { limiterStates } from "../../monitoring/destination-state";
 import { exposition, renderExposition } from "../../monitoring/exposition";
 import { gatewayMetrics } from "../../monitoring/metrics";
 import { currentDocumentOrNone } from "../current-config";
@@ -36,7 +36,7 @@ export function metricsRoutes() {
       currentDocumentOrNone(c.env, c.get("requestId"), "metrics: configuration unreadable, listing counted destinations only"),
     ]);
     const destinationIds = (document?.destinations ?? []).map((d) => d.id);
-    const families = await gatewayMetrics({ counts, destinationIds, stateOf: everyDestinationActive, nowMs: Date.now() });
+    const families = await gatewayMetrics({ counts, destinationIds, stateOf: limiterStates(c.env), nowMs: Date.now() });
     return c.text(renderExposition(families), 200, { "content-type": exposition, "cache-control": "no-store" });
   });
   return app;

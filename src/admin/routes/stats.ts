@@ -4,6 +4,7 @@ import { createDb } from "../../db/client";
 import { eventStats } from "../../db/event-stats";
 import { kpiSampleSize } from "../../db/kpis";
 import { kpiReport } from "../../kpis/report";
+import { storageReport } from "../../monitoring/storage";
 import { currentDocumentOrNone } from "../current-config";
 import type { AdminEnv } from "../env";
 import { problemResponses, validationFailed, validationHook } from "../problems";
@@ -113,6 +114,20 @@ const experiments = z
   )
   .meta({ description: "Every experiment with leads in the window or configured now, arms side by side against the control" });
 
+const storage = z
+  .object({
+    sizeBytes: z.number().int().nullable().meta({ description: "The D1 database's size now, as D1 reports it (`meta.size_after`); null if it does not" }),
+    capBytes: z.number().int().meta({ description: "D1's cap per database: 10 GB" }),
+    usedRatio: z.number().nullable().meta({ description: "sizeBytes / capBytes (0–1); the cron alerts at 0.8" }),
+    growthBytesPerDay: z.number().int().nullable().meta({
+      description:
+        "Size now minus the oldest daily snapshot of the last 7 days, per day; before a snapshot is a day old, bytes per stored event × events of the last 24 h",
+    }),
+    growthMethod: z.enum(["snapshots", "events"]).nullable().meta({ description: "Which of the two gave growthBytesPerDay; null: no figure yet" }),
+    daysUntilFull: z.number().nullable().meta({ description: "Days until capBytes at growthBytesPerDay; null when not growing" }),
+  })
+  .openapi("StorageStats");
+
 const stats = createRoute({
   operationId: "getStats",
   method: "get",
@@ -121,7 +136,7 @@ const stats = createRoute({
   security: [{ bearerAuth: [] }],
   summary: "Counts and latencies over a time window (default: the last 24 hours)",
   description:
-    "Events by status, source and route; attempts by destination with their outcomes; latency percentiles (one destination call, and webhook arrival to successful call) over the newest 5,000 successful attempts; dead letters. Index range scans only, cheap enough to poll. `kpis`: leads, conversion to each outcome, time from webhook to CRM, time to first outcome, time to first touch, SLA met % and delivery error rate per route, experiment arm, owner and source, for leads routed in the window; `experiments`: each experiment's arms side by side with a two-proportion test against the control. Definitions: docs/kpis.md.",
+    "Events by status, source and route; attempts by destination with their outcomes; latency percentiles (one destination call, and webhook arrival to successful call) over the newest 5,000 successful attempts; dead letters. Index range scans only, cheap enough to poll. `kpis`: leads, conversion to each outcome, time from webhook to CRM, time to first outcome, time to first touch, SLA met % and delivery error rate per route, experiment arm, owner and source, for leads routed in the window; `experiments`: each experiment's arms side by side with a two-proportion test against the control. Definitions: docs/kpis.md. `storage`: the D1 database's size now, its growth per day and the days until the 10 GB cap (docs/monitoring.md).",
   request: {
     query: z.object({
       since: timeParam.optional().meta({ description: "Window start (default: until − 24 h)" }),
@@ -152,6 +167,7 @@ const stats = createRoute({
               pendingDeliveries: z.number().int(),
               kpis,
               experiments,
+              storage,
             })
             .openapi("Stats"),
         },
@@ -173,13 +189,14 @@ export function statsRoutes() {
     const db = createDb(c.env.DB);
     // The configured routes give the experiments' arm order (the control is the first
     // arm); with the configuration unreadable, arms are compared in alphabetical order.
-    const [figures, report] = await Promise.all([
+    const [figures, report, stored] = await Promise.all([
       eventStats(db, since, until),
       currentDocumentOrNone(c.env, c.get("requestId"), "stats: configuration unreadable, experiment arms in alphabetical order").then((document) =>
         kpiReport(db, since, until, document?.routes ?? []),
       ),
+      storageReport(c.env.DB),
     ]);
-    return c.json({ window: { since: new Date(since).toISOString(), until: new Date(until).toISOString() }, ...figures, ...report }, 200);
+    return c.json({ window: { since: new Date(since).toISOString(), until: new Date(until).toISOString() }, ...figures, ...report, storage: stored }, 200);
   });
   return app;
 }

@@ -1,6 +1,6 @@
 import type { PresentedSla } from "../../admin/present";
 import type { AccountTrace } from "../../routing/account-owner";
-import type { DecisionTrace, EnrichmentTrace } from "../../routing/decide";
+import type { DecisionTrace, EnrichmentTrace } from "../../routing/decision";
 import { decidingLeaves, type RouteTrace } from "../../routing/trace";
 import { ConditionTree } from "./condition-tree";
 import { SlaStory } from "./sla-story";

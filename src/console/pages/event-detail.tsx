@@ -17,7 +17,7 @@ import type { Session } from "../session";
 
 /** One event as GET /admin/v1/events/{id} shows it: the same query and the same masking. */
 export async function loadEvent(env: AdminBindings, id: string) {
-  const found = await eventDetail(createDb(env.DB), id);
+  const found = await eventDetail(createDb(env.DB), env.BODIES, id);
   if (!found) throw new GatewayError("event_not_found", `There is no event '${id}'.`);
   const { event } = found;
   return {
@@ -239,7 +239,8 @@ export function EventDetailPage({ data, session, notice }: { data: EventData; se
       <section class="card" aria-labelledby="payload-heading">
         <h2 id="payload-heading">Payload</h2>
         <p class="hint">
-          {event.contentType ?? "no content type"}, {event.bodySize} bytes{data.body.bodyEncoding === "base64" ? ", not UTF-8: shown as base64" : ""}.
+          {event.contentType ?? "no content type"}, {event.bodySize} bytes{event.bodyRef !== null && data.body.body !== null ? ", kept in R2" : ""}
+          {data.body.bodyEncoding === "base64" ? ", not UTF-8: shown as base64" : ""}.
         </p>
         {data.body.body === null ? (
           <p>Retention has dropped the body.</p>

@@ -211,6 +211,9 @@ export function OverviewPage({ data, session }: { data: OverviewData; session: S
 
       <section class="card" aria-labelledby="dead-heading">
         <h2 id="dead-heading">Recent dead letters</h2>
+        <p>
+          <a href={href("/retry")}>Retry matching deliveries…</a>
+        </p>
         {data.deadLetters.length === 0 ? (
           <p>None. Every delivery either succeeded or is still being retried.</p>
         ) : (

@@ -7,6 +7,8 @@ import { configSchema, type GatewayConfig } from "../../config/schema";
 import { maskDocument } from "../../config/secret-fields";
 import { listConfigVersions, readCurrentConfig, type VersionInfo } from "../../config/store";
 import { connectorOf } from "../../connectors/registry";
+import { destinationStatuses } from "../../delivery/destination-control";
+import type { DestinationStatus } from "../../delivery/destination-state";
 import { errorMessage } from "../../lib/log";
 import { Layout } from "../components/layout";
 import { PostButton } from "../components/post-button";
@@ -29,8 +31,23 @@ export async function loadRouting(env: AdminBindings) {
       }
     }),
   );
-  const owners = await listOwnerStatuses(env);
-  return { version: current?.version ?? 0, updatedAt: current?.updatedAt, document, pools, owners, versions: listed.versions, more: Boolean(listed.cursor) };
+  const [owners, states] = await Promise.all([
+    listOwnerStatuses(env),
+    destinationStatuses(
+      env,
+      document.destinations.map((d) => d.id),
+    ).catch((error: unknown) => errorMessage(error)),
+  ]);
+  return {
+    version: current?.version ?? 0,
+    updatedAt: current?.updatedAt,
+    document,
+    pools,
+    owners,
+    states,
+    versions: listed.versions,
+    more: Boolean(listed.cursor),
+  };
 }
 
 export type RoutingData = Awaited<ReturnType<typeof loadRouting>>;
@@ -43,7 +60,37 @@ const notices: Record<string, (subject?: string) => string> = {
   rolledback: (version) => `Rolled back: the configuration of version ${version ?? "?"} is active again, stored as a new version.`,
   away: (owner) => `Owner ${owner ?? "?"} is set away: pools skip them from now on, no new configuration version needed.`,
   back: (owner) => `Owner ${owner ?? "?"} is back: their runtime time away has ended.`,
+  paused: (destination) => `Destination ${destination ?? "?"} is paused: its deliveries are held, no attempt counted, until you resume it.`,
+  resumed: (destination) => `Destination ${destination ?? "?"} is resumed: held deliveries go out oldest first at its rate.`,
 };
+
+const stateText: Record<DestinationStatus["state"], string> = {
+  active: "active",
+  paused: "paused",
+  open: "breaker open",
+  half_open: "probing",
+};
+const stateClass: Record<DestinationStatus["state"], string> = { active: "s-routed", paused: "s-queued", open: "s-dead", half_open: "s-partially_failed" };
+
+/** A destination's state, held count and its Pause or Resume button (admins only). */
+function DestinationControl({ id, status, session }: { id: string; status: DestinationStatus | undefined; session: Session }) {
+  if (!status) return <span class="hint">unknown</span>;
+  const action = status.state === "paused" ? "resume" : "pause";
+  return (
+    <>
+      <span class={`badge ${stateClass[status.state]}`}>{stateText[status.state]}</span>
+      {status.held > 0 ? <span class="hint"> ({status.held} held)</span> : null}{" "}
+      {session.role === "admin" ? (
+        <PostButton
+          action={href(`/destinations/${encodeURIComponent(id)}/${action}`)}
+          csrf={session.csrf}
+          label={action === "pause" ? "Pause" : "Resume"}
+          variant="secondary"
+        />
+      ) : null}
+    </>
+  );
+}
 
 /** Sources → routes → actions as a flow, owners now, owner pools with today's counts, and the history with rollback. */
 export function RoutingPage({ data, session, notice, noticeSubject }: { data: RoutingData; session: Session; notice?: string; noticeSubject?: string }) {
@@ -279,6 +326,7 @@ export function RoutingPage({ data, session, notice, noticeSubject }: { data: Ro
                   <th scope="col" class="num">
                     Timeout
                   </th>
+                  <th scope="col">State</th>
                 </tr>
               </thead>
               <tbody>
@@ -294,6 +342,13 @@ export function RoutingPage({ data, session, notice, noticeSubject }: { data: Ro
                     </td>
                     <td data-label="Timeout" class="num">
                       {d.timeoutMs / 1000} s
+                    </td>
+                    <td data-label="State">
+                      {typeof data.states === "string" ? (
+                        <span class="hint">not readable</span>
+                      ) : (
+                        <DestinationControl id={d.id} status={data.states.get(d.id)} session={session} />
+                      )}
                     </td>
                   </tr>
                 ))}

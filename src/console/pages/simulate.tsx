@@ -1,10 +1,11 @@
 import type { AdminBindings } from "../../admin/env";
-import { runSimulation, type SimulateResult, simulateBody } from "../../admin/routes/simulate";
+import { simulateBody } from "../../admin/routes/simulate";
 import type { PointerProblem } from "../../config/secret-fields";
 import { readCurrentConfig } from "../../config/store";
 import { zodProblems } from "../../config/validate";
 import { GatewayError } from "../../errors";
 import { momentFromForm } from "../../lib/zoned-time";
+import { type Simulation, simulate } from "../../routing/simulate";
 import { Layout } from "../components/layout";
 import { LeadFacts } from "../components/lead-facts";
 import { StatusBadge } from "../components/status-badge";
@@ -28,7 +29,7 @@ export interface SimulateOutcome {
   /** The owners' time zones and UTC, offered for `zone`. */
   zones: string[];
   problems: PointerProblem[];
-  result?: SimulateResult;
+  result?: Simulation;
 }
 
 async function choices(env: AdminBindings): Promise<{ sources: string[]; zones: string[] }> {
@@ -67,7 +68,7 @@ export async function simulateForm(env: AdminBindings, form: SimulateForm, reque
   const input = simulateBody.safeParse({ source: form.source, payload, ...(at === undefined ? {} : { at }) });
   if (!input.success) return { form, sources, zones, problems: zodProblems(input.error) };
   try {
-    return { form, sources, zones, problems: [], result: await runSimulation(env, input.data, requestUrl) };
+    return { form, sources, zones, problems: [], result: await simulate(env, input.data, requestUrl) };
   } catch (error) {
     if (error instanceof GatewayError && (error.code === "source_not_found" || error.code === "validation_failed")) {
       const listed = error.extensions?.problems;

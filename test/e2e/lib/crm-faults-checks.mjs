@@ -1,6 +1,8 @@
 // Verdicts of the faulted CRM run (crm-faults.mjs), one per scenario, each a pure
 // function of what the run collected returning a list of problems (one readable line
 // per broken promise; empty is a pass).
+
+import { finalStatuses } from "../../../scripts/lib/e2e/drain.mjs";
 import {
   departedOwner,
   evilCompany,
@@ -11,7 +13,6 @@ import {
   outageAttempts,
   salesforceTokenLifetimeCalls,
 } from "./crm-faults-config.mjs";
-import { finalStatuses } from "./drain.mjs";
 
 const lower = (s) => s.toLowerCase();
 const byEmail = (records) => {

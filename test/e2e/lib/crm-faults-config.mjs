@@ -94,6 +94,9 @@ export function crmFaultsConfig(fakes, secrets) {
         baseUrl: fakes.hubspotOutage.url,
         rate: { perSecond: 50, burst: 50 },
         maxAttempts: outageAttempts,
+        // The outage must outlast the retry budget (dead letters, then replay); a
+        // circuit breaker would hold the leads instead (test/delivery/destination-holds.test.ts).
+        breaker: false,
       },
       // OAuth with a refresh token: the connector gets access tokens itself and
       // refreshes them when Salesforce says the session expired.

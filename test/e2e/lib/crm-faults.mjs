@@ -13,7 +13,10 @@ import path from "node:path";
 import { loadFakes } from "../../../scripts/fakes.mjs";
 import { adminApi } from "../../../scripts/lib/admin-api.mjs";
 import { readFakeRecords } from "../../../scripts/lib/crm-records.mjs";
+import { waitUntilFinal } from "../../../scripts/lib/e2e/drain.mjs";
+import { freshState, gatewayProcess } from "../../../scripts/lib/e2e/gateway.mjs";
 import { freePort } from "../../../scripts/lib/free-port.mjs";
+import { sendLikeAProvider } from "../../../scripts/lib/load-sender.mjs";
 import { signatureHeaders } from "../../../scripts/lib/sign-webhook.mjs";
 import { root } from "../../../scripts/wrangler-env.mjs";
 import {
@@ -35,9 +38,6 @@ import {
   salesforceWaves,
   sameEmailLeads,
 } from "./crm-faults-config.mjs";
-import { waitUntilFinal } from "./drain.mjs";
-import { freshState, gatewayProcess } from "./gateway.mjs";
-import { sendLikeAProvider } from "./sender.mjs";
 
 const say = (line) => process.stderr.write(`[crm-faults] ${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

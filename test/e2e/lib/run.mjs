@@ -7,13 +7,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { readFakeRecords, readFakeRequests } from "../../../scripts/lib/crm-records.mjs";
+import { checkAnswers } from "../../../scripts/lib/e2e/checks.mjs";
+import { crmFaultRound, doomSalesforceLead, postFault } from "../../../scripts/lib/e2e/crm-fault-round.mjs";
+import { waitUntilFinal } from "../../../scripts/lib/e2e/drain.mjs";
+import { buildScenario } from "../../../scripts/lib/e2e/scenario.mjs";
+import { startStack } from "../../../scripts/lib/e2e/stack.mjs";
 import { recordsIn } from "../../../scripts/tail/records.mjs";
 import { root } from "../../../scripts/wrangler-env.mjs";
-import { checkAnswers } from "./checks.mjs";
-import { waitUntilFinal } from "./drain.mjs";
-import { buildScenario } from "./scenario.mjs";
-import { sendLikeAProvider } from "./sender.mjs";
-import { startStack } from "./stack.mjs";
 import { runTraffic } from "./traffic.mjs";
 
 const say = (line) => process.stderr.write(`[e2e] ${line}\n`);
@@ -43,39 +43,6 @@ export function settingsFromEnv() {
   };
 }
 
-/** Queues a fault on a fake (POST /__fake/faults). Exported for the soak (scripts/soak.mjs). */
-export async function postFault(origin, fault) {
-  const response = await fetch(`${origin}/__fake/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
-  if (!response.ok) throw new Error(`fault ${JSON.stringify(fault)} refused: ${response.status} ${await response.text()}`);
-}
-
-/**
- * Makes every Salesforce save of this lead fail `attempts` times with the
- * retryable UNABLE_TO_LOCK_ROW (the fake's per-record lock): upserts go in
- * collections of many leads, so a per-request fault would fail its neighbours too.
- */
-export async function doomSalesforceLead(origin, email, attempts) {
-  const response = await fetch(`${origin}/__fake/locks`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ externalId: email, count: attempts }),
-  });
-  if (!response.ok) throw new Error(`lock for ${email} refused: ${response.status} ${await response.text()}`);
-}
-
-/**
- * The CRM faults of one run, each at a share of the traffic: 5xx for a while, then
- * 429 with Retry-After. Exported so the soak repeats the very same round periodically.
- */
-export const crmFaultRound = [
-  { at: 0.1, fake: "hubspot", name: "HubSpot 503 ×3", fault: { status: 503, count: 3 } },
-  { at: 0.2, fake: "hubspot", name: "HubSpot 429 ×2 (TEN_SECONDLY_ROLLING, no Retry-After)", fault: { status: 429, count: 2 } },
-  { at: 0.2, fake: "pipedrive", name: "Pipedrive 429 ×10, Retry-After 1", fault: { status: 429, count: 10, retryAfter: 1 } },
-  // On the upserts only (sObject Collections, PATCH): a fault on the token or describe
-  // call fails a whole batch too, and the stats check counts faults per record sent.
-  { at: 0.3, fake: "salesforce", name: "Salesforce 502 ×15", fault: { status: 502, count: 15, method: "PATCH", path: "/services/data/" } },
-];
-
 /** Every Switchboard log record the gateway wrote (both starts), read once it has stopped. */
 function gatewayRecords(logFile) {
   if (!existsSync(logFile)) return [];
@@ -94,7 +61,9 @@ export async function runE2E(settings = settingsFromEnv()) {
     `run ${runId}: ${settings.leads} leads (flood ${settings.flood}, doomed ${settings.doomed}), seed ${settings.seed}, restart ${settings.restart ? "yes" : "no"}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`,
   );
 
+  /** @type {{ stop: () => Promise<void>, fakes: Record<string, any> } | undefined} */
   let fakes;
+  /** @type {ReturnType<typeof import("../../../scripts/lib/e2e/gateway.mjs").gatewayProcess> | undefined} */
   let gateway;
   const killNow = () => gateway?.killNow();
   const onSignal = (signal) => {
@@ -122,7 +91,6 @@ export async function runE2E(settings = settingsFromEnv()) {
     const doomedLeads = scenario.leads.filter((l) => l.doomed);
     for (const lead of doomedLeads) await doomSalesforceLead(origins.salesforce, lead.email, salesforceAttempts);
 
-    const send = (request) => sendLikeAProvider(gateway.base, request);
     const floodOutcomes = new Map();
     let downtimeMs;
     /** When the gateway was being stopped: an attempt it made just then may have no record. */
@@ -133,7 +101,7 @@ export async function runE2E(settings = settingsFromEnv()) {
         at: 0.6,
         name: `flood: ${scenario.flood.length} leads at once to ${scenario.flood[0]?.sourceId}`,
         run: async () => {
-          const { outcomes } = await runTraffic(scenario.flood, send, { concurrency: 50 });
+          const { outcomes } = await runTraffic(scenario.flood, gateway.base, { concurrency: 50 });
           for (const [key, outcome] of outcomes) floodOutcomes.set(key, outcome);
         },
       },
@@ -156,7 +124,7 @@ export async function runE2E(settings = settingsFromEnv()) {
 
     const sendStarted = Date.now();
     let lastShown = 0;
-    const { outcomes, actions } = await runTraffic(scenario.requests, send, {
+    const { outcomes, actions } = await runTraffic(scenario.requests, gateway.base, {
       concurrency: settings.concurrency,
       milestones,
       onProgress: (done, total) => {

@@ -1,31 +1,22 @@
-// Drives a list of requests through a fixed number of concurrent senders, and fires
-// side actions (faults, the restart, the flood) when a share of the list is done.
-// Actions run beside the traffic, never in its way: the senders keep sending while
-// the gateway restarts, as providers would.
+// Drives a list of requests through a fixed number of concurrent senders (the load
+// sender's closed loop, scripts/lib/load-sender.mjs, sending like a provider), and
+// fires side actions (faults, the restart, the flood) when a share of the list is
+// done. Actions run beside the traffic, never in its way: the senders keep sending
+// while the gateway restarts, as providers would.
+import { loadSender } from "../../../scripts/lib/load-sender.mjs";
 
 /**
- * @param {object[]} requests each with `key`, and optionally `originalKey` (wait for that one first)
- * @param {(request: object) => Promise<object>} send
+ * @param {object[]} requests each with `key`, `build()`, and optionally `originalKey` (wait for that one first)
+ * @param {string} base the gateway's origin
  * @param {{ concurrency: number, milestones?: { at: number, name: string, run: () => Promise<unknown> }[], onProgress?: (done: number, total: number) => void }} options
  * @returns {Promise<{ outcomes: Map<string, object>, actions: { name: string, error?: string, ms: number }[] }>}
  */
-export async function runTraffic(requests, send, { concurrency, milestones = [], onProgress = () => {} }) {
-  const outcomes = new Map();
-  const finished = new Map();
-  const done = (key) => {
-    let entry = finished.get(key);
-    if (!entry) {
-      let resolve;
-      entry = { promise: new Promise((r) => (resolve = r)), resolve };
-      finished.set(key, entry);
-    }
-    return entry;
-  };
+export async function runTraffic(requests, base, { concurrency, milestones = [], onProgress = () => {} }) {
+  const sender = loadSender(base, { retry: true, maxInFlight: concurrency });
   const pending = [...milestones].sort((a, b) => a.at - b.at);
   const actions = [];
   const running = [];
   let completed = 0;
-  let next = 0;
 
   const fire = () => {
     while (pending.length > 0 && completed >= pending[0].at * requests.length) {
@@ -42,24 +33,18 @@ export async function runTraffic(requests, send, { concurrency, milestones = [],
     }
   };
 
-  async function worker() {
-    while (next < requests.length) {
-      const request = requests[next++];
-      if (request.originalKey) await done(request.originalKey).promise;
-      const outcome = await send(request);
-      outcomes.set(request.key, outcome);
-      done(request.key).resolve();
-      completed += 1;
-      onProgress(completed, requests.length);
-      fire();
-    }
-  }
-
   fire();
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await sender.closedLoop(requests, {
+    connections: concurrency,
+    onAnswer: (done, total) => {
+      completed = done;
+      onProgress(done, total);
+      fire();
+    },
+  });
   // Milestones past the end (e.g. at: 1) still run; then wait for all of them.
   completed = requests.length;
   fire();
   await Promise.all(running);
-  return { outcomes, actions };
+  return { outcomes: sender.outcomes, actions };
 }
