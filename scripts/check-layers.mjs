@@ -14,7 +14,7 @@ const result = await cruise(["src"], {
 });
 const folderOf = (path) => /^src\/([^/]+)\//.exec(path)?.[1];
 const edges = new Set();
-for (const module of result.output.modules) {
+for (const module of /** @type {import("dependency-cruiser").ICruiseResult} */ (result.output).modules) {
   const from = folderOf(module.source);
   if (!from) continue;
   for (const dependency of module.dependencies) {

@@ -8,15 +8,13 @@
 // Local only: no account, no network.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { demoAccounts, demoFakePorts, demoSecrets } from "./demo/config.mjs";
 import { burstLeads, burstSource, demoLeads, hotLeads, outcomeReports, providerRequest, splitLeads } from "./demo/mix.mjs";
-import { readDevVars } from "./dev-vars.mjs";
+import { devSecretsFile, readDevVars } from "./dev-vars.mjs";
 import { adminApi } from "./lib/admin-api.mjs";
 import { crmRecordsByEmail, readFakeRecords } from "./lib/crm-records.mjs";
 import { signatureHeaders } from "./lib/sign-webhook.mjs";
 import { formatTable } from "./lib/table.mjs";
-import { root } from "./wrangler-env.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const base = `http://127.0.0.1:${port}`;
@@ -28,7 +26,7 @@ function fail(message) {
   process.exit(1);
 }
 
-if (!existsSync(path.join(root, ".dev.vars"))) fail("No .dev.vars yet: start the gateway first with `npm start` (it creates one).");
+if (!existsSync(devSecretsFile)) fail("No .dev.secrets yet: start the gateway first with `npm start` (it creates one).");
 const token = readDevVars().ADMIN_TOKEN;
 try {
   const health = await fetch(`${base}/healthz`);
@@ -57,7 +55,12 @@ const ownerNames = new Map([
   ...(config.owners ?? []).filter((o) => o.name).map((o) => [o.id, o.name]),
 ]);
 
-/** One signed POST, as the source's provider would send it. */
+/**
+ * One signed POST, as the source's provider would send it.
+ * @param {string} sourceId
+ * @param {{ body: string, deliveryId?: string }} request
+ * @param {{ secret?: string, timestamp?: number }} [options]
+ */
 async function send(sourceId, { body, deliveryId }, { secret = secretOf[sourceId], timestamp } = {}) {
   const headers = {
     "content-type": "application/json",

@@ -66,7 +66,9 @@ async function main() {
     `run ${runId}: ${settings.minutes} min at ${settings.rate} leads/s, seed ${settings.seed}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`,
   );
 
+  /** @type {{ stop: () => Promise<void>, fakes: Record<string, any> } | undefined} */
   let fakes;
+  /** @type {ReturnType<typeof import("./lib/e2e/gateway.mjs").gatewayProcess> | undefined} */
   let gateway;
   let stopping = false;
   const killNow = () => gateway?.killNow();

@@ -5,7 +5,7 @@
 // to do next. Ctrl-C stops everything it started.
 import { createHmac } from "node:crypto";
 import { demoConfig, demoFakeOptions, demoFakePorts, demoSecrets } from "./demo/config.mjs";
-import { ensureDevVars } from "./dev-vars.mjs";
+import { devSecretsFile, ensureDevVars } from "./dev-vars.mjs";
 import { loadFakes } from "./fakes.mjs";
 import { runCronLocally, startWranglerDev, waitForHttp, wrangler } from "./wrangler-env.mjs";
 
@@ -16,7 +16,7 @@ const vars = ensureDevVars();
 wrangler(["d1", "migrations", "apply", "DB", "--local"], { quiet: true });
 const { startFakes } = await loadFakes();
 const fakes = await startFakes(demoFakeOptions, demoFakePorts);
-const gateway = startWranglerDev({ port, stdio: ["ignore", "inherit", "inherit"], args: ["--test-scheduled"] });
+const gateway = startWranglerDev({ port, stdio: ["ignore", "inherit", "inherit"], args: ["--test-scheduled", "--env-file", devSecretsFile] });
 runCronLocally(base);
 
 let stopping = false;

@@ -26,6 +26,7 @@ const color = options.color ?? (process.stdout.isTTY === true && !process.env.NO
 const keep = recordFilter(options);
 const reader = createRecordReader();
 
+/** @type {import("node:stream").Readable} */
 let input = process.stdin;
 let child;
 if (options.worker) {

@@ -29,6 +29,8 @@ export function wrangler(args, { quiet = false } = {}) {
  * Starts `wrangler dev` in its own process group, so that stopping it also stops the
  * two workerd processes it starts (killing only wrangler leaves them running).
  * `env` adds environment variables for wrangler.
+ * @param {{ port?: number, vars?: Record<string, string>, persistTo?: string, config?: string,
+ *   stdio?: import("node:child_process").StdioOptions, args?: string[], env?: Record<string, string> }} [options]
  */
 export function startWranglerDev({ port, vars = {}, persistTo, config, stdio = "inherit", args: extra = [], env = {} } = {}) {
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];

@@ -1,15 +1,26 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { expect, vi } from "vitest";
-import type { GatewayConfigInput, SourceInput } from "../src/config/schema";
-import { clearConfigCache, writeConfig } from "../src/config/store";
+import type { z } from "zod";
+import { configSchema, type GatewayConfigInput, type sourceSchema } from "../src/config/schema";
+import { clearConfigCache, commitConfig } from "../src/config/store";
 import { createDb } from "../src/db/client";
-import { events } from "../src/db/schema";
+import { deliveries, events } from "../src/db/schema";
+import worker from "../src/index";
+import { type DeliveryMessage, queueNames } from "../src/queue/messages";
+import type { DecisionTrace } from "../src/routing/decision";
 
-/** Stores a configuration and makes the isolate read it on the next request. */
+/** A source as a test writes it (defaults may be left out). */
+export type SourceInput = z.input<typeof sourceSchema>;
+
+/**
+ * Stores a configuration and makes the isolate read it on the next request. Only the
+ * schema is checked, not references between entries (the admin API does that with
+ * `checkWrite`), so tests can store deliberately incomplete configurations.
+ */
 export async function configure(config: GatewayConfigInput): Promise<void> {
-  await writeConfig(env, config, "test");
+  await commitConfig(env, configSchema.parse(config), { updatedBy: "test" });
   clearConfigCache();
 }
 
@@ -96,4 +107,77 @@ export async function liftHold(destinationId: string): Promise<number> {
     Object.assign(instance, { heldUntil: 0 });
     return held;
   });
+}
+
+let queueMessageSequence = 0;
+
+/**
+ * Runs one batch through the Worker's queue handler, as the platform would (the
+ * pool's queues never run a consumer by themselves); `ids` are the batch's message ids.
+ */
+export async function runQueue(queue: string, bodies: unknown[], attempts = 1) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body) => ({ id: `m${++queueMessageSequence}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return { ...result, ids: batch.messages.map((m) => m.id) };
+}
+
+/** Flushes a source's inbox and routes every event still queued; returns the delivery messages routing sent. */
+export async function routeQueued(sourceId: string) {
+  await flushInbox(sourceId);
+  const queued = (await eventsOf(sourceId)).filter((e) => e.status === "queued");
+  const sends = recordSends<DeliveryMessage>(env.DELIVERY_QUEUE);
+  const result = await runQueue(
+    queueNames.routing,
+    queued.map((e) => ({ eventId: e.id, sourceId })),
+  );
+  sends.restore();
+  return { result, messages: sends.bodies };
+}
+
+/** Routes a source's queued events and delivers what routing planned, as the two queues would. */
+export async function routeAndDeliver(sourceId: string): Promise<DeliveryMessage[]> {
+  const { messages } = await routeQueued(sourceId);
+  if (messages.length > 0) await runQueue(queueNames.deliveries, messages);
+  return messages;
+}
+
+/** Routes the given stored events (as the routing queue would), then runs each of their pending deliveries once. */
+export async function routeAndDeliverEvents(eventIds: string[]): Promise<void> {
+  const db = createDb(env.DB);
+  // In the order given: routing order decides round-robin owners.
+  const stored = await db.select().from(events).where(inArray(events.id, eventIds));
+  const rows = eventIds.flatMap((id) => stored.filter((row) => row.id === id));
+  await runQueue(
+    queueNames.routing,
+    rows.map((row) => ({ eventId: row.id, sourceId: row.sourceId })),
+  );
+  const planned = await db.select().from(deliveries).where(inArray(deliveries.eventId, eventIds));
+  const due = eventIds.flatMap((id) => planned.filter((d) => d.eventId === id && d.status === "pending"));
+  if (due.length > 0) {
+    await runQueue(
+      queueNames.deliveries,
+      due.map((d) => ({ deliveryId: d.id, eventId: d.eventId, destinationId: d.destinationId })),
+    );
+  }
+}
+
+/**
+ * Posts signed payloads to a source, routes them, delivers what routing planned;
+ * returns each new event's row and parsed trace, oldest first.
+ */
+export async function sendThrough(sourceId: string, payloads: readonly object[]) {
+  const before = new Set((await eventsOf(sourceId)).map((e) => e.id));
+  for (const payload of payloads) {
+    const response = await postSigned(sourceId, payload);
+    if (response.status !== 202) throw new Error(`POST /in/${sourceId} answered ${response.status}`);
+  }
+  const { messages } = await routeQueued(sourceId);
+  if (messages.length > 0) await runQueue(queueNames.deliveries, messages);
+  const rows = (await eventsOf(sourceId)).filter((e) => !before.has(e.id));
+  return rows.map((row) => ({ row, trace: JSON.parse(row.trace ?? "{}") as DecisionTrace }));
 }

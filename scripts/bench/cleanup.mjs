@@ -53,10 +53,10 @@ function onSignal(signal, code) {
   process.exit(code);
 }
 
-for (const [signal, code] of [
+for (const [signal, code] of /** @type {[NodeJS.Signals, number][]} */ ([
   ["SIGINT", 130],
   ["SIGTERM", 143],
   ["SIGHUP", 129],
-]) {
+])) {
   process.prependListener(signal, () => onSignal(signal, code));
 }

@@ -33,7 +33,10 @@ export function queueBatchLog() {
   return { log: new BatchLog(), mark: () => batches.length, since: (mark) => batches.slice(mark) };
 }
 
-/** The same from wrangler dev's log: `text()` is everything it printed so far. */
+/**
+ * The same from wrangler dev's log: `text()` is everything it printed so far.
+ * @param {() => string} text
+ */
 export function wranglerBatchLog(text) {
   return {
     mark: () => text().length,

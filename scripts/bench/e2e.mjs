@@ -67,6 +67,8 @@ async function readRows(db) {
  * Runs the three phases against a fresh gateway started `mode` (bundles.ingest is the
  * gateway bundle for the Miniflare API); `onPids` gets its workerd pids. Returns
  * { mode, phases, verdicts, failures, warnings, loadAverage }.
+ * @param {{ mode: string, runDir: string, bundles: object, gatewayConfig: string,
+ *   onPids?: (pids: number[]) => void }} options
  */
 export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids = () => {} }) {
   const e2e = settings.e2e;
@@ -91,7 +93,8 @@ export async function runEndToEnd({ mode, runDir, bundles, gatewayConfig, onPids
   );
   const target = await startTarget({ mode, kind, runDir, bundles });
   onPids(target.pids());
-  const batches = batchLog ?? wranglerBatchLog(target.logText);
+  // Without a batch log the target is wrangler dev, which has logText.
+  const batches = batchLog ?? wranglerBatchLog(/** @type {{ logText: () => string }} */ (target).logText);
   /**
    * Sends leads `first` … `first + count - 1` with `how(sender, requests)` and notes,
    * per lead, when it was sent and what the gateway answered.

@@ -19,6 +19,7 @@ const metricTriggers = ["metric_events_insert", "metric_events_status", "metric_
  * dropped after the migrations, to show what they cost at ingest.
  */
 export function benchKinds({ gatewayConfig, withTriggerControl }) {
+  /** @type {Record<string, any>[]} Kinds differ in which options they set. */
   const kinds = [
     // The least a Hono Worker can do on the same runtime: read the body, answer 200.
     { id: "bare", label: "bare Hono", config: path.join(benchWorkerDirs[0], "wrangler.toml"), path: "/", readyPath: "/", expectedStatus: 200 },

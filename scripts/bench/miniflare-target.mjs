@@ -16,6 +16,10 @@ import { seedMiniflare } from "./seed.mjs";
  * the config's [vars]; `log` is a Miniflare Log (its local queue broker reports each
  * consumer batch there); `withoutAssets` leaves the config's [assets] out.
  */
+/**
+ * @param {{ name: string, config: string, scriptPath: string, persistRoot: string, seed?: boolean, stored?: any,
+ *   vars?: Record<string, string>, log?: unknown, inspectorPort?: number, withoutAssets?: boolean, afterSeed?: string[] }} options
+ */
 export async function startMiniflareTarget({
   name,
   config,

@@ -139,7 +139,7 @@ function verdictLines(cases) {
       .map(([base, label]) => [label, ratioFor(cases, mode, 16, "ingest", base)])
       .filter(([, ratio]) => ratio !== undefined);
     if (mode !== headline && ratios.length > 0)
-      lines.push(`${modeLabels[mode]}, 16 connections (a note): ${ratios.map(([l, r]) => `${l} = ${r.toFixed(2)}`).join(", ")}`);
+      lines.push(`${modeLabels[mode]}, 16 connections (a note): ${ratios.map(([l, r]) => `${l} = ${Number(r).toFixed(2)}`).join(", ")}`);
   }
   for (const c of cases.filter((x) => x.kind === "ingest-no-triggers")) {
     const ratio = ratioFor(cases, c.mode, c.connections, "ingest", "ingest-no-triggers");

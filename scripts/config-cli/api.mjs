@@ -8,6 +8,12 @@ export function apiSettings(args) {
   return { url, token };
 }
 
+/**
+ * @param {{ url: string, token?: string }} settings
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, headers?: Record<string, string> }} [init] `body` is sent as JSON
+ */
 async function call(settings, method, path, { body, headers = {} } = {}) {
   if (!settings.token) throw new CliError("Set SWITCHBOARD_ADMIN_TOKEN (or ADMIN_TOKEN) to the gateway's admin token.");
   let response;

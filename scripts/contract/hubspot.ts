@@ -18,7 +18,7 @@ import type { Probe, ReadBack } from "./probe";
  */
 const PROPERTIES = ["email", "firstname", "lastname", "company"] as const;
 /** Never a property of a real portal: HubSpot's internal names are lower-case, and this one is ours. */
-export const MISSING_PROPERTY = "switchboard_contract_check_missing_property";
+const MISSING_PROPERTY = "switchboard_contract_check_missing_property";
 
 const contactSchema = z.object({ id: z.string(), properties: z.record(z.string(), z.string().nullable()) });
 

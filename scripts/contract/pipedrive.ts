@@ -16,7 +16,7 @@ import type { Probe, ReadBack, Written } from "./probe";
  * Refused input: a `custom_fields` key that is no field of the account. Persons v2
  * validates its body and answers 400 (docs/connectors.md, "Errors").
  */
-export const MISSING_FIELD = "switchboard_contract_check_missing_field";
+const MISSING_FIELD = "switchboard_contract_check_missing_field";
 
 const personSchema = z.object({
   success: z.literal(true),

@@ -2,9 +2,6 @@
 // and the plan that closes the gap: create what is missing, write new ids back.
 import { setTomlValue } from "./toml-ids.mjs";
 
-/** The ids in the repository's wrangler.toml only serve local development and --dry-run. */
-export const isPlaceholderId = (id) => id === undefined || /^[0-]+$/.test(id);
-
 /**
  * @param {{ name: string, d1_databases?: any[], kv_namespaces?: any[], queues?: any, r2_buckets?: any[] }} config
  *   wrangler's parsed configuration (unstable_readConfig)
@@ -64,6 +61,7 @@ export function describeStep(step) {
 /**
  * Creates what the plan says is missing and returns wrangler.toml's text with every
  * id that changed written in.
+ * @param {(line: string) => void} [say]
  */
 export async function applyResources(steps, api, tomlText, say = () => {}) {
   let text = tomlText;

@@ -17,7 +17,10 @@ export const generateSecret = () => randomBytes(32).toString("base64");
 
 /** Asks without echoing what is typed; an empty answer means "generate one". */
 async function askHidden(question) {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  // _writeToOutput is readline's undocumented hook for echoing what is typed.
+  const rl = /** @type {import("node:readline").Interface & { _writeToOutput?: (text: string) => void }} */ (
+    createInterface({ input: process.stdin, output: process.stdout, terminal: true })
+  );
   const write = rl._writeToOutput?.bind(rl);
   let asked = false;
   rl._writeToOutput = (text) => {

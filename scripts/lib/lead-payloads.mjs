@@ -13,7 +13,11 @@ function definedStrings(fields) {
   return Object.fromEntries(Object.entries(fields).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
 }
 
-/** Typeform `form_response`: hidden fields are strings, the score is a calculated number. */
+/**
+ * Typeform `form_response`: hidden fields are strings, the score is a calculated number.
+ * @param {Record<string, any>} lead
+ * @param {{ eventId?: string, at?: Date }} [options]
+ */
 export function typeformPayload(lead, { eventId = randomUUID(), at = new Date() } = {}) {
   const formId = "lT4Z3j";
   return {

@@ -157,6 +157,8 @@ export function loadSender(base, { retry = false, maxInFlight = 256, timeoutMs =
      * Closed loop: `connections` senders, each sending its next request as soon as its
      * last was answered, until the list is done or `deadlineMs` passed. `onAnswer(done,
      * total)` runs after each answer. Resolves when every sent one was answered.
+     * @param {any[]} requests
+     * @param {{ connections: number, deadlineMs?: number, onAnswer?: (done: number, total: number) => void }} options
      */
     async closedLoop(requests, { connections, deadlineMs = Number.POSITIVE_INFINITY, onAnswer = () => {} }) {
       const startedAt = Date.now();

@@ -18,6 +18,7 @@ export function memoryRows(summary) {
   }));
 }
 
+/** @type {{ key: string, title: string, align?: "left" | "right" }[]} */
 const memoryColumns = [
   { key: "process", title: "process" },
   { key: "pid", title: "pid", align: "right" },

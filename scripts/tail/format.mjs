@@ -5,9 +5,12 @@
 const codes = { red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1 };
 const paint = (on, code, text) => (on ? `\u001b[${codes[code]}m${text}\u001b[0m` : text);
 
-/** Fields shown without their name, in this order; the rest follow as key=value. */
+/**
+ * Fields shown without their name, in this order; the rest follow as key=value.
+ * @type {[string, (value: unknown) => string][]}
+ */
 const layout = [
-  ["sourceId", (v) => v],
+  ["sourceId", (v) => String(v)],
   ["destinationId", (v) => `→ ${v}`],
   ["attempt", (v) => `#${v}`],
   ["status", (v) => String(v)],
@@ -17,9 +20,9 @@ const layout = [
   ["deliveries", (v) => `deliveries=${v}`],
   ["latencyMs", (v) => `${v}ms`],
   ["count", (v) => `count=${v}`],
-  ["eventId", (v) => v],
-  ["deliveryId", (v) => v],
-  ["requestId", (v) => v],
+  ["eventId", (v) => String(v)],
+  ["deliveryId", (v) => String(v)],
+  ["requestId", (v) => String(v)],
 ];
 const skipped = new Set(["level", "msg", "time", "ok", "error", ...layout.map(([key]) => key)]);
 

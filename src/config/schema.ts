@@ -156,7 +156,6 @@ export const sourceSchema = z.object({
   enabled: z.boolean().default(true),
 });
 export type SourceConfig = z.infer<typeof sourceSchema>;
-export type SourceInput = z.input<typeof sourceSchema>;
 
 // ─── Owner pools ──────────────────────────────────────────────────────────────
 

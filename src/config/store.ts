@@ -3,7 +3,7 @@ import { GatewayError } from "../errors";
 import { log } from "../lib/log";
 import { configCryptoKey, encryptSecret, isEncrypted, openSecret } from "../lib/secrets";
 import { type ChangeSummary, configKinds, summarizeChanges } from "./diff";
-import { configSchema, type GatewayConfig, type GatewayConfigInput, type SourceConfig } from "./schema";
+import { configSchema, type GatewayConfig, type SourceConfig } from "./schema";
 import { hasSecrets, transformSecrets } from "./secret-fields";
 
 /**
@@ -307,15 +307,6 @@ function fitMetadata(info: VersionInfo): VersionInfo {
     if (k) summary[kind] = { added: cut(k.added), removed: cut(k.removed), changed: cut(k.changed) };
   }
   return { ...info, summary };
-}
-
-/**
- * Validates a whole document against the schema and stores it as the next version.
- * References between entries are not checked here (the admin API does that, with
- * `checkWrite`), so tests can store deliberately incomplete configurations.
- */
-export async function writeConfig(env: ConfigEnv, input: GatewayConfigInput, updatedBy = "system"): Promise<StoredConfig> {
-  return commitConfig(env, configSchema.parse(input), { updatedBy });
 }
 
 interface CacheEntry {

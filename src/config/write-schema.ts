@@ -103,7 +103,6 @@ export const configWriteSchema = configSchema
   .strict();
 
 export type ConfigWrite = z.infer<typeof configWriteSchema>;
-export type SourceWrite = z.infer<typeof sourceWriteSchema>;
 
 /** The kinds of entries of the document that have their own admin endpoints. */
 export type EntryKind = "sources" | "destinations" | "enrichments" | "routes" | "pools";

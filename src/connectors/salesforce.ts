@@ -7,8 +7,6 @@ import { type FieldValue, fitFields, salesforceFields } from "./salesforce-field
 import { classifyCall, errorCodeOf, withSession } from "./salesforce-session";
 import type { DeliveryOutcome, LeadDelivery } from "./types";
 
-export { NOT_PROVIDED } from "./salesforce-fields";
-
 /** sObject Collections take at most 200 records per call. */
 export const SALESFORCE_BATCH_LIMIT = 200;
 

@@ -85,8 +85,11 @@ export const events = sqliteTable(
   },
   (t) => [
     index("events_source_received").on(t.sourceId, t.receivedAt),
-    index("events_lead").on(t.leadId),
-    index("events_status_updated").on(t.status, t.updatedAt),
+    index("events_lead").on(t.leadId).where(sql`${t.leadId} IS NOT NULL`),
+    // One partial index per status something looks events up by (migrations/0011): an
+    // event has an entry only while queued or dead, not one moved at every step.
+    index("events_queued_updated").on(t.updatedAt).where(sql`${t.status} = 'queued'`),
+    index("events_dead_updated").on(t.updatedAt).where(sql`${t.status} = 'dead'`),
     // Retention asks whether another event (a replay) still uses an R2 object before deleting it.
     index("events_body_ref").on(t.bodyRef).where(sql`${t.bodyRef} is not null`),
   ],
@@ -113,7 +116,11 @@ export const leads = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("leads_email").on(t.email), index("leads_phone").on(t.phone), index("leads_domain").on(t.domain)],
+  (t) => [
+    uniqueIndex("leads_email").on(t.email),
+    index("leads_phone").on(t.phone).where(sql`${t.phone} IS NOT NULL`),
+    index("leads_domain").on(t.domain).where(sql`${t.domain} IS NOT NULL`),
+  ],
 );
 export type LeadRow = typeof leads.$inferSelect;
 
@@ -165,7 +172,7 @@ export const deliveries = sqliteTable(
     index("deliveries_event").on(t.eventId),
     index("deliveries_status_next").on(t.status, t.nextAttemptAt),
     // Outcome reports name the CRM's record id: this finds the lead it was delivered as.
-    index("deliveries_external").on(t.externalId),
+    index("deliveries_external").on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index("deliveries_lead_destination").on(t.leadId, t.destinationId),
     // Pending deliveries only (migrations/0009): the oldest one per destination for
     // the metrics, one index entry read each (src/db/metric-counts.ts).
@@ -214,7 +221,9 @@ export const attempts = sqliteTable(
     retryAt: integer("retry_at"),
     at: integer("at").notNull(),
   },
-  (t) => [index("attempts_delivery").on(t.deliveryId), index("attempts_event").on(t.eventId), index("attempts_destination_at").on(t.destinationId, t.at)],
+  // The event page reads attempts by event; the stats by id range. Nothing reads them
+  // by delivery or destination, so no index for that (migrations/0011: rows written).
+  (t) => [index("attempts_event").on(t.eventId)],
 );
 export type AttemptRow = typeof attempts.$inferSelect;
 

@@ -23,7 +23,16 @@ export interface AcceptRequest {
   verification: string;
 }
 
-export type AcceptResult = { status: "accepted"; id: string } | { status: "duplicate"; id: string } | { status: "rate_limited"; retryAfterSeconds: number };
+export type AcceptResult =
+  | { status: "accepted"; id: string }
+  | { status: "duplicate"; id: string }
+  | { status: "rate_limited"; retryAfterSeconds: number }
+  /**
+   * The group's write failed: nothing of this request is stored. A value, not a thrown
+   * error: an RPC method that throws is logged by workerd as an uncaught exception
+   * of the Durable Object, though the caller handles it.
+   */
+  | { status: "unavailable"; error: string };
 
 interface CommitGroup {
   entries: { id: string; request: AcceptRequest; now: number }[];
@@ -119,8 +128,8 @@ export class SourceInbox extends DurableObject<Env> {
       const grouped = open?.keys.get(request.dedupKey);
       if (open && grouped) {
         // Its original is not durable yet: answer only once it is (or fail with it).
-        await open.committed;
-        return { status: "duplicate", id: grouped };
+        const failed = await commitFailure(open);
+        return failed ?? { status: "duplicate", id: grouped };
       }
       const seen = this.sql.exec<{ event_id: string }>("SELECT event_id FROM dedup WHERE key = ? AND expires_at > ?", request.dedupKey, now).toArray()[0];
       if (seen) return { status: "duplicate", id: seen.event_id };
@@ -130,8 +139,7 @@ export class SourceInbox extends DurableObject<Env> {
     const group = this.joinGroup();
     group.entries.push({ id, request, now });
     if (request.dedupKey !== null) group.keys.set(request.dedupKey, id);
-    await group.committed;
-    return { status: "accepted", id };
+    return (await commitFailure(group)) ?? { status: "accepted", id };
   }
 
   /**
@@ -310,5 +318,15 @@ export class SourceInbox extends DurableObject<Env> {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     void this.ctx.storage.setAlarm(at);
+  }
+}
+
+/** Waits for a group's write; the failure as an accept result when it did not happen. */
+async function commitFailure(group: CommitGroup): Promise<Extract<AcceptResult, { status: "unavailable" }> | undefined> {
+  try {
+    await group.committed;
+    return undefined;
+  } catch (error) {
+    return { status: "unavailable", error: errorMessage(error) };
   }
 }

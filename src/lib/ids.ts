@@ -74,11 +74,3 @@ export function newId(prefix: "evt" | "req" | "att" | "job" | "lead" | "alert", 
   }
   return `${prefix}_${lastTime}${encodeRandom()}`;
 }
-
-/** The creation time encoded in an id made by `newId`. */
-export function idTime(id: string): number {
-  const body = id.slice(id.indexOf("_") + 1, id.indexOf("_") + 11);
-  let ms = 0;
-  for (const char of body) ms = ms * 32 + alphabet.indexOf(char);
-  return ms;
-}

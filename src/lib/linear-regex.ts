@@ -98,11 +98,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** For tests: how many compiled patterns the isolate holds. */
-export function compiledPatternCount(): number {
-  return cache.size;
-}
-
 /**
  * A stand-in for `RegExp` that JSONata can use (its `RegexEngine` option): JSONata
  * constructs it from the `RegExp` its parser made of a `/…/` literal and then only

@@ -217,25 +217,3 @@ function matches(actual: unknown, pattern: string): boolean {
   const compiled = compileRegex(pattern);
   return compiled.ok && compiled.regex.test(String(actual));
 }
-
-// ─── checking a condition before it is stored ────────────────────────────────
-
-/**
- * Problems an operator would only see as always-false rules: bad regexes, `in`
- * without a list, unknown operators, too deep nesting. For the admin API.
- */
-export function conditionProblems(condition: Condition, path = "when"): string[] {
-  return problemsOf(condition, path, 0);
-}
-
-function problemsOf(node: unknown, path: string, depth: number): string[] {
-  if (depth > MAX_DEPTH) return [`${path}: nested deeper than ${MAX_DEPTH} levels`];
-  if (!isRecord(node)) return [`${path}: not a condition`];
-  if (Array.isArray(node.all)) return node.all.flatMap((c, i) => problemsOf(c, `${path}.all[${i}]`, depth + 1));
-  if (Array.isArray(node.any)) return node.any.flatMap((c, i) => problemsOf(c, `${path}.any[${i}]`, depth + 1));
-  if ("not" in node) return problemsOf(node.not, `${path}.not`, depth + 1);
-  if ("always" in node) return node.always === true ? [] : [`${path}: always must be true`];
-  if (typeof node.op !== "string" || !isOperator(node.op)) return [`${path}: unknown operator`];
-  const error = operatorValueProblem(node.op, node.value);
-  return error ? [`${path} (${String(node.field)} ${node.op}): ${error}`] : [];
-}

@@ -6,9 +6,8 @@ import { createDb } from "../../src/db/client";
 import { deliveries, events } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, postSigned, recordSends, standardSecret } from "../helpers";
+import { configure, postSigned, recordSends, routeQueued, runQueue, standardSecret } from "../helpers";
 import { admin, json, problem, readToken } from "./helpers";
 
 let hubspot: FakeHandle;

@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { attempts, events } from "../../src/db/schema";
 import { runRetention } from "../../src/retention/run";
-import { eventsOf, flushInbox, post } from "../helpers";
+import { eventsOf, flushInbox, post, routeAndDeliverEvents } from "../helpers";
 import { admin, json, problem } from "./helpers";
-import { routeAndDeliver } from "./pipeline";
 
 const hookSecret = `whsec_${btoa("forward-secret-0123456789abcdef")}`;
 const db = createDb(env.DB);
@@ -66,7 +65,7 @@ beforeAll(async () => {
   ids.dee = await send("chat", "dee@example.com", 10);
   await flushInbox("forms");
   await flushInbox("chat");
-  await routeAndDeliver([ids.ada, ids.bob, ids.cy, ids.dee]);
+  await routeAndDeliverEvents([ids.ada, ids.bob, ids.cy, ids.dee]);
 });
 
 afterAll(() => fetchSpy.mockRestore());
@@ -147,7 +146,7 @@ describe("replay", () => {
     expect(row?.body).toEqual(original?.body);
     expect(row?.headers).toBe(original?.headers);
 
-    await routeAndDeliver([replay.id]);
+    await routeAndDeliverEvents([replay.id]);
     const detail = await json<{ status: string; routeId: string; attempts: { eventId: string; outcome: string }[] }>(
       await admin("GET", `/v1/events/${replay.id}`),
     );

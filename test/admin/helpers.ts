@@ -1,7 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { z } from "zod";
-import type { destinationSchema, poolSchema, routeSchema, SourceInput, settingsSchema } from "../../src/config/schema";
+import type { destinationSchema, poolSchema, routeSchema, settingsSchema } from "../../src/config/schema";
+import type { SourceInput } from "../helpers";
 
 /** A configuration document as written, with every kind present. */
 export interface ExampleDocument {

@@ -9,9 +9,8 @@ import { deliveries } from "../../src/db/schema";
 import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
+import { configure, eventsOf, postSigned, routeQueued, runQueue, standardSecret } from "../helpers";
 import { admin, problem, readToken } from "./helpers";
 
 let hubspot: FakeHandle;

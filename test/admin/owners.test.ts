@@ -3,9 +3,8 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { events } from "../../src/db/schema";
-import { flushInbox, post } from "../helpers";
+import { flushInbox, post, routeAndDeliverEvents } from "../helpers";
 import { admin, json, problem, readToken } from "./helpers";
-import { routeAndDeliver } from "./pipeline";
 
 const weekdays = { mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"] };
 
@@ -121,7 +120,7 @@ describe("routing with an owner away", () => {
       ids.push((await json<{ id: string }>(response, 202)).id);
     }
     await flushInbox("chat");
-    await routeAndDeliver(ids);
+    await routeAndDeliverEvents(ids);
     const db = createDb(env.DB);
     const rows = await Promise.all(ids.map(async (id) => (await db.select().from(events).where(eq(events.id, id)))[0]));
     expect(rows.map((row) => row?.ownerId)).toEqual(["102", "102", "102"]);

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { events } from "../../src/db/schema";
 import { admin, json } from "../admin/helpers";
-import { routeAndDeliver } from "../admin/pipeline";
-import { flushInbox, post, standardSecret } from "../helpers";
+import { flushInbox, post, routeAndDeliverEvents, standardSecret } from "../helpers";
 import { consoleFetch, formToken, page, signIn, text } from "./helpers";
 
 const hookSecret = `whsec_${btoa("console-secret-0123456789abcdef")}`;
@@ -65,7 +64,7 @@ beforeAll(async () => {
   ids.eve = await send("forms", { email: "eve@example.net", score: 85, company: '<img src=x onerror="alert(1)">' });
   await flushInbox("forms");
   await flushInbox("chat");
-  await routeAndDeliver([ids.ada, ids.bob, ids.dee, ids.eve]);
+  await routeAndDeliverEvents([ids.ada, ids.bob, ids.dee, ids.eve]);
   // Two requests without a signature: refused, counted by the source's inbox after the response.
   for (let i = 0; i < 2; i++) expect((await post("/in/signed", "{}", { "content-type": "application/json" })).status).toBe(401);
   await vi.waitFor(async () => {

@@ -7,9 +7,8 @@ import { dropEventBodies } from "../../src/db/retention";
 import { events } from "../../src/db/schema";
 import { runRetention } from "../../src/retention/run";
 import { admin, json, problem } from "../admin/helpers";
-import { routeAndDeliver } from "../admin/pipeline";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
-import { flushInbox, post } from "../helpers";
+import { flushInbox, post, routeAndDeliverEvents } from "../helpers";
 
 const db = createDb(env.DB);
 const dayMs = 86_400_000;
@@ -77,7 +76,7 @@ describe("where an event's body is stored", () => {
     expect(stored).toMatchObject({ body: null, bodyRef: bodyKey("forms", id), bodySize: body.length });
     expect(await objectText(bodyKey("forms", id))).toBe(body);
 
-    await routeAndDeliver([id]);
+    await routeAndDeliverEvents([id]);
     expect(await row(id)).toMatchObject({ status: "routed", routeId: "all" });
     expect(JSON.parse((await row(id)).lead ?? "{}")).toMatchObject({ email: "big@example.com" });
     const forwarded = fetchSpy.mock.calls.map(([, init]) => String(init?.body ?? ""));
@@ -96,7 +95,7 @@ describe("where an event's body is stored", () => {
     const replay = await json<{ id: string }>(await admin("POST", `/v1/events/${id}/replay`), 202);
     // The replay names the same object: nothing is copied.
     expect(await row(replay.id)).toMatchObject({ body: null, bodyRef: bodyKey("forms", id), replayOf: id });
-    await routeAndDeliver([replay.id]);
+    await routeAndDeliverEvents([replay.id]);
     expect(await row(replay.id)).toMatchObject({ status: "routed", routeId: "all" });
   });
 

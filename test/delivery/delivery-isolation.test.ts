@@ -10,8 +10,7 @@ import worker from "../../src/index";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
-import { configure, post, recordSends } from "../helpers";
-import { routeQueued, runQueue } from "./pipeline-helpers";
+import { configure, post, recordSends, routeQueued, runQueue } from "../helpers";
 
 /**
  * One delivery never holds its destination's batch back: a payload that does not

@@ -10,8 +10,7 @@ import { admin, adminToken, readToken } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
 import type { RecordedRequest } from "../fakes/common";
-import { configure, postSigned, recordSends, standardSecret } from "../helpers";
-import { routeQueued, runQueue } from "./pipeline-helpers";
+import { configure, postSigned, recordSends, routeQueued, runQueue, standardSecret } from "../helpers";
 
 const db = () => createDb(env.DB);
 const upsertPath = "/crm/v3/objects/contacts/batch/upsert";

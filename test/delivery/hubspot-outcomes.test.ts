@@ -11,8 +11,7 @@ import { privateFake } from "../connectors/fixtures";
 import { consoleFetch, page, signIn } from "../console/helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
-import { configure, eventsOf, liftHold, postSigned, recordSends, standardSecret } from "../helpers";
-import { routeQueued, runQueue } from "./pipeline-helpers";
+import { configure, eventsOf, liftHold, postSigned, recordSends, routeQueued, runQueue, standardSecret } from "../helpers";
 
 /**
  * What HubSpot's refusals come to through the deliveries consumer, against the

@@ -7,8 +7,7 @@ import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
 import type { PipedriveLead, PipedrivePerson } from "../fakes/pipedrive";
-import { configure, postSigned, recordSends, standardSecret } from "../helpers";
-import { routeQueued, runQueue } from "./pipeline-helpers";
+import { configure, postSigned, recordSends, routeQueued, runQueue, standardSecret } from "../helpers";
 
 type Records = { persons: PipedrivePerson[]; leads: PipedriveLead[] };
 const db = () => createDb(env.DB);

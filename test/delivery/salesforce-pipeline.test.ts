@@ -9,8 +9,7 @@ import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { privateFake, salesforceAuth } from "../connectors/fixtures";
 import type { FakeHandle } from "../fakes/client";
 import type { SalesforceRecord } from "../fakes/salesforce";
-import { configure, postSigned, standardSecret } from "../helpers";
-import { routeQueued } from "./pipeline-helpers";
+import { configure, postSigned, routeQueued, standardSecret } from "../helpers";
 
 let salesforce: FakeHandle;
 const db = () => createDb(env.DB);

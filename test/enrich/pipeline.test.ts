@@ -2,10 +2,9 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DecisionTrace } from "../../src/routing/decision";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
-import { sendThrough } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
-import { configure, standardSecret } from "../helpers";
+import { configure, sendThrough, standardSecret } from "../helpers";
 
 /**
  * An `enrich` action through the real pipeline: webhooks in, the routing consumer

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { admin } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
+import { configure, eventsOf, postSigned, routeQueued, standardSecret } from "../helpers";
 
 /**
  * A split route through the real pipeline: webhooks in, routed by the queue

@@ -12,9 +12,8 @@ import type { DecisionTrace } from "../../src/routing/decision";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, post, recordSends } from "../helpers";
+import { configure, eventsOf, post, recordSends, routeQueued, runQueue } from "../helpers";
 
 let hubspot: FakeHandle;
 let slack: FakeHandle;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
-import { configure, postSigned, standardSecret } from "../helpers";
-import { latestEvent, routeAndDeliver } from "./helpers";
+import { configure, postSigned, routeAndDeliver, standardSecret } from "../helpers";
+import { latestEvent } from "./helpers";
 
 let session = "";
 

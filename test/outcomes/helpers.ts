@@ -3,18 +3,9 @@ import { asc, eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { deliveries, outcomes } from "../../src/db/schema";
 import { asOutcomeTrace, type OutcomeTrace } from "../../src/outcomes/trace";
-import { queueNames } from "../../src/queue/messages";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
-import { eventsOf, post } from "../helpers";
+import { eventsOf, post, routeQueued } from "../helpers";
 
 export const db = () => createDb(env.DB);
-
-/** Routes a source's queued events and delivers what they planned, as the two queues would. */
-export async function routeAndDeliver(sourceId: string) {
-  const { messages } = await routeQueued(sourceId);
-  if (messages.length > 0) await runQueue(queueNames.deliveries, messages);
-  return messages;
-}
 
 /** The latest event of a source, after routing its queue. */
 export async function latestEvent(sourceId: string) {

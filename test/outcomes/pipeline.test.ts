@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { queueNames } from "../../src/queue/messages";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
-import { externalIdOf, latestEvent, outcomesOfLead, postHubspot, routeAndDeliver, traceOf } from "./helpers";
+import { configure, eventsOf, postSigned, routeAndDeliver, routeQueued, runQueue, standardSecret } from "../helpers";
+import { externalIdOf, latestEvent, outcomesOfLead, postHubspot, traceOf } from "./helpers";
 
 const hubspotSecret = "hubspot-app-client-secret";
 let hubspot: FakeHandle;

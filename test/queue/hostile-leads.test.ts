@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { admin, json } from "../admin/helpers";
-import { routeQueued } from "../delivery/pipeline-helpers";
-import { configure, eventsOf, postSigned, standardSecret } from "../helpers";
+import { configure, eventsOf, postSigned, routeQueued, standardSecret } from "../helpers";
 
 // The leads that used to hold the routing consumer and the isolate: a company of
 // 40 × "a" + "!" against (a|a)*$ in a route and in a mapping, and a mapping told to

@@ -8,9 +8,8 @@ import { deliveries, events } from "../../src/db/schema";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { leadBudgetBytes, traceBudgetBytes } from "../../src/routing/budget";
 import { privateFake } from "../connectors/fixtures";
-import { runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, flushInbox, post, recordSends } from "../helpers";
+import { configure, eventsOf, flushInbox, post, recordSends, runQueue } from "../helpers";
 
 /**
  * One event never holds a routing batch back: an oversized lead is trimmed to fit

@@ -3,10 +3,9 @@ import type { DecisionTrace } from "../../src/routing/decision";
 import { admin, json } from "../admin/helpers";
 import { privateFake } from "../connectors/fixtures";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
-import { sendThrough } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { HubspotContact } from "../fakes/hubspot";
-import { configure, standardSecret } from "../helpers";
+import { configure, sendThrough, standardSecret } from "../helpers";
 
 /**
  * `assign: { accountOwner }` through the real pipeline: webhooks in, the routing

@@ -1,10 +1,9 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { likeLiteral } from "../../src/enrich/salesforce-account";
 import { privateFake, salesforceAuth } from "../connectors/fixtures";
-import { sendThrough } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
 import type { SalesforceRecord } from "../fakes/salesforce";
-import { configure, standardSecret } from "../helpers";
+import { configure, sendThrough, standardSecret } from "../helpers";
 
 /**
  * `assign: { accountOwner }` with a Salesforce destination: the routing consumer

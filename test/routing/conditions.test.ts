@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { Condition, Operator } from "../../src/config/schema";
+import { type Condition, configSchema, type Operator } from "../../src/config/schema";
+import { checkConfig, zodProblems } from "../../src/config/validate";
 import type { Lead } from "../../src/lead/schema";
-import { applyOperator, conditionProblems, evaluateCondition, readField } from "../../src/routing/conditions";
+import { applyOperator, evaluateCondition, readField } from "../../src/routing/conditions";
+
+/** What the configuration check says of a route with this condition: "pointer: message" lines. */
+function conditionProblems(when: unknown): string[] {
+  const parsed = configSchema.safeParse({ routes: [{ id: "r", when, actions: [] }] });
+  const problems = parsed.success ? checkConfig(parsed.data) : zodProblems(parsed.error);
+  return problems.map((p) => `${p.pointer}: ${p.message}`);
+}
 
 const lead: Lead = {
   email: "jane@acme.io",
@@ -369,7 +377,7 @@ describe("trace", () => {
   });
 });
 
-describe("conditionProblems", () => {
+describe("the configuration check of a condition", () => {
   it("finds config mistakes with their path", () => {
     const problems = conditionProblems({
       all: [
@@ -379,9 +387,9 @@ describe("conditionProblems", () => {
       ],
     });
     expect(problems).toEqual([
-      "when.all[1] (country in): value must be a list",
-      expect.stringMatching(/^when\.all\[2\]\.any\[0\] \(email matches\): not supported by the linear-time/),
-      "when.all[2].any[1].not (x exists): value must be true or false",
+      "/routes/0/when/all/1/value: value must be a list",
+      expect.stringMatching(/^\/routes\/0\/when\/all\/2\/any\/0\/value: not supported by the linear-time engine/),
+      "/routes/0/when/all/2/any/1/not/value: value must be true or false",
     ]);
   });
 

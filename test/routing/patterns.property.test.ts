@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { configLimits } from "../../src/config/limits";
 import { clearConfigCache } from "../../src/config/store";
 import { admin } from "../admin/helpers";
-import { routeQueued } from "../delivery/pipeline-helpers";
-import { eventsOf, post } from "../helpers";
+import { eventsOf, post, routeQueued } from "../helpers";
 
 // Random patterns, mappings, leads and configuration shapes through write →
 // simulate → route: never a 5xx, every run ends (a backtracking blow-up or an

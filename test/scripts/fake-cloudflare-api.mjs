@@ -15,6 +15,10 @@ import { createServer } from "node:http";
 const ok = (result, extra = {}) => ({ success: true, errors: [], messages: [], result, ...extra });
 const fail = (code, message) => ({ success: false, errors: [{ code, message }], messages: [], result: null });
 
+/**
+ * @param {{ token: string, accountId: string, state?: { d1?: object[], kv?: object[], queues?: object[], r2?: object[],
+ *   secrets?: Record<string, object[]> } }} options
+ */
 export async function startFakeCloudflareApi({ token, accountId, state = {} }) {
   const account = {
     d1: state.d1 ?? [], // { name, uuid }
@@ -91,8 +95,8 @@ export async function startFakeCloudflareApi({ token, accountId, state = {} }) {
     }
     return send(404, fail(7003, `No route for that URI: ${route}`));
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
   return {
     base: `http://127.0.0.1:${port}/client/v4`,
     account,

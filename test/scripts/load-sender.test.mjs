@@ -34,8 +34,8 @@ before(async () => {
       else answer(202);
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${server.address().port}`;
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+  base = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}`;
 });
 after(() => server.close());
 
@@ -68,8 +68,8 @@ describe("load sender", () => {
 
   it("records a refused connection as an error, never a rejection", async () => {
     const closed = http.createServer();
-    await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const port = closed.address().port;
+    await new Promise((resolve) => closed.listen(0, "127.0.0.1", () => resolve(undefined)));
+    const { port } = /** @type {import("node:net").AddressInfo} */ (closed.address());
     await new Promise((resolve) => closed.close(resolve));
     const outcome = await sendWebhook(`http://127.0.0.1:${port}`, request("x"));
     assert.equal(outcome.status, undefined);

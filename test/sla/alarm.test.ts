@@ -3,9 +3,8 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { historyOf, slaTimerOf } from "../../src/db/sla-timers";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, post } from "../helpers";
+import { configure, eventsOf, post, routeQueued } from "../helpers";
 
 let slack: FakeHandle;
 

@@ -5,8 +5,7 @@ import { slaTimerOf } from "../../src/db/sla-timers";
 import { fireDueSlas, type SlaEnv } from "../../src/sla/fire";
 import { admin, json } from "../admin/helpers";
 import { consoleFetch, page, signIn, text } from "../console/helpers";
-import { routeQueued } from "../delivery/pipeline-helpers";
-import { configure, eventsOf, post } from "../helpers";
+import { configure, eventsOf, post, routeQueued } from "../helpers";
 
 let session = "";
 

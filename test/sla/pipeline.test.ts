@@ -6,9 +6,8 @@ import { deliveriesOf, historyOf, slaTimerOf } from "../../src/db/sla-timers";
 import { type DeliveryMessage, queueNames } from "../../src/queue/messages";
 import { fireDueSlas, type SlaEnv } from "../../src/sla/fire";
 import { privateFake } from "../connectors/fixtures";
-import { routeQueued, runQueue } from "../delivery/pipeline-helpers";
 import type { FakeHandle } from "../fakes/client";
-import { configure, eventsOf, post, recordSends } from "../helpers";
+import { configure, eventsOf, post, recordSends, routeQueued, runQueue } from "../helpers";
 
 let hubspot: FakeHandle;
 let slack: FakeHandle;

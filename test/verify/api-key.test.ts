@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type SourceInput, sourceSchema } from "../../src/config/schema";
+import { sourceSchema } from "../../src/config/schema";
 import { apiKeyVerifier } from "../../src/verify/providers/api-key";
 import type { VerifyInput } from "../../src/verify/types";
+import type { SourceInput } from "../helpers";
 
 const KEY = "sk_live_4f9c2a7e1b";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type SourceInput, sourceSchema } from "../../src/config/schema";
+import { sourceSchema } from "../../src/config/schema";
 import { hmacVerifier } from "../../src/verify/providers/hmac";
 import type { VerifyInput } from "../../src/verify/types";
+import type { SourceInput } from "../helpers";
 
 const NOW = 1_700_000_000;
 const SECRET = "generic-secret";

@@ -165,6 +165,10 @@ export function checkLeads({ leads, acceptedIdOf, events, deadLetters, records, 
 /** How long before the stop an attempt's call may have been answered yet not recorded. */
 const recordLagMs = 2_000;
 
+/**
+ * @param {{ stats: any, events: any[], deadLetters: any[], records: Record<string, any>, fakeRequests: any, restartWindow?: any,
+ *   lockedSaves?: number }} input
+ */
 export function checkStats({ stats, events, deadLetters, records, fakeRequests, restartWindow, lockedSaves = 0 }) {
   const problems = [];
   const byStatus = Object.fromEntries(countBy(events, (e) => e.status));

@@ -99,6 +99,8 @@ function providerBody(source, lead, random) {
  * A request: `build()` gives path, headers and body for one attempt. The body and
  * delivery id stay fixed across attempts, the signature is made afresh each time,
  * as a provider's retry does.
+ * @param {{ key: string, kind: string, source: { id: string, provider: string }, sourceId?: string, body: string,
+ *   deliveryId?: string, secret?: string, sign?: boolean, timestamp?: number, leadKey?: string }} request
  */
 function signedRequest({ key, kind, source, sourceId = source.id, body, deliveryId, secret, sign = true, timestamp, leadKey }) {
   return {

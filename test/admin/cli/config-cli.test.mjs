@@ -85,6 +85,7 @@ describe("npm run config", () => {
   });
 
   it("check: lists every problem with its pointer and exits 1", () => {
+    /** @type {any} A document made wrong on purpose. */
     const bad = structuredClone(example);
     bad.sources[0].mapping.email = "form_response.(";
     bad.routes[0].actions[0].assign.pool = "ghost";
@@ -144,6 +145,7 @@ describe("npm run config", () => {
   });
 
   it("push: a document the gateway rejects changes nothing and prints the problems", async () => {
+    /** @type {any} A document made wrong on purpose. */
     const bad = structuredClone(example);
     bad.destinations.push({ id: "pd", type: "pipedrive" });
     const result = cli(["push", file("no-secret.json", bad)]);

@@ -61,7 +61,9 @@ export async function runE2E(settings = settingsFromEnv()) {
     `run ${runId}: ${settings.leads} leads (flood ${settings.flood}, doomed ${settings.doomed}), seed ${settings.seed}, restart ${settings.restart ? "yes" : "no"}; state ${path.relative(root, persistTo)}, log ${path.relative(root, logFile)}`,
   );
 
+  /** @type {{ stop: () => Promise<void>, fakes: Record<string, any> } | undefined} */
   let fakes;
+  /** @type {ReturnType<typeof import("../../../scripts/lib/e2e/gateway.mjs").gatewayProcess> | undefined} */
   let gateway;
   const killNow = () => gateway?.killNow();
   const onSignal = (signal) => {
