@@ -220,7 +220,11 @@ describe("configuration changes", () => {
 });
 
 describe("property", () => {
-  it("every member's count stays within 1 of n × weight / total after every pick", () => {
+  // Smooth weighted round robin keeps each member within one pick of its share in
+  // almost every sequence, but not all: weights [1, 1, 1, 20, 20] give the last member
+  // 12 of the first 28 picks against a share of 13.02 (fast-check finds such cases in
+  // about one run in twenty at 200 runs). A starved or favoured member breaks 2 fast.
+  it("every member's count stays within 2 of n × weight / total after every pick", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 400 }), (weights, n) => {
         const config = pool({ members: weights.map((weight, i) => ({ ownerId: `m${i}`, weight })) });
@@ -234,7 +238,7 @@ describe("property", () => {
           rotation = pick.rotation;
           for (const [i, weight] of weights.entries()) {
             const expected = (step * weight) / total;
-            if (Math.abs((counts.get(`m${i}`) ?? 0) - expected) > 1) return false;
+            if (Math.abs((counts.get(`m${i}`) ?? 0) - expected) >= 2) return false;
           }
         }
         return true;
