@@ -237,7 +237,7 @@ describe("operator console in Chromium", { timeout: 240_000 }, () => {
     assert.match(await deadCard.innerText(), /Dead letters\s+2/);
     assert.match(await page.locator(".cards .alert", { hasText: "Verification failures" }).innerText(), /1\s+website-signup: 1 signature invalid/);
     assert.equal((await page.locator("figure.chart svg rect").count()) > 0, true);
-    assert.match(await page.locator("#dead-heading + .table-wrap").innerText(), /dana|website-signup/);
+    assert.match(await page.locator("#dead-heading ~ .table-wrap").innerText(), /dana|website-signup/);
     assert.match(
       await page.locator("table", { hasText: "Destination health" }).or(page.locator("#destinations-heading + .table-wrap")).innerText(),
       /hubspot \(HubSpot\)\s+healthy/,
@@ -290,7 +290,7 @@ describe("operator console in Chromium", { timeout: 240_000 }, () => {
       false,
     );
     await page.goto(`${gw.base}/console`);
-    const row = page.locator("#dead-heading + .table-wrap tbody tr", { has: page.getByRole("link", { name: events.dana }) });
+    const row = page.locator("#dead-heading ~ .table-wrap tbody tr", { has: page.getByRole("link", { name: events.dana }) });
     await row.getByRole("button", { name: "Replay" }).focus();
     await Promise.all([page.waitForURL(/\/console\/events\/evt_[^?]+\?done=replayed$/), page.keyboard.press("Enter")]);
     const replayId = /\/events\/(evt_[^?]+)/.exec(page.url())[1];
